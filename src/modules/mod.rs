@@ -1,0 +1,1 @@
+//! Module families: identification, credential rules, provisioning flows and error meanings.

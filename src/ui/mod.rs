@@ -1,0 +1,6 @@
+//! The Leptos page.
+use leptos::prelude::*;
+
+pub fn mount() {
+    leptos::mount::mount_to_body(|| view! { <p>"atcert"</p> });
+}

@@ -1,0 +1,1 @@
+//! Browser-only platform code: Web Serial transport, browser clock, files in and out.
