@@ -54,7 +54,10 @@ mod tests {
     fn adds_and_subtracts_without_overflow() {
         let t = Instant::from_micros(1_000);
         assert_eq!((t + Duration::from_millis(2)).as_micros(), 3_000);
-        assert_eq!(Instant::from_micros(u64::MAX - 1) + Duration::MAX, Instant::from_micros(u64::MAX));
+        assert_eq!(
+            Instant::from_micros(u64::MAX - 1) + Duration::MAX,
+            Instant::from_micros(u64::MAX)
+        );
         assert_eq!(t - Instant::from_micros(5_000), Duration::ZERO);
         assert_eq!(Instant::from_micros(5_000) - t, Duration::from_millis(4));
     }

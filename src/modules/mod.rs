@@ -1,1 +1,5 @@
 //! Module families: identification, credential rules, provisioning flows and error meanings.
+
+pub mod family;
+
+pub use family::Family;

@@ -29,7 +29,9 @@ pub trait Transport {
 #[non_exhaustive]
 pub enum TransportError {
     /// The device went away: cable pulled, module reset, port closed by the system.
-    #[error("the module disconnected ({detail}); check the cable and power, reconnect, and run the step again")]
+    #[error(
+        "the module disconnected ({detail}); check the cable and power, reconnect, and run the step again"
+    )]
     Disconnected { detail: String },
     /// The port is held by another program or tab.
     #[error("the port is in use by another program ({detail}); close it there and connect again")]
