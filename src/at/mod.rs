@@ -4,3 +4,8 @@
 pub mod time;
 
 pub use time::Instant;
+pub mod command;
+
+pub use command::{
+    Command, DataPhase, ErrorCode, Event, Final, LengthHeader, ResponseShape, Trigger,
+};

@@ -1,0 +1,120 @@
+//! What a flow asks of the engine ([`Command`]) and what the engine reports back ([`Event`],
+//! [`Final`]). These types are the contract between `at`, `session` and `modules`; the plan
+//! printed by `atcert plan` is a list of [`Command`]s, so what a flow sends is exactly what
+//! the plan shows.
+
+use core::time::Duration;
+
+/// One AT command and everything needed to run it: its line, an optional data phase, how to
+/// read its answer, and how long to wait.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct Command {
+    /// The command line without its terminator, e.g. `AT+CCERTDOWN="ca.pem",1342`.
+    pub line: Vec<u8>,
+    /// The bytes that end the line; `\r` for nearly every module.
+    pub terminator: Vec<u8>,
+    /// Bytes sent after the line, for commands that upload data.
+    pub data: Option<DataPhase>,
+    /// How the answer is shaped.
+    pub response: ResponseShape,
+    /// How long the module may take to give its final result, from the last byte sent.
+    pub timeout: Duration,
+}
+
+/// An upload that follows a command: a certificate, a key, or bytes for a TLS socket.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct DataPhase {
+    /// What the module says when it is ready for the data.
+    pub trigger: Trigger,
+    /// The exact bytes to send.
+    pub payload: Vec<u8>,
+    /// Sent after the payload: `Some(0x1A)` (Ctrl+Z) or `Some(0x1B)` (ESC, cancels) for
+    /// modules that end data with a character; `None` when the length was given up front.
+    pub terminator: Option<u8>,
+    /// How long to wait for the trigger.
+    pub trigger_timeout: Duration,
+}
+
+/// The signal that a module is ready to receive a data phase.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub enum Trigger {
+    /// `>` or `> ` at the start of a line, without a line ending (SIMCom, Telit).
+    Prompt,
+    /// A whole line such as `CONNECT` or `DOWNLOAD`.
+    Line(String),
+    /// No signal: the data follows the command's terminator at once (SPWF04 `AT+S.TLSCERT`,
+    /// iChip `AT+iCA`).
+    Immediately,
+}
+
+/// How to read what the module answers before its final result.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub enum ResponseShape {
+    /// Text lines until a final result. Lines that start with one of `urc_prefixes` and
+    /// arrive unasked are still reported as URCs.
+    Lines,
+    /// A binary block whose length is announced by a header line, e.g.
+    /// `+CCHRECV: DATA,0,<n>` or `AT-S.Reading:<n>:<total>`: the engine reads exactly that
+    /// many bytes as data, whatever they contain, then goes on reading lines.
+    LengthPrefixed { header: LengthHeader },
+    /// A known multi-line text block (e.g. a PEM read back) in which no line may be taken
+    /// for a final result until `end_marker` has been seen.
+    Block { end_marker: String },
+}
+
+/// Where a binary read's byte count sits in its header line.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct LengthHeader {
+    /// The start of the header line, e.g. `+CCHRECV: DATA,` or `AT-S.Reading:`.
+    pub prefix: String,
+    /// Which comma- or colon-separated field after the prefix holds the count (0-based).
+    pub field: usize,
+}
+
+/// What ended a command.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub enum Final {
+    /// `OK`, `AT-S.OK`, `I/OK`, `SEND OK`-style success.
+    Ok,
+    /// A bare `ERROR`.
+    Error,
+    /// `+CME ERROR: <n>` or `+CME ERROR: <text>`.
+    CmeError(ErrorCode),
+    /// `+CMS ERROR: <n>` or text.
+    CmsError(ErrorCode),
+    /// A vendor's own failure line, e.g. `AT-S.ERROR:23:Certificate Error` or
+    /// `I/ERROR (056)`, with the number when it has one and the line as received.
+    Vendor { code: Option<u32>, line: String },
+}
+
+/// An error code as the module gave it: a number, or text when verbose errors are on.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub enum ErrorCode {
+    Number(u32),
+    Text(String),
+}
+
+/// What the engine tells the session. Lines are reported without their line ending.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub enum Event {
+    /// The module echoed the command line back.
+    Echo(Vec<u8>),
+    /// An intermediate response line of the running command.
+    Line(String),
+    /// An unsolicited result code: a line that belongs to no command (`+CPIN: READY`,
+    /// `RDY`, `+CCHEVENT: ...`, `+WIND:...`). It may arrive at any point.
+    Urc(String),
+    /// The module asked for the data phase.
+    Prompt,
+    /// The data phase has been queued for sending (payload and terminator).
+    DataQueued { bytes: usize },
+    /// Binary data read under a length header.
+    Data(Vec<u8>),
+    /// The running command ended.
+    Final(Final),
+    /// The running command got no final result in time. `received` is what arrived for it.
+    TimedOut { command: Vec<u8>, received: Vec<u8> },
+    /// Bytes that arrived while no command was running and that are not a known URC
+    /// (drained before the next command).
+    Stale(Vec<u8>),
+}
