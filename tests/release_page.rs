@@ -1,0 +1,200 @@
+//! The release build as a user meets it: dist/ served from loopback and opened in headless
+//! Chromium through chromedriver. Checks what the page shows, that it logs no error, and that
+//! it loads nothing from another origin.
+//!
+//! Needs a release build and Chromium, so it is ignored by a bare `cargo test`;
+//! `./dev test` builds dist/ and runs it with `--ignored`.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::time::Duration;
+
+use support::browser::{Browser, StaticServer};
+
+fn dist_dir() -> std::path::PathBuf {
+    let dist = std::env::var_os("ATCERT_DIST")
+        .map(Into::into)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dist"));
+    assert!(
+        dist.join("index.html").is_file(),
+        "no release build at {}: run `trunk build --release` (./dev test does)",
+        dist.display()
+    );
+    dist
+}
+
+#[test]
+#[ignore = "needs `trunk build --release` and chromium; ./dev test runs it"]
+fn release_page_renders_areas_without_errors_or_foreign_origins() {
+    let server = StaticServer::start(dist_dir());
+    let browser = Browser::start(1280, 800);
+    browser.navigate(&server.url("/"));
+    let text = browser.wait_for_text("Port: not connected", Duration::from_secs(30));
+    for area in ["Certificates", "Provision", "Console", "Help"] {
+        assert!(
+            text.contains(area),
+            "area {area} missing from the page:\n{text}"
+        );
+    }
+    browser.screenshot("release-certificates-1280.png");
+
+    // Every area is reachable from its link and has its own URL.
+    for (slug, heading) in [
+        ("provision", "Provision"),
+        ("console", "Console"),
+        ("help", "Help"),
+        ("certificates", "Certificates"),
+    ] {
+        browser.script(&format!("document.getElementById('nav-{slug}').click()"));
+        let h1 = browser.wait_for_script(
+            "const h = document.querySelector('main h1'); return h ? h.textContent : null",
+            heading,
+            Duration::from_secs(5),
+        );
+        assert_eq!(h1, heading);
+        let hash = browser.script("return location.hash");
+        assert_eq!(hash.as_str(), Some(format!("#/{slug}").as_str()));
+    }
+
+    // A typed URL opens its area directly.
+    browser.navigate(&server.url("/#/help"));
+    browser.wait_for_script(
+        "const h = document.querySelector('main h1'); return h ? h.textContent : null",
+        "Help",
+        Duration::from_secs(30),
+    );
+
+    // The page fetched nothing from anywhere but its own origin.
+    let origin = server.url("");
+    let origin = origin.trim_end_matches('/');
+    let resources =
+        browser.script("return performance.getEntriesByType('resource').map(e => e.name)");
+    let resources = resources.as_array().expect("a list of resource URLs");
+    assert!(!resources.is_empty(), "the page loaded no resources at all");
+    for url in resources {
+        let url = url.as_str().unwrap_or_default();
+        assert!(
+            url.starts_with(origin),
+            "the page fetched {url}, outside {origin}"
+        );
+    }
+
+    // A Content-Security-Policy that allows no connection elsewhere is in force.
+    let csp = browser.script(
+        "const m = document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]'); \
+         return m ? m.content : ''",
+    );
+    let csp = csp.as_str().unwrap_or_default();
+    assert!(
+        csp.contains("connect-src 'self'"),
+        "CSP lacks connect-src 'self': {csp}"
+    );
+    assert!(
+        csp.contains("default-src 'self'"),
+        "CSP lacks default-src 'self': {csp}"
+    );
+
+    let errors = browser.console_errors();
+    assert!(
+        errors.is_empty(),
+        "the browser console has errors: {errors:#?}"
+    );
+
+    // Narrow window: the same page, still usable.
+    browser.resize(390, 844);
+    browser.navigate(&server.url("/#/certificates"));
+    browser.wait_for_text("Port: not connected", Duration::from_secs(30));
+    browser.screenshot("release-certificates-narrow.png");
+}
+
+#[test]
+#[ignore = "needs `trunk build --release`; ./dev test runs it"]
+fn release_files_name_no_other_origin() {
+    let dist = dist_dir();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dist).expect("dist is readable") {
+        let path = entry.expect("a dist entry").path();
+        let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
+            continue;
+        };
+        if !["html", "js", "css"].contains(&ext) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("a text file");
+        // Comments are never fetched (wasm-bindgen's glue cites MDN in one).
+        let text = if ext == "js" {
+            strip_js_comments(&text)
+        } else {
+            text
+        };
+        for (at, _) in text.match_indices("://") {
+            let start = text[..at]
+                .rfind(|c: char| !c.is_ascii_alphanumeric())
+                .map_or(0, |i| i + 1);
+            let url: String = text[start..]
+                .chars()
+                .take_while(|c| !c.is_whitespace() && !"\"'`)<>".contains(*c))
+                .collect();
+            // Namespaces are identifiers, never fetched.
+            let allowed = url.starts_with("http://www.w3.org/");
+            assert!(allowed, "{} names another origin: {url}", path.display());
+        }
+        checked += 1;
+    }
+    assert!(checked >= 2, "expected html and js in {}", dist.display());
+}
+
+/// Drops `//` and `/* */` comments, leaving string and template literals alone.
+fn strip_js_comments(js: &str) -> String {
+    let mut out = String::with_capacity(js.len());
+    let mut chars = js.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        if let Some(q) = quote {
+            out.push(c);
+            if c == '\\' {
+                out.extend(chars.next());
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match (c, chars.peek()) {
+            ('"' | '\'' | '`', _) => {
+                quote = Some(c);
+                out.push(c);
+            }
+            ('/', Some('/')) => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            ('/', Some('*')) => {
+                chars.next();
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if last == '*' && c == '/' {
+                        break;
+                    }
+                    last = c;
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[test]
+fn strips_comments_but_not_strings() {
+    let js = "a = 'https://x.example/'; // see https://mdn.example/\n/* https://y.example */ b";
+    let stripped = strip_js_comments(js);
+    assert!(stripped.contains("https://x.example/"), "{stripped}");
+    assert!(!stripped.contains("mdn.example"), "{stripped}");
+    assert!(!stripped.contains("y.example"), "{stripped}");
+}
