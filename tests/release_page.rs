@@ -28,7 +28,11 @@ fn dist_dir() -> std::path::PathBuf {
 #[test]
 #[ignore = "needs `trunk build --release` and chromium; ./dev test runs it"]
 fn release_page_renders_areas_without_errors_or_foreign_origins() {
-    let server = StaticServer::start(dist_dir());
+    // ATCERT_URL points the test at a page served elsewhere (e.g. by `./dev serve`).
+    let server = match std::env::var("ATCERT_URL") {
+        Ok(url) => Site::Running(url.trim_end_matches('/').to_owned()),
+        Err(_) => Site::Local(StaticServer::start(dist_dir())),
+    };
     let browser = Browser::start(1280, 800);
     browser.navigate(&server.url("/"));
     let text = browser.wait_for_text("Port: not connected", Duration::from_secs(30));
@@ -107,6 +111,20 @@ fn release_page_renders_areas_without_errors_or_foreign_origins() {
     browser.navigate(&server.url("/#/certificates"));
     browser.wait_for_text("Port: not connected", Duration::from_secs(30));
     browser.screenshot("release-certificates-narrow.png");
+}
+
+enum Site {
+    Local(StaticServer),
+    Running(String),
+}
+
+impl Site {
+    fn url(&self, path: &str) -> String {
+        match self {
+            Self::Local(server) => server.url(path),
+            Self::Running(base) => format!("{base}{path}"),
+        }
+    }
 }
 
 #[test]
