@@ -502,6 +502,9 @@ impl<T: Transport, C: Clock> Session<T, C> {
     /// One read raced against `deadline` and cancellation. `Ok(true)`: bytes were read
     /// and handed to the engine; `Ok(false)`: the deadline came first.
     async fn read_until(&mut self, deadline: Instant) -> Result<bool, Failure> {
+        if self.cancel.is_cancelled() {
+            return Err(Failure::Cancelled);
+        }
         let result = {
             let read = pin!(self.transport.read(&mut self.buf));
             let sleep = pin!(self.clock.sleep_until(deadline));
