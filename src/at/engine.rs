@@ -68,9 +68,11 @@ struct Running {
     awaiting_trigger: bool,
     deadline: Instant,
     received: VecDeque<u8>,
+    /// The command echo came back.
     echo_seen: bool,
-    /// Payload lines the module may echo back, in order, after the data phase.
-    data_echo: Option<DataEcho>,
+    /// The lines the module may echo, in order: the command line, and the payload once
+    /// the data phase is queued (iChip's `AT+iCA=` echoes a multi-line command).
+    echo: EchoTrack,
     /// Answer lines (not echo, not URC) seen so far.
     answer_lines: usize,
     /// `Block`: the end marker has been seen.
@@ -91,12 +93,11 @@ enum LineKind {
     },
 }
 
-#[derive(Debug)]
-struct DataEcho {
+#[derive(Debug, Default)]
+struct EchoTrack {
     lines: Vec<String>,
     next: usize,
-    /// The echo is known to be on (the command line was echoed or the first payload line
-    /// came back).
+    /// Echo is known to be on for this command: the previous expected line came back.
     active: bool,
 }
 
@@ -272,7 +273,11 @@ impl Engine {
             deadline: self.now,
             received: VecDeque::new(),
             echo_seen: false,
-            data_echo: None,
+            echo: EchoTrack {
+                lines: split_lines(&echo_text(&command)),
+                next: 0,
+                active: false,
+            },
             answer_lines: 0,
             block_closed: false,
             command,
@@ -302,12 +307,14 @@ impl Engine {
             return;
         };
         let wire = data.wire_bytes();
-        let lines: Vec<String> = split_lines(&data.payload);
-        r.data_echo = Some(DataEcho {
-            lines,
-            next: 0,
-            active: r.echo_seen,
-        });
+        if data.trigger != Trigger::Immediately {
+            // The payload's echo (if any) comes after the prompt. Without a command echo,
+            // skip straight to it: the first payload line may still come back.
+            if !r.echo.active {
+                r.echo.next = r.echo.lines.len();
+            }
+            r.echo.lines.extend(split_lines(&data.payload));
+        }
         let bytes = wire.len();
         self.transmits.push_back((TransmitKind::Data, wire));
         self.events.push_back(Event::DataQueued { bytes });
@@ -486,27 +493,19 @@ impl Engine {
             return LineKind::Urc;
         };
 
-        // 1. The echo of the command line.
-        if !r.echo_seen
-            && config.echo != EchoMode::Off
-            && r.answer_lines == 0
-            && trimmed.eq_ignore_ascii_case(trim(&r.command.line))
+        // 1. The echo of the command line and of the data phase, in order: a payload
+        //    line that reads `OK` is data. Only before any answer, or right after the
+        //    previous echoed line.
+        if config.echo != EchoMode::Off
+            && (r.echo.active || r.answer_lines == 0)
+            && r.echo
+                .lines
+                .get(r.echo.next)
+                .is_some_and(|l| l.as_bytes().eq_ignore_ascii_case(trimmed))
         {
+            r.echo.active = true;
+            r.echo.next = r.echo.next.saturating_add(1);
             r.echo_seen = true;
-            if let Some(de) = r.data_echo.as_mut() {
-                de.active = true;
-            }
-            return LineKind::Echo;
-        }
-
-        // 2. The echo of the data phase: a payload line that reads `OK` is data.
-        if let Some(de) = r.data_echo.as_mut()
-            && config.echo != EchoMode::Off
-            && (de.active || (de.next == 0 && r.answer_lines == 0))
-            && de.lines.get(de.next).is_some_and(|l| l == text)
-        {
-            de.active = true;
-            de.next = de.next.saturating_add(1);
             return LineKind::Echo;
         }
 
@@ -526,7 +525,8 @@ impl Engine {
             .own_prefix
             .as_deref()
             .is_some_and(|p| starts_with_ignore_case(text, p));
-        if !own && is_configured_urc(config, text) {
+        let result = parse_final(config, text);
+        if !own && result.is_none() && is_configured_urc(config, text) {
             return LineKind::Urc;
         }
 
@@ -534,7 +534,7 @@ impl Engine {
         let block_open = matches!(r.command.response, ResponseShape::Block { .. })
             && r.answer_lines > 0
             && !r.block_closed;
-        if !block_open && let Some(result) = parse_final(config, text) {
+        if !block_open && let Some(result) = result {
             return LineKind::Final(result);
         }
 
@@ -549,10 +549,11 @@ impl Engine {
             ResponseShape::LengthPrefixed { header } => header_count(text, header),
             _ => None,
         };
-        let ends = config
-            .value_final_prefix
-            .as_deref()
-            .is_some_and(|p| !p.is_empty() && text.starts_with(p));
+        let ends = matches!(r.command.response, ResponseShape::FirstLine)
+            || config
+                .value_final_prefix
+                .as_deref()
+                .is_some_and(|p| !p.is_empty() && text.starts_with(p));
         LineKind::Answer { count, ends }
     }
 
@@ -733,6 +734,18 @@ fn trim(bytes: &[u8]) -> &[u8] {
     let start = bytes.iter().position(keep).unwrap_or(bytes.len());
     let end = bytes.iter().rposition(keep).map_or(start, |i| i + 1);
     bytes.get(start..end).unwrap_or_default()
+}
+
+/// What the module may echo for a command: its line, terminator, and an immediate payload.
+fn echo_text(command: &Command) -> Vec<u8> {
+    let mut text = command.line.clone();
+    text.extend_from_slice(&command.terminator);
+    if let Some(d) = &command.data
+        && d.trigger == Trigger::Immediately
+    {
+        text.extend_from_slice(&d.payload);
+    }
+    text
 }
 
 /// The non-empty lines of a payload, as the module would echo them.
