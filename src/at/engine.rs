@@ -139,6 +139,16 @@ impl Engine {
         self.running.is_some() || !self.queue.is_empty()
     }
 
+    /// True while bytes are taken as a binary block (after a length header).
+    pub fn is_reading_data(&self) -> bool {
+        matches!(self.rx, RxMode::Data { .. })
+    }
+
+    /// True when part of a line has arrived without its line ending.
+    pub fn has_partial_line(&self) -> bool {
+        !self.line.is_empty()
+    }
+
     /// The running command, if any.
     pub fn running(&self) -> Option<&Command> {
         self.running.as_ref().map(|r| &r.command)
