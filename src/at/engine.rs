@@ -75,6 +75,9 @@ struct Running {
     echo: EchoTrack,
     /// Answer lines (not echo, not URC) seen so far.
     answer_lines: usize,
+    /// `Block`: a line of the block itself (not a header starting with the command's
+    /// name) has arrived, so finals wait for the end marker.
+    block_opened: bool,
     /// `Block`: the end marker has been seen.
     block_closed: bool,
 }
@@ -289,6 +292,7 @@ impl Engine {
                 active: false,
             },
             answer_lines: 0,
+            block_opened: false,
             block_closed: false,
             command,
         };
@@ -458,9 +462,8 @@ impl Engine {
 
     fn finish(&mut self, result: Final) {
         if let Some(r) = self.running.take() {
-            if self.echo_detected.is_none() || r.echo_seen {
-                self.echo_detected = Some(r.echo_seen);
-            }
+            // The latest answer tells: `ATE0` turns the echo off for the next command.
+            self.echo_detected = Some(r.echo_seen);
             self.events.push_back(Event::Final(result));
         }
         self.after_prompt = false;
@@ -541,22 +544,31 @@ impl Engine {
         }
 
         // 5. A final result, unless a block read is still open.
-        let block_open = matches!(r.command.response, ResponseShape::Block { .. })
-            && r.answer_lines > 0
-            && !r.block_closed;
+        let block_open = r.block_opened && !r.block_closed;
         if !block_open && let Some(result) = result {
             return LineKind::Final(result);
         }
 
         // 6. An answer line, perhaps a length header or a block's end.
         r.answer_lines = r.answer_lines.saturating_add(1);
-        if let ResponseShape::Block { end_marker } = &r.command.response
-            && text.contains(end_marker.as_str())
-        {
-            r.block_closed = true;
+        if let ResponseShape::Block { end_marker } = &r.command.response {
+            // Telit's `#SSLSECDATA: 1,0` header (nothing stored) leaves the block unopened,
+            // so the `OK` after it still ends the command.
+            if !own {
+                r.block_opened = true;
+            }
+            if text.contains(end_marker.as_str()) {
+                r.block_closed = true;
+            }
         }
         let count = match &r.command.response {
             ResponseShape::LengthPrefixed { header } => header_count(text, header),
+            // A data header of the command's own name is its answer even when the flow
+            // did not ask for a binary read: the bytes must not be parsed as lines.
+            _ if own => config
+                .urc_data_headers
+                .iter()
+                .find_map(|h| header_count(text, h)),
             _ => None,
         };
         let ends = matches!(r.command.response, ResponseShape::FirstLine)
