@@ -396,3 +396,19 @@ fn a_module_that_never_goes_quiet_does_not_hang_the_drain() {
     block_on(s.drain(ms(20))).unwrap();
     assert!(clock.micros() <= 2_010_000);
 }
+
+#[test]
+fn without_a_step_label_the_message_names_the_command_once() {
+    let clock = VirtualClock::new();
+    let mut s = session(
+        &clock,
+        Config::default(),
+        vec![(b"AT+CMEE", 5, b"\r\nERROR\r\n")],
+    );
+    let err = block_on(s.run(&Command::new("AT+CMEE=2"))).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "AT+CMEE=2 was refused: the module said \"ERROR\". the module refused the command without saying why (verbose errors are off). Next: turn on numeric or verbose errors (AT+CMEE=2) and run the step again to see the reason"
+    );
+    assert_eq!(err.failure.to_string(), "the module answered \"ERROR\"");
+}

@@ -27,22 +27,29 @@ impl Explanation {
 /// [`generic_explanation`].
 pub type ExplainFn = dyn Fn(&Command, &Final) -> Option<Explanation>;
 
-/// What went wrong, without the wording.
-#[derive(Clone, Debug, Eq, PartialEq)]
+/// What went wrong, without the explanation.
+#[derive(Clone, Debug, Eq, PartialEq, thiserror::Error)]
 pub enum Failure {
     /// The module answered with a failure result.
+    #[error("the module answered \"{0}\"")]
     Rejected(Final),
     /// No final result in time. `received` is what came back for the command.
+    #[error("no final result in time (received \"{}\")", escape(.received))]
     TimedOut { received: Vec<u8> },
     /// The port failed.
+    #[error(transparent)]
     Transport(TransportError),
     /// The user cancelled.
+    #[error("cancelled")]
     Cancelled,
 }
 
 /// A failed step. `Display` gives the whole message; the fields let the page lay it out.
-#[derive(Clone, Debug, Eq, PartialEq, thiserror::Error)]
-#[error("{step}: {command} {said}. {}. Next: {}", explanation.meaning, explanation.next_step)]
+///
+/// Reads like: `Upload the CA certificate: AT+CCERTDOWN="ca.pem",1342 was refused: the
+/// module said "+CME ERROR: 4". operation not supported by this firmware. Next: check the
+/// firmware version against the manual; this module may need an update`.
+#[derive(Clone, Debug, Eq, PartialEq)]
 pub struct StepError {
     /// The step's label (or the command line when no step was named).
     pub step: String,
@@ -108,6 +115,28 @@ impl StepError {
             said,
             explanation,
             lines,
+        }
+    }
+}
+
+impl core::fmt::Display for StepError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.step != self.command {
+            write!(f, "{}: ", self.step)?;
+        }
+        write!(
+            f,
+            "{} {}. {}. Next: {}",
+            self.command, self.said, self.explanation.meaning, self.explanation.next_step
+        )
+    }
+}
+
+impl std::error::Error for StepError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.failure {
+            Failure::Transport(e) => Some(e),
+            _ => None,
         }
     }
 }
