@@ -1,125 +1,21 @@
-//! Browser tests of the Web Serial transport against a fake `navigator.serial` whose ports
-//! expose real `ReadableStream` / `WritableStream` objects, so the same web-sys code path
-//! runs as with a real port. The fake behaves like Chromium where it matters: a locked
-//! stream makes `close()` throw, an unplug errors the reader with `NetworkError`, a held
-//! port fails `open()` with `NetworkError`, and a dismissed chooser rejects `NotFoundError`.
+//! Browser tests of the Web Serial transport against the fake `navigator.serial` in
+//! `web_support/` (real streams; Chromium's failure modes).
 
 #![cfg(target_arch = "wasm32")]
 
 use atcert::session::{Transport, TransportError};
 use atcert::web::serial::{self, SerialError, SerialSettings, WebSerial};
 use futures::FutureExt;
-use js_sys::{Reflect, Uint8Array};
+use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen(inline_js = r#"
-export function install_fake_serial() {
-  class FakePort extends EventTarget {
-    constructor(info) {
-      super();
-      this.info = info; this.readable = null; this.writable = null; this.opened = false;
-      this.written = []; this.signals = []; this.connected = true; this.busy = false;
-      this.controller = null; this.onwrite = null; this.closed = false; this.options = null;
-    }
-    getInfo() { return this.info; }
-    async open(options) {
-      if (this.opened) throw new DOMException("The port is already open.", "InvalidStateError");
-      if (this.busy) throw new DOMException("Failed to open serial port.", "NetworkError");
-      this.options = options; this.opened = true; this.closed = false;
-      const port = this;
-      this.readable = new ReadableStream({
-        start(c) { port.controller = c; },
-        cancel() { port.controller = null; },
-      });
-      this.writable = new WritableStream({
-        write(chunk) {
-          if (!port.connected) throw new DOMException("The device has been lost.", "NetworkError");
-          port.written.push(...chunk);
-          if (port.onwrite) port.onwrite(new Uint8Array(chunk));
-        },
-      });
-    }
-    push(bytes) { if (this.controller) this.controller.enqueue(new Uint8Array(bytes)); }
-    unplug() {
-      this.connected = false;
-      if (this.controller) this.controller.error(new DOMException("The device has been lost.", "NetworkError"));
-      this.controller = null; this.readable = null; this.writable = null; this.opened = false;
-      navigator.serial.dispatchEvent(new Event("disconnect"));
-    }
-    async close() {
-      if (this.readable && this.readable.locked)
-        throw new TypeError("Failed to execute 'close' on 'SerialPort': Cannot cancel a locked stream");
-      if (this.writable && this.writable.locked)
-        throw new TypeError("Failed to execute 'close' on 'SerialPort': Cannot cancel a locked stream");
-      this.readable = null; this.writable = null; this.opened = false; this.closed = true;
-    }
-    async setSignals(signals) { this.signals.push(signals); }
-  }
-  const serial = new EventTarget();
-  serial.chosen = null;
-  serial.granted = [];
-  serial.requestPort = async () => {
-    if (!serial.chosen) throw new DOMException("No port selected by the user.", "NotFoundError");
-    return serial.chosen;
-  };
-  serial.getPorts = async () => serial.granted;
-  serial.makePort = (vid, pid) => new FakePort({ usbVendorId: vid, usbProductId: pid });
-  Object.defineProperty(navigator, "serial", { value: serial, configurable: true });
-  return serial;
-}
-"#)]
-extern "C" {
-    fn install_fake_serial() -> JsValue;
-}
+#[path = "web_support/mod.rs"]
+mod web_support;
 
-fn call(target: &JsValue, method: &str, args: &[JsValue]) -> JsValue {
-    let f: js_sys::Function = Reflect::get(target, &method.into())
-        .expect("method")
-        .unchecked_into();
-    let array = args.iter().collect::<js_sys::Array>();
-    f.apply(target, &array).expect("call")
-}
-
-fn get(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &key.into()).expect("property")
-}
-
-fn set(target: &JsValue, key: &str, value: &JsValue) {
-    Reflect::set(target, &key.into(), value).expect("set");
-}
-
-/// A fake serial with one port the chooser will return.
-fn fake_with_port() -> (JsValue, JsValue) {
-    let serial = install_fake_serial();
-    let port = call(&serial, "makePort", &[0x1e0e.into(), 0x9001.into()]);
-    set(&serial, "chosen", &port);
-    (serial, port)
-}
-
-/// Answers every write with `reply`, like a module answering a command.
-fn answer_writes_with(port: &JsValue, reply: &'static [u8]) {
-    let port_for_reply = port.clone();
-    let on_write = Closure::<dyn FnMut(JsValue)>::new(move |_chunk: JsValue| {
-        call(&port_for_reply, "push", &[Uint8Array::from(reply).into()]);
-    });
-    set(port, "onwrite", on_write.as_ref());
-    on_write.forget();
-}
-
-async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .expect("window")
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .expect("setTimeout");
-    });
-    wasm_bindgen_futures::JsFuture::from(promise)
-        .await
-        .expect("timer");
-}
+use web_support::*;
 
 async fn read_until(transport: &mut WebSerial, needle: &[u8]) -> Vec<u8> {
     let mut got = Vec::new();

@@ -2,12 +2,20 @@
 //! `modules/`) and never parse certificates themselves (that is `cert/`).
 
 mod area;
+mod connection;
+mod console;
+mod files;
+pub mod port;
 mod support;
 
 use leptos::prelude::*;
 
 pub use area::Area;
 pub use support::BrowserSupport;
+
+use connection::ConnectionArea;
+use console::ConsoleArea;
+use port::PortHub;
 
 /// Mounts the app on `<body>`. Called once by `main.rs`.
 pub fn mount() {
@@ -18,6 +26,7 @@ pub fn mount() {
 #[component]
 pub fn App() -> impl IntoView {
     let support = BrowserSupport::detect();
+    let hub = StoredValue::new_local(PortHub::new());
     let (area, set_area) = signal(current_area());
     // The fragment is the source of truth, so links, Back/Forward and typed URLs all agree.
     let listener = window_event_listener(leptos::ev::hashchange, move |_| {
@@ -36,7 +45,7 @@ pub fn App() -> impl IntoView {
                 <span class="name">"atcert"</span>
                 <span class="tagline">"TLS credentials for AT-command modules"</span>
             </div>
-            <ConnectionArea support=support/>
+            <ConnectionArea support=support hub=hub/>
         </header>
         <SupportNotice support=support/>
         <nav class="areas" aria-label="Areas">
@@ -63,7 +72,7 @@ pub fn App() -> impl IntoView {
             {move || match area.get() {
                 Area::Certificates => view! { <CertificatesArea/> }.into_any(),
                 Area::Provision => view! { <ProvisionArea support=support/> }.into_any(),
-                Area::Console => view! { <ConsoleArea support=support/> }.into_any(),
+                Area::Console => view! { <ConsoleArea support=support hub=hub/> }.into_any(),
                 Area::Help => view! { <HelpArea/> }.into_any(),
             }}
         </main>
@@ -76,25 +85,6 @@ pub fn App() -> impl IntoView {
 fn current_area() -> Area {
     let hash = window().location().hash().unwrap_or_default();
     Area::from_fragment(&hash)
-}
-
-/// The port state, always visible in the header.
-#[component]
-fn ConnectionArea(support: BrowserSupport) -> impl IntoView {
-    let detail = if support.can_connect() {
-        "Plug in the module's USB-serial adapter to begin."
-    } else {
-        "Serial ports are not available in this browser."
-    };
-    view! {
-        <section class="connection" aria-label="Connection" id="connection">
-            <span class="port-state" data-state="disconnected">
-                <span class="dot" aria-hidden="true"></span>
-                "Port: not connected"
-            </span>
-            <span class="port-detail">{detail}</span>
-        </section>
-    }
 }
 
 /// Says plainly what this browser or this address cannot do, and what still works.
@@ -168,26 +158,6 @@ fn ProvisionArea(support: BrowserSupport) -> impl IntoView {
                 <p class="lead">"No module connected."</p>
                 <p>{next}</p>
                 <p>"Load the credentials to send in Certificates first."</p>
-            </div>
-        </section>
-    }
-}
-
-#[component]
-fn ConsoleArea(support: BrowserSupport) -> impl IntoView {
-    let next = if support.can_connect() {
-        "Connect a module to type AT commands to it. Everything sent and received, including the \
-         transcript of a running provisioning flow, appears here with timestamps."
-    } else {
-        "The console talks to a module over Web Serial, which this browser or address does not \
-         offer."
-    };
-    view! {
-        <section class="area" id="area-console" aria-labelledby="h-console">
-            <h1 id="h-console">"Console"</h1>
-            <div class="empty">
-                <p class="lead">"Not connected."</p>
-                <p>{next}</p>
             </div>
         </section>
     }

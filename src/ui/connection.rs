@@ -1,0 +1,179 @@
+//! The connection area in the header: port state, Connect / Disconnect, serial settings.
+
+use leptos::prelude::*;
+
+use super::BrowserSupport;
+use super::port::{PortHub, PortState};
+use crate::web::serial::{self, SerialError};
+use crate::web::{Parity, SerialSettings};
+
+/// Port state, always visible; the controls to connect when the browser can.
+#[component]
+pub fn ConnectionArea(
+    support: BrowserSupport,
+    hub: StoredValue<PortHub, LocalStorage>,
+) -> impl IntoView {
+    let settings = RwSignal::new_local(SerialSettings::default());
+    let state = hub.with_value(|hub| hub.state);
+
+    let connect = {
+        move |_| {
+            // The chooser only opens during the click: create the request before any await.
+            let request = serial::request_port();
+            let hub = hub.get_value();
+            let chosen_settings = settings.get_untracked();
+            state.set(PortState::Choosing);
+            leptos::task::spawn_local(async move {
+                match request.await {
+                    Ok(port) => hub.open(port, chosen_settings).await,
+                    Err(SerialError::Cancelled) => {
+                        hub.note(SerialError::Cancelled.to_string());
+                        state.set(PortState::Disconnected);
+                    }
+                    Err(error) => hub.fail(error.to_string()),
+                }
+            });
+        }
+    };
+    let disconnect = {
+        move |_| {
+            let hub = hub.get_value();
+            leptos::task::spawn_local(async move { hub.close().await });
+        }
+    };
+
+    let detail = move || match state.get() {
+        PortState::Failed { message } => Some(message),
+        PortState::Disconnected if !support.can_connect() => {
+            Some("Serial ports are not available in this browser.".to_owned())
+        }
+        _ => None,
+    };
+
+    view! {
+        <section class="connection" aria-label="Connection" id="connection">
+            <span class="port-state" data-state=move || state.get().data_state() id="port-state">
+                <span class="dot" aria-hidden="true"></span>
+                {move || state.get().label()}
+            </span>
+            <Show when=move || support.can_connect()>
+                <Show
+                    when=move || state.get().is_connected()
+                    fallback=move || {
+                            view! {
+                                <SerialSettingsForm settings=settings/>
+                                <button
+                                    class="primary"
+                                    id="connect"
+                                    on:click=connect
+                                    disabled=move || {
+                                        matches!(state.get(), PortState::Choosing | PortState::Opening)
+                                    }
+                                >
+                                    "Connect"
+                                </button>
+                            }
+                    }
+                >
+                    <button id="disconnect" on:click=disconnect>
+                        "Disconnect"
+                    </button>
+                </Show>
+            </Show>
+            {move || {
+                detail().map(|text| view! { <span class="port-detail" role="status">{text}</span> })
+            }}
+        </section>
+    }
+}
+
+/// Baud rate up front (presets and custom); the rest under "More".
+#[component]
+fn SerialSettingsForm(settings: RwSignal<SerialSettings, LocalStorage>) -> impl IntoView {
+    let custom = RwSignal::new(false);
+    let set_baud = move |value: String| {
+        if value == "custom" {
+            custom.set(true);
+        } else if let Ok(baud) = value.parse() {
+            custom.set(false);
+            settings.update(|s| s.baud_rate = baud);
+        }
+    };
+    view! {
+        <label class="inline">
+            <span class="sr-only">"Baud rate"</span>
+            <select id="baud" aria-label="Baud rate" on:change=move |ev| set_baud(event_target_value(&ev))>
+                {SerialSettings::BAUD_PRESETS
+                    .into_iter()
+                    .map(|baud| view! { <option value=baud.to_string()>{format!("{baud} baud")}</option> })
+                    .collect_view()}
+                <option value="custom">"Custom…"</option>
+            </select>
+        </label>
+        <Show when=move || custom.get()>
+            <input
+                type="number"
+                min="300"
+                max="4000000"
+                id="baud-custom"
+                aria-label="Custom baud rate"
+                prop:value=move || settings.get().baud_rate.to_string()
+                on:change=move |ev| {
+                    if let Ok(baud) = event_target_value(&ev).parse::<u32>() {
+                        settings.update(|s| s.baud_rate = baud.clamp(300, 4_000_000));
+                    }
+                }
+            />
+        </Show>
+        <details class="more-settings">
+            <summary>"More"</summary>
+            <div class="settings-grid">
+                <label>
+                    "Data bits"
+                    <select on:change=move |ev| {
+                        let bits = if event_target_value(&ev) == "7" { 7 } else { 8 };
+                        settings.update(|s| s.data_bits = bits);
+                    }>
+                        <option value="8">"8"</option>
+                        <option value="7">"7"</option>
+                    </select>
+                </label>
+                <label>
+                    "Parity"
+                    <select on:change=move |ev| {
+                        let parity = match event_target_value(&ev).as_str() {
+                            "even" => Parity::Even,
+                            "odd" => Parity::Odd,
+                            _ => Parity::None,
+                        };
+                        settings.update(|s| s.parity = parity);
+                    }>
+                        <option value="none">"None"</option>
+                        <option value="even">"Even"</option>
+                        <option value="odd">"Odd"</option>
+                    </select>
+                </label>
+                <label>
+                    "Stop bits"
+                    <select on:change=move |ev| {
+                        let bits = if event_target_value(&ev) == "2" { 2 } else { 1 };
+                        settings.update(|s| s.stop_bits = bits);
+                    }>
+                        <option value="1">"1"</option>
+                        <option value="2">"2"</option>
+                    </select>
+                </label>
+                <label class="check">
+                    <input
+                        type="checkbox"
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            settings.update(|s| s.hardware_flow_control = on);
+                        }
+                    />
+                    "RTS/CTS flow control"
+                </label>
+            </div>
+        </details>
+    }
+}

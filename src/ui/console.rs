@@ -1,0 +1,255 @@
+//! The Console: a raw AT terminal over the connected port. Every byte that crosses the port
+//! is shown here, a running flow's exchange included, so the user always sees what atcert
+//! really sent.
+
+use leptos::prelude::*;
+
+use super::BrowserSupport;
+use super::files;
+use super::port::{Direction, LogEntry, PortHub, transcript_of};
+use crate::session::transcript::escape;
+
+/// What ends a line typed in the console.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+enum LineEnd {
+    Cr,
+    CrLf,
+    Lf,
+    Nothing,
+}
+
+impl LineEnd {
+    fn bytes(self) -> &'static [u8] {
+        match self {
+            Self::Cr => b"\r",
+            Self::CrLf => b"\r\n",
+            Self::Lf => b"\n",
+            Self::Nothing => b"",
+        }
+    }
+
+    fn from_value(value: &str) -> Self {
+        match value {
+            "crlf" => Self::CrLf,
+            "lf" => Self::Lf,
+            "none" => Self::Nothing,
+            _ => Self::Cr,
+        }
+    }
+}
+
+/// Typed commands, newest last; Up and Down walk through them as in a shell.
+#[derive(Clone, Debug, Default)]
+struct History {
+    lines: Vec<String>,
+    cursor: Option<usize>,
+}
+
+impl History {
+    fn push(&mut self, line: &str) {
+        if !line.is_empty() && self.lines.last().map(String::as_str) != Some(line) {
+            self.lines.push(line.to_owned());
+        }
+        self.cursor = None;
+    }
+
+    fn older(&mut self) -> Option<String> {
+        let next = match self.cursor {
+            None => self.lines.len().checked_sub(1)?,
+            Some(i) => i.saturating_sub(1),
+        };
+        self.cursor = Some(next);
+        self.lines.get(next).cloned()
+    }
+
+    fn newer(&mut self) -> Option<String> {
+        let i = self.cursor? + 1;
+        if i >= self.lines.len() {
+            self.cursor = None;
+            return Some(String::new());
+        }
+        self.cursor = Some(i);
+        self.lines.get(i).cloned()
+    }
+}
+
+fn render_bytes(bytes: &[u8], hex: bool) -> String {
+    if hex {
+        bytes
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        escape(bytes)
+    }
+}
+
+fn stamp(entry: &LogEntry) -> String {
+    let micros = entry.at.as_micros();
+    format!("{}.{:03}", micros / 1_000_000, (micros / 1000) % 1000)
+}
+
+#[component]
+pub fn ConsoleArea(
+    support: BrowserSupport,
+    hub: StoredValue<PortHub, LocalStorage>,
+) -> impl IntoView {
+    let (log, state) = hub.with_value(|hub| (hub.log, hub.state));
+    let input = RwSignal::new(String::new());
+    let line_end = RwSignal::new(LineEnd::Cr);
+    let hex = RwSignal::new(false);
+    let history = StoredValue::new(History::default());
+    let status = RwSignal::new(None::<String>);
+
+    let send_bytes = {
+        move |bytes: Vec<u8>| {
+            let hub = hub.get_value();
+            leptos::task::spawn_local(async move {
+                if let Err(error) = hub.send(&bytes).await {
+                    status.set(Some(error.to_string()));
+                }
+            });
+        }
+    };
+    let send_line = {
+        move || {
+            let line = input.get_untracked();
+            history.update_value(|h| h.push(&line));
+            let mut bytes = line.into_bytes();
+            bytes.extend_from_slice(line_end.get_untracked().bytes());
+            input.set(String::new());
+            send_bytes(bytes);
+        }
+    };
+    let on_key = {
+        move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+            "Enter" => {
+                ev.prevent_default();
+                send_line();
+            }
+            "ArrowUp" => {
+                ev.prevent_default();
+                if let Some(line) = history.try_update_value(|h| h.older()).flatten() {
+                    input.set(line);
+                }
+            }
+            "ArrowDown" => {
+                ev.prevent_default();
+                if let Some(line) = history.try_update_value(|h| h.newer()).flatten() {
+                    input.set(line);
+                }
+            }
+            _ => {}
+        }
+    };
+    let export = move |_| {
+        let text = transcript_of(&log.get_untracked()).to_text();
+        if let Err(error) = files::download("atcert-transcript.txt", text.as_bytes(), "text/plain")
+        {
+            status.set(Some(format!("The download failed: {error}")));
+        }
+    };
+    let copy = move |_| {
+        files::copy_text(&transcript_of(&log.get_untracked()).to_text());
+        status.set(Some("Transcript copied.".into()));
+    };
+    let connected = move || state.get().is_connected();
+    let send_ctrl_z = move |_| send_bytes(vec![0x1A]);
+    let send_esc = move |_| send_bytes(vec![0x1B]);
+
+    view! {
+        <section class="area" id="area-console" aria-labelledby="h-console">
+            <h1 id="h-console">"Console"</h1>
+            <Show when=move || !connected() && log.with(Vec::is_empty)>
+                <div class="empty">
+                    <p class="lead">"Not connected."</p>
+                    <p>
+                        {if support.can_connect() {
+                            "Connect a module (top right) to type AT commands to it. Everything \
+                             sent and received, including the exchange of a running provisioning \
+                             flow, appears here with timestamps."
+                        } else {
+                            "The console talks to a module over Web Serial, which this browser \
+                             or address does not offer."
+                        }}
+                    </p>
+                </div>
+            </Show>
+            <Show when=move || connected() || !log.with(Vec::is_empty)>
+                <div class="console">
+                    <div class="console-tools">
+                        <label class="check">
+                            <input type="checkbox" id="console-hex" on:change=move |ev| hex.set(event_target_checked(&ev))/>
+                            "Hex"
+                        </label>
+                        <button on:click=export id="console-export">"Download transcript"</button>
+                        <button on:click=copy id="console-copy">"Copy"</button>
+                        <button on:click=move |_| log.set(Vec::new()) id="console-clear">"Clear"</button>
+                    </div>
+                    <ol class="log" id="console-log" aria-live="polite" aria-label="Exchange with the module">
+                        <For each=move || log.get() key=|entry| (entry.id, entry.bytes.len()) let:entry>
+                            <li data-dir=match entry.direction {
+                                Direction::Rx => "rx",
+                                Direction::Tx => "tx",
+                                Direction::Note => "note",
+                            }>
+                                <time>{stamp(&entry)}</time>
+                                <span class="dir">
+                                    {match entry.direction {
+                                        Direction::Rx => "RX",
+                                        Direction::Tx => "TX",
+                                        Direction::Note => "··",
+                                    }}
+                                </span>
+                                <code>
+                                    {move || {
+                                        if entry.direction == Direction::Note {
+                                            String::from_utf8_lossy(&entry.bytes).into_owned()
+                                        } else {
+                                            render_bytes(&entry.bytes, hex.get())
+                                        }
+                                    }}
+                                </code>
+                            </li>
+                        </For>
+                    </ol>
+                    <div class="console-input">
+                        <input
+                            type="text"
+                            id="console-input"
+                            aria-label="AT command"
+                            placeholder="AT"
+                            autocomplete="off"
+                            spellcheck="false"
+                            disabled=move || !connected()
+                            prop:value=move || input.get()
+                            on:input=move |ev| input.set(event_target_value(&ev))
+                            on:keydown=on_key
+                        />
+                        <select
+                            id="console-line-end"
+                            aria-label="Line ending"
+                            on:change=move |ev| line_end.set(LineEnd::from_value(&event_target_value(&ev)))
+                        >
+                            <option value="cr">"CR"</option>
+                            <option value="crlf">"CR LF"</option>
+                            <option value="lf">"LF"</option>
+                            <option value="none">"none"</option>
+                        </select>
+                        <button class="primary" id="console-send" disabled=move || !connected() on:click=move |_| send_line()>
+                            "Send"
+                        </button>
+                        <button id="console-ctrl-z" disabled=move || !connected() on:click=send_ctrl_z title="Sends 0x1A: ends a data phase">
+                            "Ctrl+Z"
+                        </button>
+                        <button id="console-esc" disabled=move || !connected() on:click=send_esc title="Sends 0x1B: cancels a data phase">
+                            "ESC"
+                        </button>
+                    </div>
+                    {move || status.get().map(|s| view! { <p class="console-status" role="status">{s}</p> })}
+                </div>
+            </Show>
+        </section>
+    }
+}
