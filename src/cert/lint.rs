@@ -412,7 +412,11 @@ impl Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} (why: {})", self.severity, self.module_would, self.why)?;
+        write!(
+            f,
+            "{}: {} (why: {})",
+            self.severity, self.module_would, self.why
+        )?;
         if let Some(fix) = &self.fix {
             write!(f, "\n  fixed: {fix}")?;
         }
@@ -475,14 +479,21 @@ pub struct LintContext<'a> {
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub enum Item {
     Certificate(Vec<u8>),
-    PrivateKey { der: Vec<u8>, encoding: KeyEncoding },
+    PrivateKey {
+        der: Vec<u8>,
+        encoding: KeyEncoding,
+    },
     /// PKCS#8 `EncryptedPrivateKeyInfo`.
     EncryptedKey(Vec<u8>),
     /// Traditional OpenSSL encryption (`Proc-Type: 4,ENCRYPTED` headers): cannot be decrypted
     /// here.
-    LegacyEncryptedKey { label: String },
+    LegacyEncryptedKey {
+        label: String,
+    },
     /// A PEM block of another kind (CSR, public key, parameters ...).
-    Other { label: String },
+    Other {
+        label: String,
+    },
 }
 
 /// Facts about the text form of the input, for the formatting checks.
@@ -577,18 +588,20 @@ pub fn decode(input: &[u8]) -> Result<(Vec<Item>, TextShape), DecodeError> {
                 detail: format!("no '{end}' line"),
             });
         }
-        if let Some((_, rest)) = widths.split_last() {
-            if rest.iter().any(|w| *w != 64) || widths.last().is_some_and(|w| *w > 64) {
-                shape.odd_line_width = true;
-            }
+        if let Some((last, rest)) = widths.split_last()
+            && (rest.iter().any(|w| *w != 64) || *last > 64)
+        {
+            shape.odd_line_width = true;
         }
         if headers.iter().any(|h| h.contains("ENCRYPTED")) {
             items.push(Item::LegacyEncryptedKey { label });
             continue;
         }
-        let der = <base64ct::Base64 as base64ct::Encoding>::decode_vec(&body).map_err(|e| DecodeError::BadPem {
-            label: label.clone(),
-            detail: format!("base64: {e}"),
+        let der = <base64ct::Base64 as base64ct::Encoding>::decode_vec(&body).map_err(|e| {
+            DecodeError::BadPem {
+                label: label.clone(),
+                detail: format!("base64: {e}"),
+            }
         })?;
         let item = match label.as_str() {
             "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
@@ -628,10 +641,12 @@ pub fn decode(input: &[u8]) -> Result<(Vec<Item>, TextShape), DecodeError> {
 }
 
 fn check_der<'a, T: Decode<'a>>(der: &'a [u8], label: &str) -> Result<(), DecodeError> {
-    T::from_der(der).map(|_| ()).map_err(|e| DecodeError::BadPem {
-        label: label.to_owned(),
-        detail: format!("DER: {e}"),
-    })
+    T::from_der(der)
+        .map(|_| ())
+        .map_err(|e| DecodeError::BadPem {
+            label: label.to_owned(),
+            detail: format!("DER: {e}"),
+        })
 }
 
 fn decode_der(der: &[u8]) -> Option<Item> {
@@ -712,9 +727,17 @@ pub fn guess_role(input: &[u8]) -> Option<Role> {
     let first = certs.first()?;
     if certs.len() > 1 {
         // A chain that starts with a leaf is a client chain; a bundle of CAs is a CA file.
-        return Some(if first.is_ca() { Role::Ca } else { Role::ClientCert });
+        return Some(if first.is_ca() {
+            Role::Ca
+        } else {
+            Role::ClientCert
+        });
     }
-    Some(if first.is_ca() { Role::Ca } else { Role::ClientCert })
+    Some(if first.is_ca() {
+        Role::Ca
+    } else {
+        Role::ClientCert
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -830,7 +853,9 @@ impl CertFacts {
                     .ok()
                     .map(|b| b.ca);
             } else if ext.extn_id == oids::SKI {
-                ski = OctetString::from_der(value).ok().map(|o| o.as_bytes().to_vec());
+                ski = OctetString::from_der(value)
+                    .ok()
+                    .map(|o| o.as_bytes().to_vec());
             } else if ext.extn_id == oids::EKU {
                 client_auth = x509_cert::ext::pkix::ExtendedKeyUsage::from_der(value)
                     .ok()
@@ -1009,7 +1034,12 @@ impl KeyFacts {
 // ---------------------------------------------------------------------------------------
 
 /// Lints a credential given as the user's bytes (PEM text or DER).
-pub fn lint(rules: &CredentialRules, role: Role, input: &[u8], ctx: &LintContext<'_>) -> LintReport {
+pub fn lint(
+    rules: &CredentialRules,
+    role: Role,
+    input: &[u8],
+    ctx: &LintContext<'_>,
+) -> LintReport {
     match decode(input) {
         Ok((items, shape)) => lint_items(rules, role, input, &items, &shape, ctx),
         Err(e) => LintReport {
@@ -1236,9 +1266,15 @@ impl Linter<'_, '_> {
         if chosen.len() != certs.len() {
             let kept: Vec<&str> = chosen.iter().map(|c| c.subject.as_str()).collect();
             let why = if bundle_ok {
-                format!("only CA certificates belong in the CA file; {}", choice.cite())
+                format!(
+                    "only CA certificates belong in the CA file; {}",
+                    choice.cite()
+                )
             } else if choice.value == CaChoice::Root {
-                format!("the CA slot holds one certificate, the root; {}", choice.cite())
+                format!(
+                    "the CA slot holds one certificate, the root; {}",
+                    choice.cite()
+                )
             } else {
                 format!(
                     "the CA slot holds one certificate; {}",
@@ -1251,7 +1287,11 @@ impl Linter<'_, '_> {
                 format!(
                     "receive {} certificates where it stores {}",
                     certs.len(),
-                    if bundle_ok { "CA certificates only" } else { "one" }
+                    if bundle_ok {
+                        "CA certificates only"
+                    } else {
+                        "one"
+                    }
                 ),
                 why,
                 Some(format!("kept {}", kept.join(", "))),
@@ -1329,10 +1369,7 @@ impl Linter<'_, '_> {
                     key = Some((der.clone(), *encoding));
                 }
                 Item::EncryptedKey(der) if key.is_none() => {
-                    key = self.decrypt(der);
-                    if key.is_none() {
-                        return None;
-                    }
+                    key = Some(self.decrypt(der)?);
                 }
                 Item::LegacyEncryptedKey { label } => {
                     self.push(
@@ -1500,27 +1537,24 @@ impl Linter<'_, '_> {
 
     fn check_cert(&mut self, cert: &CertFacts) {
         self.check_key_type(cert.key_type, cert.rsa_bits, "certificate key");
-        if let Some(hashes) = self.rr.signature_hashes {
-            if !hashes.value.contains(&cert.hash) {
-                self.push(
-                    Check::SignatureHash,
-                    hashes.breach(),
-                    format!(
-                        "reject '{}', signed with {}",
-                        cert.subject, cert.hash
-                    ),
-                    format!(
-                        "it verifies {} signatures only; {}",
-                        list(hashes.value.iter()),
-                        hashes.cite()
-                    ),
-                    None,
-                    Some(format!(
-                        "use a certificate signed with {}",
-                        list(hashes.value.iter())
-                    )),
-                );
-            }
+        if let Some(hashes) = self.rr.signature_hashes
+            && !hashes.value.contains(&cert.hash)
+        {
+            self.push(
+                Check::SignatureHash,
+                hashes.breach(),
+                format!("reject '{}', signed with {}", cert.subject, cert.hash),
+                format!(
+                    "it verifies {} signatures only; {}",
+                    list(hashes.value.iter()),
+                    hashes.cite()
+                ),
+                None,
+                Some(format!(
+                    "use a certificate signed with {}",
+                    list(hashes.value.iter())
+                )),
+            );
         }
         self.check_dates(cert);
     }
@@ -1528,7 +1562,11 @@ impl Linter<'_, '_> {
     fn check_dates(&mut self, cert: &CertFacts) {
         let clock = self.rules.clock;
         let checks = clock.value == ClockCheck::Always;
-        let sev = if checks { clock.breach() } else { Severity::Warning };
+        let sev = if checks {
+            clock.breach()
+        } else {
+            Severity::Warning
+        };
         let range = format!(
             "valid {} to {}",
             fmt_time(cert.not_before),
@@ -1695,8 +1733,7 @@ impl Linter<'_, '_> {
         let rr = self.rr;
         let eol = rr.line_endings.value.send();
         let pem = |label: &str, der: &[u8]| -> Option<Vec<u8>> {
-            let text =
-                pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der).ok()?;
+            let text = pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der).ok()?;
             let mut out = Vec::with_capacity(text.len());
             for line in text.lines() {
                 out.extend_from_slice(line.as_bytes());
@@ -1760,7 +1797,11 @@ impl Linter<'_, '_> {
             Storage::File { path } => path.to_owned(),
             Storage::FileByEncoding { stem } => format!(
                 "{stem}.{}",
-                if encoding == Encoding::Der { "der" } else { "pem" }
+                if encoding == Encoding::Der {
+                    "der"
+                } else {
+                    "pem"
+                }
             ),
             Storage::SkiFile { prefix, suffix } => {
                 let Payload::Certs(certs) = payload else {
@@ -1782,7 +1823,10 @@ impl Linter<'_, '_> {
                              (SHA-1 of the public key), as the module and OpenSSL do",
                             self.rr.storage.cite()
                         ),
-                        Some(format!("named the file after {}", hex_lower(&cert.computed_ski))),
+                        Some(format!(
+                            "named the file after {}",
+                            hex_lower(&cert.computed_ski)
+                        )),
                         None,
                     );
                 }

@@ -8,8 +8,8 @@
 //! `send_as` and `key_encodings` to decide names and encodings.
 
 use crate::cert::lint::{
-    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType,
-    LineEndings, RoleRules, Rule, Storage, Support, TrailingNewline,
+    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
+    RoleRules, Rule, Storage, Support, TrailingNewline,
 };
 use crate::modules::Family;
 
@@ -44,8 +44,10 @@ pub fn rules(family: Family) -> CredentialRules {
 
 /// `AT+FSWRITE` takes at most 10240 bytes per command [C sim800.md 2.2]; atcert writes a
 /// credential in one command, so that is the limit here.
-const SIM800_FSWRITE_MAX: Rule<usize> =
-    Rule::c(10240, "sim800.md 2.2: AT+FSWRITE <size> max 10240 bytes per command");
+const SIM800_FSWRITE_MAX: Rule<usize> = Rule::c(
+    10240,
+    "sim800.md 2.2: AT+FSWRITE <size> max 10240 bytes per command",
+);
 
 const SIM800_CERT: RoleRules = RoleRules {
     // App note: files to import must be DER [S]; TinyGSM also uploads PEM with LF [C].
@@ -108,7 +110,10 @@ const SIM800: CredentialRules = CredentialRules {
         "sim800.md 3: SIMCom said SSLOPT=1,1 (client auth) is not supported on their firmware",
     ),
     clock: Rule::i(ClockCheck::Unknown, "sim800.md 6: date checks unknown"),
-    ca_choice: Rule::i(CaChoice::Root, "sim800.md 3: AT+SSLSETROOT imports a root CA"),
+    ca_choice: Rule::i(
+        CaChoice::Root,
+        "sim800.md 3: AT+SSLSETROOT imports a root CA",
+    ),
     tls_versions: Rule::s("SSL 3.0, TLS 1.0", "sim800.md 6"),
 };
 
@@ -132,7 +137,10 @@ const SIM7600_CERT: RoleRules = RoleRules {
         "sim7600.md 5: RSA 1024-4096 and ECC P-256; no P-384",
     ),
     rsa_bits: Rule::s((1024, 4096), "sim7600.md 5"),
-    signature_hashes: Some(Rule::i(ALL_HASHES_BUT_MD, "sim7600.md 5: mbedTLS-style stack")),
+    signature_hashes: Some(Rule::i(
+        ALL_HASHES_BUT_MD,
+        "sim7600.md 5: mbedTLS-style stack",
+    )),
     key_encodings: Rule::i(NO_KEY, "not a key"),
     encrypted_key: Rule::i(false, "not a key"),
     bundle: Rule::i(
@@ -163,7 +171,10 @@ const SIM7600: CredentialRules = CredentialRules {
             &[KeyEncoding::Pkcs1, KeyEncoding::Sec1, KeyEncoding::Pkcs8],
             "sim7600.md 2.5: PKCS#1, PKCS#8 or EC PRIVATE KEY, PEM or DER",
         ),
-        encrypted_key: Rule::i(false, "sim7600.md 2.5: encrypted keys not supported on SIM7600"),
+        encrypted_key: Rule::i(
+            false,
+            "sim7600.md 2.5: encrypted keys not supported on SIM7600",
+        ),
         bundle: Rule::i(false, "one key"),
         storage: Rule::c(
             Storage::FileByEncoding { stem: "client_key" },
@@ -171,7 +182,10 @@ const SIM7600: CredentialRules = CredentialRules {
         ),
         ..SIM7600_CERT
     },
-    mutual_tls: Rule::c(Support::Supported, "sim7600.md 3: authmode 2 = server + client"),
+    mutual_tls: Rule::c(
+        Support::Supported,
+        "sim7600.md 3: authmode 2 = server + client",
+    ),
     clock: Rule::i(
         ClockCheck::WhenEnabled,
         "sim7600.md 3: checked only with AT+CSSLCFG=\"ignorelocaltime\",<ctx>,0",
@@ -197,7 +211,10 @@ const SPWF04_CERT: RoleRules = RoleRules {
         (1024, 2048),
         "spwf04.md 5.2: RSA-4096 chains suspected of Certificate Error:22",
     ),
-    signature_hashes: Some(Rule::i(ALL_HASHES_BUT_MD, "spwf04.md 7: mbedTLS-era firmware")),
+    signature_hashes: Some(Rule::i(
+        ALL_HASHES_BUT_MD,
+        "spwf04.md 7: mbedTLS-era firmware",
+    )),
     key_encodings: Rule::i(NO_KEY, "not a key"),
     encrypted_key: Rule::i(false, "not a key"),
     bundle: Rule::c(false, "spwf04.md 3.3: one DER root per <ski>.ca file"),
@@ -218,7 +235,10 @@ const SPWF04: CredentialRules = CredentialRules {
     family: "spwf04",
     ca: SPWF04_CERT,
     client_cert: RoleRules {
-        accepted: Rule::i(DER_PEM, "spwf04.md 3.1: DER safest; PEM may work for cert/key"),
+        accepted: Rule::i(
+            DER_PEM,
+            "spwf04.md 3.1: DER safest; PEM may work for cert/key",
+        ),
         max_bytes: Some(SPWF04_AREA),
         storage: Rule::c(
             Storage::Parameter {
@@ -229,7 +249,10 @@ const SPWF04: CredentialRules = CredentialRules {
         ..SPWF04_CERT
     },
     client_key: RoleRules {
-        accepted: Rule::i(DER_PEM, "spwf04.md 3.1: DER safest; PEM may work for cert/key"),
+        accepted: Rule::i(
+            DER_PEM,
+            "spwf04.md 3.1: DER safest; PEM may work for cert/key",
+        ),
         max_bytes: Some(SPWF04_AREA),
         key_encodings: Rule::i(
             &[KeyEncoding::Pkcs1, KeyEncoding::Sec1, KeyEncoding::Pkcs8],
@@ -280,7 +303,10 @@ const TELIT_LEGACY_CERT: RoleRules = RoleRules {
         RSA,
         "seed 003 3.3: data type 2 = RSA private key; RSA key exchange suites only",
     ),
-    rsa_bits: Rule::i((1024, 2048), "telit.md 6: up to 2048-bit RSA within 2047 bytes"),
+    rsa_bits: Rule::i(
+        (1024, 2048),
+        "telit.md 6: up to 2048-bit RSA within 2047 bytes",
+    ),
     signature_hashes: Some(Rule::i(
         &[HashAlg::Md5, HashAlg::Sha1, HashAlg::Sha256],
         "telit.md 6: TLS 1.0 stack",
@@ -345,9 +371,15 @@ const TELIT_LE910_CERT: RoleRules = RoleRules {
         "telit.md 2.2: PEM; DER with AT#SSLSECCFG <cert_format>=0",
     ),
     send_as: Encoding::Pem,
-    line_endings: Rule::i(LineEndings::LfOrCrLf, "telit.md 2.2: newer firmware accepts CRLF"),
+    line_endings: Rule::i(
+        LineEndings::LfOrCrLf,
+        "telit.md 2.2: newer firmware accepts CRLF",
+    ),
     trailing_newline: Rule::i(TrailingNewline::Optional, "telit.md 2.2"),
-    max_bytes: Some(Rule::i(4096, "telit.md 2.2: LE910/ME910 larger than 2047 (4096?)")),
+    max_bytes: Some(Rule::i(
+        4096,
+        "telit.md 2.2: LE910/ME910 larger than 2047 (4096?)",
+    )),
     key_types: Rule::i(RSA_P256, "telit.md 6: RSA; ECC on ME910/ME310"),
     rsa_bits: Rule::i((1024, 4096), "telit.md 6"),
     signature_hashes: Some(Rule::i(ALL_HASHES_BUT_MD, "telit.md 6: TLS 1.2 stack")),
@@ -413,7 +445,10 @@ const ICHIP_CERT: RoleRules = RoleRules {
         "ichip.md 3.1: the END line's own <CR> ends the command",
     ),
     // 1500 on other firmware [C Libelium]; 1300 is the strict 8.32 figure.
-    max_bytes: Some(Rule::c(1300, "ichip.md 3.1: max 1300 characters (manual 8.32)")),
+    max_bytes: Some(Rule::c(
+        1300,
+        "ichip.md 3.1: max 1300 characters (manual 8.32)",
+    )),
     key_types: Rule::c(RSA, "ichip.md 3.1: RSA public key of 1024 or 2048 bits"),
     rsa_bits: Rule::c((1024, 2048), "ichip.md 3.1: RSA 1024 or 2048 bits"),
     signature_hashes: Some(Rule::c(
@@ -452,8 +487,14 @@ const ICHIP: CredentialRules = CredentialRules {
         storage: Rule::c(Storage::Parameter { name: "+iPKEY" }, "ichip.md 3.3"),
         ..ICHIP_CERT
     },
-    mutual_tls: Rule::c(Support::Supported, "ichip.md 6: client auth via +iCERT and +iPKEY"),
-    clock: Rule::i(ClockCheck::Unknown, "ichip.md 6: whether dates are enforced is unknown"),
+    mutual_tls: Rule::c(
+        Support::Supported,
+        "ichip.md 6: client auth via +iCERT and +iPKEY",
+    ),
+    clock: Rule::i(
+        ClockCheck::Unknown,
+        "ichip.md 6: whether dates are enforced is unknown",
+    ),
     ca_choice: Rule::i(CaChoice::Root, "ichip.md 3.1: +iCA holds the trusted root"),
     tls_versions: Rule::c("SSL 3.0, TLS 1.0", "ichip.md 6"),
 };
