@@ -126,6 +126,15 @@ pub enum Encoding {
     Der,
 }
 
+impl fmt::Display for Encoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Pem => "PEM",
+            Self::Der => "DER",
+        })
+    }
+}
+
 /// Which line endings a module accepts inside PEM text.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
 pub enum LineEndings {
@@ -414,7 +423,7 @@ impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}: {} (why: {})",
+            "{}: the module would {} (why: {})",
             self.severity, self.module_would, self.why
         )?;
         if let Some(fix) = &self.fix {
@@ -604,9 +613,20 @@ pub fn decode(input: &[u8]) -> Result<(Vec<Item>, TextShape), DecodeError> {
             }
         })?;
         let item = match label.as_str() {
-            "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
+            "CERTIFICATE" | "X509 CERTIFICATE" => {
                 check_der::<Certificate>(&der, &label)?;
                 Item::Certificate(der)
+            }
+            // OpenSSL's certificate followed by its trust settings: keep the certificate.
+            "TRUSTED CERTIFICATE" => {
+                let cert = der::SliceReader::new(&der)
+                    .and_then(|mut r| Certificate::decode(&mut r))
+                    .and_then(|c| c.to_der())
+                    .map_err(|e| DecodeError::BadPem {
+                        label: label.clone(),
+                        detail: format!("DER: {e}"),
+                    })?;
+                Item::Certificate(cert)
             }
             "RSA PRIVATE KEY" => {
                 check_der::<pkcs1::RsaPrivateKey<'_>>(&der, &label)?;
@@ -724,15 +744,8 @@ pub fn guess_role(input: &[u8]) -> Option<Role> {
             _ => None,
         })
         .collect();
+    // A chain that starts with a leaf is a client chain; a bundle of CAs is a CA file.
     let first = certs.first()?;
-    if certs.len() > 1 {
-        // A chain that starts with a leaf is a client chain; a bundle of CAs is a CA file.
-        return Some(if first.is_ca() {
-            Role::Ca
-        } else {
-            Role::ClientCert
-        });
-    }
     Some(if first.is_ca() {
         Role::Ca
     } else {
@@ -1149,17 +1162,17 @@ impl Linter<'_, '_> {
             Support::Supported => return,
             Support::FirmwareDependent => (
                 Severity::Warning,
-                "may not use a client certificate: client authentication is missing on some firmware",
+                "ignore or refuse the client certificate: client authentication is missing on some firmware",
             ),
             Support::Unsupported => (
                 rule.breach(),
-                "cannot present a client certificate: it has no mutual TLS",
+                "have no way to present a client certificate: it has no mutual TLS",
             ),
         };
         self.push(
             Check::MutualTls,
             severity,
-            format!("the {} {what}", self.rules.family),
+            what,
             rule.cite(),
             None,
             Some(
@@ -1363,6 +1376,20 @@ impl Linter<'_, '_> {
 
     fn pick_key(&mut self, items: &[Item]) -> Option<Payload> {
         let mut key: Option<(Vec<u8>, KeyEncoding)> = None;
+        let others = items
+            .iter()
+            .filter(|i| matches!(i, Item::Certificate(_) | Item::Other { .. }))
+            .count();
+        if others > 0 {
+            self.push(
+                Check::WrongContent,
+                Severity::Info,
+                format!("see {others} certificate or other block(s) in the key file"),
+                "each credential is stored on its own",
+                Some("removed them".into()),
+                None,
+            );
+        }
         for item in items {
             match item {
                 Item::PrivateKey { der, encoding } if key.is_none() => {
@@ -1670,16 +1697,16 @@ impl Linter<'_, '_> {
                     rr.accepted.breach()
                 },
                 if accepted {
-                    format!("accept {given:?}, but {:?} is the safer choice", rr.send_as)
+                    format!("accept {given}, but {} is the safer choice", rr.send_as)
                 } else {
-                    format!("reject {given:?}")
+                    format!("reject {given}")
                 },
                 format!(
                     "it takes {}; {}",
-                    list(rr.accepted.value.iter().map(|e| format!("{e:?}"))),
+                    list(rr.accepted.value.iter()),
                     rr.accepted.cite()
                 ),
-                Some(format!("converted {given:?} to {:?}", rr.send_as)),
+                Some(format!("converted {given} to {}", rr.send_as)),
                 None,
             );
         }
@@ -1711,7 +1738,7 @@ impl Linter<'_, '_> {
             self.push(
                 Check::LineWidth,
                 Severity::Info,
-                "may fail to parse base64 lines that are not 64 characters wide",
+                "possibly fail to parse base64 lines that are not 64 characters wide",
                 "RFC 7468 writers wrap at 64; small PEM parsers assume it",
                 Some("re-wrapped at 64 characters".into()),
                 None,
