@@ -157,7 +157,19 @@ fn ctx() -> LintContext<'static> {
 }
 
 fn run(family: Family, role: Role, input: &[u8]) -> LintReport {
-    lint(&rules(family), role, input, &ctx())
+    checked(lint(&rules(family), role, input, &ctx()))
+}
+
+/// Every problem comes with either the fix atcert made or what the user must do.
+fn checked(report: LintReport) -> LintReport {
+    for f in &report.findings {
+        assert!(
+            f.severity == Severity::Info || f.fix.is_some() || f.user_action.is_some(),
+            "{f:?}"
+        );
+        assert!(!f.why.is_empty() && !f.module_would.is_empty(), "{f:?}");
+    }
+    report
 }
 
 fn out(report: &LintReport) -> &[u8] {
@@ -430,11 +442,11 @@ fn expired_and_clock_findings_follow_the_modules_clock_rule() {
         ..LintContext::default()
     };
     // SPWF04 always checks dates [C]: error.
-    let report = lint(&rules(Family::Spwf04), Role::Ca, &pem, &later);
+    let report = checked(lint(&rules(Family::Spwf04), Role::Ca, &pem, &later));
     assert_eq!(severity(&report, Check::Expired), Severity::Error);
     assert!(!report.is_ok());
     // SIM7600 checks only with ignorelocaltime=0: a warning.
-    let report = lint(&rules(Family::Sim7600), Role::Ca, &pem, &later);
+    let report = checked(lint(&rules(Family::Sim7600), Role::Ca, &pem, &later));
     assert_eq!(severity(&report, Check::Expired), Severity::Warning);
     assert!(report.is_ok());
     // OpenSSL agrees it will have expired.
@@ -447,7 +459,7 @@ fn expired_and_clock_findings_follow_the_modules_clock_rule() {
         module_clock: Some(315_532_800),
         ..LintContext::default()
     };
-    let report = lint(&rules(Family::Spwf04), Role::Ca, &pem, &unset);
+    let report = checked(lint(&rules(Family::Spwf04), Role::Ca, &pem, &unset));
     assert!(!report.has(Check::Expired));
     let f = report.finding(Check::ModuleClock).unwrap();
     assert_eq!(f.severity, Severity::Error);
@@ -459,7 +471,7 @@ fn expired_and_clock_findings_follow_the_modules_clock_rule() {
         module_clock: Some(now()),
         ..LintContext::default()
     };
-    let report = lint(&rules(Family::Spwf04), Role::Ca, &pem, &set);
+    let report = checked(lint(&rules(Family::Spwf04), Role::Ca, &pem, &set));
     assert!(!report.has(Check::ModuleClock) && !report.has(Check::ClockMustBeSet));
 }
 
@@ -517,6 +529,54 @@ fn a_leaf_where_the_root_is_needed_is_flagged_and_a_chain_is_cut_to_its_root() {
         lab.fingerprint("leaf.pem", "PEM")
     );
 
+    // A server certificate given as the client's: its EKU is flagged.
+    lab.write(
+        "srv.ext",
+        b"basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    );
+    lab.openssl(&[
+        "req",
+        "-new",
+        "-key",
+        "leaf.key",
+        "-subj",
+        "/CN=server",
+        "-out",
+        "srv.csr",
+    ]);
+    lab.openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "srv.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "30",
+        "-extfile",
+        "srv.ext",
+        "-out",
+        "srv.pem",
+    ]);
+    let report = run(Family::Sim7600, Role::ClientCert, &lab.read("srv.pem"));
+    assert_eq!(severity(&report, Check::ClientAuthUsage), Severity::Warning);
+    let report = run(Family::Sim7600, Role::ClientCert, &lab.read("leaf.pem"));
+    assert!(!report.has(Check::ClientAuthUsage));
+
+    // A file holding certificate and key: the key role keeps only the key.
+    let mut both = lab.read("leaf.pem");
+    both.extend(lab.read("leaf.key"));
+    let report = run(Family::TelitLe910, Role::ClientKey, &both);
+    assert!(report.has(Check::WrongContent));
+    assert!(out(&report).starts_with(b"-----BEGIN RSA PRIVATE KEY-----"));
+    assert!(!out(&report).windows(11).any(|w| w == b"CERTIFICATE"));
+    let report = run(Family::TelitLe910, Role::ClientCert, &both);
+    assert_eq!(severity(&report, Check::WrongContent), Severity::Warning);
+    assert_eq!(guess_role(&both), Some(Role::ClientKey));
+
     // Roles guessed from content.
     assert_eq!(guess_role(&lab.read("ca.pem")), Some(Role::Ca));
     assert_eq!(guess_role(&lab.read("leaf.pem")), Some(Role::ClientCert));
@@ -552,7 +612,12 @@ fn encrypted_keys_are_decrypted_with_the_password_or_explained() {
         password: Some(b"s3cret"),
         ..LintContext::default()
     };
-    let report = lint(&rules(Family::TelitLegacy), Role::ClientKey, &enc, &with);
+    let report = checked(lint(
+        &rules(Family::TelitLegacy),
+        Role::ClientKey,
+        &enc,
+        &with,
+    ));
     assert!(report.is_ok(), "{:#?}", report.findings);
     assert!(out(&report).starts_with(b"-----BEGIN RSA PRIVATE KEY-----\n"));
     lab.write("plain.key", out(&report));
@@ -573,7 +638,12 @@ fn encrypted_keys_are_decrypted_with_the_password_or_explained() {
         password: Some(b"nope"),
         ..LintContext::default()
     };
-    let report = lint(&rules(Family::TelitLegacy), Role::ClientKey, &enc, &wrong);
+    let report = checked(lint(
+        &rules(Family::TelitLegacy),
+        Role::ClientKey,
+        &enc,
+        &wrong,
+    ));
     assert!(
         report
             .finding(Check::Encrypted)

@@ -1345,30 +1345,34 @@ impl Linter<'_, '_> {
                 Some("give the device certificate issued for this module".into()),
             );
         }
-        if certs.len() > 1 {
-            let keep_chain = self.rr.bundle.value && self.rr.send_as == Encoding::Pem;
-            if !keep_chain {
-                self.push(
-                    Check::ChainTrimmed,
-                    Severity::Warning,
-                    format!("receive {} certificates where it stores one", certs.len()),
-                    self.rr.bundle.cite(),
-                    Some(format!("kept the device certificate '{}'", leaf.subject)),
-                    None,
-                );
-                return Some(Payload::Certs(vec![leaf]));
-            }
-            return Some(Payload::Certs(certs));
-        }
         if leaf.client_auth == Some(false) {
             self.push(
                 Check::ClientAuthUsage,
                 Severity::Warning,
-                "present a certificate whose extended key usage does not allow client \
-                 authentication; servers that check it will refuse the handshake",
+                format!(
+                    "present '{}', whose extended key usage does not allow client \
+                     authentication; servers that check it refuse the handshake",
+                    leaf.subject
+                ),
                 "RFC 5280 4.2.1.12: id-kp-clientAuth",
                 None,
                 Some("issue the certificate with extendedKeyUsage = clientAuth".into()),
+            );
+        }
+        if certs.len() > 1 {
+            if self.rr.bundle.value && self.rr.send_as == Encoding::Pem {
+                // The device certificate first, then the CAs that issued it.
+                let mut chain = vec![leaf.clone()];
+                chain.extend(certs.iter().filter(|c| c.der != leaf.der).cloned());
+                return Some(Payload::Certs(chain));
+            }
+            self.push(
+                Check::ChainTrimmed,
+                Severity::Warning,
+                format!("receive {} certificates where it stores one", certs.len()),
+                self.rr.bundle.cite(),
+                Some(format!("kept the device certificate '{}'", leaf.subject)),
+                None,
             );
         }
         Some(Payload::Certs(vec![leaf]))

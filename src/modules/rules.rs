@@ -83,6 +83,7 @@ const SIM800: CredentialRules = CredentialRules {
     family: "sim800",
     ca: SIM800_CERT,
     client_cert: RoleRules {
+        bundle: Rule::i(false, "sim800.md 3: one certificate per file"),
         storage: Rule::i(
             Storage::File {
                 path: "C:\\USER\\CLIENT.CRT",
@@ -235,6 +236,10 @@ const SPWF04: CredentialRules = CredentialRules {
     family: "spwf04",
     ca: SPWF04_CERT,
     client_cert: RoleRules {
+        bundle: Rule::i(
+            false,
+            "spwf04.md 3.1: one certificate per AT+S.TLSCERT=cert",
+        ),
         accepted: Rule::i(
             DER_PEM,
             "spwf04.md 3.1: DER safest; PEM may work for cert/key",
@@ -327,6 +332,7 @@ const TELIT_LEGACY: CredentialRules = CredentialRules {
     family: "telit-legacy",
     ca: TELIT_LEGACY_CERT,
     client_cert: RoleRules {
+        bundle: Rule::i(false, "seed 003 3.3: one certificate per data type"),
         storage: Rule::c(
             Storage::Slot {
                 ssid: 1,
@@ -399,6 +405,7 @@ const TELIT_LE910: CredentialRules = CredentialRules {
     family: "telit-le910",
     ca: TELIT_LE910_CERT,
     client_cert: RoleRules {
+        bundle: Rule::i(false, "telit.md 2.1: one certificate per data type"),
         storage: Rule::c(
             Storage::Slot {
                 ssid: 1,
@@ -468,6 +475,7 @@ const ICHIP: CredentialRules = CredentialRules {
     family: "ichip",
     ca: ICHIP_CERT,
     client_cert: RoleRules {
+        bundle: Rule::i(false, "ichip.md 3.2: one certificate per +iCERT"),
         line_endings: Rule::i(LineEndings::CrOnly, "ichip.md 3.2: like +iCA"),
         max_bytes: Some(Rule::i(1300, "ichip.md 3.2: like +iCA")),
         rsa_bits: Rule::i((1024, 2048), "ichip.md 3.2: like +iCA"),
