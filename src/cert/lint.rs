@@ -395,7 +395,6 @@ pub enum Check {
     MutualTls,
     ClientAuthUsage,
     SkiComputed,
-    NoLeadingSlash,
 }
 
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -549,7 +548,13 @@ pub fn decode(input: &[u8]) -> Result<(Vec<Item>, TextShape), DecodeError> {
         ..TextShape::default()
     };
     if !contains(trimmed, b"-----BEGIN ") {
-        let item = decode_der(trimmed).ok_or(DecodeError::NotACredential)?;
+        // DER may itself end in 0x00 or 0x1A: take exactly one TLV, then look at the rest.
+        let (der, rest) = split_tlv(input).ok_or(DecodeError::NotACredential)?;
+        if !rest.iter().all(|b| matches!(b, 0 | 0x1a)) {
+            return Err(DecodeError::NotACredential);
+        }
+        shape.trailing_garbage = !rest.is_empty();
+        let item = decode_der(der).ok_or(DecodeError::NotACredential)?;
         return Ok((vec![item], shape));
     }
     shape.is_pem = true;
@@ -692,6 +697,15 @@ fn decode_der(der: &[u8]) -> Option<Item> {
         return Some(Item::EncryptedKey(der.to_vec()));
     }
     None
+}
+
+/// The first DER TLV of `input` and what follows it.
+fn split_tlv(input: &[u8]) -> Option<(&[u8], &[u8])> {
+    use der::Reader;
+    let mut reader = der::SliceReader::new(input).ok()?;
+    der::asn1::AnyRef::decode(&mut reader).ok()?;
+    let len = usize::try_from(reader.position()).ok()?;
+    Some((input.get(..len)?, input.get(len..)?))
 }
 
 fn trim_garbage(input: &[u8]) -> &[u8] {
@@ -1897,6 +1911,39 @@ mod tests {
         ] {
             assert!(decode(input).is_err(), "{input:?}");
         }
+    }
+
+    #[test]
+    fn der_ending_in_a_zero_byte_is_not_trimmed() {
+        use p256::pkcs8::EncodePrivateKey;
+        // Find a key whose PKCS#8 DER ends in 0x00 (about 1 in 256).
+        let der = (1u16..4000)
+            .find_map(|i| {
+                let mut scalar = [7u8; 32];
+                scalar[30..].copy_from_slice(&i.to_be_bytes());
+                let key = p256::SecretKey::from_slice(&scalar).ok()?;
+                let der = key.to_pkcs8_der().ok()?.as_bytes().to_vec();
+                (der.last() == Some(&0)).then_some(der)
+            })
+            .expect("a key ending in 0x00");
+        let (items, shape) = decode(&der).unwrap();
+        assert_eq!(
+            items,
+            vec![Item::PrivateKey {
+                der: der.clone(),
+                encoding: KeyEncoding::Pkcs8
+            }]
+        );
+        assert!(!shape.trailing_garbage);
+        // With a real trailing NUL and Ctrl+Z: the same key, garbage noted.
+        let mut padded = der.clone();
+        padded.extend([0, 0x1a]);
+        let (items2, shape2) = decode(&padded).unwrap();
+        assert_eq!(items2, items);
+        assert!(shape2.trailing_garbage);
+        // Other trailing bytes are not a credential.
+        padded.push(b'x');
+        assert!(decode(&padded).is_err());
     }
 
     #[test]
