@@ -1860,18 +1860,17 @@ impl Linter<'_, '_> {
                         Check::SkiComputed,
                         Severity::Info,
                         format!(
-                            "find the CA by its Subject Key Identifier, which '{}' lacks",
-                            cert.subject
+                            "find the CA by its Subject Key Identifier, which '{}' lacks; \
+                             the name uses the identifier computed as the module does: {}",
+                            cert.subject,
+                            hex_lower(&cert.computed_ski)
                         ),
                         format!(
-                            "{}; the identifier is computed per RFC 5280 4.2.1.2 method 1 \
-                             (SHA-1 of the public key), as the module and OpenSSL do",
+                            "{}; RFC 5280 4.2.1.2 method 1 (SHA-1 of the public key), as \
+                             OpenSSL computes it",
                             self.rr.storage.cite()
                         ),
-                        Some(format!(
-                            "named the file after {}",
-                            hex_lower(&cert.computed_ski)
-                        )),
+                        None,
                         None,
                     );
                 }
