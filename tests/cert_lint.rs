@@ -826,3 +826,74 @@ fn cli_lint_prints_findings_and_writes_the_fixed_bytes() {
     assert!(!ok);
     assert!(text.contains("RSA"), "{text}");
 }
+
+/// Every root of the system store, linted for iChip and SPWF04 and compared with what
+/// OpenSSL says about the same certificate: key type and size, signature hash, SKI, expiry.
+#[test]
+fn system_roots_agree_with_openssl() {
+    let bundle = std::fs::read("/etc/ssl/certs/ca-certificates.crt").unwrap();
+    let (items, _) = atcert::cert::lint::decode(&bundle).unwrap();
+    let lab = Lab::new();
+    let now = now();
+    let mut compared = 0;
+    for item in items {
+        let atcert::cert::lint::Item::Certificate(der) = item else {
+            continue;
+        };
+        lab.write("c.der", &der);
+        // One call: the dump, and the exit status says whether it has expired.
+        let (expires_ok, text) = lab.try_openssl(&[
+            "x509",
+            "-inform",
+            "DER",
+            "-in",
+            "c.der",
+            "-noout",
+            "-text",
+            "-checkend",
+            "0",
+        ]);
+        let sig = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Signature Algorithm: "))
+            .unwrap()
+            .to_owned();
+        let rsa_bits = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Public-Key: ("))
+            .and_then(|l| l.split(' ').next())
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|_| text.contains("rsaEncryption"));
+
+        let ichip = run(Family::Ichip, Role::Ca, &der);
+        let old_hash = ["md2With", "md5With", "sha1With"]
+            .iter()
+            .any(|h| sig.starts_with(h));
+        assert_eq!(ichip.has(Check::SignatureHash), !old_hash, "{sig}");
+        match rsa_bits {
+            Some(bits) => {
+                assert!(!ichip.has(Check::KeyType), "{text}");
+                assert_eq!(
+                    ichip.has(Check::KeySize),
+                    !(1024..=2048).contains(&bits),
+                    "{bits}"
+                );
+            }
+            None => assert!(ichip.has(Check::KeyType), "{text}"),
+        }
+        assert_eq!(ichip.has(Check::Expired), !expires_ok && now > 0);
+
+        let spwf = run(Family::Spwf04, Role::Ca, &der);
+        let dest = &spwf.output.as_ref().unwrap().destination;
+        if let Some(ski) = text
+            .lines()
+            .skip_while(|l| !l.contains("Subject Key Identifier"))
+            .nth(1)
+        {
+            let hex = ski.trim().replace(':', "").to_lowercase();
+            assert_eq!(dest, &format!("/{hex}.ca"));
+        }
+        compared += 1;
+    }
+    assert!(compared > 50, "only {compared} roots");
+}
