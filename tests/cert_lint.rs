@@ -821,6 +821,20 @@ fn cli_lint_prints_findings_and_writes_the_fixed_bytes() {
     assert!(text.contains("AT#SSLSECDATA=1,1,1"), "{text}");
     let written = std::fs::read(outdir.join("ca.pem")).unwrap();
     assert!(!written.contains(&b'\r'));
+    // A file with the certificate and its key: both roles are linted and written.
+    let mut both = lab.read("ca.pem");
+    both.extend(lab.read("ca.key"));
+    lab.write("both.pem", &both);
+    let (ok, text) = run_cli(&[&lab.path("both.pem"), &lab.path("crlf.pem")]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("client private key") && text.contains("CA certificate"),
+        "{text}"
+    );
+    let key = std::fs::read(outdir.join("client-key.pem")).unwrap();
+    assert!(key.starts_with(b"-----BEGIN RSA PRIVATE KEY-----\n"));
+    // The same slot twice: the second file keeps its own name.
+    assert!(outdir.join("ca.pem").exists() && outdir.join("crlf-ca.pem").exists());
     // An EC key for an RSA-only module: rejected, non-zero exit.
     let (ok, text) = run_cli(&[&lab.path("ec.key")]);
     assert!(!ok);

@@ -740,31 +740,39 @@ fn count_line_endings(text: &[u8], shape: &mut TextShape) {
 }
 
 /// Guesses the role of a credential from its content: a key is a key; a certificate that is
-/// a CA (basicConstraints CA or self-signed) is a CA; otherwise a client certificate.
+/// a CA (basicConstraints CA or self-signed) is a CA; otherwise a client certificate. A file
+/// holding both a key and certificates gives the key.
 pub fn guess_role(input: &[u8]) -> Option<Role> {
-    let (items, _) = decode(input).ok()?;
+    guess_roles(input).into_iter().next()
+}
+
+/// Every role a file can serve: a `cert+key.pem` gives the key and the client certificate.
+pub fn guess_roles(input: &[u8]) -> Vec<Role> {
+    let Ok((items, _)) = decode(input) else {
+        return Vec::new();
+    };
+    let mut roles = Vec::new();
     if items.iter().any(|i| {
         matches!(
             i,
             Item::PrivateKey { .. } | Item::EncryptedKey(_) | Item::LegacyEncryptedKey { .. }
         )
     }) {
-        return Some(Role::ClientKey);
+        roles.push(Role::ClientKey);
     }
-    let certs: Vec<CertFacts> = items
-        .iter()
-        .filter_map(|i| match i {
-            Item::Certificate(der) => CertFacts::parse(der),
-            _ => None,
-        })
-        .collect();
     // A chain that starts with a leaf is a client chain; a bundle of CAs is a CA file.
-    let first = certs.first()?;
-    Some(if first.is_ca() {
-        Role::Ca
-    } else {
-        Role::ClientCert
-    })
+    let first = items.iter().find_map(|i| match i {
+        Item::Certificate(der) => CertFacts::parse(der),
+        _ => None,
+    });
+    if let Some(first) = first {
+        roles.push(if first.is_ca() {
+            Role::Ca
+        } else {
+            Role::ClientCert
+        });
+    }
+    roles
 }
 
 // ---------------------------------------------------------------------------------------

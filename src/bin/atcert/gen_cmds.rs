@@ -177,32 +177,48 @@ pub fn lint(args: LintArgs) -> anyhow::Result<()> {
         fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let mut rejected = 0;
+    let mut linted = 0;
+    let mut written = std::collections::HashSet::new();
     for file in &args.files {
         let bytes = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-        let role = match args.role {
-            Some(r) => Role::from(r),
-            None => lint::guess_role(&bytes).with_context(|| {
-                format!(
-                    "{}: no certificate or key found to guess its role; check the file, or \
-                     give --role",
-                    file.display()
-                )
-            })?,
+        let roles = match args.role {
+            Some(r) => vec![Role::from(r)],
+            None => lint::guess_roles(&bytes),
         };
-        let report = lint::lint(&rules, role, &bytes, &ctx);
-        print_report(&file.display().to_string(), &report);
-        if !report.is_ok() {
-            rejected += 1;
+        if roles.is_empty() {
+            bail!(
+                "{}: no certificate or key found to guess its role; check the file, or give \
+                 --role",
+                file.display()
+            );
         }
-        if let (Some(dir), Some(name), Some(out)) = (&args.out, out_name(&report), &report.output) {
+        for role in roles {
+            let report = lint::lint(&rules, role, &bytes, &ctx);
+            print_report(&file.display().to_string(), &report);
+            linted += 1;
+            if !report.is_ok() {
+                rejected += 1;
+            }
+            let (Some(dir), Some(mut name), Some(out)) =
+                (&args.out, out_name(&report), &report.output)
+            else {
+                continue;
+            };
+            // Two inputs for the same slot: keep both, the second named after its file.
+            if !written.insert(name.clone()) {
+                let stem = file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy())
+                    .unwrap_or_default();
+                name = format!("{stem}-{name}");
+            }
             let path = write_file(dir, &name, &out.bytes, role == Role::ClientKey)?;
             println!("  wrote {}", path.display());
         }
     }
     if rejected > 0 {
         bail!(
-            "{rejected} of {} credential(s) would be rejected by the {}; see the errors above",
-            args.files.len(),
+            "{rejected} of {linted} credential(s) would be rejected by the {}; see the errors above",
             args.module
         );
     }
