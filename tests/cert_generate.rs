@@ -333,6 +333,20 @@ fn module_files_are_readable_by_openssl_in_each_module_encoding() {
         let dir = tempfile::tempdir().unwrap();
         write_set(&set, dir.path());
         let reports = set.module_files(&r, now());
+        let whole = atcert::cert::lint::lint_set(
+            &r,
+            Some(set.ca.cert_pem().as_bytes()),
+            Some(set.client.cert_pem().as_bytes()),
+            Some(set.client.key_pem().as_bytes()),
+            &LintContext {
+                now: Some(now()),
+                ..LintContext::default()
+            },
+        );
+        assert!(
+            whole.is_ok() && whole.findings.is_empty(),
+            "{family:?}: {whole:#?}"
+        );
         for report in &reports {
             // The fixed bytes are a fixed point: linting them again changes nothing.
             let bytes = &report.output.as_ref().unwrap().bytes;

@@ -911,3 +911,60 @@ fn system_roots_agree_with_openssl() {
     }
     assert!(compared > 50, "only {compared} roots");
 }
+
+#[test]
+fn a_set_needs_the_certificates_own_key() {
+    let lab = Lab::new();
+    lab.rsa_key("ca.key", 2048);
+    lab.root("ca.key", "Set Root", "ca.pem", 365);
+    lab.rsa_key("dev.key", 2048);
+    lab.leaf("dev.key", "device-1", "ca.pem", "ca.key", "dev.pem");
+    lab.rsa_key("other.key", 2048);
+    lab.ec_key("ec.key", "P-256");
+    lab.leaf("ec.key", "device-ec", "ca.pem", "ca.key", "ec.pem");
+    lab.ec_key("ec2.key", "P-256");
+    let (ca, dev, key, other) = (
+        lab.read("ca.pem"),
+        lab.read("dev.pem"),
+        lab.read("dev.key"),
+        lab.read("other.key"),
+    );
+    for family in Family::ALL {
+        let r = rules(family);
+        let set = atcert::cert::lint::lint_set(&r, Some(&ca), Some(&dev), Some(&key), &ctx());
+        assert!(
+            !set.findings.iter().any(|f| f.check == Check::KeyMismatch),
+            "{family:?}"
+        );
+        let set = atcert::cert::lint::lint_set(&r, Some(&ca), Some(&dev), Some(&other), &ctx());
+        let f = set
+            .findings
+            .iter()
+            .find(|f| f.check == Check::KeyMismatch)
+            .unwrap();
+        assert_eq!(f.severity, Severity::Error, "{family:?}");
+        assert!(!set.is_ok());
+        let set = atcert::cert::lint::lint_set(&r, Some(&ca), Some(&dev), None, &ctx());
+        assert!(set.findings.iter().any(|f| f.check == Check::Incomplete));
+        let set = atcert::cert::lint::lint_set(&r, Some(&ca), None, None, &ctx());
+        assert!(set.findings.is_empty());
+    }
+    // EC pairs (SEC1 public key inside the key, or derived from the scalar).
+    let r = rules(Family::Sim7600);
+    let ec_cert = lab.read("ec.pem");
+    let set =
+        atcert::cert::lint::lint_set(&r, None, Some(&ec_cert), Some(&lab.read("ec.key")), &ctx());
+    assert!(set.is_ok(), "{:#?}", set.findings);
+    let set =
+        atcert::cert::lint::lint_set(&r, None, Some(&ec_cert), Some(&lab.read("ec2.key")), &ctx());
+    assert!(set.findings.iter().any(|f| f.check == Check::KeyMismatch));
+    lab.openssl(&["ec", "-in", "ec.key", "-no_public", "-out", "nopub.key"]);
+    let set = atcert::cert::lint::lint_set(
+        &r,
+        None,
+        Some(&ec_cert),
+        Some(&lab.read("nopub.key")),
+        &ctx(),
+    );
+    assert!(set.is_ok(), "{:#?}", set.findings);
+}

@@ -393,6 +393,10 @@ pub enum Check {
     ClockMustBeSet,
     Size,
     MutualTls,
+    /// The client key is not the certificate's key.
+    KeyMismatch,
+    /// Only one of client certificate and key was given.
+    Incomplete,
     ClientAuthUsage,
     SkiComputed,
 }
@@ -1892,6 +1896,133 @@ impl Linter<'_, '_> {
 
 fn list<T: fmt::Display>(items: impl Iterator<Item = T>) -> String {
     items.map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+// ---------------------------------------------------------------------------------------
+// A credential set: the three roles together
+// ---------------------------------------------------------------------------------------
+
+/// The lint of a whole set, plus what only shows across roles.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct SetReport {
+    pub ca: Option<LintReport>,
+    pub client_cert: Option<LintReport>,
+    pub client_key: Option<LintReport>,
+    /// Findings about the set: key and certificate belong together, both are present.
+    pub findings: Vec<Finding>,
+}
+
+impl SetReport {
+    /// True when every part and the set itself would be accepted.
+    pub fn is_ok(&self) -> bool {
+        [&self.ca, &self.client_cert, &self.client_key]
+            .into_iter()
+            .flatten()
+            .all(LintReport::is_ok)
+            && !self.findings.iter().any(Finding::is_blocking)
+    }
+}
+
+/// Lints the credentials a module will hold together (any may be absent: a CA alone is
+/// server authentication).
+pub fn lint_set(
+    rules: &CredentialRules,
+    ca: Option<&[u8]>,
+    client_cert: Option<&[u8]>,
+    client_key: Option<&[u8]>,
+    ctx: &LintContext<'_>,
+) -> SetReport {
+    let run = |role, input: Option<&[u8]>| input.map(|i| lint(rules, role, i, ctx));
+    let mut report = SetReport {
+        ca: run(Role::Ca, ca),
+        client_cert: run(Role::ClientCert, client_cert),
+        client_key: run(Role::ClientKey, client_key),
+        findings: Vec::new(),
+    };
+    let sent = |r: &Option<LintReport>| {
+        r.as_ref()
+            .and_then(|r| r.output.as_ref())
+            .map(|o| (o.bytes.clone(), o.encoding))
+    };
+    match (sent(&report.client_cert), sent(&report.client_key)) {
+        (Some(cert), Some(key)) => {
+            let cert_key = first_item(&cert.0).and_then(|i| match i {
+                Item::Certificate(der) => Certificate::from_der(&der)
+                    .ok()
+                    .map(|c| c.tbs_certificate.subject_public_key_info),
+                _ => None,
+            });
+            let key_pub = first_item(&key.0).and_then(|i| match i {
+                Item::PrivateKey { der, encoding } => public_of(&der, encoding),
+                _ => None,
+            });
+            if let (Some(spki), Some(public)) = (cert_key, key_pub)
+                && spki.subject_public_key.raw_bytes() != public.as_slice()
+            {
+                report.findings.push(Finding {
+                    check: Check::KeyMismatch,
+                    severity: Severity::Error,
+                    module_would: "fail the handshake: the client key is not the key of the \
+                                   client certificate"
+                        .into(),
+                    why: "the certificate's public key differs from the key's".into(),
+                    fix: None,
+                    user_action: Some(
+                        "give the private key made with this certificate's request \
+                         (compare `openssl x509 -noout -pubkey` with `openssl pkey -pubout`)"
+                            .into(),
+                    ),
+                });
+            }
+        }
+        (Some(_), None) | (None, Some(_)) => report.findings.push(Finding {
+            check: Check::Incomplete,
+            severity: Severity::Error,
+            module_would: "be unable to authenticate: mutual TLS needs both the client \
+                           certificate and its key"
+                .into(),
+            why: "a client certificate is proven by its private key".into(),
+            fix: None,
+            user_action: Some("give the missing client certificate or key".into()),
+        }),
+        (None, None) => {}
+    }
+    report
+}
+
+/// The first item of bytes atcert produced (PEM with any line ending, or DER).
+fn first_item(bytes: &[u8]) -> Option<Item> {
+    decode(bytes).ok()?.0.into_iter().next()
+}
+
+/// The public key bits of a private key, as they appear in a certificate's SPKI.
+fn public_of(der: &[u8], encoding: KeyEncoding) -> Option<Vec<u8>> {
+    let facts = KeyFacts::parse(der, encoding)?;
+    match facts.key_type {
+        KeyType::Rsa => {
+            let key = pkcs1::RsaPrivateKey::from_der(&facts.traditional).ok()?;
+            pkcs1::RsaPublicKey {
+                modulus: key.modulus,
+                public_exponent: key.public_exponent,
+            }
+            .to_der()
+            .ok()
+        }
+        KeyType::EcP256 => {
+            let key = sec1::EcPrivateKey::from_der(&facts.traditional).ok()?;
+            match key.public_key {
+                Some(point) => Some(point.to_vec()),
+                None => {
+                    let secret = p256::SecretKey::from_slice(key.private_key).ok()?;
+                    Some(secret.public_key().to_sec1_bytes().to_vec())
+                }
+            }
+        }
+        _ => {
+            let key = sec1::EcPrivateKey::from_der(&facts.traditional).ok()?;
+            key.public_key.map(<[u8]>::to_vec)
+        }
+    }
 }
 
 #[cfg(test)]
