@@ -179,6 +179,7 @@ pub fn lint(args: LintArgs) -> anyhow::Result<()> {
     let mut rejected = 0;
     let mut linted = 0;
     let mut written = std::collections::HashSet::new();
+    let mut client: [Option<Vec<u8>>; 2] = [None, None];
     for file in &args.files {
         let bytes = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
         let roles = match args.role {
@@ -193,6 +194,11 @@ pub fn lint(args: LintArgs) -> anyhow::Result<()> {
             );
         }
         for role in roles {
+            match role {
+                Role::ClientCert => client[0] = Some(bytes.clone()),
+                Role::ClientKey => client[1] = Some(bytes.clone()),
+                Role::Ca => {}
+            }
             let report = lint::lint(&rules, role, &bytes, &ctx);
             print_report(&file.display().to_string(), &report);
             linted += 1;
@@ -216,9 +222,23 @@ pub fn lint(args: LintArgs) -> anyhow::Result<()> {
             println!("  wrote {}", path.display());
         }
     }
+    // Given together, the client certificate and key must belong together.
+    if let [Some(cert), Some(key)] = &client {
+        let set = lint::lint_set(&rules, None, Some(cert), Some(key), &ctx);
+        if !set.findings.is_empty() {
+            println!("== client certificate and key together");
+        }
+        for f in &set.findings {
+            println!("  {f}");
+            if f.is_blocking() {
+                rejected += 1;
+            }
+        }
+    }
     if rejected > 0 {
         bail!(
-            "{rejected} of {linted} credential(s) would be rejected by the {}; see the errors above",
+            "the {} would reject what was given ({rejected} unfixable error(s) in {linted} \
+             credential(s) checked); see the errors above",
             args.module
         );
     }
