@@ -835,6 +835,17 @@ fn cli_lint_prints_findings_and_writes_the_fixed_bytes() {
     assert!(key.starts_with(b"-----BEGIN RSA PRIVATE KEY-----\n"));
     // The same slot twice: the second file keeps its own name.
     assert!(outdir.join("ca.pem").exists() && outdir.join("crlf-ca.pem").exists());
+    // A client certificate with someone else's key: the pair is rejected.
+    lab.rsa_key("dev.key", 2048);
+    lab.leaf("dev.key", "device-7", "ca.pem", "ca.key", "dev.pem");
+    let (ok, text) = run_cli(&[&lab.path("dev.pem"), &lab.path("dev.key")]);
+    assert!(ok, "{text}");
+    let (ok, text) = run_cli(&[&lab.path("dev.pem"), &lab.path("ca.key")]);
+    assert!(!ok);
+    assert!(
+        text.contains("not the key of the client certificate"),
+        "{text}"
+    );
     // An EC key for an RSA-only module: rejected, non-zero exit.
     let (ok, text) = run_cli(&[&lab.path("ec.key")]);
     assert!(!ok);
