@@ -8,6 +8,10 @@
 //! warns instead of erroring. All rule fields are public plain data, so a caller can override
 //! an inferred default (e.g. a firmware with a larger size limit).
 //!
+//! [`lint`] checks one credential for one role; [`lint_set`] checks the three together (the
+//! client key must be the client certificate's). [`guess_role`] tells a CA from a client
+//! certificate or key by content.
+//!
 //! Decoding here is deliberately small and private (PEM blocks, X.509, PKCS#1/#8, SEC1);
 //! the full parser lives elsewhere in `cert/` and can feed [`lint_items`] later.
 
@@ -834,7 +838,10 @@ fn curve_type(oid: Option<ObjectIdentifier>) -> KeyType {
 fn rsa_bits(modulus: &[u8]) -> u32 {
     let bytes: Vec<u8> = modulus.iter().copied().skip_while(|b| *b == 0).collect();
     match bytes.first() {
-        Some(first) => (bytes.len() as u32 - 1) * 8 + (8 - first.leading_zeros()),
+        Some(first) => u32::try_from(bytes.len() - 1)
+            .unwrap_or(u32::MAX)
+            .saturating_mul(8)
+            .saturating_add(8 - first.leading_zeros()),
         None => 0,
     }
 }
