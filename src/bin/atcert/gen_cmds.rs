@@ -237,8 +237,8 @@ pub fn lint(args: LintArgs) -> anyhow::Result<()> {
     }
     if rejected > 0 {
         bail!(
-            "the {} would reject what was given ({rejected} unfixable error(s) in {linted} \
-             credential(s) checked); see the errors above",
+            "the {} would reject what was given: {rejected} of {linted} check(s) found errors \
+             atcert cannot fix; see above",
             args.module
         );
     }
