@@ -1562,7 +1562,7 @@ impl Linter<'_, '_> {
             self.push(
                 Check::KeyType,
                 types.breach(),
-                format!("reject a {key_type} {what}"),
+                format!("reject the {what}: it is {key_type}"),
                 format!(
                     "this module supports {} only; {}",
                     list(types.value.iter()),
