@@ -979,3 +979,81 @@ fn a_set_needs_the_certificates_own_key() {
     );
     assert!(set.is_ok(), "{:#?}", set.findings);
 }
+
+#[test]
+fn unusual_algorithms_and_der_keys() {
+    let lab = Lab::new();
+    // RSA-PSS signature: not a hash the iChip lists; a warning where hashes are inferred.
+    lab.rsa_key("k.pem", 2048);
+    lab.openssl(&[
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        "k.pem",
+        "-subj",
+        "/CN=PSS Root",
+        "-days",
+        "30",
+        "-sigopt",
+        "rsa_padding_mode:pss",
+        "-sha256",
+        "-out",
+        "pss.pem",
+    ]);
+    assert!(
+        lab.openssl(&["x509", "-in", "pss.pem", "-noout", "-text"])
+            .contains("rsassaPss")
+    );
+    let report = run(Family::Ichip, Role::Ca, &lab.read("pss.pem"));
+    assert_eq!(severity(&report, Check::SignatureHash), Severity::Error);
+    let report = run(Family::Sim7600, Role::Ca, &lab.read("pss.pem"));
+    assert_eq!(severity(&report, Check::SignatureHash), Severity::Warning);
+
+    // Ed25519: no module here takes it.
+    lab.openssl(&["genpkey", "-algorithm", "ED25519", "-out", "ed.key"]);
+    lab.openssl(&[
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        "ed.key",
+        "-subj",
+        "/CN=Ed Root",
+        "-days",
+        "30",
+        "-out",
+        "ed.pem",
+    ]);
+    for family in Family::ALL {
+        let report = run(family, Role::Ca, &lab.read("ed.pem"));
+        assert!(report.has(Check::KeyType), "{family:?}");
+        let report = run(family, Role::ClientKey, &lab.read("ed.key"));
+        assert!(report.has(Check::KeyType), "{family:?}");
+    }
+
+    // A PKCS#1 DER key for a PEM-only module: converted to PEM, still PKCS#1.
+    lab.openssl(&[
+        "rsa",
+        "-in",
+        "k.pem",
+        "-traditional",
+        "-outform",
+        "DER",
+        "-out",
+        "k1.der",
+    ]);
+    let report = run(Family::TelitLegacy, Role::ClientKey, &lab.read("k1.der"));
+    assert_eq!(severity(&report, Check::Encoding), Severity::Error);
+    assert!(!report.has(Check::KeyEncoding));
+    assert!(out(&report).starts_with(b"-----BEGIN RSA PRIVATE KEY-----\n"));
+    lab.write("k1.pem", out(&report));
+    assert_eq!(
+        lab.openssl(&["rsa", "-in", "k1.pem", "-noout", "-modulus"]),
+        lab.openssl(&["rsa", "-in", "k.pem", "-noout", "-modulus"])
+    );
+    // A PKCS#1 PEM key to SPWF04: DER, PKCS#1 kept (it is accepted there).
+    lab.write("k1p.pem", out(&report));
+    let report = run(Family::Spwf04, Role::ClientKey, &lab.read("k1p.pem"));
+    assert_eq!(out(&report), lab.read("k1.der").as_slice());
+}
