@@ -476,6 +476,24 @@ fn expired_and_clock_findings_follow_the_modules_clock_rule() {
     assert_eq!(f.severity, Severity::Error);
     assert!(f.module_would.contains("1980"), "{}", f.module_would);
     assert!(f.user_action.as_deref().unwrap().contains("clock"));
+    // A client certificate is checked by the server: expired is an error on every module,
+    // and the module's own clock does not matter for it.
+    lab.rsa_key("dev.key", 2048);
+    lab.leaf("dev.key", "device-9", "ca.pem", "ca.key", "dev.pem");
+    let report = checked(lint(
+        &rules(Family::Sim7600),
+        Role::ClientCert,
+        &lab.read("dev.pem"),
+        &LintContext {
+            now: Some(now() + 40 * 86_400),
+            module_clock: Some(315_532_800),
+            ..LintContext::default()
+        },
+    ));
+    let f = report.finding(Check::Expired).unwrap();
+    assert_eq!(f.severity, Severity::Error);
+    assert!(f.module_would.contains("server"), "{}", f.module_would);
+    assert!(!report.has(Check::ModuleClock));
     // A correct module clock: no finding.
     let set = LintContext {
         now: Some(now()),

@@ -1625,37 +1625,61 @@ impl Linter<'_, '_> {
 
     fn check_dates(&mut self, cert: &CertFacts) {
         let clock = self.rules.clock;
-        let checks = clock.value == ClockCheck::Always;
-        let sev = if checks {
-            clock.breach()
-        } else {
-            Severity::Warning
-        };
         let range = format!(
             "valid {} to {}",
             fmt_time(cert.not_before),
             fmt_time(cert.not_after)
         );
+        // The CA is checked by the module, against its clock; the client certificate by the
+        // server, which rejects an expired one whatever the module does.
+        let (sev, why) = if self.role == Role::Ca {
+            let sev = if clock.value == ClockCheck::Always {
+                clock.breach()
+            } else {
+                Severity::Warning
+            };
+            (
+                sev,
+                format!("{range}; the module checks dates: {}", clock.cite()),
+            )
+        } else {
+            (
+                Severity::Error,
+                format!("{range}; the server checks the client certificate's dates"),
+            )
+        };
+        let module_would = |what: &str| {
+            if self.role == Role::Ca {
+                format!("reject '{}': {what}", cert.subject)
+            } else {
+                format!("be refused by the server: '{}' {what}", cert.subject)
+            }
+        };
         if let Some(now) = self.ctx.now {
             if now > cert.not_after {
+                let would = module_would("it expired");
                 self.push(
                     Check::Expired,
                     sev,
-                    format!("reject '{}': it expired", cert.subject),
-                    format!("{range}; the module checks dates: {}", clock.cite()),
+                    would,
+                    why,
                     None,
                     Some("renew the certificate (or get the CA's current root)".into()),
                 );
             } else if now < cert.not_before {
+                let would = module_would("it is not valid yet");
                 self.push(
                     Check::NotYetValid,
                     sev,
-                    format!("reject '{}': it is not valid yet", cert.subject),
-                    format!("{range}; {}", clock.cite()),
+                    would,
+                    why,
                     None,
                     Some("check the issuing machine's clock, or wait".into()),
                 );
             }
+        }
+        if self.role != Role::Ca {
+            return;
         }
         match self.ctx.module_clock {
             Some(mc) if mc < cert.not_before || mc > cert.not_after => {
