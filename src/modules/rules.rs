@@ -208,7 +208,8 @@ const SPWF04_CERT: RoleRules = RoleRules {
     // Each peer certificate <= 2.5 KB [S].
     max_bytes: Some(Rule::s(2560, "spwf04.md 3.1: each certificate <= 2.5 KB")),
     key_types: Rule::s(RSA_P256, "spwf04.md 7: RSA and ECC P-256"),
-    rsa_bits: Rule::s(
+    // Only a suspicion in a forum thread, so a default that warns, not a rule that blocks.
+    rsa_bits: Rule::i(
         (1024, 2048),
         "spwf04.md 5.2: RSA-4096 chains suspected of Certificate Error:22",
     ),
