@@ -2,6 +2,9 @@
 
 use clap::Parser;
 
+#[path = "atcert/gen_cmds.rs"]
+mod gen_cmds;
+
 /// Put TLS credentials onto AT-command modules: inspect, convert, lint and generate
 /// certificates and keys, plan and simulate provisioning flows.
 #[derive(Debug, Parser)]
@@ -12,12 +15,18 @@ struct Cli {
 }
 
 #[derive(Debug, clap::Subcommand)]
-enum Command {}
+enum Command {
+    Lint(gen_cmds::LintArgs),
+    Generate(gen_cmds::GenerateArgs),
+}
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Some(command) => match command {},
+        Some(command) => match command {
+            Command::Lint(args) => gen_cmds::lint(args),
+            Command::Generate(args) => gen_cmds::generate(args),
+        },
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;
