@@ -2,6 +2,9 @@
 
 use clap::Parser;
 
+#[path = "atcert/cert_cmds.rs"]
+mod cert_cmds;
+
 /// Put TLS credentials onto AT-command modules: inspect, convert, lint and generate
 /// certificates and keys, plan and simulate provisioning flows.
 #[derive(Debug, Parser)]
@@ -12,12 +15,20 @@ struct Cli {
 }
 
 #[derive(Debug, clap::Subcommand)]
-enum Command {}
+enum Command {
+    /// Show what certificates and keys hold; order chains; pair keys with certificates.
+    Inspect(cert_cmds::InspectArgs),
+    /// Convert certificates and keys (PEM/DER, PKCS#1/PKCS#8/SEC1, line endings, split).
+    Convert(cert_cmds::ConvertArgs),
+}
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Some(command) => match command {},
+        Some(command) => match command {
+            Command::Inspect(a) => cert_cmds::inspect(a),
+            Command::Convert(a) => cert_cmds::convert_cmd(a),
+        },
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;
