@@ -18,13 +18,19 @@ fn openssl(pem: &[u8], args: &[&str]) -> String {
         .expect("openssl runs");
     child.stdin.take().unwrap().write_all(pem).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 /// "2031-01-01T00:00:00Z" -> "Jan  1 00:00:00 2031 GMT" (openssl's -dates format).
 fn openssl_date(rfc3339: &str) -> String {
-    const M: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const M: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let y = &rfc3339[0..4];
     let m: usize = rfc3339[5..7].parse().unwrap();
     let d: u32 = rfc3339[8..10].parse().unwrap();
@@ -109,8 +115,15 @@ fn every_bundle_certificate_matches_openssl() {
     };
     let out = cert::parse(&bundle, None);
     assert!(out.problems.is_empty(), "{:?}", out.problems);
-    let certs: Vec<_> = out.items.iter().filter(|i| i.kind == ItemKind::Certificate).collect();
-    let expected_count = bundle.windows(27).filter(|w| w == b"-----BEGIN CERTIFICATE-----").count();
+    let certs: Vec<_> = out
+        .items
+        .iter()
+        .filter(|i| i.kind == ItemKind::Certificate)
+        .collect();
+    let expected_count = bundle
+        .windows(27)
+        .filter(|w| w == b"-----BEGIN CERTIFICATE-----")
+        .count();
     assert_eq!(certs.len(), expected_count);
     assert!(certs.len() > 100);
 
@@ -180,17 +193,48 @@ fn computed_ski_matches_openssl_hash_method() {
         let s = Command::new("openssl").args(args).output().unwrap();
         assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
     };
-    run(&["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key.to_str().unwrap()]);
+    run(&[
+        "ecparam",
+        "-name",
+        "prime256v1",
+        "-genkey",
+        "-noout",
+        "-out",
+        key.to_str().unwrap(),
+    ]);
     let with = dir.path().join("with.pem");
     let without = dir.path().join("without.pem");
     run(&[
-        "req", "-x509", "-new", "-key", key.to_str().unwrap(), "-subj", "/CN=a", "-days", "1",
-        "-addext", "subjectKeyIdentifier=hash", "-out", with.to_str().unwrap(),
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        key.to_str().unwrap(),
+        "-subj",
+        "/CN=a",
+        "-days",
+        "1",
+        "-addext",
+        "subjectKeyIdentifier=hash",
+        "-out",
+        with.to_str().unwrap(),
     ]);
     run(&[
-        "req", "-x509", "-new", "-key", key.to_str().unwrap(), "-subj", "/CN=a", "-days", "1",
-        "-addext", "subjectKeyIdentifier=none", "-addext", "authorityKeyIdentifier=none",
-        "-out", without.to_str().unwrap(),
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        key.to_str().unwrap(),
+        "-subj",
+        "/CN=a",
+        "-days",
+        "1",
+        "-addext",
+        "subjectKeyIdentifier=none",
+        "-addext",
+        "authorityKeyIdentifier=none",
+        "-out",
+        without.to_str().unwrap(),
     ]);
     let a = cert::parse(&std::fs::read(&with).unwrap(), None);
     let b = cert::parse(&std::fs::read(&without).unwrap(), None);

@@ -742,7 +742,10 @@ pub(crate) fn decrypt_with_algorithm(
         let desc = describe_pbes2(&scheme);
         let pass = passphrase.ok_or(DecryptError::NeedsPassphrase)?;
         let plain = scheme.decrypt(pass, data).map_err(|e| match e {
-            pkcs5::Error::DecryptFailed => DecryptError::WrongPassphrase,
+            // pkcs5 0.7 reports a bad padding on decryption as `EncryptFailed`.
+            pkcs5::Error::DecryptFailed | pkcs5::Error::EncryptFailed => {
+                DecryptError::WrongPassphrase
+            }
             pkcs5::Error::UnsupportedAlgorithm { oid } => {
                 DecryptError::Unsupported(oid.to_string())
             }

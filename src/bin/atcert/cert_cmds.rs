@@ -57,7 +57,9 @@ fn parse_line_ending(s: &str) -> Result<LineEnding, String> {
         "lf" => Ok(LineEnding::Lf),
         "crlf" => Ok(LineEnding::Crlf),
         "cr" => Ok(LineEnding::Cr),
-        other => Err(format!("unknown line ending \"{other}\"; use lf, crlf or cr")),
+        other => Err(format!(
+            "unknown line ending \"{other}\"; use lf, crlf or cr"
+        )),
     }
 }
 
@@ -88,7 +90,9 @@ fn item_json(file: &Path, item: &Item, now: i64) -> Value {
     match item.kind {
         ItemKind::Certificate => {
             if let Some(info) = item.cert_info(now) {
-                if let (Value::Object(m), Ok(Value::Object(i))) = (&mut v, serde_json::to_value(&info)) {
+                if let (Value::Object(m), Ok(Value::Object(i))) =
+                    (&mut v, serde_json::to_value(&info))
+                {
                     m.extend(i);
                 }
             }
@@ -135,7 +139,10 @@ fn print_item(item: &Item, now: i64) {
             println!("    subject:     {}", i.subject);
             println!("    issuer:      {}", i.issuer);
             println!("    serial:      {}", i.serial);
-            println!("    valid:       {} .. {} ({})", i.not_before, i.not_after, i.validity.text);
+            println!(
+                "    valid:       {} .. {} ({})",
+                i.not_before, i.not_after, i.validity.text
+            );
             let key = match (&i.curve, i.key_bits) {
                 (Some(c), _) => format!("{} {c}", i.key_algorithm),
                 (None, Some(b)) => format!("{} {b} bits", i.key_algorithm),
@@ -148,7 +155,11 @@ fn print_item(item: &Item, now: i64) {
             println!(
                 "    ski:         {}{}",
                 i.ski,
-                if i.ski_computed { " (computed: no SKI extension)" } else { "" }
+                if i.ski_computed {
+                    " (computed: no SKI extension)"
+                } else {
+                    ""
+                }
             );
             if let Some(a) = &i.aki {
                 println!("    aki:         {a}");
@@ -163,7 +174,11 @@ fn print_item(item: &Item, now: i64) {
             };
             println!(
                 "    type:        {ca}{}",
-                if i.self_signed { ", self-signed (root)" } else { "" }
+                if i.self_signed {
+                    ", self-signed (root)"
+                } else {
+                    ""
+                }
             );
             if !i.key_usage.is_empty() {
                 println!("    key usage:   {}", i.key_usage.join(", "));
@@ -196,7 +211,9 @@ fn print_item(item: &Item, now: i64) {
                 println!(
                     "    key:         {} {}",
                     info.algorithm,
-                    info.curve.or(info.bits.map(|b| format!("{b} bits"))).unwrap_or_default()
+                    info.curve
+                        .or(info.bits.map(|b| format!("{b} bits")))
+                        .unwrap_or_default()
                 );
             }
         }
@@ -215,7 +232,9 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
         problems.extend(out.problems.into_iter().map(|p| (f.clone(), p)));
     }
     let items: Vec<Item> = all_items.iter().map(|(_, i)| i.clone()).collect();
-    let cert_idx: Vec<usize> = (0..items.len()).filter(|i| items[*i].kind == ItemKind::Certificate).collect();
+    let cert_idx: Vec<usize> = (0..items.len())
+        .filter(|i| items[*i].kind == ItemKind::Certificate)
+        .collect();
     let cert_ders: Vec<&[u8]> = cert_idx.iter().map(|i| items[*i].der.as_slice()).collect();
     let chains = chain::build_chains(&cert_ders);
     let matches = matching::match_keys(&items);
@@ -286,7 +305,10 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
         }
         for k in &matches.keys_without_cert {
             if !cert_ders.is_empty() {
-                println!("key [{}] matches none of the certificates", where_(&items[*k]));
+                println!(
+                    "key [{}] matches none of the certificates",
+                    where_(&items[*k])
+                );
             }
         }
     }
@@ -307,8 +329,11 @@ fn report_problems(problems: &[(PathBuf, cert::ParseProblem)]) -> Result<()> {
 /// Runs `atcert convert`.
 pub fn convert_cmd(args: ConvertArgs) -> Result<()> {
     let parsed = read(&args.file, args.password.as_deref())?;
-    let problems: Vec<(PathBuf, cert::ParseProblem)> =
-        parsed.problems.iter().map(|p| (args.file.clone(), p.clone())).collect();
+    let problems: Vec<(PathBuf, cert::ParseProblem)> = parsed
+        .problems
+        .iter()
+        .map(|p| (args.file.clone(), p.clone()))
+        .collect();
     if !problems.is_empty() {
         return report_problems(&problems);
     }
@@ -327,14 +352,17 @@ pub fn convert_cmd(args: ConvertArgs) -> Result<()> {
     let outputs = convert(&parsed.items, &opts).map_err(|e| anyhow::anyhow!("{e}"))?;
     match (&args.out, outputs.len()) {
         (Some(path), 1) => {
-            std::fs::write(path, &outputs[0].bytes).with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::write(path, &outputs[0].bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("wrote {} ({})", path.display(), outputs[0].kind);
         }
         (Some(dir), _) => {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
             for o in &outputs {
                 let p = dir.join(&o.file_name);
-                std::fs::write(&p, &o.bytes).with_context(|| format!("cannot write {}", p.display()))?;
+                std::fs::write(&p, &o.bytes)
+                    .with_context(|| format!("cannot write {}", p.display()))?;
                 eprintln!("wrote {} ({})", p.display(), o.kind);
             }
         }
