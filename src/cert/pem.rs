@@ -94,18 +94,21 @@ fn trim(b: &[u8]) -> &[u8] {
     b.get(s..e).unwrap_or_default()
 }
 
-/// `-----BEGIN X-----` → Some(("BEGIN", "X")).
+/// Finds `-----BEGIN X-----` or `-----END X-----` anywhere on a line (pasted text often runs
+/// into the boundary): Some((is_begin, label)).
 fn boundary(line: &[u8]) -> Option<(bool, String)> {
-    let t = trim(line);
-    let (is_begin, rest) = if let Some(r) = t.strip_prefix(b"-----BEGIN ") {
-        (true, r)
-    } else if let Some(r) = t.strip_prefix(b"-----END ") {
-        (false, r)
-    } else {
-        return None;
+    let find = |pat: &[u8]| line.windows(pat.len()).position(|w| w == pat);
+    let (is_begin, start) = match (find(b"-----BEGIN "), find(b"-----END ")) {
+        (Some(b), _) => (true, b + 11),
+        (None, Some(e)) => (false, e + 9),
+        (None, None) => return None,
     };
-    let label = rest.strip_suffix(b"-----")?;
-    Some((is_begin, String::from_utf8_lossy(label).trim().to_string()))
+    let rest = &line[start..];
+    let end = rest.windows(5).position(|w| w == b"-----")?;
+    Some((
+        is_begin,
+        String::from_utf8_lossy(&rest[..end]).trim().to_string(),
+    ))
 }
 
 /// True if the input contains at least one BEGIN line.
