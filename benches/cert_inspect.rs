@@ -50,7 +50,11 @@ fn main() {
 
     println!("per certificate (mean of {n} runs):");
     for (i, d) in per_cert.iter().enumerate() {
-        println!("  {:>9.1} µs  {}", d.as_secs_f64() * 1e6 / n as f64, names[i]);
+        println!(
+            "  {:>9.1} µs  {}",
+            d.as_secs_f64() * 1e6 / n as f64,
+            names[i]
+        );
     }
     let inspect_total: Duration = per_cert.iter().sum();
     println!("certificates: {}", certs.len());

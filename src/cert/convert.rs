@@ -176,11 +176,7 @@ pub fn convert(items: &[Item], opts: &ConvertOptions) -> Result<Vec<Output>, Cer
     let mut outputs = Vec::new();
     if der_out {
         for (n, (kind, _, der, item)) in pieces.into_iter().enumerate() {
-            let ext = if item.kind == ItemKind::Certificate {
-                "der"
-            } else {
-                "der"
-            };
+            let ext = "der";
             let file_name = if many {
                 format!("{}-{}-{}.{ext}", opts.base_name, n + 1, short(item))
             } else {

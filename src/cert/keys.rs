@@ -320,18 +320,18 @@ impl PrivateKey {
                 .map_err(|_| bad(what, "EC key without a named curve"))?;
             let inner = Self::from_sec1(pki.private_key, Some(curve))?;
             // A PKCS#8 v2 key may carry the public key outside the ECPrivateKey.
-            if let (PrivateKey::Ec { curve, d, .. }, Some(pk)) = (&inner, pki.public_key) {
-                if sec1::EcPrivateKey::from_der(pki.private_key)
-                    .ok()
-                    .and_then(|k| k.public_key)
-                    .is_none()
-                {
-                    return Ok(PrivateKey::Ec {
-                        curve: curve.clone(),
-                        d: d.clone(),
-                        public: pk.to_vec(),
-                    });
-                }
+            let inner_has_public = sec1::EcPrivateKey::from_der(pki.private_key)
+                .ok()
+                .and_then(|k| k.public_key)
+                .is_some();
+            if let (PrivateKey::Ec { curve, d, .. }, Some(pk), false) =
+                (&inner, pki.public_key, inner_has_public)
+            {
+                return Ok(PrivateKey::Ec {
+                    curve: curve.clone(),
+                    d: d.clone(),
+                    public: pk.to_vec(),
+                });
             }
             Ok(inner)
         } else {
@@ -736,10 +736,10 @@ pub(crate) fn decrypt_with_algorithm(
     let oid = ObjectIdentifier::from_bytes(oid_t.content)
         .map_err(|e| DecryptError::Malformed(e.to_string()))?;
     if oid == OID_PBES2 {
-        let scheme = pkcs5::EncryptionScheme::from_der(alg.raw).map_err(|e| match e {
-            der::Error { .. } => DecryptError::Unsupported(describe_pbes2_raw(alg)),
-        })?;
+        let scheme = pkcs5::EncryptionScheme::from_der(alg.raw)
+            .map_err(|_| DecryptError::Unsupported(describe_pbes2_raw(alg)))?;
         let desc = describe_pbes2(&scheme);
+        check_work_factor(&scheme)?;
         let pass = passphrase.ok_or(DecryptError::NeedsPassphrase)?;
         let plain = scheme.decrypt(pass, data).map_err(|e| match e {
             // pkcs5 0.7 reports a bad padding on decryption as `EncryptFailed`.
@@ -765,6 +765,41 @@ pub(crate) fn decrypt_with_algorithm(
             .map(str::to_string)
             .unwrap_or_else(|| oid.to_string());
         Err(DecryptError::Unsupported(name))
+    }
+}
+
+/// Highest PBKDF2 / PKCS#12 KDF iteration count accepted. OpenSSL writes 2048; a hostile file
+/// with 2^31 iterations would freeze the page for hours.
+pub const MAX_ITERATIONS: u64 = 1_000_000;
+/// Highest scrypt memory (128 * r * N bytes) accepted: 256 MiB (OpenSSL's default is 16 MiB).
+const MAX_SCRYPT_MEMORY: u64 = 256 << 20;
+
+fn check_work_factor(s: &pkcs5::EncryptionScheme<'_>) -> Result<(), DecryptError> {
+    use pkcs5::pbes2::Kdf;
+    let Some(p) = s.pbes2() else { return Ok(()) };
+    match &p.kdf {
+        Kdf::Pbkdf2(k) if u64::from(k.iteration_count) > MAX_ITERATIONS => {
+            Err(DecryptError::Unsupported(format!(
+                "PBKDF2 with {} iterations (atcert accepts up to {MAX_ITERATIONS})",
+                k.iteration_count
+            )))
+        }
+        Kdf::Scrypt(sc) => {
+            let mem = 128u64
+                .saturating_mul(u64::from(sc.block_size))
+                .saturating_mul(sc.cost_parameter)
+                .saturating_mul(u64::from(sc.parallelization).max(1));
+            if mem > MAX_SCRYPT_MEMORY {
+                Err(DecryptError::Unsupported(format!(
+                    "scrypt needing {} MiB (atcert accepts up to {} MiB)",
+                    mem >> 20,
+                    MAX_SCRYPT_MEMORY >> 20
+                )))
+            } else {
+                Ok(())
+            }
+        }
+        _ => Ok(()),
     }
 }
 

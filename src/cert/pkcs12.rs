@@ -74,8 +74,10 @@ impl Pkcs12Pbe {
         let salt = r.need("PBE salt").map_err(m)?.octets().map_err(m)?;
         let iter = int_value(&r.need("PBE iterations").map_err(m)?)
             .ok_or_else(|| DecryptError::Malformed("bad iteration count".into()))?;
-        if iter == 0 || iter > 10_000_000 {
-            return Err(DecryptError::Malformed(format!("iteration count {iter}")));
+        if iter == 0 || iter > super::keys::MAX_ITERATIONS {
+            return Err(DecryptError::Unsupported(format!(
+                "PBE with {iter} iterations"
+            )));
         }
         let pw = bmp_password(pass);
         let key_len = match self {
@@ -375,8 +377,8 @@ fn verify_mac(mac: &Tlv<'_>, data: &[u8], pass: &str) -> Result<bool, (usize, Pa
         Ok(Some(t)) => int_value(&t).ok_or_else(|| malformed(t.offset, "bad iteration count"))?,
         _ => 1,
     };
-    if iter == 0 || iter > 10_000_000 {
-        return Err(malformed(mac.offset, "iteration count out of range"));
+    if iter == 0 || iter > super::keys::MAX_ITERATIONS {
+        return Err(malformed(mac.offset, "MAC iteration count out of range"));
     }
     let mut dr = di.children();
     let alg = dr

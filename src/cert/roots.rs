@@ -37,10 +37,11 @@ pub fn find_issuer_in(store: &[&[u8]], cert_der: &[u8]) -> Option<RootMatch> {
         let Ok(info) = super::inspect::inspect(root, 0) else {
             continue;
         };
-        if let Some(aki) = &aki {
-            if !info.ski_computed && *aki != info.ski {
-                continue;
-            }
+        if aki
+            .as_ref()
+            .is_some_and(|a| !info.ski_computed && *a != info.ski)
+        {
+            continue;
         }
         let spki = r.tbs_certificate.subject_public_key_info.to_der().ok()?;
         let signature = verify_signed_by(cert_der, &spki);

@@ -76,8 +76,14 @@ fn read(path: &Path, password: Option<&str>) -> Result<ParseOutcome> {
 }
 
 fn where_(item: &Item) -> String {
-    let fmt = format!("{:?}", item.source.format).to_uppercase();
-    format!("{} {}", fmt, item.source.location)
+    match item.source.format {
+        cert::SourceFormat::Pem => item.source.location.to_string(),
+        other => format!(
+            "{} {}",
+            format!("{other:?}").to_uppercase(),
+            item.source.location
+        ),
+    }
 }
 
 fn item_json(file: &Path, item: &Item, now: i64) -> Value {
@@ -89,12 +95,9 @@ fn item_json(file: &Path, item: &Item, now: i64) -> Value {
     });
     match item.kind {
         ItemKind::Certificate => {
-            if let Some(info) = item.cert_info(now) {
-                if let (Value::Object(m), Ok(Value::Object(i))) =
-                    (&mut v, serde_json::to_value(&info))
-                {
-                    m.extend(i);
-                }
+            let info = item.cert_info(now).map(|i| serde_json::to_value(&i));
+            if let (Value::Object(m), Some(Ok(Value::Object(i)))) = (&mut v, info) {
+                m.extend(i);
             }
         }
         ItemKind::PrivateKey => {
