@@ -2,6 +2,8 @@
 
 use clap::Parser;
 
+#[path = "atcert/cert_cmds.rs"]
+mod cert_cmds;
 #[path = "atcert/gen_cmds.rs"]
 mod gen_cmds;
 
@@ -16,6 +18,10 @@ struct Cli {
 
 #[derive(Debug, clap::Subcommand)]
 enum Command {
+    /// Show what certificates and keys hold; order chains; pair keys with certificates.
+    Inspect(cert_cmds::InspectArgs),
+    /// Convert certificates and keys (PEM/DER, PKCS#1/PKCS#8/SEC1, line endings, split).
+    Convert(cert_cmds::ConvertArgs),
     Lint(gen_cmds::LintArgs),
     Generate(gen_cmds::GenerateArgs),
 }
@@ -24,6 +30,8 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(command) => match command {
+            Command::Inspect(a) => cert_cmds::inspect(a),
+            Command::Convert(a) => cert_cmds::convert_cmd(a),
             Command::Lint(args) => gen_cmds::lint(args),
             Command::Generate(args) => gen_cmds::generate(args),
         },
