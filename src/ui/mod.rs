@@ -2,6 +2,7 @@
 //! `modules/`) and never parse certificates themselves (that is `cert/`).
 
 mod area;
+mod certificates;
 mod connection;
 mod console;
 mod files;
@@ -13,6 +14,7 @@ use leptos::prelude::*;
 pub use area::Area;
 pub use support::BrowserSupport;
 
+use certificates::CertificatesArea;
 use connection::ConnectionArea;
 use console::ConsoleArea;
 use port::PortHub;
@@ -117,28 +119,6 @@ fn SupportNotice(support: BrowserSupport) -> impl IntoView {
             </div>
         }
     })
-}
-
-#[component]
-fn CertificatesArea() -> impl IntoView {
-    view! {
-        <section class="area" id="area-certificates" aria-labelledby="h-certificates">
-            <h1 id="h-certificates">"Certificates"</h1>
-            <div class="empty">
-                <p class="lead">"No certificates or keys loaded."</p>
-                <p>
-                    "Start here with the root CA of the server your device will talk to, and, \
-                     for mutual TLS, the device's client certificate and private key. atcert \
-                     reads PEM, DER and PKCS#12, tells you which certificate the module's CA \
-                     slot needs, and what your module would reject before anything is sent."
-                </p>
-                <p>
-                    "No CA yet? Generate a private CA, a server certificate and a client \
-                     certificate here, as you would with openssl."
-                </p>
-            </div>
-        </section>
-    }
 }
 
 #[component]

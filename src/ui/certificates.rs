@@ -1,0 +1,652 @@
+//! The Certificates area: load certificates and keys (pick, drop, paste), see what they
+//! hold, how they chain, what a chosen module would reject and the bytes it needs; convert,
+//! download, copy; generate a private CA with server and client certificates.
+//!
+//! Everything loaded lives in this component's memory only: never in the URL,
+//! localStorage or IndexedDB. Clear all, or a reload, forgets it.
+
+use leptos::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::files;
+use crate::cert::chain::build_chains;
+use crate::cert::convert::{ConvertOptions, Target, convert};
+use crate::cert::generate::{GenerateOptions, KeyAlgorithm, San, Subject, generate};
+use crate::cert::lint::{self, LintContext, LintReport, Severity};
+use crate::cert::verify::SigCheck;
+use crate::cert::{Item, ItemKind, KeyEncoding, ParseError, ParseOutcome, matching, parse};
+use crate::modules::Family;
+use crate::modules::rules::rules;
+
+/// One file or paste the user gave, with what was read from it.
+#[derive(Clone, Debug)]
+struct Loaded {
+    id: u64,
+    name: String,
+    bytes: Vec<u8>,
+    outcome: ParseOutcome,
+}
+
+impl Loaded {
+    fn read(id: u64, name: String, bytes: Vec<u8>, passphrase: Option<&str>) -> Self {
+        let outcome = parse(&bytes, passphrase);
+        Self {
+            id,
+            name,
+            bytes,
+            outcome,
+        }
+    }
+
+    fn needs_passphrase(&self) -> bool {
+        self.outcome.problems.iter().any(|p| {
+            matches!(
+                p.error,
+                ParseError::NeedsPassphrase { .. } | ParseError::WrongPassphrase { .. }
+            )
+        })
+    }
+}
+
+fn now_unix() -> i64 {
+    (js_sys::Date::now() / 1000.0) as i64
+}
+
+#[component]
+pub fn CertificatesArea() -> impl IntoView {
+    let loaded = RwSignal::new_local(Vec::<Loaded>::new());
+    let next_id = StoredValue::new(0u64);
+    let module = RwSignal::new(None::<Family>);
+    let paste = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<String>);
+
+    let add = move |name: String, bytes: Vec<u8>| {
+        let id = next_id.try_update_value(|n| {
+            *n += 1;
+            *n
+        });
+        let entry = Loaded::read(id.unwrap_or_default(), name, bytes, None);
+        loaded.update(|all| all.push(entry));
+    };
+    let read_files = move |list: web_sys::FileList| {
+        for i in 0..list.length() {
+            let Some(file) = list.item(i) else { continue };
+            leptos::task::spawn_local(async move {
+                match JsFuture::from(file.array_buffer()).await {
+                    Ok(buffer) => add(file.name(), js_sys::Uint8Array::new(&buffer).to_vec()),
+                    Err(_) => message.set(Some(format!("Could not read {}.", file.name()))),
+                }
+            });
+        }
+    };
+    let on_pick = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        if let Some(list) = input.files() {
+            read_files(list);
+        }
+        input.set_value("");
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        if let Some(list) = ev.data_transfer().and_then(|d| d.files()) {
+            read_files(list);
+        }
+    };
+    let on_paste_load = move |_| {
+        let text = paste.get_untracked();
+        if text.trim().is_empty() {
+            message.set(Some(
+                "Paste PEM text (or base64) into the box first.".into(),
+            ));
+            return;
+        }
+        add("pasted text".into(), text.into_bytes());
+        paste.set(String::new());
+    };
+    let clear_all = move |_| {
+        loaded.set(Vec::new());
+        message.set(Some("Everything loaded was removed from this page.".into()));
+    };
+
+    view! {
+        <section class="area" id="area-certificates" aria-labelledby="h-certificates">
+            <h1 id="h-certificates">"Certificates"</h1>
+            <div
+                class="dropzone"
+                id="cert-dropzone"
+                on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default()
+                on:drop=on_drop
+            >
+                <div class="load-row">
+                    <label class="button primary" for="cert-file">"Choose files…"</label>
+                    <input
+                        type="file"
+                        id="cert-file"
+                        class="sr-only"
+                        multiple
+                        accept=".pem,.crt,.cer,.der,.key,.p12,.pfx,.p7b,.txt"
+                        on:change=on_pick
+                    />
+                    <span class="muted">"or drop them here, or paste below. PEM, DER, PKCS#12, base64."</span>
+                </div>
+                <textarea
+                    id="cert-paste"
+                    rows="4"
+                    aria-label="Paste PEM text"
+                    placeholder="-----BEGIN CERTIFICATE-----"
+                    prop:value=move || paste.get()
+                    on:input=move |ev| paste.set(event_target_value(&ev))
+                ></textarea>
+                <div class="load-row">
+                    <button on:click=on_paste_load id="cert-paste-load">"Read pasted text"</button>
+                    <label>
+                        "Check against module "
+                        <select id="cert-module" on:change=move |ev| {
+                            module.set(event_target_value(&ev).parse::<Family>().ok());
+                        }>
+                            <option value="">"(choose a module)"</option>
+                            {Family::ALL
+                                .into_iter()
+                                .map(|f| view! { <option value=f.id()>{f.display_name()}</option> })
+                                .collect_view()}
+                        </select>
+                    </label>
+                    <Show when=move || !loaded.with(Vec::is_empty)>
+                        <button on:click=clear_all id="cert-clear">"Clear all"</button>
+                    </Show>
+                </div>
+            </div>
+            {move || message.get().map(|m| view! { <p class="status" role="status">{m}</p> })}
+            <Show
+                when=move || !loaded.with(Vec::is_empty)
+                fallback=|| {
+                    view! {
+                        <div class="empty">
+                            <p class="lead">"No certificates or keys loaded."</p>
+                            <p>
+                                "Start with the root CA of the server your device will talk to, \
+                                 and, for mutual TLS, the device's client certificate and private \
+                                 key. atcert tells you which certificate the module's CA slot \
+                                 needs and what your module would reject before anything is sent."
+                            </p>
+                            <p>"No CA yet? Generate one below, as you would with openssl."</p>
+                        </div>
+                    }
+                }
+            >
+                <ChainView loaded=loaded/>
+                <For each=move || loaded.get() key=|l| (l.id, l.outcome.items.len(), l.outcome.problems.len()) let:entry>
+                    <LoadedView entry=entry loaded=loaded module=module/>
+                </For>
+            </Show>
+            <GenerateView on_load=add module=module/>
+        </section>
+    }
+}
+
+/// Every chain that the loaded certificates form, leaf first, with the CA-slot advice.
+#[component]
+fn ChainView(loaded: RwSignal<Vec<Loaded>, LocalStorage>) -> impl IntoView {
+    let chains = move || {
+        let all = loaded.get();
+        let certs: Vec<Item> = all
+            .iter()
+            .flat_map(|l| l.outcome.certificates().cloned())
+            .collect();
+        if certs.len() < 2 {
+            return None;
+        }
+        let ders: Vec<&[u8]> = certs.iter().map(|c| c.der.as_slice()).collect();
+        let report = build_chains(&ders);
+        let now = now_unix();
+        let views = report
+            .chains
+            .iter()
+            .map(|chain| {
+                let steps = chain
+                    .order
+                    .iter()
+                    .enumerate()
+                    .map(|(pos, &index)| {
+                        let subject = certs
+                            .get(index)
+                            .and_then(|c| c.cert_info(now))
+                            .map(|i| i.subject)
+                            .unwrap_or_else(|| "undecodable certificate".into());
+                        let link = chain.links.get(pos).map(|check| match check {
+                            SigCheck::Valid => ("ok", "signature verified by the next".to_owned()),
+                            SigCheck::Invalid => ("bad", "signature does NOT verify".to_owned()),
+                            SigCheck::Unsupported(a) => ("warn", format!("not checked ({a})")),
+                            SigCheck::Malformed(e) => ("bad", format!("malformed: {e}")),
+                        });
+                        let slot = chain.ca_slot == Some(index);
+                        view! {
+                            <li class:slot=slot>
+                                <span class="subject">{subject}</span>
+                                {slot.then(|| view! { <span class="badge">"module CA slot"</span> })}
+                                {link.map(|(class, text)| view! { <span class=format!("link {class}")>{text}</span> })}
+                            </li>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <div class="chain">
+                        <ol>{steps}</ol>
+                        <p class="advice">{chain.advice.clone()}</p>
+                    </div>
+                }
+            })
+            .collect_view();
+        Some(view! {
+            <section class="chains" id="cert-chains" aria-label="Chains">
+                <h2>"Chain, leaf to root"</h2>
+                {views}
+            </section>
+        })
+    };
+    view! { {chains} }
+}
+
+/// One loaded file: its problems, passphrase prompt, item cards, and the module lint.
+#[component]
+fn LoadedView(
+    entry: Loaded,
+    loaded: RwSignal<Vec<Loaded>, LocalStorage>,
+    module: RwSignal<Option<Family>>,
+) -> impl IntoView {
+    let id = entry.id;
+    let passphrase = RwSignal::new(String::new());
+    let unlock = move |_| {
+        let pass = passphrase.get_untracked();
+        loaded.update(|all| {
+            if let Some(l) = all.iter_mut().find(|l| l.id == id) {
+                *l = Loaded::read(l.id, l.name.clone(), l.bytes.clone(), Some(&pass));
+            }
+        });
+    };
+    let remove = move |_| loaded.update(|all| all.retain(|l| l.id != id));
+    let now = now_unix();
+    let all_items: Vec<Item> = loaded
+        .get_untracked()
+        .iter()
+        .flat_map(|l| l.outcome.items.iter().cloned())
+        .collect();
+    let problems = entry
+        .outcome
+        .problems
+        .iter()
+        .map(|p| view! { <li class="problem">{format!("{}: {}", p.location, p.error)}</li> })
+        .collect_view();
+    let cards = entry
+        .outcome
+        .items
+        .iter()
+        .map(|item| item_card(item, &all_items, now))
+        .collect_view();
+    let bytes = entry.bytes.clone();
+    let lint_view = move || {
+        let family = module.get()?;
+        Some(lint_panel(family, &bytes, now))
+    };
+    view! {
+        <article class="loaded" data-name=entry.name.clone()>
+            <header>
+                <h2>{entry.name.clone()}</h2>
+                <span class="muted">{format!("{} bytes", entry.bytes.len())}</span>
+                <button class="small" on:click=remove>"Remove"</button>
+            </header>
+            {(!entry.outcome.problems.is_empty()).then(|| view! { <ul class="problems">{problems}</ul> })}
+            {entry.needs_passphrase().then(|| view! {
+                <div class="passphrase">
+                    <label>
+                        "Passphrase "
+                        <input
+                            type="password"
+                            autocomplete="off"
+                            on:input=move |ev| passphrase.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <button on:click=unlock>"Unlock"</button>
+                </div>
+            })}
+            <div class="cards">{cards}</div>
+            {lint_view}
+        </article>
+    }
+}
+
+fn row(label: &'static str, value: String) -> impl IntoView {
+    view! {
+        <dt>{label}</dt>
+        <dd>{value}</dd>
+    }
+}
+
+fn item_card(item: &Item, all: &[Item], now: i64) -> AnyView {
+    let downloads = conversions(item);
+    match item.kind {
+        ItemKind::Certificate => {
+            let Some(info) = item.cert_info(now) else {
+                return view! { <div class="card bad">"A certificate that could not be decoded."</div> }
+                    .into_any();
+            };
+            let key = match (&info.curve, info.key_bits) {
+                (Some(curve), _) => format!("{} {curve}", info.key_algorithm),
+                (None, Some(bits)) => format!("{} {bits} bits", info.key_algorithm),
+                (None, None) => info.key_algorithm.clone(),
+            };
+            let ski = if info.ski_computed {
+                format!(
+                    "{} (computed, RFC 5280 method 1: the certificate has none)",
+                    info.ski
+                )
+            } else {
+                info.ski.clone()
+            };
+            let kind = match (info.is_ca, info.self_signed) {
+                (true, true) => "root CA certificate",
+                (true, false) => "intermediate CA certificate",
+                (false, true) => "self-signed certificate",
+                (false, false) => "end-entity certificate",
+            };
+            let has_key = all.iter().any(|other| {
+                other
+                    .private_key
+                    .as_ref()
+                    .is_some_and(|k| matching::key_matches_cert(k, &item.der))
+            });
+            view! {
+                <div class="card cert" data-validity=info.validity.status.clone()>
+                    <h3>{kind}</h3>
+                    <dl>
+                        {row("Subject", info.subject.clone())}
+                        {row("Issuer", info.issuer.clone())}
+                        {row("Serial", info.serial.clone())}
+                        {row("Valid", format!("{} to {} ({})", info.not_before, info.not_after, info.validity.text))}
+                        {row("Key", key)}
+                        {row("Signature", info.signature_algorithm.clone())}
+                        {row("SHA-256", info.sha256.clone())}
+                        {row("SHA-1", info.sha1.clone())}
+                        {row("Subject key id", ski)}
+                        {info.aki.clone().map(|aki| row("Authority key id", aki))}
+                        {row("CA", match info.path_len {
+                            Some(n) => format!("{} (path length {n})", info.is_ca),
+                            None => info.is_ca.to_string(),
+                        })}
+                        {(!info.key_usage.is_empty()).then(|| row("Key usage", info.key_usage.join(", ")))}
+                        {(!info.extended_key_usage.is_empty()).then(|| row("Extended key usage", info.extended_key_usage.join(", ")))}
+                        {(!info.subject_alt_names.is_empty()).then(|| row("Alt names", info.subject_alt_names.join(", ")))}
+                        {has_key.then(|| row("Private key", "loaded, and it matches this certificate".into()))}
+                    </dl>
+                    {downloads}
+                </div>
+            }
+            .into_any()
+        }
+        ItemKind::PrivateKey => {
+            let info = item.private_key.as_ref().map(|k| k.info());
+            let matches: Vec<String> = all
+                .iter()
+                .filter(|c| c.kind == ItemKind::Certificate)
+                .filter(|c| {
+                    item.private_key
+                        .as_ref()
+                        .is_some_and(|k| matching::key_matches_cert(k, &c.der))
+                })
+                .filter_map(|c| c.cert_info(now).map(|i| i.subject))
+                .collect();
+            let matched = if matches.is_empty() {
+                "no loaded certificate has this key's public half".to_owned()
+            } else {
+                format!("matches {}", matches.join("; "))
+            };
+            view! {
+                <div class="card key">
+                    <h3>{item.describe()}</h3>
+                    <dl>
+                        {info.map(|i| {
+                            let size = match (i.curve, i.bits) {
+                                (Some(curve), _) => format!("{} {curve}", i.algorithm),
+                                (None, Some(bits)) => format!("{} {bits} bits", i.algorithm),
+                                (None, None) => i.algorithm,
+                            };
+                            row("Key", size)
+                        })}
+                        {row("Certificate", matched)}
+                    </dl>
+                    {downloads}
+                </div>
+            }
+            .into_any()
+        }
+        _ => view! {
+            <div class="card">
+                <h3>{item.describe()}</h3>
+                {downloads}
+            </div>
+        }
+        .into_any(),
+    }
+}
+
+/// Download and copy buttons for the forms this item converts to.
+fn conversions(item: &Item) -> impl IntoView + use<> {
+    let mut targets = vec![("PEM", Target::Pem), ("DER", Target::Der)];
+    if item.kind == ItemKind::PrivateKey {
+        targets.push(("PKCS#8", Target::Pkcs8));
+        match item.private_key.as_ref().map(|k| k.traditional_encoding()) {
+            Some(KeyEncoding::Pkcs1) => targets.push(("PKCS#1", Target::Pkcs1)),
+            Some(KeyEncoding::Sec1) => targets.push(("SEC1", Target::Sec1)),
+            _ => {}
+        }
+    }
+    let item = item.clone();
+    let buttons = targets
+        .into_iter()
+        .map(|(label, target)| {
+            let item = item.clone();
+            let options = ConvertOptions {
+                target,
+                base_name: base_name(&item),
+                ..Default::default()
+            };
+            let outputs = convert(std::slice::from_ref(&item), &options);
+            let on_click = move |_| {
+                if let Ok(outputs) = &outputs {
+                    for out in outputs {
+                        let _ = files::download(&out.file_name, &out.bytes, &out.mime);
+                    }
+                }
+            };
+            view! { <button class="small" on:click=on_click>{format!("Download {label}")}</button> }
+        })
+        .collect_view();
+    let pem = convert(std::slice::from_ref(&item), &ConvertOptions::default())
+        .ok()
+        .and_then(|o| o.into_iter().next())
+        .map(|o| String::from_utf8_lossy(&o.bytes).into_owned());
+    view! {
+        <div class="actions">
+            {buttons}
+            {pem.map(|text| view! { <button class="small" on:click=move |_| files::copy_text(&text)>"Copy PEM"</button> })}
+        </div>
+    }
+}
+
+fn base_name(item: &Item) -> String {
+    match item.kind {
+        ItemKind::Certificate => "certificate".into(),
+        ItemKind::PrivateKey => "private-key".into(),
+        _ => "item".into(),
+    }
+}
+
+/// What the chosen module would do with this file, and the exact bytes it needs.
+fn lint_panel(family: Family, bytes: &[u8], now: i64) -> impl IntoView + use<> {
+    let rules = rules(family);
+    let ctx = LintContext {
+        now: Some(now),
+        ..Default::default()
+    };
+    let reports: Vec<LintReport> = lint::guess_roles(bytes)
+        .into_iter()
+        .map(|role| lint::lint(&rules, role, bytes, &ctx))
+        .collect();
+    let views = reports
+        .into_iter()
+        .map(|report| {
+            let findings = report
+                .findings
+                .iter()
+                .map(|f| {
+                    let class = match f.severity {
+                        Severity::Error => "finding error",
+                        Severity::Warning => "finding warning",
+                        Severity::Info => "finding info",
+                    };
+                    view! {
+                        <li class=class>
+                            <strong>{f.severity.to_string()}": "</strong>
+                            {format!("{} would {}. ", family.display_name(), f.module_would)}
+                            <span class="why">{format!("Why: {}.", f.why)}</span>
+                            {f.fix.clone().map(|fix| view! { <span class="fix">" Fixed: "{fix}"."</span> })}
+                            {f.user_action.clone().map(|a| view! { <span class="todo">" To do: "{a}</span> })}
+                        </li>
+                    }
+                })
+                .collect_view();
+            let output = report.output.clone().map(|out| {
+                let name = out.destination.rsplit('/').next().unwrap_or("credential").to_owned();
+                let name = if name.is_empty() { "credential".to_owned() } else { name };
+                let to_copy = String::from_utf8(out.bytes.clone()).ok();
+                view! {
+                    <div class="send">
+                        <p>{format!("Send {} bytes as {}.", out.bytes.len(), out.destination)}</p>
+                        <button class="small" on:click=move |_| {
+                            let _ = files::download(&name, &out.bytes, "application/octet-stream");
+                        }>"Download module bytes"</button>
+                        {to_copy.map(|text| view! { <button class="small" on:click=move |_| files::copy_text(&text)>"Copy"</button> })}
+                    </div>
+                }
+            });
+            view! {
+                <div class="lint" data-role=report.role.to_string()>
+                    <h3>{format!("As the {} for {}", report.role, family.display_name())}</h3>
+                    {if report.findings.is_empty() {
+                        view! { <p class="ok">"Nothing this module would reject."</p> }.into_any()
+                    } else {
+                        view! { <ul>{findings}</ul> }.into_any()
+                    }}
+                    {output}
+                </div>
+            }
+        })
+        .collect_view();
+    view! { <section class="lints">{views}</section> }
+}
+
+/// Generate a private CA, a server certificate and a client certificate.
+#[component]
+fn GenerateView(
+    on_load: impl Fn(String, Vec<u8>) + Copy + Send + Sync + 'static,
+    module: RwSignal<Option<Family>>,
+) -> impl IntoView {
+    let key = RwSignal::new("rsa2048".to_owned());
+    let days = RwSignal::new("365".to_owned());
+    let ca_cn = RwSignal::new("atcert test CA".to_owned());
+    let server_cn = RwSignal::new("localhost".to_owned());
+    let sans = RwSignal::new("localhost, 127.0.0.1".to_owned());
+    let client_cn = RwSignal::new("atcert client".to_owned());
+    let result = RwSignal::new_local(None::<Result<Vec<(String, Vec<u8>)>, String>>);
+
+    let run = move |_| {
+        let mut options = GenerateOptions::new(now_unix());
+        options.key = match key.get_untracked().as_str() {
+            "rsa3072" => KeyAlgorithm::Rsa3072,
+            "p256" => KeyAlgorithm::P256,
+            _ => KeyAlgorithm::Rsa2048,
+        };
+        options.days = days.get_untracked().trim().parse().unwrap_or(365);
+        options.ca = Subject::cn(ca_cn.get_untracked());
+        options.server = Subject::cn(server_cn.get_untracked());
+        options.client = Subject::cn(client_cn.get_untracked());
+        let parsed: Result<Vec<San>, _> = sans
+            .get_untracked()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::parse::<San>)
+            .collect();
+        let outcome = (|| -> Result<Vec<(String, Vec<u8>)>, String> {
+            options.server_sans = parsed.map_err(|e| e.to_string())?;
+            let family = module.get_untracked();
+            if let Some(family) = family {
+                options.fit_to(&rules(family)).map_err(|e| e.to_string())?;
+            }
+            let set = generate(&options, &mut rand_core::OsRng).map_err(|e| e.to_string())?;
+            let mut out = vec![
+                ("ca.pem".to_owned(), set.ca.cert_pem().into_bytes()),
+                ("ca.key".to_owned(), set.ca.key_pem().into_bytes()),
+                (
+                    "server-chain.pem".to_owned(),
+                    set.server_chain_pem().into_bytes(),
+                ),
+                ("server.key".to_owned(), set.server.key_pem().into_bytes()),
+                ("client.pem".to_owned(), set.client.cert_pem().into_bytes()),
+                ("client.key".to_owned(), set.client.key_pem().into_bytes()),
+            ];
+            if let Some(family) = family {
+                for report in set.module_files(&rules(family), options.now) {
+                    if let Some(output) = report.output {
+                        let name = format!("{}-{}", family.id(), report.role).replace(' ', "-");
+                        out.push((name, output.bytes));
+                    }
+                }
+            }
+            Ok(out)
+        })();
+        if let Ok(files) = &outcome {
+            on_load("generated ca.pem".into(), files[0].1.clone());
+            on_load("generated client.pem + client.key".into(), {
+                let mut both = files[4].1.clone();
+                both.extend_from_slice(&files[5].1);
+                both
+            });
+        }
+        result.set(Some(outcome));
+    };
+
+    view! {
+        <details class="generate" id="cert-generate">
+            <summary>"Generate a private CA, a server certificate and a client certificate"</summary>
+            <div class="generate-grid">
+                <label>"Key" <select on:change=move |ev| key.set(event_target_value(&ev))>
+                    <option value="rsa2048">"RSA 2048"</option>
+                    <option value="rsa3072">"RSA 3072"</option>
+                    <option value="p256">"ECDSA P-256"</option>
+                </select></label>
+                <label>"Days valid" <input type="number" min="1" prop:value=move || days.get() on:input=move |ev| days.set(event_target_value(&ev))/></label>
+                <label>"CA name" <input type="text" prop:value=move || ca_cn.get() on:input=move |ev| ca_cn.set(event_target_value(&ev))/></label>
+                <label>"Server name" <input type="text" prop:value=move || server_cn.get() on:input=move |ev| server_cn.set(event_target_value(&ev))/></label>
+                <label>"Server alt names" <input type="text" prop:value=move || sans.get() on:input=move |ev| sans.set(event_target_value(&ev))/></label>
+                <label>"Client name" <input type="text" prop:value=move || client_cn.get() on:input=move |ev| client_cn.set(event_target_value(&ev))/></label>
+            </div>
+            <p class="muted">
+                "With a module chosen above, the module's CA, client certificate and key are also \
+                 written in the form that module needs."
+            </p>
+            <button class="primary" id="cert-generate-run" on:click=run>"Generate"</button>
+            {move || result.get().map(|r| match r {
+                Ok(files) => view! {
+                    <div class="actions generated">
+                        {files.into_iter().map(|(name, bytes)| {
+                            let label = format!("Download {name}");
+                            view! { <button class="small" on:click=move |_| { let _ = files::download(&name, &bytes, "application/octet-stream"); }>{label}</button> }
+                        }).collect_view()}
+                    </div>
+                }.into_any(),
+                Err(e) => view! { <p class="problem" role="alert">{format!("Could not generate: {e}")}</p> }.into_any(),
+            })}
+        </details>
+    }
+}

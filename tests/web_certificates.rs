@@ -1,0 +1,241 @@
+//! Browser tests of the Certificates area, as a user works it: load a real certificate
+//! through the file input, read its card, download a conversion, and see what a chosen
+//! module would reject and how atcert fixes it.
+
+#![cfg(target_arch = "wasm32")]
+
+#[path = "web_support/mod.rs"]
+mod web_support;
+
+use atcert::ui::App;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_support::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A certificate nobody on the team wrote: the system CA bundle's first one.
+fn first_system_root_pem() -> String {
+    let bundle = include_str!("/etc/ssl/certs/ca-certificates.crt");
+    let start = bundle
+        .find("-----BEGIN CERTIFICATE-----")
+        .expect("a certificate");
+    let end = bundle[start..]
+        .find("-----END CERTIFICATE-----")
+        .expect("its end")
+        + start;
+    format!("{}-----END CERTIFICATE-----\n", &bundle[start..end])
+}
+
+#[wasm_bindgen(inline_js = r#"
+export function capture_downloads() {
+  window.__downloads = [];
+  const create = URL.createObjectURL;
+  URL.createObjectURL = (blob) => { const url = create(blob); window.__lastBlob = blob; return url; };
+  HTMLAnchorElement.prototype.click = function () {
+    if (this.download) window.__downloads.push({ name: this.download, blob: window.__lastBlob });
+  };
+}
+export function put_files(input, names, texts) {
+  const dt = new DataTransfer();
+  for (let i = 0; i < names.length; i++) dt.items.add(new File([texts[i]], names[i]));
+  input.files = dt.files;
+  input.dispatchEvent(new Event("change", { bubbles: true }));
+}
+export function downloads() { return window.__downloads; }
+export async function blob_bytes(blob) { return new Uint8Array(await blob.arrayBuffer()); }
+"#)]
+extern "C" {
+    fn capture_downloads();
+    fn put_files(input: &web_sys::HtmlInputElement, names: js_sys::Array, texts: js_sys::Array);
+    fn downloads() -> js_sys::Array;
+    async fn blob_bytes(blob: JsValue) -> JsValue;
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a document")
+}
+
+struct Mounted {
+    container: web_sys::HtmlElement,
+    _handle: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
+}
+
+impl Mounted {
+    fn new() -> Self {
+        web_sys::window()
+            .expect("window")
+            .location()
+            .set_hash("#/certificates")
+            .expect("hash");
+        let container: web_sys::HtmlElement = document()
+            .create_element("div")
+            .expect("div")
+            .unchecked_into();
+        document()
+            .body()
+            .expect("body")
+            .append_child(&container)
+            .expect("append");
+        let handle = leptos::mount::mount_to(container.clone(), || {
+            use leptos::prelude::*;
+            view! { <App/> }.into_any()
+        });
+        Self {
+            container,
+            _handle: handle,
+        }
+    }
+
+    fn el(&self, selector: &str) -> Option<web_sys::HtmlElement> {
+        self.container
+            .query_selector(selector)
+            .ok()
+            .flatten()
+            .map(JsCast::unchecked_into)
+    }
+
+    fn text(&self) -> String {
+        self.container.inner_text()
+    }
+
+    fn load(&self, name: &str, text: &str) {
+        let input: web_sys::HtmlInputElement = self
+            .el("#cert-file")
+            .expect("a file input")
+            .unchecked_into();
+        put_files(
+            &input,
+            js_sys::Array::of1(&name.into()),
+            js_sys::Array::of1(&text.into()),
+        );
+    }
+
+    fn button(&self, label: &str) -> web_sys::HtmlElement {
+        let buttons = self
+            .container
+            .query_selector_all("button")
+            .expect("buttons");
+        (0..buttons.length())
+            .filter_map(|i| buttons.item(i))
+            .map(JsCast::unchecked_into::<web_sys::HtmlElement>)
+            .find(|b| b.inner_text() == label)
+            .unwrap_or_else(|| panic!("no button {label:?}"))
+    }
+
+    fn choose_module(&self, id: &str) {
+        let select: web_sys::HtmlSelectElement = self
+            .el("#cert-module")
+            .expect("module select")
+            .unchecked_into();
+        select.set_value(id);
+        select
+            .dispatch_event(&web_sys::Event::new("change").expect("event"))
+            .expect("dispatch");
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.container.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_loaded_root_shows_its_card_converts_and_clears() {
+    capture_downloads();
+    let app = Mounted::new();
+    sleep_ms(20).await;
+    assert!(app.text().contains("No certificates or keys loaded."));
+
+    app.load("root.pem", &first_system_root_pem());
+    assert!(
+        eventually(|| app.text().contains("root CA certificate")).await,
+        "{}",
+        app.text()
+    );
+    let text = app.text();
+    for field in [
+        "Subject",
+        "Issuer",
+        "Serial",
+        "SHA-256",
+        "SHA-1",
+        "Subject key id",
+        "Signature",
+    ] {
+        assert!(text.contains(field), "card lacks {field}:\n{text}");
+    }
+    assert!(
+        text.contains("expires in") || text.contains("expired"),
+        "{text}"
+    );
+
+    app.button("Download DER").click();
+    let list = downloads();
+    assert_eq!(list.length(), 1, "one download");
+    let download = list.get(0);
+    let name = get(&download, "name").as_string().unwrap_or_default();
+    assert!(name.ends_with(".der") || name.ends_with(".cer"), "{name}");
+    let bytes: js_sys::Uint8Array = blob_bytes(get(&download, "blob")).await.unchecked_into();
+    let der = bytes.to_vec();
+    assert_eq!(der.first(), Some(&0x30), "DER starts with a SEQUENCE");
+    // The same certificate, read back from the downloaded DER, has the card's fingerprint.
+    let info = atcert::cert::parse(&der, None).items[0]
+        .cert_info(0)
+        .expect("a certificate");
+    assert!(
+        text.contains(&info.sha256),
+        "download differs from the card"
+    );
+
+    app.button("Clear all").click();
+    assert!(eventually(|| app.text().contains("No certificates or keys loaded.")).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_crlf_pem_for_telit_legacy_is_flagged_and_fixed_to_lf() {
+    let app = Mounted::new();
+    sleep_ms(20).await;
+    app.choose_module("telit-legacy");
+    let crlf = first_system_root_pem().replace('\n', "\r\n");
+    app.load("root-crlf.pem", &crlf);
+    assert!(
+        eventually(|| app.el(".lint").is_some()).await,
+        "no lint shown:\n{}",
+        app.text()
+    );
+    let lint = app.el(".lint").expect("lint").inner_text();
+    assert!(lint.contains("Telit GE864 / GL865 (legacy)"), "{lint}");
+    assert!(lint.contains("Fixed:"), "no automatic fix shown:\n{lint}");
+    assert!(
+        lint.to_lowercase().contains("lf"),
+        "the fix does not mention line endings:\n{lint}"
+    );
+    assert!(lint.contains("Send"), "no bytes to send:\n{lint}");
+}
+
+#[wasm_bindgen_test]
+async fn damaged_input_gets_a_located_error_and_the_page_keeps_working() {
+    let app = Mounted::new();
+    sleep_ms(20).await;
+    let pem = first_system_root_pem();
+    let damaged = pem.replacen("MII", "MI*", 1);
+    app.load("damaged.pem", &damaged);
+    assert!(
+        eventually(|| app.el(".problem").is_some()).await,
+        "{}",
+        app.text()
+    );
+    let problem = app.el(".problem").expect("a problem").inner_text();
+    assert!(
+        problem.contains("line") || problem.contains("block"),
+        "no location: {problem}"
+    );
+    // A good file still loads next to it.
+    app.load("root.pem", &pem);
+    assert!(eventually(|| app.text().contains("root CA certificate")).await);
+}
