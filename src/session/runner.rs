@@ -5,7 +5,7 @@ use core::time::Duration;
 
 use futures::future::{Either, select};
 
-use crate::at::{Command, Config, Engine, Event, Final, Instant, TransmitKind};
+use crate::at::{Command, Config, Engine, Event, Final, Instant, TransmitKind, Trigger};
 
 use super::cancel::CancelToken;
 use super::error::{ExplainFn, Explanation, Failure, StepError};
@@ -72,6 +72,8 @@ pub struct Response {
     pub stale: Vec<u8>,
     /// Bytes the engine had to drop (over-long lines or blocks).
     pub overflowed: usize,
+    /// The module asked for the data phase (prompt or trigger line).
+    pub prompted: bool,
 }
 
 impl Response {
@@ -288,11 +290,18 @@ impl<T: Transport, C: Clock> Session<T, C> {
                 Ok(response)
             }
             Ok(Outcome::TimedOut(received)) => {
-                Err(self.error(command, Failure::TimedOut { received }, response.lines))
+                let awaiting = awaits_trigger(command, &response);
+                Err(self.error_in(
+                    command,
+                    Failure::TimedOut { received },
+                    response.lines,
+                    awaiting,
+                ))
             }
             Err(failure) => {
                 self.engine.abort();
-                Err(self.error(command, failure, response.lines))
+                let awaiting = awaits_trigger(command, &response);
+                Err(self.error_in(command, failure, response.lines, awaiting))
             }
         }
     }
@@ -403,8 +412,34 @@ impl<T: Transport, C: Clock> Session<T, C> {
     }
 
     fn error(&self, command: &Command, failure: Failure, lines: Vec<String>) -> StepError {
+        self.error_in(command, failure, lines, false)
+    }
+
+    fn error_in(
+        &self,
+        command: &Command,
+        failure: Failure,
+        lines: Vec<String>,
+        awaiting_trigger: bool,
+    ) -> StepError {
         let step = self.step.clone().unwrap_or_else(|| command.line_text());
-        StepError::new(&step, command, failure, lines, self.errors.as_deref())
+        StepError::new(
+            &step,
+            command,
+            failure,
+            lines,
+            self.errors.as_deref(),
+            awaiting_trigger,
+        )
+    }
+
+    /// Writes bytes outside any command (Telit's `+++` escape, an ESC to leave a stuck
+    /// data prompt), recording them in the transcript.
+    pub async fn write_raw(&mut self, bytes: &[u8]) -> Result<(), StepError> {
+        let label = format!("(raw write \"{}\")", super::transcript::escape(bytes));
+        self.write(bytes)
+            .await
+            .map_err(|f| self.error(&Command::new(label), f, Vec::new()))
     }
 
     /// Writes what the engine wants written, reads, and collects events until the command
@@ -427,7 +462,8 @@ impl<T: Transport, C: Clock> Session<T, C> {
                     Event::Overflow { discarded } => {
                         response.overflowed = response.overflowed.saturating_add(discarded);
                     }
-                    Event::Prompt | Event::DataQueued { .. } => {}
+                    Event::Prompt => response.prompted = true,
+                    Event::DataQueued { .. } => {}
                     Event::Final(result) => {
                         // Events after the final (URCs in the same chunk) wait for later.
                         self.collect_idle_into_backlog();
@@ -577,6 +613,15 @@ impl<T: Transport, C: Clock> Session<T, C> {
         self.urc_backlog.append(&mut sink.urcs);
         self.urc_data_backlog.append(&mut sink.urc_data);
     }
+}
+
+/// The command has a data phase whose trigger never came.
+fn awaits_trigger(command: &Command, response: &Response) -> bool {
+    command
+        .data
+        .as_ref()
+        .is_some_and(|d| d.trigger != Trigger::Immediately)
+        && !response.prompted
 }
 
 impl From<TransportError> for Failure {
