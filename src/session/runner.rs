@@ -273,15 +273,18 @@ impl<T: Transport, C: Clock> Session<T, C> {
         if self.cancel.is_cancelled() {
             return Err(self.error(command, Failure::Cancelled, Vec::new()));
         }
-        let mut response = Response::default();
+        // Older URCs first, then whatever the drain finds.
+        let mut response = Response {
+            urcs: core::mem::take(&mut self.urc_backlog),
+            urc_data: core::mem::take(&mut self.urc_data_backlog),
+            ..Response::default()
+        };
         if !self.options.drain_quiet.is_zero() {
             let quiet = self.options.drain_quiet;
             self.drain_into(quiet, &mut response)
                 .await
                 .map_err(|f| self.error(command, f, Vec::new()))?;
         }
-        response.urcs.append(&mut self.urc_backlog);
-        response.urc_data.append(&mut self.urc_data_backlog);
         let now = self.clock.now();
         self.engine.send(command.clone(), now);
         match self.drive(command, &mut response).await {
@@ -351,6 +354,18 @@ impl<T: Transport, C: Clock> Session<T, C> {
                 Err(failure) => return Err(self.error(&waiting_for, failure, Vec::new())),
             }
         }
+    }
+
+    /// Takes the URCs that arrived outside commands and were not yet handed out (by a
+    /// response or [`Session::wait_urc`]).
+    pub fn take_urcs(&mut self) -> Vec<String> {
+        core::mem::take(&mut self.urc_backlog)
+    }
+
+    /// Takes the binary data that followed URCs outside commands (SIM7600 automatic
+    /// receive), not yet handed out by a response.
+    pub fn take_urc_data(&mut self) -> Vec<u8> {
+        core::mem::take(&mut self.urc_data_backlog)
     }
 
     /// Sends `AT` until the module answers (at most `attempts` times, 500 ms each) and

@@ -27,6 +27,8 @@ pub struct Exchange {
     /// `@advance <ms>` after the input: time passes with no answer.
     pub advance: Option<Duration>,
     pub events: Vec<Event>,
+    /// `>>` (true) and `<<` (false) segments in file order, for replaying through a session.
+    pub script: Vec<(bool, Vec<u8>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -68,6 +70,7 @@ pub fn parse(name: &str, text: &str) -> Fixture {
         received: Vec::new(),
         advance: None,
         events: Vec::new(),
+        script: Vec::new(),
     }];
     for (n, raw) in text.lines().enumerate() {
         let line = raw.trim_end_matches(['\r', '\n']);
@@ -94,6 +97,7 @@ pub fn parse(name: &str, text: &str) -> Fixture {
                 received: Vec::new(),
                 advance: None,
                 events: Vec::new(),
+                script: Vec::new(),
             }),
             "@terminator" => command(ex, &ctx).terminator = bytes(rest),
             "@timeout" => {
@@ -139,8 +143,14 @@ pub fn parse(name: &str, text: &str) -> Fixture {
                 };
             }
             "@advance" => ex.advance = Some(Duration::from_millis(rest.trim().parse().unwrap())),
-            ">>" => ex.sent.extend(bytes(rest)),
-            "<<" => ex.received.extend(bytes(rest)),
+            ">>" => {
+                ex.sent.extend(bytes(rest));
+                ex.script.push((true, bytes(rest)));
+            }
+            "<<" => {
+                ex.received.extend(bytes(rest));
+                ex.script.push((false, bytes(rest)));
+            }
             "==" => ex.events.push(event(rest, &ctx)),
             _ => panic!("unknown line {}", ctx()),
         }
