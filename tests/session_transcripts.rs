@@ -5,6 +5,9 @@
 
 mod support;
 
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
