@@ -644,3 +644,96 @@ impl From<TransportError> for Failure {
         Self::Transport(e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The runner over the smallest possible module: replies are ready the moment the
+    //! command is written, and sleeping jumps the clock. Runs natively and in wasm.
+    #![allow(clippy::unwrap_used)]
+
+    use std::cell::Cell;
+    use std::collections::VecDeque;
+    use std::future::pending;
+
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    struct Echoing {
+        replies: VecDeque<&'static [u8]>,
+        inbox: VecDeque<u8>,
+    }
+
+    impl Transport for Echoing {
+        async fn write(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+            if bytes.ends_with(b"\r")
+                && let Some(reply) = self.replies.pop_front()
+            {
+                self.inbox.extend(bytes);
+                self.inbox.extend(reply);
+            }
+            Ok(())
+        }
+
+        async fn read(&mut self, buf: &mut [u8]) -> Result<usize, TransportError> {
+            if self.inbox.is_empty() {
+                pending::<()>().await;
+            }
+            let mut n = 0;
+            for slot in buf.iter_mut() {
+                let Some(b) = self.inbox.pop_front() else {
+                    break;
+                };
+                *slot = b;
+                n += 1;
+            }
+            Ok(n)
+        }
+    }
+
+    #[derive(Default)]
+    struct Jumping(Cell<u64>);
+
+    impl Clock for Jumping {
+        fn now(&self) -> Instant {
+            Instant::from_micros(self.0.get())
+        }
+
+        async fn sleep_until(&self, deadline: Instant) {
+            self.0.set(self.0.get().max(deadline.as_micros()));
+        }
+    }
+
+    fn session(replies: Vec<&'static [u8]>) -> Session<Echoing, Jumping> {
+        let transport = Echoing {
+            replies: replies.into(),
+            inbox: VecDeque::new(),
+        };
+        Session::new(transport, Jumping::default(), Options::default())
+    }
+
+    #[test]
+    fn answers_timeouts_and_transcript() {
+        let mut s = session(vec![b"\r\n+CGMM: X\r\n\r\nOK\r\n"]);
+        let r = futures::executor::block_on(s.run(&Command::new("AT+CGMM"))).unwrap();
+        assert!(r.echoed);
+        assert_eq!(r.value("+CGMM:"), Some("X"));
+        let err = futures::executor::block_on(
+            s.run(&Command::new("AT").with_timeout(Duration::from_millis(50))),
+        )
+        .unwrap_err();
+        assert!(matches!(err.failure, Failure::TimedOut { .. }));
+        // Two drains of 20 ms and one 50 ms timeout on the jumping clock.
+        assert_eq!(s.clock().now(), Instant::from_micros(90_000));
+        assert!(s.transcript().to_text().contains("<< AT+CGMM<CR>"));
+    }
+
+    #[test]
+    fn line_endings_are_told_apart() {
+        assert_eq!(LineEnding::detect(b"AT\r\r\nOK\r\n"), LineEnding::CrLf);
+        assert_eq!(LineEnding::detect(b"AT\rOK\r"), LineEnding::Cr);
+        assert_eq!(LineEnding::detect(b"OK\n"), LineEnding::Lf);
+        assert_eq!(LineEnding::detect(b"OK"), LineEnding::Unknown);
+    }
+}
