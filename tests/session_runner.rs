@@ -40,6 +40,11 @@ fn runs_a_command_and_records_the_transcript() {
     let r = block_on(s.run(&Command::new("AT+CGMR"))).unwrap();
     assert_eq!(r.lines, vec!["+CGMR: LE20B04SIM7600G22"]);
     assert_eq!(r.value("+CGMR:"), Some("LE20B04SIM7600G22"));
+    assert_eq!(
+        r.values("+CGMR:").collect::<Vec<_>>(),
+        vec!["LE20B04SIM7600G22"]
+    );
+    assert_eq!(r.values("+CCERTLIST:").count(), 0);
     assert!(r.echoed);
     assert_eq!(r.final_result, Final::Ok);
     let text = s.transcript().to_text();

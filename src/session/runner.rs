@@ -85,6 +85,15 @@ impl Response {
             .find_map(|l| l.strip_prefix(prefix))
             .map(str::trim)
     }
+
+    /// Every answer line that starts with `prefix`, prefix removed and trimmed:
+    /// `values("+CCERTLIST:")` gives the stored file names.
+    pub fn values<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.lines
+            .iter()
+            .filter_map(move |l| l.strip_prefix(prefix))
+            .map(str::trim)
+    }
 }
 
 /// What the runner reports while it works.
