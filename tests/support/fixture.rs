@@ -379,6 +379,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../transcripts/sim800_cipstart_cipsend.txt"),
     ),
     (
+        "sim800_cipstart_single_fail.txt",
+        include_str!("../transcripts/sim800_cipstart_single_fail.txt"),
+    ),
+    (
         "sim800_cme_verbose.txt",
         include_str!("../transcripts/sim800_cme_verbose.txt"),
     ),
