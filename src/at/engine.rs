@@ -194,24 +194,23 @@ impl Engine {
         }
     }
 
-    /// Ends the running command with [`Event::TimedOut`] when its deadline has passed.
+    /// Ends the running command with [`Event::TimedOut`] when its deadline has passed, and
+    /// so on for queued commands whose own deadline has passed too by `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.advance(now);
-        let expired = self.running.as_ref().is_some_and(|r| r.deadline <= now);
-        if !expired {
-            return;
+        while self.running.as_ref().is_some_and(|r| r.deadline <= now) {
+            if let Some(r) = self.running.take() {
+                self.events.push_back(Event::TimedOut {
+                    command: r.command.line.clone(),
+                    received: r.received.into_iter().collect(),
+                });
+            }
+            // Whatever was half-read belongs to the dead command.
+            self.line.clear();
+            self.rx = RxMode::Lines;
+            self.after_prompt = false;
+            self.start_next();
         }
-        if let Some(r) = self.running.take() {
-            self.events.push_back(Event::TimedOut {
-                command: r.command.line.clone(),
-                received: r.received.into_iter().collect(),
-            });
-        }
-        // Whatever was half-read belongs to the dead command.
-        self.line.clear();
-        self.rx = RxMode::Lines;
-        self.after_prompt = false;
-        self.start_next();
     }
 
     /// The next bytes to write.
