@@ -236,6 +236,11 @@ impl<T: Transport, C: Clock> Session<T, C> {
         &self.transcript
     }
 
+    /// For clearing or trimming the record between flows.
+    pub fn transcript_mut(&mut self) -> &mut Transcript {
+        &mut self.transcript
+    }
+
     pub fn clock(&self) -> &C {
         &self.clock
     }
