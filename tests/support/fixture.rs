@@ -387,6 +387,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../transcripts/sim800_cme_verbose.txt"),
     ),
     (
+        "sim800_fswrite_echoed_binary.txt",
+        include_str!("../transcripts/sim800_fswrite_echoed_binary.txt"),
+    ),
+    (
         "sim800_fswrite_prompt.txt",
         include_str!("../transcripts/sim800_fswrite_prompt.txt"),
     ),
