@@ -485,3 +485,19 @@ fn raw_writes_are_recorded() {
     let stale = block_on(s.drain(ms(1500))).unwrap();
     assert_eq!(stale, b"OK");
 }
+
+#[test]
+fn a_module_that_never_stops_talking_still_times_out() {
+    let clock = VirtualClock::new();
+    let mut s = session(&clock, Config::default(), vec![]);
+    for i in 0..5000 {
+        s.transport_mut().push(i, b"noise\r\n");
+    }
+    let err = block_on(s.run(&Command::new("AT").with_timeout(ms(100)))).unwrap_err();
+    assert!(matches!(err.failure, Failure::TimedOut { .. }), "{err}");
+    // The drain gives up after its 2 s limit, then the command gets its 100 ms.
+    assert!(clock.micros() <= 2_110_000, "{}", clock.micros());
+    let err = block_on(s.wait_urc("+NEVER:", ms(50))).unwrap_err();
+    assert!(matches!(err.failure, Failure::TimedOut { .. }));
+    assert!(clock.micros() <= 2_170_000, "{}", clock.micros());
+}

@@ -349,7 +349,22 @@ impl<T: Transport, C: Clock> Session<T, C> {
             if self.cancel.is_cancelled() {
                 return Err(self.error(&waiting_for, Failure::Cancelled, Vec::new()));
             }
-            match self.read_until(deadline).await {
+            let read = self.read_until(deadline).await;
+            let read = match read {
+                // Past the deadline, bytes that keep coming do not extend the wait.
+                Ok(true) if self.clock.now() >= deadline => {
+                    let mut sink = Response::default();
+                    self.collect_idle(&mut sink);
+                    self.urc_backlog.append(&mut sink.urcs);
+                    self.urc_data_backlog.append(&mut sink.urc_data);
+                    if let Some(i) = self.urc_backlog.iter().position(|u| u.starts_with(prefix)) {
+                        return Ok(self.urc_backlog.remove(i));
+                    }
+                    Ok(false)
+                }
+                other => other,
+            };
+            match read {
                 Ok(true) => {
                     let mut sink = Response::default();
                     self.collect_idle(&mut sink);
@@ -511,7 +526,12 @@ impl<T: Transport, C: Clock> Session<T, C> {
             let Some(deadline) = self.engine.poll_timeout() else {
                 return Ok(Outcome::TimedOut(Vec::new()));
             };
-            if !self.read_until(deadline).await? {
+            if self.read_until(deadline).await? {
+                // A module that never stops talking still times out: reads win every
+                // race, so the deadline is also checked after each one.
+                let now = self.clock.now();
+                self.engine.handle_timeout(now);
+            } else {
                 let now = self.clock.now().max(deadline);
                 self.engine.handle_timeout(now);
             }
@@ -583,6 +603,11 @@ impl<T: Transport, C: Clock> Session<T, C> {
             }
         };
         match result {
+            // `read` promises at least one byte; a port that keeps answering with none has
+            // gone away, and spinning on it would hang the step.
+            Some(Ok(0)) => Err(Failure::Transport(TransportError::Disconnected {
+                detail: "the port returned no data".into(),
+            })),
             Some(Ok(n)) => {
                 let now = self.clock.now();
                 let n = n.min(self.buf.len());
@@ -741,6 +766,31 @@ mod tests {
         // Two drains of 20 ms and one 50 ms timeout on the jumping clock.
         assert_eq!(s.clock().now(), Instant::from_micros(90_000));
         assert!(s.transcript().to_text().contains("<< AT+CGMM<CR>"));
+    }
+
+    struct Closed;
+
+    impl Transport for Closed {
+        async fn write(&mut self, _: &[u8]) -> Result<(), TransportError> {
+            Ok(())
+        }
+
+        async fn read(&mut self, _: &mut [u8]) -> Result<usize, TransportError> {
+            Ok(0)
+        }
+    }
+
+    #[test]
+    fn a_port_that_reads_nothing_is_a_disconnect_not_a_hang() {
+        let mut s = Session::new(Closed, Jumping::default(), Options::default());
+        let err = futures::executor::block_on(s.run(&Command::new("AT"))).unwrap_err();
+        assert!(
+            matches!(
+                err.failure,
+                Failure::Transport(TransportError::Disconnected { .. })
+            ),
+            "{err}"
+        );
     }
 
     #[test]
