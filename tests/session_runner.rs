@@ -501,3 +501,71 @@ fn a_module_that_never_stops_talking_still_times_out() {
     assert!(matches!(err.failure, Failure::TimedOut { .. }));
     assert!(clock.micros() <= 2_170_000, "{}", clock.micros());
 }
+
+#[test]
+fn an_early_refusal_stops_the_upload() {
+    let clock = VirtualClock::new();
+    let module = ScriptedModule::new(&clock, |w: &[u8]| {
+        if w.starts_with(b"AT+CCERTDOWN") {
+            vec![(10, b"\r\n> ".to_vec())]
+        } else {
+            // The module rejects the data at once (say, a full store).
+            vec![(0, b"\r\n+CME ERROR: 20\r\n".to_vec())]
+        }
+    });
+    let writes = module.writes.clone();
+    let mut s = Session::new(
+        module,
+        clock.clone(),
+        Options::with_engine(Config::sim7600()),
+    );
+    let cmd = Command::new("AT+CCERTDOWN=\"ca.pem\",2000")
+        .with_data(DataPhase::after_prompt(vec![b'x'; 2000]));
+    let err = block_on(s.run(&cmd)).unwrap_err();
+    assert_eq!(
+        err.failure,
+        Failure::Rejected(Final::CmeError(ErrorCode::Number(20)))
+    );
+    assert!(err.explanation.meaning.contains("memory is full"));
+    assert_eq!(
+        writes.borrow().len(),
+        2,
+        "command line and one chunk, then stop"
+    );
+}
+
+#[test]
+fn echoed_upload_is_taken_while_it_is_written() {
+    // With echo on, the echo comes back chunk by chunk and the final result still ends
+    // the command only after the last chunk.
+    let clock = VirtualClock::new();
+    let module = ScriptedModule::new(&clock, {
+        let mut got = 0;
+        move |w: &[u8]| {
+            if w.starts_with(b"AT+FSWRITE") {
+                let mut echo = w.to_vec();
+                echo.extend(b"\r\n>");
+                vec![(5, echo)]
+            } else {
+                got += w.len();
+                let mut replies = vec![(0, w.to_vec())];
+                if got == 600 {
+                    replies.push((5, b"\r\nOK\r\n".to_vec()));
+                }
+                replies
+            }
+        }
+    });
+    let writes = module.writes.clone();
+    let mut s = Session::new(
+        module,
+        clock.clone(),
+        Options::with_engine(Config::sim800()),
+    );
+    let payload: Vec<u8> = b"OK\r\n".iter().copied().cycle().take(600).collect();
+    let cmd = Command::new("AT+FSWRITE=C:\\USER\\A.CER,0,600,10")
+        .with_data(DataPhase::after_prompt(payload.clone()));
+    let r = block_on(s.run(&cmd)).unwrap();
+    assert!(r.echoed);
+    assert_eq!(writes.borrow()[1..].concat(), payload);
+}

@@ -3,6 +3,7 @@
 use core::pin::pin;
 use core::time::Duration;
 
+use futures::FutureExt;
 use futures::future::{Either, select};
 
 use crate::at::{Command, Config, Engine, Event, Final, Instant, TransmitKind, Trigger};
@@ -564,6 +565,11 @@ impl<T: Transport, C: Clock> Session<T, C> {
                             sent,
                             total,
                         });
+                        // Take what the module said meanwhile (its echo, or an early
+                        // ERROR); once the command has ended, the rest is not sent.
+                        if sent < total && !self.poll_read_once()? {
+                            break;
+                        }
                     }
                 }
             }
@@ -573,6 +579,28 @@ impl<T: Transport, C: Clock> Session<T, C> {
             self.engine.handle_written(now);
         }
         Ok(())
+    }
+
+    /// Polls one read without waiting (reads are cancel-safe, so dropping it loses
+    /// nothing) and feeds what came. `Ok(false)` once the running command has ended.
+    fn poll_read_once(&mut self) -> Result<bool, Failure> {
+        let result = self.transport.read(&mut self.buf).now_or_never();
+        match result {
+            None => {}
+            Some(Ok(0)) => {
+                return Err(Failure::Transport(TransportError::Disconnected {
+                    detail: "the port returned no data".into(),
+                }));
+            }
+            Some(Ok(n)) => {
+                let now = self.clock.now();
+                let bytes = self.buf.get(..n.min(self.buf.len())).unwrap_or_default();
+                self.transcript.push(now, Direction::Rx, bytes);
+                self.engine.handle_input_at(bytes, now);
+            }
+            Some(Err(e)) => return Err(Failure::Transport(e)),
+        }
+        Ok(self.engine.is_busy())
     }
 
     async fn write(&mut self, bytes: &[u8]) -> Result<(), Failure> {
