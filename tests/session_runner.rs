@@ -40,6 +40,11 @@ fn runs_a_command_and_records_the_transcript() {
     let r = block_on(s.run(&Command::new("AT+CGMR"))).unwrap();
     assert_eq!(r.lines, vec!["+CGMR: LE20B04SIM7600G22"]);
     assert_eq!(r.value("+CGMR:"), Some("LE20B04SIM7600G22"));
+    assert_eq!(
+        r.values("+CGMR:").collect::<Vec<_>>(),
+        vec!["LE20B04SIM7600G22"]
+    );
+    assert_eq!(r.values("+CCERTLIST:").count(), 0);
     assert!(r.echoed);
     assert_eq!(r.final_result, Final::Ok);
     let text = s.transcript().to_text();
@@ -411,4 +416,156 @@ fn without_a_step_label_the_message_names_the_command_once() {
         "AT+CMEE=2 was refused: the module said \"ERROR\". the module refused the command without saying why (verbose errors are off). Next: turn on numeric or verbose errors (AT+CMEE=2) and run the step again to see the reason"
     );
     assert_eq!(err.failure.to_string(), "the module answered \"ERROR\"");
+}
+
+#[test]
+fn a_missing_prompt_is_named_as_such() {
+    let clock = VirtualClock::new();
+    let mut s = session(
+        &clock,
+        Config::sim7600(),
+        vec![(b"AT+CCERTDOWN", 5, b"\r\n+CCHEVENT: 0,RECV EVENT\r\n")],
+    );
+    s.begin_step(1, 1, "Upload the CA certificate");
+    let cmd = Command::new("AT+CCERTDOWN=\"ca.pem\",3")
+        .with_data(DataPhase::after_prompt("abc").with_trigger_timeout(ms(2000)));
+    let err = block_on(s.run(&cmd)).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("Upload the CA certificate: AT+CCERTDOWN=\"ca.pem\",3 never asked for its data (no > prompt within 2.0 s)"),
+        "{msg}"
+    );
+    let cmd = Command::new("AT+QFUPL=\"x\",3")
+        .with_data(DataPhase::after_line("CONNECT", "abc").with_trigger_timeout(ms(100)));
+    let err = block_on(s.run(&cmd)).unwrap_err();
+    assert!(err.said.contains("no CONNECT line"), "{}", err.said);
+}
+
+#[test]
+fn immediate_and_line_triggered_uploads_through_the_session() {
+    let clock = VirtualClock::new();
+    let module = ScriptedModule::new(&clock, |w: &[u8]| {
+        if w.starts_with(b"AT+QFUPL") {
+            vec![(10, b"\r\nCONNECT\r\n".to_vec())]
+        } else if w == b"hello" {
+            vec![(10, b"\r\n+QFUPL: 5,3a2\r\n\r\nOK\r\n".to_vec())]
+        } else if w.ends_with(b"\x30\x03") {
+            vec![(10, b"AT-S.OK\r\n".to_vec())]
+        } else {
+            Vec::new()
+        }
+    });
+    let written = module.written.clone();
+    let mut s = Session::new(module, clock.clone(), Options::default());
+    let r = block_on(
+        s.run(
+            &Command::new("AT+QFUPL=\"UFS:ca.pem\",5,100")
+                .with_data(DataPhase::after_line("CONNECT", "hello")),
+        ),
+    )
+    .unwrap();
+    assert!(r.prompted);
+    assert_eq!(r.lines, vec!["+QFUPL: 5,3a2"]);
+    s.set_engine_config(Config::spwf04());
+    let r = block_on(
+        s.run(&Command::new("AT+S.TLSCERT=ca,2").with_data(DataPhase::immediately(*b"\x30\x03"))),
+    )
+    .unwrap();
+    assert_eq!(r.final_result, Final::Ok);
+    assert!(written.borrow().ends_with(b"AT+S.TLSCERT=ca,2\r\x30\x03"));
+}
+
+#[test]
+fn raw_writes_are_recorded() {
+    let clock = VirtualClock::new();
+    let mut s = session(&clock, Config::telit(), vec![(b"+++", 1000, b"\r\nOK\r\n")]);
+    block_on(s.write_raw(b"+++")).unwrap();
+    assert_eq!(s.transcript().raw(Direction::Tx), b"+++");
+    // The OK that answers the escape arrives a second later and is drained as stale.
+    let stale = block_on(s.drain(ms(1500))).unwrap();
+    assert_eq!(stale, b"OK");
+}
+
+#[test]
+fn a_module_that_never_stops_talking_still_times_out() {
+    let clock = VirtualClock::new();
+    let mut s = session(&clock, Config::default(), vec![]);
+    for i in 0..5000 {
+        s.transport_mut().push(i, b"noise\r\n");
+    }
+    let err = block_on(s.run(&Command::new("AT").with_timeout(ms(100)))).unwrap_err();
+    assert!(matches!(err.failure, Failure::TimedOut { .. }), "{err}");
+    // The drain gives up after its 2 s limit, then the command gets its 100 ms.
+    assert!(clock.micros() <= 2_110_000, "{}", clock.micros());
+    let err = block_on(s.wait_urc("+NEVER:", ms(50))).unwrap_err();
+    assert!(matches!(err.failure, Failure::TimedOut { .. }));
+    assert!(clock.micros() <= 2_170_000, "{}", clock.micros());
+}
+
+#[test]
+fn an_early_refusal_stops_the_upload() {
+    let clock = VirtualClock::new();
+    let module = ScriptedModule::new(&clock, |w: &[u8]| {
+        if w.starts_with(b"AT+CCERTDOWN") {
+            vec![(10, b"\r\n> ".to_vec())]
+        } else {
+            // The module rejects the data at once (say, a full store).
+            vec![(0, b"\r\n+CME ERROR: 20\r\n".to_vec())]
+        }
+    });
+    let writes = module.writes.clone();
+    let mut s = Session::new(
+        module,
+        clock.clone(),
+        Options::with_engine(Config::sim7600()),
+    );
+    let cmd = Command::new("AT+CCERTDOWN=\"ca.pem\",2000")
+        .with_data(DataPhase::after_prompt(vec![b'x'; 2000]));
+    let err = block_on(s.run(&cmd)).unwrap_err();
+    assert_eq!(
+        err.failure,
+        Failure::Rejected(Final::CmeError(ErrorCode::Number(20)))
+    );
+    assert!(err.explanation.meaning.contains("memory is full"));
+    assert_eq!(
+        writes.borrow().len(),
+        2,
+        "command line and one chunk, then stop"
+    );
+}
+
+#[test]
+fn echoed_upload_is_taken_while_it_is_written() {
+    // With echo on, the echo comes back chunk by chunk and the final result still ends
+    // the command only after the last chunk.
+    let clock = VirtualClock::new();
+    let module = ScriptedModule::new(&clock, {
+        let mut got = 0;
+        move |w: &[u8]| {
+            if w.starts_with(b"AT+FSWRITE") {
+                let mut echo = w.to_vec();
+                echo.extend(b"\r\n>");
+                vec![(5, echo)]
+            } else {
+                got += w.len();
+                let mut replies = vec![(0, w.to_vec())];
+                if got == 600 {
+                    replies.push((5, b"\r\nOK\r\n".to_vec()));
+                }
+                replies
+            }
+        }
+    });
+    let writes = module.writes.clone();
+    let mut s = Session::new(
+        module,
+        clock.clone(),
+        Options::with_engine(Config::sim800()),
+    );
+    let payload: Vec<u8> = b"OK\r\n".iter().copied().cycle().take(600).collect();
+    let cmd = Command::new("AT+FSWRITE=C:\\USER\\A.CER,0,600,10")
+        .with_data(DataPhase::after_prompt(payload.clone()));
+    let r = block_on(s.run(&cmd)).unwrap();
+    assert!(r.echoed);
+    assert_eq!(writes.borrow()[1..].concat(), payload);
 }

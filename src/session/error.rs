@@ -1,7 +1,7 @@
 //! Why a step failed, in words a firmware engineer can act on: which step, which command,
 //! what the module said, what that means, and what to do next.
 
-use crate::at::{Command, ErrorCode, Final};
+use crate::at::{Command, ErrorCode, Final, Trigger};
 
 use super::transcript::escape;
 use super::transport::TransportError;
@@ -70,8 +70,19 @@ impl StepError {
         failure: Failure,
         lines: Vec<String>,
         table: Option<&ExplainFn>,
+        awaiting_trigger: bool,
     ) -> Self {
+        let trigger = command.data.as_ref().filter(|_| awaiting_trigger);
         let said = match &failure {
+            Failure::TimedOut { received } if trigger.is_some() => format!(
+                "never asked for its data ({} within {:.1} s); received \"{}\"",
+                match trigger.map(|d| &d.trigger) {
+                    Some(Trigger::Line(line)) => format!("no {line} line"),
+                    _ => "no > prompt".to_owned(),
+                },
+                trigger.map_or(0.0, |d| d.trigger_timeout.as_secs_f64()),
+                escape(tail(received, 200))
+            ),
             Failure::Rejected(result) => format!("was refused: the module said \"{result}\""),
             Failure::TimedOut { received } if received.is_empty() => {
                 format!(
@@ -88,6 +99,10 @@ impl StepError {
             Failure::Cancelled => "was cancelled".to_owned(),
         };
         let explanation = match &failure {
+            Failure::TimedOut { .. } if trigger.is_some() => Explanation::new(
+                "the module did not accept the upload in its present state, or it is not the module family chosen",
+                "check that the earlier steps succeeded and the command's parameters (name, length) are valid, then run the step again",
+            ),
             Failure::Rejected(result) => table
                 .and_then(|t| t(command, result))
                 .unwrap_or_else(|| generic_explanation(result)),

@@ -3,9 +3,10 @@
 use core::pin::pin;
 use core::time::Duration;
 
+use futures::FutureExt;
 use futures::future::{Either, select};
 
-use crate::at::{Command, Config, Engine, Event, Final, Instant, TransmitKind};
+use crate::at::{Command, Config, Engine, Event, Final, Instant, TransmitKind, Trigger};
 
 use super::cancel::CancelToken;
 use super::error::{ExplainFn, Explanation, Failure, StepError};
@@ -72,6 +73,8 @@ pub struct Response {
     pub stale: Vec<u8>,
     /// Bytes the engine had to drop (over-long lines or blocks).
     pub overflowed: usize,
+    /// The module asked for the data phase (prompt or trigger line).
+    pub prompted: bool,
 }
 
 impl Response {
@@ -81,6 +84,15 @@ impl Response {
         self.lines
             .iter()
             .find_map(|l| l.strip_prefix(prefix))
+            .map(str::trim)
+    }
+
+    /// Every answer line that starts with `prefix`, prefix removed and trimmed:
+    /// `values("+CCERTLIST:")` gives the stored file names.
+    pub fn values<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.lines
+            .iter()
+            .filter_map(move |l| l.strip_prefix(prefix))
             .map(str::trim)
     }
 }
@@ -225,6 +237,11 @@ impl<T: Transport, C: Clock> Session<T, C> {
         &self.transcript
     }
 
+    /// For clearing or trimming the record between flows.
+    pub fn transcript_mut(&mut self) -> &mut Transcript {
+        &mut self.transcript
+    }
+
     pub fn clock(&self) -> &C {
         &self.clock
     }
@@ -271,15 +288,18 @@ impl<T: Transport, C: Clock> Session<T, C> {
         if self.cancel.is_cancelled() {
             return Err(self.error(command, Failure::Cancelled, Vec::new()));
         }
-        let mut response = Response::default();
+        // Older URCs first, then whatever the drain finds.
+        let mut response = Response {
+            urcs: core::mem::take(&mut self.urc_backlog),
+            urc_data: core::mem::take(&mut self.urc_data_backlog),
+            ..Response::default()
+        };
         if !self.options.drain_quiet.is_zero() {
             let quiet = self.options.drain_quiet;
             self.drain_into(quiet, &mut response)
                 .await
                 .map_err(|f| self.error(command, f, Vec::new()))?;
         }
-        response.urcs.append(&mut self.urc_backlog);
-        response.urc_data.append(&mut self.urc_data_backlog);
         let now = self.clock.now();
         self.engine.send(command.clone(), now);
         match self.drive(command, &mut response).await {
@@ -288,11 +308,18 @@ impl<T: Transport, C: Clock> Session<T, C> {
                 Ok(response)
             }
             Ok(Outcome::TimedOut(received)) => {
-                Err(self.error(command, Failure::TimedOut { received }, response.lines))
+                let awaiting = awaits_trigger(command, &response);
+                Err(self.error_in(
+                    command,
+                    Failure::TimedOut { received },
+                    response.lines,
+                    awaiting,
+                ))
             }
             Err(failure) => {
                 self.engine.abort();
-                Err(self.error(command, failure, response.lines))
+                let awaiting = awaits_trigger(command, &response);
+                Err(self.error_in(command, failure, response.lines, awaiting))
             }
         }
     }
@@ -323,7 +350,22 @@ impl<T: Transport, C: Clock> Session<T, C> {
             if self.cancel.is_cancelled() {
                 return Err(self.error(&waiting_for, Failure::Cancelled, Vec::new()));
             }
-            match self.read_until(deadline).await {
+            let read = self.read_until(deadline).await;
+            let read = match read {
+                // Past the deadline, bytes that keep coming do not extend the wait.
+                Ok(true) if self.clock.now() >= deadline => {
+                    let mut sink = Response::default();
+                    self.collect_idle(&mut sink);
+                    self.urc_backlog.append(&mut sink.urcs);
+                    self.urc_data_backlog.append(&mut sink.urc_data);
+                    if let Some(i) = self.urc_backlog.iter().position(|u| u.starts_with(prefix)) {
+                        return Ok(self.urc_backlog.remove(i));
+                    }
+                    Ok(false)
+                }
+                other => other,
+            };
+            match read {
                 Ok(true) => {
                     let mut sink = Response::default();
                     self.collect_idle(&mut sink);
@@ -342,6 +384,18 @@ impl<T: Transport, C: Clock> Session<T, C> {
                 Err(failure) => return Err(self.error(&waiting_for, failure, Vec::new())),
             }
         }
+    }
+
+    /// Takes the URCs that arrived outside commands and were not yet handed out (by a
+    /// response or [`Session::wait_urc`]).
+    pub fn take_urcs(&mut self) -> Vec<String> {
+        core::mem::take(&mut self.urc_backlog)
+    }
+
+    /// Takes the binary data that followed URCs outside commands (SIM7600 automatic
+    /// receive), not yet handed out by a response.
+    pub fn take_urc_data(&mut self) -> Vec<u8> {
+        core::mem::take(&mut self.urc_data_backlog)
     }
 
     /// Sends `AT` until the module answers (at most `attempts` times, 500 ms each) and
@@ -403,8 +457,34 @@ impl<T: Transport, C: Clock> Session<T, C> {
     }
 
     fn error(&self, command: &Command, failure: Failure, lines: Vec<String>) -> StepError {
+        self.error_in(command, failure, lines, false)
+    }
+
+    fn error_in(
+        &self,
+        command: &Command,
+        failure: Failure,
+        lines: Vec<String>,
+        awaiting_trigger: bool,
+    ) -> StepError {
         let step = self.step.clone().unwrap_or_else(|| command.line_text());
-        StepError::new(&step, command, failure, lines, self.errors.as_deref())
+        StepError::new(
+            &step,
+            command,
+            failure,
+            lines,
+            self.errors.as_deref(),
+            awaiting_trigger,
+        )
+    }
+
+    /// Writes bytes outside any command (Telit's `+++` escape, an ESC to leave a stuck
+    /// data prompt), recording them in the transcript.
+    pub async fn write_raw(&mut self, bytes: &[u8]) -> Result<(), StepError> {
+        let label = format!("(raw write \"{}\")", super::transcript::escape(bytes));
+        self.write(bytes)
+            .await
+            .map_err(|f| self.error(&Command::new(label), f, Vec::new()))
     }
 
     /// Writes what the engine wants written, reads, and collects events until the command
@@ -427,7 +507,8 @@ impl<T: Transport, C: Clock> Session<T, C> {
                     Event::Overflow { discarded } => {
                         response.overflowed = response.overflowed.saturating_add(discarded);
                     }
-                    Event::Prompt | Event::DataQueued { .. } => {}
+                    Event::Prompt => response.prompted = true,
+                    Event::DataQueued { .. } => {}
                     Event::Final(result) => {
                         // Events after the final (URCs in the same chunk) wait for later.
                         self.collect_idle_into_backlog();
@@ -446,7 +527,12 @@ impl<T: Transport, C: Clock> Session<T, C> {
             let Some(deadline) = self.engine.poll_timeout() else {
                 return Ok(Outcome::TimedOut(Vec::new()));
             };
-            if !self.read_until(deadline).await? {
+            if self.read_until(deadline).await? {
+                // A module that never stops talking still times out: reads win every
+                // race, so the deadline is also checked after each one.
+                let now = self.clock.now();
+                self.engine.handle_timeout(now);
+            } else {
                 let now = self.clock.now().max(deadline);
                 self.engine.handle_timeout(now);
             }
@@ -479,6 +565,11 @@ impl<T: Transport, C: Clock> Session<T, C> {
                             sent,
                             total,
                         });
+                        // Take what the module said meanwhile (its echo, or an early
+                        // ERROR); once the command has ended, the rest is not sent.
+                        if sent < total && !self.poll_read_once()? {
+                            break;
+                        }
                     }
                 }
             }
@@ -488,6 +579,28 @@ impl<T: Transport, C: Clock> Session<T, C> {
             self.engine.handle_written(now);
         }
         Ok(())
+    }
+
+    /// Polls one read without waiting (reads are cancel-safe, so dropping it loses
+    /// nothing) and feeds what came. `Ok(false)` once the running command has ended.
+    fn poll_read_once(&mut self) -> Result<bool, Failure> {
+        let result = self.transport.read(&mut self.buf).now_or_never();
+        match result {
+            None => {}
+            Some(Ok(0)) => {
+                return Err(Failure::Transport(TransportError::Disconnected {
+                    detail: "the port returned no data".into(),
+                }));
+            }
+            Some(Ok(n)) => {
+                let now = self.clock.now();
+                let bytes = self.buf.get(..n.min(self.buf.len())).unwrap_or_default();
+                self.transcript.push(now, Direction::Rx, bytes);
+                self.engine.handle_input_at(bytes, now);
+            }
+            Some(Err(e)) => return Err(Failure::Transport(e)),
+        }
+        Ok(self.engine.is_busy())
     }
 
     async fn write(&mut self, bytes: &[u8]) -> Result<(), Failure> {
@@ -518,6 +631,11 @@ impl<T: Transport, C: Clock> Session<T, C> {
             }
         };
         match result {
+            // `read` promises at least one byte; a port that keeps answering with none has
+            // gone away, and spinning on it would hang the step.
+            Some(Ok(0)) => Err(Failure::Transport(TransportError::Disconnected {
+                detail: "the port returned no data".into(),
+            })),
             Some(Ok(n)) => {
                 let now = self.clock.now();
                 let n = n.min(self.buf.len());
@@ -579,8 +697,135 @@ impl<T: Transport, C: Clock> Session<T, C> {
     }
 }
 
+/// The command has a data phase whose trigger never came.
+fn awaits_trigger(command: &Command, response: &Response) -> bool {
+    command
+        .data
+        .as_ref()
+        .is_some_and(|d| d.trigger != Trigger::Immediately)
+        && !response.prompted
+}
+
 impl From<TransportError> for Failure {
     fn from(e: TransportError) -> Self {
         Self::Transport(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The runner over the smallest possible module: replies are ready the moment the
+    //! command is written, and sleeping jumps the clock. Runs natively and in wasm.
+    #![allow(clippy::unwrap_used)]
+
+    use std::cell::Cell;
+    use std::collections::VecDeque;
+    use std::future::pending;
+
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    struct Echoing {
+        replies: VecDeque<&'static [u8]>,
+        inbox: VecDeque<u8>,
+    }
+
+    impl Transport for Echoing {
+        async fn write(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+            if bytes.ends_with(b"\r")
+                && let Some(reply) = self.replies.pop_front()
+            {
+                self.inbox.extend(bytes);
+                self.inbox.extend(reply);
+            }
+            Ok(())
+        }
+
+        async fn read(&mut self, buf: &mut [u8]) -> Result<usize, TransportError> {
+            if self.inbox.is_empty() {
+                pending::<()>().await;
+            }
+            let mut n = 0;
+            for slot in buf.iter_mut() {
+                let Some(b) = self.inbox.pop_front() else {
+                    break;
+                };
+                *slot = b;
+                n += 1;
+            }
+            Ok(n)
+        }
+    }
+
+    #[derive(Default)]
+    struct Jumping(Cell<u64>);
+
+    impl Clock for Jumping {
+        fn now(&self) -> Instant {
+            Instant::from_micros(self.0.get())
+        }
+
+        async fn sleep_until(&self, deadline: Instant) {
+            self.0.set(self.0.get().max(deadline.as_micros()));
+        }
+    }
+
+    fn session(replies: Vec<&'static [u8]>) -> Session<Echoing, Jumping> {
+        let transport = Echoing {
+            replies: replies.into(),
+            inbox: VecDeque::new(),
+        };
+        Session::new(transport, Jumping::default(), Options::default())
+    }
+
+    #[test]
+    fn answers_timeouts_and_transcript() {
+        let mut s = session(vec![b"\r\n+CGMM: X\r\n\r\nOK\r\n"]);
+        let r = futures::executor::block_on(s.run(&Command::new("AT+CGMM"))).unwrap();
+        assert!(r.echoed);
+        assert_eq!(r.value("+CGMM:"), Some("X"));
+        let err = futures::executor::block_on(
+            s.run(&Command::new("AT").with_timeout(Duration::from_millis(50))),
+        )
+        .unwrap_err();
+        assert!(matches!(err.failure, Failure::TimedOut { .. }));
+        // Two drains of 20 ms and one 50 ms timeout on the jumping clock.
+        assert_eq!(s.clock().now(), Instant::from_micros(90_000));
+        assert!(s.transcript().to_text().contains("<< AT+CGMM<CR>"));
+    }
+
+    struct Closed;
+
+    impl Transport for Closed {
+        async fn write(&mut self, _: &[u8]) -> Result<(), TransportError> {
+            Ok(())
+        }
+
+        async fn read(&mut self, _: &mut [u8]) -> Result<usize, TransportError> {
+            Ok(0)
+        }
+    }
+
+    #[test]
+    fn a_port_that_reads_nothing_is_a_disconnect_not_a_hang() {
+        let mut s = Session::new(Closed, Jumping::default(), Options::default());
+        let err = futures::executor::block_on(s.run(&Command::new("AT"))).unwrap_err();
+        assert!(
+            matches!(
+                err.failure,
+                Failure::Transport(TransportError::Disconnected { .. })
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn line_endings_are_told_apart() {
+        assert_eq!(LineEnding::detect(b"AT\r\r\nOK\r\n"), LineEnding::CrLf);
+        assert_eq!(LineEnding::detect(b"AT\rOK\r"), LineEnding::Cr);
+        assert_eq!(LineEnding::detect(b"OK\n"), LineEnding::Lf);
+        assert_eq!(LineEnding::detect(b"OK"), LineEnding::Unknown);
     }
 }
