@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::fixture::{FILES, expected, load_all, replay};
+use support::fixture::{expected, load_all, replay};
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -53,7 +53,10 @@ fn compiled_in_list_matches_the_directory() {
         .filter(|n| n.ends_with(".txt"))
         .collect();
     on_disk.sort();
-    let listed: Vec<String> = FILES.iter().map(|(n, _)| (*n).to_owned()).collect();
+    let listed: Vec<String> = support::fixture::FILES
+        .iter()
+        .map(|(n, _)| (*n).to_owned())
+        .collect();
     assert_eq!(
         listed, on_disk,
         "add new transcripts to FILES in tests/support/fixture.rs"
