@@ -60,6 +60,10 @@ pub enum ResponseShape {
     /// A known multi-line text block (e.g. a PEM read back) in which no line may be taken
     /// for a final result until `end_marker` has been seen.
     Block { end_marker: String },
+    /// A binary block whose count ends its header and whose bytes follow at once, with no
+    /// line ending in between: iChip `I/<n>:<n bytes>` (prefix `I/`, field 0). The command
+    /// then ends without another line, as iChip sends no `I/OK` after the data.
+    InlineLength { header: LengthHeader },
 }
 
 /// Where a binary read's byte count sits in its header line.
@@ -117,4 +121,162 @@ pub enum Event {
     /// Bytes that arrived while no command was running and that are not a known URC
     /// (drained before the next command).
     Stale(Vec<u8>),
+    /// Binary data that followed a URC with a length header (SIM7600 `+CCHRECV: DATA,0,<n>`
+    /// in automatic receive mode). The header itself was reported as [`Event::Urc`] just before.
+    UrcData(Vec<u8>),
+    /// The module sent more than the engine keeps (an over-long line, a data block above the
+    /// configured limit). `discarded` bytes were dropped so memory stays bounded.
+    Overflow { discarded: usize },
+}
+
+impl Command {
+    /// The timeout [`Command::new`] gives a command whose manual states none. [I] Simple
+    /// queries answer within milliseconds on every family; 5 s leaves room for a slow
+    /// module without making a dead port wait long. Flows set the documented value.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// A text command ended by `\r`, answered with lines, with [`Command::DEFAULT_TIMEOUT`].
+    pub fn new(line: impl Into<Vec<u8>>) -> Self {
+        Self {
+            line: line.into(),
+            terminator: b"\r".to_vec(),
+            data: None,
+            response: ResponseShape::Lines,
+            timeout: Self::DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// Sets how long the module may take to give its final result.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the bytes that end the command line.
+    #[must_use]
+    pub fn with_terminator(mut self, terminator: impl Into<Vec<u8>>) -> Self {
+        self.terminator = terminator.into();
+        self
+    }
+
+    /// Adds a data phase.
+    #[must_use]
+    pub fn with_data(mut self, data: DataPhase) -> Self {
+        self.data = Some(data);
+        self
+    }
+
+    /// Sets how the answer is shaped.
+    #[must_use]
+    pub fn with_response(mut self, response: ResponseShape) -> Self {
+        self.response = response;
+        self
+    }
+
+    /// The command line as text, for messages and transcripts (invalid UTF-8 is replaced).
+    pub fn line_text(&self) -> String {
+        String::from_utf8_lossy(&self.line).into_owned()
+    }
+}
+
+impl DataPhase {
+    /// [I] How long a module takes to show its prompt when its manual gives no figure.
+    pub const DEFAULT_TRIGGER_TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// Data sent after a `>` prompt, with no terminator (the length was in the command).
+    pub fn after_prompt(payload: impl Into<Vec<u8>>) -> Self {
+        Self {
+            trigger: Trigger::Prompt,
+            payload: payload.into(),
+            terminator: None,
+            trigger_timeout: Self::DEFAULT_TRIGGER_TIMEOUT,
+        }
+    }
+
+    /// Data sent right after the command's terminator (SPWF04, iChip).
+    pub fn immediately(payload: impl Into<Vec<u8>>) -> Self {
+        Self {
+            trigger: Trigger::Immediately,
+            payload: payload.into(),
+            terminator: None,
+            trigger_timeout: Self::DEFAULT_TRIGGER_TIMEOUT,
+        }
+    }
+
+    /// Data sent after a whole trigger line such as `CONNECT` or `DOWNLOAD`.
+    pub fn after_line(line: impl Into<String>, payload: impl Into<Vec<u8>>) -> Self {
+        Self {
+            trigger: Trigger::Line(line.into()),
+            payload: payload.into(),
+            terminator: None,
+            trigger_timeout: Self::DEFAULT_TRIGGER_TIMEOUT,
+        }
+    }
+
+    /// Ends the payload with a character: 0x1A (Ctrl+Z) to submit, 0x1B (ESC) to cancel.
+    #[must_use]
+    pub fn terminated_by(mut self, byte: u8) -> Self {
+        self.terminator = Some(byte);
+        self
+    }
+
+    /// Sets how long to wait for the trigger.
+    #[must_use]
+    pub fn with_trigger_timeout(mut self, timeout: Duration) -> Self {
+        self.trigger_timeout = timeout;
+        self
+    }
+
+    /// Everything written in the data phase: the payload, then the terminator if any.
+    pub fn wire_bytes(&self) -> Vec<u8> {
+        let mut bytes = self.payload.clone();
+        bytes.extend(self.terminator);
+        bytes
+    }
+}
+
+impl LengthHeader {
+    pub fn new(prefix: impl Into<String>, field: usize) -> Self {
+        Self {
+            prefix: prefix.into(),
+            field,
+        }
+    }
+}
+
+impl Default for Final {
+    /// `Ok`, so an empty response reads as a success.
+    fn default() -> Self {
+        Self::Ok
+    }
+}
+
+impl Final {
+    /// True for every success form (`OK`, `AT-S.OK`, `I/OK`, configured success lines).
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Self::Ok)
+    }
+}
+
+impl core::fmt::Display for Final {
+    /// The result as the module would have written it (vendor lines verbatim).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Ok => f.write_str("OK"),
+            Self::Error => f.write_str("ERROR"),
+            Self::CmeError(code) => write!(f, "+CME ERROR: {code}"),
+            Self::CmsError(code) => write!(f, "+CMS ERROR: {code}"),
+            Self::Vendor { line, .. } => f.write_str(line),
+        }
+    }
+}
+
+impl core::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Number(n) => write!(f, "{n}"),
+            Self::Text(t) => f.write_str(t),
+        }
+    }
 }

@@ -2,7 +2,20 @@
 //!
 //! This is the only async part of the core. Nothing here is `Send`: Web Serial handles are
 //! JavaScript objects that live on the page's one thread.
+//!
+//! A flow holds one [`Session`], names each step with [`Session::begin_step`], and runs
+//! [`crate::at::Command`]s with [`Session::run`]. Every byte goes into the [`Transcript`];
+//! progress goes to the sink given to [`Session::set_progress`]; a [`CancelToken`] stops a
+//! step between data chunks or during any read.
 
+pub mod cancel;
+pub mod error;
+pub mod runner;
+pub mod transcript;
 pub mod transport;
 
+pub use cancel::CancelToken;
+pub use error::{ExplainFn, Explanation, Failure, StepError, generic_explanation};
+pub use runner::{LineEnding, Options, Probe, Progress, Response, Session};
+pub use transcript::{Direction, EscapeError, Record, Transcript, escape, unescape};
 pub use transport::{Clock, Transport, TransportError};

@@ -1,0 +1,333 @@
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
+use core::time::Duration;
+
+use super::*;
+use crate::at::DataPhase;
+
+fn t(ms: u64) -> Instant {
+    Instant::from_micros(ms * 1000)
+}
+
+fn events(engine: &mut Engine) -> Vec<Event> {
+    core::iter::from_fn(|| engine.poll_event()).collect()
+}
+
+fn line(s: &str) -> Event {
+    Event::Line(s.into())
+}
+
+fn run(config: Config, command: Command, input: &[u8]) -> (Vec<Event>, Vec<u8>) {
+    let mut e = Engine::new(config);
+    e.send(command, t(0));
+    let mut wire = Vec::new();
+    while let Some(b) = e.poll_transmit() {
+        wire.extend(b);
+    }
+    e.handle_input(input);
+    while let Some(b) = e.poll_transmit() {
+        wire.extend(b);
+    }
+    (events(&mut e), wire)
+}
+
+#[test]
+fn plain_ok_with_echo() {
+    let (ev, wire) = run(Config::default(), Command::new("AT"), b"AT\r\r\nOK\r\n");
+    assert_eq!(wire, b"AT\r");
+    assert_eq!(
+        ev,
+        vec![Event::Echo(b"AT".to_vec()), Event::Final(Final::Ok)]
+    );
+}
+
+#[test]
+fn cme_errors_numeric_and_verbose() {
+    let (ev, _) = run(
+        Config::default(),
+        Command::new("AT+CCERTDELE=\"x.pem\""),
+        b"\r\n+CME ERROR: 23\r\n",
+    );
+    assert_eq!(
+        ev,
+        vec![Event::Final(Final::CmeError(ErrorCode::Number(23)))]
+    );
+    let (ev, _) = run(
+        Config::telit(),
+        Command::new("AT#SGACT=1,1"),
+        b"\r\n+CME ERROR: context already activated\r\n",
+    );
+    assert_eq!(
+        ev,
+        vec![Event::Final(Final::CmeError(ErrorCode::Text(
+            "context already activated".into()
+        )))]
+    );
+}
+
+#[test]
+fn vendor_finals() {
+    let (ev, _) = run(
+        Config::spwf04(),
+        Command::new("AT+S.HTTPGET=h,/,443,2,,,,"),
+        b"AT-S.Certificate Error:23\r\nAT-S.Http Client Error:2\r\nAT-S.ERROR:111:Request failed\r\n",
+    );
+    assert_eq!(
+        ev,
+        vec![
+            line("AT-S.Certificate Error:23"),
+            line("AT-S.Http Client Error:2"),
+            Event::Final(Final::Vendor {
+                code: Some(111),
+                line: "AT-S.ERROR:111:Request failed".into()
+            })
+        ]
+    );
+    let (ev, _) = run(
+        Config::ichip(),
+        Command::new("AT+iSSL:0"),
+        b"I/ERROR (222)\r\n",
+    );
+    assert_eq!(
+        ev,
+        vec![Event::Final(Final::Vendor {
+            code: Some(222),
+            line: "I/ERROR (222)".into()
+        })]
+    );
+    let (ev, _) = run(
+        Config::spwf04(),
+        Command::new("AT"),
+        b"AT-S.OK:38512:10\r\n",
+    );
+    assert_eq!(ev, vec![Event::Final(Final::Ok)]);
+}
+
+#[test]
+fn prompt_without_line_ending_releases_the_data() {
+    let cmd = Command::new("AT+CCERTDOWN=\"a.pem\",5").with_data(DataPhase::after_prompt("hello"));
+    let mut e = Engine::new(Config::sim7600());
+    e.send(cmd, t(0));
+    assert_eq!(e.poll_transmit().unwrap(), b"AT+CCERTDOWN=\"a.pem\",5\r");
+    assert_eq!(e.poll_transmit(), None);
+    e.handle_input(b"AT+CCERTDOWN=\"a.pem\",5\r\r\n> ");
+    assert_eq!(e.poll_transmit().unwrap(), b"hello");
+    e.handle_input(b"\r\nOK\r\n");
+    assert_eq!(
+        events(&mut e),
+        vec![
+            Event::Echo(b"AT+CCERTDOWN=\"a.pem\",5".to_vec()),
+            Event::Prompt,
+            Event::DataQueued { bytes: 5 },
+            Event::Final(Final::Ok)
+        ]
+    );
+}
+
+#[test]
+fn error_instead_of_prompt_ends_the_command() {
+    let cmd = Command::new("AT+CCERTDOWN=\"a\",5").with_data(DataPhase::after_prompt("hello"));
+    let (ev, wire) = run(Config::sim7600(), cmd, b"\r\nERROR\r\n");
+    assert_eq!(wire, b"AT+CCERTDOWN=\"a\",5\r");
+    assert_eq!(ev, vec![Event::Final(Final::Error)]);
+}
+
+#[test]
+fn echoed_payload_line_reading_ok_is_data() {
+    let payload = b"-----BEGIN CERTIFICATE-----\nOK\n-----END CERTIFICATE-----\n".to_vec();
+    let cmd = Command::new("AT#SSLSECDATA=1,1,1")
+        .with_data(DataPhase::after_prompt(payload.clone()).terminated_by(0x1A));
+    let mut input = b"AT#SSLSECDATA=1,1,1\r\r\n> ".to_vec();
+    input.extend(
+        b"-----BEGIN CERTIFICATE-----\r\nOK\r\n-----END CERTIFICATE-----\r\n\x1a\r\nOK\r\n",
+    );
+    let (ev, wire) = run(Config::telit(), cmd, &input);
+    let mut expected_wire = b"AT#SSLSECDATA=1,1,1\r".to_vec();
+    expected_wire.extend(&payload);
+    expected_wire.push(0x1A);
+    assert_eq!(wire, expected_wire);
+    assert_eq!(ev.last(), Some(&Event::Final(Final::Ok)));
+    assert_eq!(
+        ev.iter().filter(|e| matches!(e, Event::Final(_))).count(),
+        1
+    );
+    assert!(ev.contains(&Event::Echo(b"OK".to_vec())));
+}
+
+#[test]
+fn immediate_data_follows_the_command() {
+    let cmd = Command::new("AT+S.TLSCERT=ca,4").with_data(DataPhase::immediately(*b"\x00OK\n"));
+    let (ev, wire) = run(
+        Config::spwf04(),
+        cmd,
+        b"AT-S.SubjectKeyId:7F:D3\r\nAT-S.OK\r\n",
+    );
+    assert_eq!(wire, b"AT+S.TLSCERT=ca,4\r\x00OK\n");
+    assert_eq!(
+        ev,
+        vec![
+            Event::DataQueued { bytes: 4 },
+            line("AT-S.SubjectKeyId:7F:D3"),
+            Event::Final(Final::Ok)
+        ]
+    );
+}
+
+#[test]
+fn length_prefixed_block_may_contain_ok() {
+    let cmd = Command::new("AT+S.SOCKR=0,8").with_response(ResponseShape::LengthPrefixed {
+        header: LengthHeader::new("AT-S.Reading:", 0),
+    });
+    let (ev, _) = run(
+        Config::spwf04(),
+        cmd,
+        b"AT-S.Reading:8:8\r\nOK\r\nOK\r\nAT-S.OK\r\n",
+    );
+    assert_eq!(
+        ev,
+        vec![
+            line("AT-S.Reading:8:8"),
+            Event::Data(b"OK\r\nOK\r\n".to_vec()),
+            Event::Final(Final::Ok)
+        ]
+    );
+}
+
+#[test]
+fn urc_with_same_prefix_as_answer_is_told_apart_by_the_command() {
+    // While AT+CCHSEND runs, an automatic-receive URC arrives with its data.
+    let cmd = Command::new("AT+CCHOPEN=0,\"h\",443,2").with_timeout(Duration::from_secs(1));
+    let (ev, _) = run(
+        Config::sim7600(),
+        cmd,
+        b"\r\n+CCHRECV: DATA,0,4\r\nOK\r\n\r\nOK\r\n",
+    );
+    assert_eq!(
+        ev,
+        vec![
+            Event::Urc("+CCHRECV: DATA,0,4".into()),
+            Event::UrcData(b"OK\r\n".to_vec()),
+            Event::Final(Final::Ok)
+        ]
+    );
+    let cmd = Command::new("AT+CCHRECV=0,4").with_response(ResponseShape::LengthPrefixed {
+        header: LengthHeader::new("+CCHRECV: DATA,", 1),
+    });
+    let (ev, _) = run(Config::sim7600(), cmd, b"\r\nOK\r\n");
+    assert_eq!(ev, vec![Event::Final(Final::Ok)]);
+}
+
+#[test]
+fn ichip_inline_length_and_value_finals() {
+    let cmd = Command::new("AT+iSRCV:0").with_response(ResponseShape::InlineLength {
+        header: LengthHeader::new("I/", 0),
+    });
+    let (ev, _) = run(Config::ichip(), cmd, b"AT+iSRCV:0\r\nI/5:I/OK\r");
+    assert_eq!(
+        ev,
+        vec![
+            Event::Echo(b"AT+iSRCV:0".to_vec()),
+            line("I/5"),
+            Event::Data(b"I/OK\r".to_vec()),
+            Event::Final(Final::Ok)
+        ]
+    );
+    let (ev, _) = run(
+        Config::ichip(),
+        Command::new("AT+iSTCP:www.example.com,443"),
+        b"I/000\r\n",
+    );
+    assert_eq!(ev, vec![line("I/000"), Event::Final(Final::Ok)]);
+}
+
+#[test]
+fn timeout_reports_what_was_received() {
+    let mut e = Engine::new(Config::default());
+    e.send(
+        Command::new("AT+X").with_timeout(Duration::from_secs(2)),
+        t(0),
+    );
+    assert_eq!(e.poll_timeout(), Some(t(2000)));
+    e.handle_input(b"\r\npartial");
+    e.handle_timeout(t(1999));
+    assert!(events(&mut e).is_empty());
+    e.handle_timeout(t(2000));
+    assert_eq!(
+        events(&mut e),
+        vec![Event::TimedOut {
+            command: b"AT+X".to_vec(),
+            received: b"\r\npartial".to_vec()
+        }]
+    );
+    assert_eq!(e.poll_timeout(), None);
+}
+
+#[test]
+fn idle_lines_are_urcs_or_stale() {
+    let mut e = Engine::new(Config::spwf04());
+    e.handle_input(b"+WIND:0:Console active\r\nOK\r\n+CPIN: READY\r\nhalf");
+    e.send(Command::new("AT"), t(0));
+    assert_eq!(
+        events(&mut e),
+        vec![
+            Event::Urc("+WIND:0:Console active".into()),
+            Event::Stale(b"OK".to_vec()),
+            Event::Urc("+CPIN: READY".into()),
+            Event::Stale(b"half".to_vec()),
+        ]
+    );
+}
+
+#[test]
+fn block_read_ignores_ok_until_the_end_marker() {
+    let cmd = Command::new("AT#SSLSECDATA=1,2,1").with_response(ResponseShape::Block {
+        end_marker: "-----END CERTIFICATE-----".into(),
+    });
+    let (ev, _) = run(
+        Config::telit(),
+        cmd,
+        b"\r\n#SSLSECDATA: 1,1\r\n-----BEGIN CERTIFICATE-----\r\nOK\r\n-----END CERTIFICATE-----\r\n\r\nOK\r\n",
+    );
+    assert_eq!(
+        ev,
+        vec![
+            line("#SSLSECDATA: 1,1"),
+            line("-----BEGIN CERTIFICATE-----"),
+            line("OK"),
+            line("-----END CERTIFICATE-----"),
+            Event::Final(Final::Ok)
+        ]
+    );
+}
+
+#[test]
+fn overlong_lines_are_cut_and_reported() {
+    let config = Config {
+        max_line: 16,
+        ..Config::default()
+    };
+    let mut e = Engine::new(config);
+    e.send(Command::new("AT"), t(0));
+    e.handle_input(&[b'x'; 40]);
+    e.handle_input(b"\r\nOK\r\n");
+    let ev = events(&mut e);
+    assert_eq!(
+        ev.iter()
+            .filter(|e| matches!(e, Event::Overflow { .. }))
+            .count(),
+        2
+    );
+    assert_eq!(ev.last(), Some(&Event::Final(Final::Ok)));
+}
+
+#[test]
+fn own_prefix_of_commands() {
+    assert_eq!(own_prefix(b"AT+CCHRECV=0,10").as_deref(), Some("+CCHRECV"));
+    assert_eq!(
+        own_prefix(b"AT#SSLSECDATA?").as_deref(),
+        Some("#SSLSECDATA")
+    );
+    assert_eq!(own_prefix(b"ATI"), None);
+    assert_eq!(own_prefix(b"A"), None);
+    assert_eq!(own_prefix("AÄ+X".as_bytes()), None);
+}

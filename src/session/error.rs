@@ -1,0 +1,198 @@
+//! Why a step failed, in words a firmware engineer can act on: which step, which command,
+//! what the module said, what that means, and what to do next.
+
+use crate::at::{Command, ErrorCode, Final};
+
+use super::transcript::escape;
+use super::transport::TransportError;
+
+/// What a module's answer means and what to do about it. Family error tables (in
+/// `modules`) supply these; [`generic_explanation`] covers what every module shares.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct Explanation {
+    pub meaning: String,
+    pub next_step: String,
+}
+
+impl Explanation {
+    pub fn new(meaning: impl Into<String>, next_step: impl Into<String>) -> Self {
+        Self {
+            meaning: meaning.into(),
+            next_step: next_step.into(),
+        }
+    }
+}
+
+/// A family's error table with the command for context: `None` falls back to
+/// [`generic_explanation`].
+pub type ExplainFn = dyn Fn(&Command, &Final) -> Option<Explanation>;
+
+/// What went wrong, without the wording.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub enum Failure {
+    /// The module answered with a failure result.
+    Rejected(Final),
+    /// No final result in time. `received` is what came back for the command.
+    TimedOut { received: Vec<u8> },
+    /// The port failed.
+    Transport(TransportError),
+    /// The user cancelled.
+    Cancelled,
+}
+
+/// A failed step. `Display` gives the whole message; the fields let the page lay it out.
+#[derive(Clone, Debug, Eq, PartialEq, thiserror::Error)]
+#[error("{step}: {command} {said}. {}. Next: {}", explanation.meaning, explanation.next_step)]
+pub struct StepError {
+    /// The step's label (or the command line when no step was named).
+    pub step: String,
+    /// The command line as sent.
+    pub command: String,
+    pub failure: Failure,
+    /// What the module said, in its own words (or what happened instead).
+    pub said: String,
+    pub explanation: Explanation,
+    /// Lines received for the command before it failed.
+    pub lines: Vec<String>,
+}
+
+impl StepError {
+    pub(crate) fn new(
+        step: &str,
+        command: &Command,
+        failure: Failure,
+        lines: Vec<String>,
+        table: Option<&ExplainFn>,
+    ) -> Self {
+        let said = match &failure {
+            Failure::Rejected(result) => format!("was refused: the module said \"{result}\""),
+            Failure::TimedOut { received } if received.is_empty() => {
+                format!(
+                    "got no answer within {:.1} s (nothing was received)",
+                    command.timeout.as_secs_f64()
+                )
+            }
+            Failure::TimedOut { received } => format!(
+                "got no final result within {:.1} s; received \"{}\"",
+                command.timeout.as_secs_f64(),
+                escape(tail(received, 200))
+            ),
+            Failure::Transport(e) => format!("could not be completed: {e}"),
+            Failure::Cancelled => "was cancelled".to_owned(),
+        };
+        let explanation = match &failure {
+            Failure::Rejected(result) => table
+                .and_then(|t| t(command, result))
+                .unwrap_or_else(|| generic_explanation(result)),
+            Failure::TimedOut { received } if received.is_empty() => Explanation::new(
+                "the module is silent: it is off, at another baud rate, on other pins, or busy in a data mode",
+                "check power and wiring, pick the module's baud rate, and run the step again",
+            ),
+            Failure::TimedOut { .. } => Explanation::new(
+                "the module answered but never finished; it may still be busy or waiting for data",
+                "wait a few seconds, reconnect, and run the step again; if it repeats, raise the timeout or power-cycle the module",
+            ),
+            Failure::Transport(_) => Explanation::new(
+                "the serial link stopped working",
+                "reconnect the module and run the step again",
+            ),
+            Failure::Cancelled => Explanation::new(
+                "the step stopped before it finished; the module may hold a partial upload",
+                "run the step again from the start",
+            ),
+        };
+        Self {
+            step: step.to_owned(),
+            command: command.line_text(),
+            failure,
+            said,
+            explanation,
+            lines,
+        }
+    }
+}
+
+fn tail(bytes: &[u8], max: usize) -> &[u8] {
+    bytes
+        .get(bytes.len().saturating_sub(max)..)
+        .unwrap_or(bytes)
+}
+
+/// Meanings every module shares: plain `ERROR`, the common 3GPP TS 27.007 §9.2 codes, and
+/// a fallback for vendor lines.
+pub fn generic_explanation(result: &Final) -> Explanation {
+    match result {
+        Final::Ok => Explanation::new("the command succeeded", "nothing to do"),
+        Final::Error => Explanation::new(
+            "the module refused the command without saying why (verbose errors are off)",
+            "turn on numeric or verbose errors (AT+CMEE=2) and run the step again to see the reason",
+        ),
+        Final::CmeError(code) => cme_explanation(code),
+        Final::CmsError(code) => Explanation::new(
+            format!("the module reported message-service error {code}"),
+            "look the code up in the module's AT manual under +CMS ERROR",
+        ),
+        Final::Vendor { line, .. } => Explanation::new(
+            format!("the module reported its own failure \"{line}\""),
+            "look the code up in the module's AT manual, fix the cause, and run the step again",
+        ),
+    }
+}
+
+fn cme_explanation(code: &ErrorCode) -> Explanation {
+    // 3GPP TS 27.007 §9.2.1 general errors.
+    let known = match code {
+        ErrorCode::Number(n) => match n {
+            3 => Some((
+                "operation not allowed in the module's present state",
+                "finish or undo the earlier setup step (e.g. stop the service, close the session) and retry",
+            )),
+            4 => Some((
+                "operation not supported by this firmware",
+                "check the firmware version against the manual; this module may need an update",
+            )),
+            10 => Some((
+                "no SIM card inserted",
+                "insert a SIM and power-cycle the module",
+            )),
+            11 => Some((
+                "the SIM needs its PIN",
+                "enter the PIN with AT+CPIN and retry",
+            )),
+            13 => Some((
+                "the SIM failed",
+                "reseat the SIM card and power-cycle the module",
+            )),
+            14 => Some(("the SIM is busy", "wait a few seconds and retry")),
+            20 => Some((
+                "the module's memory is full",
+                "delete unused files or certificates and retry",
+            )),
+            23 => Some((
+                "not found (text or file)",
+                "check the name and list what is stored",
+            )),
+            30 => Some((
+                "no network service",
+                "check the antenna and network registration (AT+CREG?)",
+            )),
+            50 => Some((
+                "incorrect parameters",
+                "check the command's parameters against the module's manual",
+            )),
+            100 => Some((
+                "unknown error",
+                "run the step again; if it repeats, power-cycle the module",
+            )),
+            _ => None,
+        },
+        ErrorCode::Text(_) => None,
+    };
+    match known {
+        Some((meaning, next)) => Explanation::new(meaning, next),
+        None => Explanation::new(
+            format!("the module reported error {code}"),
+            "look the code up in the module's AT manual under +CME ERROR",
+        ),
+    }
+}
