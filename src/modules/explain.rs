@@ -1,33 +1,10 @@
 //! What a module's error means and what the user does next. Each family keeps its own table
 //! (in its file); this is the shared shape and the 3GPP codes every cellular family shares.
 
-use core::fmt;
-
 use crate::at::{ErrorCode, Final};
 
-/// A module's error put in words: what it means, and the next step.
-#[derive(Clone, Debug, Eq, PartialEq)]
-pub struct Explanation {
-    /// What the module's words mean.
-    pub meaning: String,
-    /// What the user does about it.
-    pub next_step: String,
-}
-
-impl Explanation {
-    pub fn new(meaning: impl Into<String>, next_step: impl Into<String>) -> Self {
-        Self {
-            meaning: meaning.into(),
-            next_step: next_step.into(),
-        }
-    }
-}
-
-impl fmt::Display for Explanation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}; {}", self.meaning, self.next_step)
-    }
-}
+/// The runner's explanation type: what the module's words mean, and the next step.
+pub use crate::session::Explanation;
 
 /// A code table row: code, meaning, next step.
 pub(crate) type Row = (u32, &'static str, &'static str);

@@ -405,7 +405,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         Expect::Ok,
     );
     let mut recv = line("", secs(30));
-    recv.response = crate::at::ResponseShape::LengthPrefixed {
+    recv.response = crate::at::ResponseShape::InlineLength {
         header: crate::at::LengthHeader {
             prefix: "I/".into(),
             field: 0,

@@ -4,9 +4,11 @@
 //! and the flows in [`flows`] run. Per-family details live in one file per family.
 
 pub mod family;
+mod family_ext;
 
 mod cmd;
 pub mod explain;
+pub mod flows;
 pub mod ichip;
 pub mod identify;
 pub mod plan;
