@@ -2,6 +2,9 @@
 
 use clap::Parser;
 
+#[path = "atcert/flow_cmds.rs"]
+mod flow_cmds;
+
 /// Put TLS credentials onto AT-command modules: inspect, convert, lint and generate
 /// certificates and keys, plan and simulate provisioning flows.
 #[derive(Debug, Parser)]
@@ -12,12 +15,17 @@ struct Cli {
 }
 
 #[derive(Debug, clap::Subcommand)]
-enum Command {}
+enum Command {
+    /// Print the exact AT script a provisioning flow sends.
+    Plan(flow_cmds::PlanArgs),
+}
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Some(command) => match command {},
+        Some(command) => match command {
+            Command::Plan(args) => flow_cmds::plan(&args),
+        },
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;
