@@ -43,7 +43,6 @@ pub(crate) enum DataOutcome {
 /// Work a module scheduled for later.
 #[derive(Debug)]
 pub(crate) enum Timer {
-    DataTimeout,
     /// Server bytes reach the module's buffer for connection `conn`; `closed` = the peer
     /// closed after them.
     Deliver {

@@ -16,3 +16,6 @@ mod realtls;
 #[cfg(not(target_arch = "wasm32"))]
 pub use realtls::RealTlsTarget;
 pub use server::{ClientOffer, Refusal, ServerModel, TlsVersion};
+mod common;
+mod sim7600;
+pub use sim7600::Sim7600Config;
