@@ -310,8 +310,9 @@ impl Module {
                     self.line.push(byte);
                 }
                 let partial = self.line.clone();
-                let started =
-                    self.with_cx(now, Duration::ZERO, &mut out, |p, cx| p.inline_data(cx, &partial));
+                let started = self.with_cx(now, Duration::ZERO, &mut out, |p, cx| {
+                    p.inline_data(cx, &partial)
+                });
                 if started {
                     self.line.clear();
                 }
