@@ -9,8 +9,8 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use atcert::modules::flows::FlowError;
 use atcert::modules::Family;
+use atcert::modules::flows::FlowError;
 use atcert::sim::{LineFaults, RealTlsTarget, Server, Sim7600Config, SimModule};
 use provision_util::*;
 
@@ -22,11 +22,23 @@ struct OpensslServer {
 
 impl OpensslServer {
     fn start(pki: &Pki, require_client_cert: bool) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let mut cmd = Command::new("openssl");
         cmd.current_dir(pki.dir.path())
             .args(["s_server", "-accept", &port.to_string(), "-naccept", "4"])
-            .args(["-cert", "server.pem", "-key", "server.key", "-CAfile", "ca.pem", "-www"])
+            .args([
+                "-cert",
+                "server.pem",
+                "-key",
+                "server.key",
+                "-CAfile",
+                "ca.pem",
+                "-www",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());

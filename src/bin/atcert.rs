@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     /// Print the exact AT script a provisioning flow sends.
     Plan(flow_cmds::PlanArgs),
+    /// Run the flows against a simulated module and print the transcript and verdict.
+    Simulate(flow_cmds::SimulateArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -25,6 +27,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Some(command) => match command {
             Command::Plan(args) => flow_cmds::plan(&args),
+            Command::Simulate(args) => flow_cmds::simulate(&args),
         },
         None => {
             use clap::CommandFactory;
