@@ -4,6 +4,8 @@ use clap::Parser;
 
 #[path = "atcert/flow_cmds.rs"]
 mod flow_cmds;
+#[path = "atcert/gen_cmds.rs"]
+mod gen_cmds;
 
 /// Put TLS credentials onto AT-command modules: inspect, convert, lint and generate
 /// certificates and keys, plan and simulate provisioning flows.
@@ -20,6 +22,8 @@ enum Command {
     Plan(flow_cmds::PlanArgs),
     /// Run the flows against a simulated module and print the transcript and verdict.
     Simulate(flow_cmds::SimulateArgs),
+    Lint(gen_cmds::LintArgs),
+    Generate(gen_cmds::GenerateArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -28,6 +32,8 @@ fn main() -> anyhow::Result<()> {
         Some(command) => match command {
             Command::Plan(args) => flow_cmds::plan(&args),
             Command::Simulate(args) => flow_cmds::simulate(&args),
+            Command::Lint(args) => gen_cmds::lint(args),
+            Command::Generate(args) => gen_cmds::generate(args),
         },
         None => {
             use clap::CommandFactory;

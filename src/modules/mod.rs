@@ -5,6 +5,7 @@
 
 pub mod family;
 mod family_ext;
+pub mod rules;
 
 mod cmd;
 pub mod explain;
