@@ -132,13 +132,16 @@ fn main() {
         };
         let (ca, cert, key) = (read("ca.pem"), read("client.pem"), read("client.rsa.key"));
         let mutual = family.mutual_tls();
-        let creds: Credentials = prepare::prepare(
+        let ctx = atcert::cert::lint::LintContext::default();
+        let creds: Credentials = prepare::from_lint(
             family,
             Some(&ca),
             mutual.then_some(cert.as_slice()),
             mutual.then_some(key.as_slice()),
+            &ctx,
         )
-        .expect("prepare");
+        .expect("lint")
+        .0;
         let opts = Options {
             unix_time: Some(1_800_000_000),
             ..Options::default()

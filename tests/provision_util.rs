@@ -37,7 +37,13 @@ pub fn credentials(pki: &Pki, family: Family, ca: &str, mutual: bool) -> Credent
     let ca = pki.read(&format!("{ca}.pem"));
     let cert = mutual.then(|| pki.read("client.pem"));
     let key = mutual.then(|| pki.read(key));
-    prepare::prepare(family, Some(&ca), cert.as_deref(), key.as_deref()).unwrap()
+    let ctx = atcert::cert::lint::LintContext {
+        now: i64::try_from(now_unix()).ok(),
+        ..Default::default()
+    };
+    prepare::from_lint(family, Some(&ca), cert.as_deref(), key.as_deref(), &ctx)
+        .unwrap_or_else(|e| panic!("{family}: {e}"))
+        .0
 }
 
 /// Options for a test connection to the simulated server at `localhost`.

@@ -66,16 +66,30 @@ fn unix_time(when: &str) -> anyhow::Result<Option<u64>> {
 }
 
 impl FlowArgs {
+    /// The files, linted against the module's rules and converted to what it stores. The
+    /// lint's findings (fixes made, warnings) go to stderr, so `--raw` output stays exact.
     pub fn credentials(&self) -> anyhow::Result<Credentials> {
         let ca = read(&self.ca)?;
         let cert = self.cert.as_ref().map(read).transpose()?;
         let key = self.key.as_ref().map(read).transpose()?;
-        Ok(prepare::prepare(
+        let now = unix_time("now")?.and_then(|t| i64::try_from(t).ok());
+        let ctx = atcert::cert::lint::LintContext {
+            now,
+            ..Default::default()
+        };
+        let (creds, reports) = prepare::from_lint(
             self.module,
             Some(&ca),
             cert.as_deref(),
             key.as_deref(),
-        )?)
+            &ctx,
+        )?;
+        for report in &reports {
+            for finding in &report.findings {
+                eprintln!("lint ({}): {finding}", report.role);
+            }
+        }
+        Ok(creds)
     }
 
     pub fn options(&self) -> anyhow::Result<Options> {
