@@ -12,6 +12,9 @@ use atcert::session::{
 };
 use futures::executor::block_on;
 use support::{ScriptedModule, VirtualClock, ms, replies};
+// The same tests run in the browser (`wasm-bindgen-test`), like quinn-proto's.
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 fn session(
     clock: &VirtualClock,

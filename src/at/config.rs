@@ -115,6 +115,13 @@ impl Config {
             "+HTTPACTION:",
             "+PDP: DEACT",
             "CLOSED",
+            // `<mux>, CONNECT OK` / `<mux>, CLOSED` after the command's own `OK`.
+            "0, ",
+            "1, ",
+            "2, ",
+            "3, ",
+            "4, ",
+            "5, ",
         ]));
         c.vendor_finals = vec![
             success(LineMatch::Exact("SHUT OK".into())),
@@ -158,6 +165,8 @@ impl Config {
         let mut c = Self::default();
         c.urc_prefixes
             .extend(strings(&["SSLSRING:", "SRING:", "#SSLSRING:"]));
+        // `AT#SSLD=..,0` and `AT#SSLO` answer `CONNECT` and go online (seed 003, §4.5.3).
+        c.vendor_finals = vec![success(LineMatch::Exact("CONNECT".into()))];
         c
     }
 

@@ -68,11 +68,16 @@ struct Running {
     awaiting_trigger: bool,
     deadline: Instant,
     received: VecDeque<u8>,
+    /// The command echo came back.
     echo_seen: bool,
-    /// Payload lines the module may echo back, in order, after the data phase.
-    data_echo: Option<DataEcho>,
+    /// The lines the module may echo, in order: the command line, and the payload once
+    /// the data phase is queued (iChip's `AT+iCA=` echoes a multi-line command).
+    echo: EchoTrack,
     /// Answer lines (not echo, not URC) seen so far.
     answer_lines: usize,
+    /// `Block`: a line of the block itself (not a header starting with the command's
+    /// name) has arrived, so finals wait for the end marker.
+    block_opened: bool,
     /// `Block`: the end marker has been seen.
     block_closed: bool,
 }
@@ -91,12 +96,11 @@ enum LineKind {
     },
 }
 
-#[derive(Debug)]
-struct DataEcho {
+#[derive(Debug, Default)]
+struct EchoTrack {
     lines: Vec<String>,
     next: usize,
-    /// The echo is known to be on (the command line was echoed or the first payload line
-    /// came back).
+    /// Echo is known to be on for this command: the previous expected line came back.
     active: bool,
 }
 
@@ -136,6 +140,16 @@ impl Engine {
     /// True while a command is running or queued.
     pub fn is_busy(&self) -> bool {
         self.running.is_some() || !self.queue.is_empty()
+    }
+
+    /// True while bytes are taken as a binary block (after a length header).
+    pub fn is_reading_data(&self) -> bool {
+        matches!(self.rx, RxMode::Data { .. })
+    }
+
+    /// True when part of a line has arrived without its line ending.
+    pub fn has_partial_line(&self) -> bool {
+        !self.line.is_empty()
     }
 
     /// The running command, if any.
@@ -272,8 +286,13 @@ impl Engine {
             deadline: self.now,
             received: VecDeque::new(),
             echo_seen: false,
-            data_echo: None,
+            echo: EchoTrack {
+                lines: split_lines(&echo_text(&command)),
+                next: 0,
+                active: false,
+            },
             answer_lines: 0,
+            block_opened: false,
             block_closed: false,
             command,
         };
@@ -302,12 +321,14 @@ impl Engine {
             return;
         };
         let wire = data.wire_bytes();
-        let lines: Vec<String> = split_lines(&data.payload);
-        r.data_echo = Some(DataEcho {
-            lines,
-            next: 0,
-            active: r.echo_seen,
-        });
+        if data.trigger != Trigger::Immediately {
+            // The payload's echo (if any) comes after the prompt. Without a command echo,
+            // skip straight to it: the first payload line may still come back.
+            if !r.echo.active {
+                r.echo.next = r.echo.lines.len();
+            }
+            r.echo.lines.extend(split_lines(&data.payload));
+        }
         let bytes = wire.len();
         self.transmits.push_back((TransmitKind::Data, wire));
         self.events.push_back(Event::DataQueued { bytes });
@@ -441,9 +462,8 @@ impl Engine {
 
     fn finish(&mut self, result: Final) {
         if let Some(r) = self.running.take() {
-            if self.echo_detected.is_none() || r.echo_seen {
-                self.echo_detected = Some(r.echo_seen);
-            }
+            // The latest answer tells: `ATE0` turns the echo off for the next command.
+            self.echo_detected = Some(r.echo_seen);
             self.events.push_back(Event::Final(result));
         }
         self.after_prompt = false;
@@ -486,27 +506,19 @@ impl Engine {
             return LineKind::Urc;
         };
 
-        // 1. The echo of the command line.
-        if !r.echo_seen
-            && config.echo != EchoMode::Off
-            && r.answer_lines == 0
-            && trimmed.eq_ignore_ascii_case(trim(&r.command.line))
+        // 1. The echo of the command line and of the data phase, in order: a payload
+        //    line that reads `OK` is data. Only before any answer, or right after the
+        //    previous echoed line.
+        if config.echo != EchoMode::Off
+            && (r.echo.active || r.answer_lines == 0)
+            && r.echo
+                .lines
+                .get(r.echo.next)
+                .is_some_and(|l| l.as_bytes().eq_ignore_ascii_case(trimmed))
         {
+            r.echo.active = true;
+            r.echo.next = r.echo.next.saturating_add(1);
             r.echo_seen = true;
-            if let Some(de) = r.data_echo.as_mut() {
-                de.active = true;
-            }
-            return LineKind::Echo;
-        }
-
-        // 2. The echo of the data phase: a payload line that reads `OK` is data.
-        if let Some(de) = r.data_echo.as_mut()
-            && config.echo != EchoMode::Off
-            && (de.active || (de.next == 0 && r.answer_lines == 0))
-            && de.lines.get(de.next).is_some_and(|l| l == text)
-        {
-            de.active = true;
-            de.next = de.next.saturating_add(1);
             return LineKind::Echo;
         }
 
@@ -526,33 +538,44 @@ impl Engine {
             .own_prefix
             .as_deref()
             .is_some_and(|p| starts_with_ignore_case(text, p));
-        if !own && is_configured_urc(config, text) {
+        let result = parse_final(config, text);
+        if !own && result.is_none() && is_configured_urc(config, text) {
             return LineKind::Urc;
         }
 
         // 5. A final result, unless a block read is still open.
-        let block_open = matches!(r.command.response, ResponseShape::Block { .. })
-            && r.answer_lines > 0
-            && !r.block_closed;
-        if !block_open && let Some(result) = parse_final(config, text) {
+        let block_open = r.block_opened && !r.block_closed;
+        if !block_open && let Some(result) = result {
             return LineKind::Final(result);
         }
 
         // 6. An answer line, perhaps a length header or a block's end.
         r.answer_lines = r.answer_lines.saturating_add(1);
-        if let ResponseShape::Block { end_marker } = &r.command.response
-            && text.contains(end_marker.as_str())
-        {
-            r.block_closed = true;
+        if let ResponseShape::Block { end_marker } = &r.command.response {
+            // Telit's `#SSLSECDATA: 1,0` header (nothing stored) leaves the block unopened,
+            // so the `OK` after it still ends the command.
+            if !own {
+                r.block_opened = true;
+            }
+            if text.contains(end_marker.as_str()) {
+                r.block_closed = true;
+            }
         }
         let count = match &r.command.response {
             ResponseShape::LengthPrefixed { header } => header_count(text, header),
+            // A data header of the command's own name is its answer even when the flow
+            // did not ask for a binary read: the bytes must not be parsed as lines.
+            _ if own => config
+                .urc_data_headers
+                .iter()
+                .find_map(|h| header_count(text, h)),
             _ => None,
         };
-        let ends = config
-            .value_final_prefix
-            .as_deref()
-            .is_some_and(|p| !p.is_empty() && text.starts_with(p));
+        let ends = matches!(r.command.response, ResponseShape::FirstLine)
+            || config
+                .value_final_prefix
+                .as_deref()
+                .is_some_and(|p| !p.is_empty() && text.starts_with(p));
         LineKind::Answer { count, ends }
     }
 
@@ -733,6 +756,18 @@ fn trim(bytes: &[u8]) -> &[u8] {
     let start = bytes.iter().position(keep).unwrap_or(bytes.len());
     let end = bytes.iter().rposition(keep).map_or(start, |i| i + 1);
     bytes.get(start..end).unwrap_or_default()
+}
+
+/// What the module may echo for a command: its line, terminator, and an immediate payload.
+fn echo_text(command: &Command) -> Vec<u8> {
+    let mut text = command.line.clone();
+    text.extend_from_slice(&command.terminator);
+    if let Some(d) = &command.data
+        && d.trigger == Trigger::Immediately
+    {
+        text.extend_from_slice(&d.payload);
+    }
+    text
 }
 
 /// The non-empty lines of a payload, as the module would echo them.

@@ -209,3 +209,4 @@ pub fn replies(
 pub fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
+pub mod fixture;

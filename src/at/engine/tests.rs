@@ -1,5 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
 
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use core::time::Duration;
 
 use super::*;
@@ -330,4 +333,154 @@ fn own_prefix_of_commands() {
     assert_eq!(own_prefix(b"ATI"), None);
     assert_eq!(own_prefix(b"A"), None);
     assert_eq!(own_prefix("AÄ+X".as_bytes()), None);
+}
+
+#[test]
+fn block_header_without_content_lets_ok_end_the_command() {
+    let cmd = Command::new("AT#SSLSECDATA=1,2,1").with_response(ResponseShape::Block {
+        end_marker: "-----END".into(),
+    });
+    let (ev, _) = run(Config::telit(), cmd, b"\r\n#SSLSECDATA: 1,0\r\n\r\nOK\r\n");
+    assert_eq!(ev, vec![line("#SSLSECDATA: 1,0"), Event::Final(Final::Ok)]);
+}
+
+#[test]
+fn own_data_header_is_read_as_data_even_for_a_lines_command() {
+    let (ev, _) = run(
+        Config::sim7600(),
+        Command::new("AT+CCHRECV=0,4"),
+        b"\r\n+CCHRECV: DATA,0,4\r\nOK\r\n+CCHRECV: 0,0\r\n\r\nOK\r\n",
+    );
+    assert_eq!(
+        ev,
+        vec![
+            line("+CCHRECV: DATA,0,4"),
+            Event::Data(b"OK\r\n".to_vec()),
+            line("+CCHRECV: 0,0"),
+            Event::Final(Final::Ok)
+        ]
+    );
+}
+
+#[test]
+fn echo_detection_follows_the_latest_answer() {
+    let mut e = Engine::new(Config::default());
+    assert_eq!(e.echo_detected(), None);
+    e.send(Command::new("ATE0"), t(0));
+    e.handle_input(b"ATE0\r\r\nOK\r\n");
+    assert_eq!(e.echo_detected(), Some(true));
+    e.send(Command::new("AT"), t(1));
+    e.handle_input(b"\r\nOK\r\n");
+    assert_eq!(e.echo_detected(), Some(false));
+}
+
+#[test]
+fn commands_sent_while_busy_run_in_order() {
+    let mut e = Engine::new(Config::default());
+    e.send(Command::new("AT+A"), t(0));
+    e.send(
+        Command::new("AT+B").with_timeout(Duration::from_secs(1)),
+        t(0),
+    );
+    assert_eq!(e.poll_transmit().unwrap(), b"AT+A\r");
+    assert_eq!(e.poll_transmit(), None);
+    e.handle_input_at(b"\r\nOK\r\n", t(100));
+    assert_eq!(e.poll_transmit().unwrap(), b"AT+B\r");
+    assert_eq!(e.poll_timeout(), Some(t(1100)));
+    e.handle_input(b"\r\nERROR\r\n");
+    assert_eq!(
+        events(&mut e),
+        vec![Event::Final(Final::Ok), Event::Final(Final::Error)]
+    );
+    assert!(!e.is_busy());
+}
+
+#[test]
+fn trigger_timeout_then_command_timeout_after_the_write() {
+    let cmd = Command::new("AT+CCERTDOWN=\"a.pem\",3")
+        .with_timeout(Duration::from_secs(120))
+        .with_data(DataPhase::after_prompt("abc").with_trigger_timeout(Duration::from_secs(2)));
+    let mut e = Engine::new(Config::sim7600());
+    e.send(cmd, t(0));
+    assert_eq!(e.poll_timeout(), Some(t(2000)));
+    e.handle_input_at(b"\r\n> ", t(500));
+    assert_eq!(e.poll_timeout(), Some(t(120_500)));
+    e.handle_written(t(900));
+    assert_eq!(e.poll_timeout(), Some(t(120_900)));
+}
+
+#[test]
+fn missing_prompt_times_out_on_the_trigger_timeout() {
+    let cmd = Command::new("AT+CCERTDOWN=\"a.pem\",3")
+        .with_data(DataPhase::after_prompt("abc").with_trigger_timeout(Duration::from_secs(2)));
+    let mut e = Engine::new(Config::sim7600());
+    e.send(cmd, t(0));
+    e.handle_timeout(t(2000));
+    let ev = events(&mut e);
+    assert!(matches!(ev.as_slice(), [Event::TimedOut { .. }]), "{ev:?}");
+    // The payload was never queued.
+    assert_eq!(e.poll_transmit().unwrap(), b"AT+CCERTDOWN=\"a.pem\",3\r");
+    assert_eq!(e.poll_transmit(), None);
+}
+
+#[test]
+fn abort_forgets_the_running_command() {
+    let mut e = Engine::new(Config::default());
+    e.send(Command::new("AT+A"), t(0));
+    e.send(Command::new("AT+B"), t(0));
+    assert_eq!(e.abort().map(|c| c.line), Some(b"AT+A".to_vec()));
+    assert!(!e.is_busy());
+    assert_eq!(e.poll_transmit(), None);
+    e.handle_input(b"\r\nOK\r\n");
+    assert_eq!(events(&mut e), vec![Event::Stale(b"OK".to_vec())]);
+}
+
+#[test]
+fn spwf01_style_and_no_carrier_finals() {
+    let (ev, _) = run(
+        Config::default(),
+        Command::new("ATD123;"),
+        b"\r\nNO CARRIER\r\n",
+    );
+    assert_eq!(
+        ev,
+        vec![Event::Final(Final::Vendor {
+            code: None,
+            line: "NO CARRIER".into()
+        })]
+    );
+    let (ev, _) = run(
+        Config::default(),
+        Command::new("AT+CMGS=1"),
+        b"\r\n+CMS ERROR: 304\r\n",
+    );
+    assert_eq!(
+        ev,
+        vec![Event::Final(Final::CmsError(ErrorCode::Number(304)))]
+    );
+}
+
+#[test]
+fn huge_length_header_is_bounded() {
+    let config = Config {
+        max_data: 8,
+        ..Config::spwf04()
+    };
+    let cmd = Command::new("AT+S.SOCKR=0,1").with_response(ResponseShape::LengthPrefixed {
+        header: LengthHeader::new("AT-S.Reading:", 0),
+    });
+    let mut e = Engine::new(config);
+    e.send(cmd.with_timeout(Duration::from_secs(1)), t(0));
+    e.handle_input(b"AT-S.Reading:20:20\r\n");
+    e.handle_input(&[0x55; 20]);
+    e.handle_input(b"AT-S.OK\r\n");
+    assert_eq!(
+        events(&mut e),
+        vec![
+            line("AT-S.Reading:20:20"),
+            Event::Overflow { discarded: 12 },
+            Event::Data(vec![0x55; 8]),
+            Event::Final(Final::Ok)
+        ]
+    );
 }
