@@ -37,7 +37,7 @@ pub(crate) enum DataEnd {
 pub(crate) enum DataOutcome {
     Complete(Vec<u8>),
     Cancelled,
-    TimedOut(Vec<u8>),
+    TimedOut,
 }
 
 /// Work a module scheduled for later.
@@ -225,24 +225,22 @@ impl Module {
         let mut out = Vec::new();
         if self.data_deadline == Some(next) {
             self.data_deadline = None;
-            let collected = self.phase.take().map(|(_, d)| d).unwrap_or_default();
+            self.phase = None;
             self.with_cx(next, Duration::ZERO, &mut out, |p, cx| {
-                p.data(cx, DataOutcome::TimedOut(collected))
+                p.data(cx, DataOutcome::TimedOut)
             });
             return Some((next, out));
         }
         let idx = self.timers.iter().position(|(at, _)| *at == next)?;
         let (_, timer) = self.timers.remove(idx);
-        if let Timer::Deliver {
+        let Timer::Deliver {
             conn,
             bytes,
             closed,
-        } = timer
-        {
-            self.with_cx(next, Duration::ZERO, &mut out, |p, cx| {
-                p.deliver(cx, conn, bytes, closed)
-            });
-        }
+        } = timer;
+        self.with_cx(next, Duration::ZERO, &mut out, |p, cx| {
+            p.deliver(cx, conn, bytes, closed)
+        });
         // Timer outputs go out at their own time, not after a command latency.
         for e in &mut out {
             e.echo = e.delay.is_zero();
