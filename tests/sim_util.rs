@@ -188,3 +188,20 @@ pub fn run_openssl(dir: &Path, args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The current UTC time as `AT+CCLK` wants it.
+pub fn cclk_now() -> String {
+    let out = Command::new("date")
+        .args(["-u", "+%y/%m/%d,%H:%M:%S+00"])
+        .output()
+        .expect("run date");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// The current Unix time in seconds.
+pub fn epoch_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

@@ -28,6 +28,8 @@ pub(crate) enum DataEnd {
     Count(usize),
     /// Until Ctrl+Z (0x1A, not stored); ESC (0x1B) cancels.
     CtrlZ,
+    /// Exactly this many bytes (0x1A among them is data), then a Ctrl+Z.
+    CountCtrlZ(usize),
     /// CR-separated lines until one holding `-----END` (iChip's multi-line parameters).
     PemEnd,
 }
@@ -38,6 +40,8 @@ pub(crate) enum DataOutcome {
     Complete(Vec<u8>),
     Cancelled,
     TimedOut,
+    /// The byte after the counted data was not the Ctrl+Z that should end it.
+    Overrun(Vec<u8>),
 }
 
 /// Work a module scheduled for later.
@@ -255,6 +259,18 @@ impl Module {
                 DataEnd::Count(n) => {
                     data.push(byte);
                     (data.len() >= n).then(|| DataOutcome::Complete(core::mem::take(data)))
+                }
+                DataEnd::CountCtrlZ(n) if data.len() >= n => {
+                    let d = core::mem::take(data);
+                    Some(if byte == 0x1a {
+                        DataOutcome::Complete(d)
+                    } else {
+                        DataOutcome::Overrun(d)
+                    })
+                }
+                DataEnd::CountCtrlZ(_) => {
+                    data.push(byte);
+                    None
                 }
                 DataEnd::CtrlZ => match byte {
                     0x1a => Some(DataOutcome::Complete(core::mem::take(data))),

@@ -487,7 +487,10 @@ impl Telit {
                 };
                 self.pending = Some(Pending::SecData { kind, size });
                 cx.answer(b"\r\n> ".to_vec());
-                cx.start_data(DataEnd::CtrlZ, Vec::new(), None);
+                // With a size the module counts bytes (so DER may hold 0x1A), then takes
+                // the Ctrl+Z every driver sends [C].
+                let end = size.map_or(DataEnd::CtrlZ, DataEnd::CountCtrlZ);
+                cx.start_data(end, Vec::new(), None);
             }
             _ => {
                 if kind == 2 {
