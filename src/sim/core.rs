@@ -255,6 +255,14 @@ impl Module {
     pub fn feed(&mut self, byte: u8, now: u64) -> Vec<Emit> {
         let mut out = Vec::new();
         if let Some((end, data)) = &mut self.phase {
+            // iChip's multi-line parameters are still a command line: echoed.
+            if matches!(end, DataEnd::PemEnd) && self.echo {
+                out.push(Emit {
+                    echo: true,
+                    delay: Duration::ZERO,
+                    bytes: vec![byte],
+                });
+            }
             let done = match *end {
                 DataEnd::Count(n) => {
                     data.push(byte);
