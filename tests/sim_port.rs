@@ -21,15 +21,36 @@ fn sim7600() -> atcert::sim::SimModule {
 
 #[test]
 fn byte_time_follows_the_baud_rate() {
-    assert_eq!(LineConfig { baud: 115_200, latency: Duration::ZERO }.byte_time_ns(), 86_806);
-    assert_eq!(LineConfig { baud: 9_600, latency: Duration::ZERO }.byte_time_ns(), 1_041_667);
+    assert_eq!(
+        LineConfig {
+            baud: 115_200,
+            latency: Duration::ZERO
+        }
+        .byte_time_ns(),
+        86_806
+    );
+    assert_eq!(
+        LineConfig {
+            baud: 9_600,
+            latency: Duration::ZERO
+        }
+        .byte_time_ns(),
+        1_041_667
+    );
 }
 
 #[test]
 fn exchange_time_is_bytes_times_byte_time_plus_latency() {
-    for (baud, latency_us, echo) in [(115_200, 1_000, true), (9_600, 5_000, false), (921_600, 300, true)] {
+    for (baud, latency_us, echo) in [
+        (115_200, 1_000, true),
+        (9_600, 5_000, false),
+        (921_600, 300, true),
+    ] {
         let m = sim7600();
-        let line = LineConfig { baud, latency: Duration::from_micros(latency_us) };
+        let line = LineConfig {
+            baud,
+            latency: Duration::from_micros(latency_us),
+        };
         let mut h = Host::with(&m, line.clone(), LineFaults::default());
         if !echo {
             h.cmd("ATE0");
@@ -38,11 +59,19 @@ fn exchange_time_is_bytes_times_byte_time_plus_latency() {
         h.write(b"AT+CGMM\r").unwrap();
         let got = h.read_until(b"OK\r\n", Duration::from_secs(1));
         let expect_answer = "\r\nSIMCOM_SIM7600G-H\r\n\r\nOK\r\n";
-        let expect = if echo { format!("AT+CGMM\r{expect_answer}") } else { expect_answer.to_owned() };
+        let expect = if echo {
+            format!("AT+CGMM\r{expect_answer}")
+        } else {
+            expect_answer.to_owned()
+        };
         assert_eq!(String::from_utf8_lossy(&got), expect);
         let elapsed = h.now() - start;
         let bytes = 8 + expect_answer.len() as u64;
-        assert_eq!(elapsed, line.exchange_time(bytes), "baud {baud} echo {echo}");
+        assert_eq!(
+            elapsed,
+            line.exchange_time(bytes),
+            "baud {baud} echo {echo}"
+        );
     }
 }
 
@@ -56,7 +85,9 @@ fn a_deadline_before_the_last_byte_times_out_without_losing_bytes() {
     h.write(b"AT\r").unwrap();
     let done = start + line.exchange_time(3 + 6);
     // Everything but the last byte arrives before `done - 1 µs`.
-    let early = h.read_for(done - Instant::from_micros(start.as_micros() + 1)).unwrap();
+    let early = h
+        .read_for(done - Instant::from_micros(start.as_micros() + 1))
+        .unwrap();
     assert_eq!(early, b"\r\nOK\r");
     assert_eq!(h.now().as_micros(), done.as_micros() - 1);
     let rest = h.read_for(Duration::from_micros(1)).unwrap();
@@ -77,7 +108,10 @@ fn a_bare_read_moves_time_itself_and_sleep_alone_completes() {
         got.extend_from_slice(&buf[..n]);
     }
     assert_eq!(got, b"AT\r\r\nOK\r\n");
-    assert_eq!(clock.now() - Instant::ZERO, LineConfig::default().exchange_time(9));
+    assert_eq!(
+        clock.now() - Instant::ZERO,
+        LineConfig::default().exchange_time(9)
+    );
     let t = clock.now() + Duration::from_secs(3);
     block_on(clock.sleep_until(t));
     assert_eq!(clock.now(), t);
@@ -111,15 +145,23 @@ fn real_time_mode_paces_reads_on_the_given_clock() {
         let n = block_on(port.read(&mut buf)).unwrap();
         got.extend_from_slice(&buf[..n]);
     }
-    assert!(String::from_utf8_lossy(&got).starts_with("ATI\r\r\nManufacturer: SIMCOM INCORPORATED\r\n"));
+    assert!(
+        String::from_utf8_lossy(&got).starts_with("ATI\r\r\nManufacturer: SIMCOM INCORPORATED\r\n")
+    );
     let answer = got.len() as u64 - 4;
-    assert_eq!(clock.now() - Instant::ZERO, LineConfig::default().exchange_time(4 + answer));
+    assert_eq!(
+        clock.now() - Instant::ZERO,
+        LineConfig::default().exchange_time(4 + answer)
+    );
 }
 
 #[test]
 fn split_reads_at_every_boundary_give_the_same_bytes() {
     let m = sim7600();
-    let faults = LineFaults { max_read_chunk: Some(1), ..LineFaults::default() };
+    let faults = LineFaults {
+        max_read_chunk: Some(1),
+        ..LineFaults::default()
+    };
     let mut h = Host::with(&m, LineConfig::default(), faults);
     let mut reads = 0;
     h.write(b"AT+CGMR\r").unwrap();
@@ -139,7 +181,10 @@ fn split_reads_at_every_boundary_give_the_same_bytes() {
 fn noise_and_urcs_are_injected_where_asked() {
     let m = sim7600();
     let faults = LineFaults {
-        inject: vec![(0, b"\xff\x00".to_vec()), (5, b"\r\n+CPIN: READY\r\n".to_vec())],
+        inject: vec![
+            (0, b"\xff\x00".to_vec()),
+            (5, b"\r\n+CPIN: READY\r\n".to_vec()),
+        ],
         ..LineFaults::default()
     };
     let mut h = Host::with(&m, LineConfig::default(), faults);
@@ -150,18 +195,33 @@ fn noise_and_urcs_are_injected_where_asked() {
 #[test]
 fn disconnect_after_host_bytes() {
     let m = sim7600();
-    let faults = LineFaults { disconnect_after_host_bytes: Some(5), ..LineFaults::default() };
+    let faults = LineFaults {
+        disconnect_after_host_bytes: Some(5),
+        ..LineFaults::default()
+    };
     let mut h = Host::with(&m, LineConfig::default(), faults);
-    assert!(matches!(h.write(b"AT+CGMM\r"), Err(TransportError::Disconnected { .. })));
-    assert!(matches!(h.read_for(Duration::from_secs(1)), Err(TransportError::Disconnected { .. })));
-    assert!(matches!(h.write(b"AT\r"), Err(TransportError::Disconnected { .. })));
+    assert!(matches!(
+        h.write(b"AT+CGMM\r"),
+        Err(TransportError::Disconnected { .. })
+    ));
+    assert!(matches!(
+        h.read_for(Duration::from_secs(1)),
+        Err(TransportError::Disconnected { .. })
+    ));
+    assert!(matches!(
+        h.write(b"AT\r"),
+        Err(TransportError::Disconnected { .. })
+    ));
     assert_eq!(h.port.host_bytes(), 5);
 }
 
 #[test]
 fn disconnect_after_module_bytes() {
     let m = sim7600();
-    let faults = LineFaults { disconnect_after_module_bytes: Some(4), ..LineFaults::default() };
+    let faults = LineFaults {
+        disconnect_after_module_bytes: Some(4),
+        ..LineFaults::default()
+    };
     let mut h = Host::with(&m, LineConfig::default(), faults);
     h.write(b"AT\r").unwrap();
     let mut got = Vec::new();
@@ -193,13 +253,19 @@ fn slow_answers_and_error_by_prefix() {
     h.write(b"AT+CGMM\r").unwrap();
     let got = h.read_until(b"OK\r\n", Duration::from_secs(5));
     assert_eq!(got, b"\r\nSIMCOM_SIM7600G-H\r\n\r\nOK\r\n");
-    assert_eq!(h.now() - start, line.exchange_time(8 + got.len() as u64) + Duration::from_secs(2));
+    assert_eq!(
+        h.now() - start,
+        line.exchange_time(8 + got.len() as u64) + Duration::from_secs(2)
+    );
 }
 
 #[test]
 fn storage_survives_a_disconnect_and_reconnect() {
     let m = sim7600();
-    let faults = LineFaults { disconnect_after_host_bytes: Some(40), ..LineFaults::default() };
+    let faults = LineFaults {
+        disconnect_after_host_bytes: Some(40),
+        ..LineFaults::default()
+    };
     let mut h = Host::with(&m, LineConfig::default(), faults);
     h.cmd("ATE0");
     h.cmd("AT+CCERTDOWN=\"kept.pem\",4");
@@ -207,11 +273,23 @@ fn storage_survives_a_disconnect_and_reconnect() {
     // The cable goes in the middle of the next upload.
     assert!(h.write(b"AT+CCERTDOWN=\"lost.pem\",4\rab").is_err());
     let clock = h.clock.clone();
-    let mut h2 = Host { port: m.reconnect(clock.clone(), LineConfig::default()), clock };
-    assert_eq!(h2.cmd("AT+CCERTLIST"), "\r\n+CCERTLIST: \"kept.pem\"\r\n\r\nOK\r\n");
-    assert_eq!(m.storage().get("kept.pem").map(Vec::as_slice), Some(&b"abcd"[..]));
+    let mut h2 = Host {
+        port: m.reconnect(clock.clone(), LineConfig::default()),
+        clock,
+    };
+    assert_eq!(
+        h2.cmd("AT+CCERTLIST"),
+        "\r\n+CCERTLIST: \"kept.pem\"\r\n\r\nOK\r\n"
+    );
+    assert_eq!(
+        m.storage().get("kept.pem").map(Vec::as_slice),
+        Some(&b"abcd"[..])
+    );
     // The old port is gone for good.
-    assert!(matches!(h.read_for(Duration::from_millis(10)), Err(TransportError::Disconnected { .. })));
+    assert!(matches!(
+        h.read_for(Duration::from_millis(10)),
+        Err(TransportError::Disconnected { .. })
+    ));
 }
 
 #[test]
@@ -220,7 +298,11 @@ fn every_family_answers_at_and_has_a_model_by_family() {
         let m = atcert::sim::module(family, Server::default());
         assert_eq!(m.family(), family);
         let mut h = Host::new(&m);
-        let out = h.cmd(if family == Family::Ichip { "AT+i" } else { "AT" });
+        let out = h.cmd(if family == Family::Ichip {
+            "AT+i"
+        } else {
+            "AT"
+        });
         assert!(out.ends_with("OK\r\n"), "{family}: {out:?}");
     }
 }

@@ -27,7 +27,14 @@ impl SServer {
         let mut cmd = Command::new("openssl");
         cmd.current_dir(pki.dir.path())
             .args(["s_server", "-accept", &format!("127.0.0.1:{port}")])
-            .args(["-cert", "server.pem", "-key", "server.key", "-www", "-quiet"])
+            .args([
+                "-cert",
+                "server.pem",
+                "-key",
+                "server.key",
+                "-www",
+                "-quiet",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -59,12 +66,21 @@ impl Drop for SServer {
 }
 
 fn download(h: &mut Host, name: &str, data: &[u8]) {
-    assert!(h.cmd_for(&format!("AT+CCERTDOWN=\"{name}\",{}", data.len()), Duration::from_millis(50)).ends_with("> "));
+    assert!(
+        h.cmd_for(
+            &format!("AT+CCERTDOWN=\"{name}\",{}", data.len()),
+            Duration::from_millis(50)
+        )
+        .ends_with("> ")
+    );
     assert_eq!(h.raw_for(data, Duration::from_secs(1)), b"\r\nOK\r\n");
 }
 
 fn sim7600_open(h: &mut Host, sid: u8) -> String {
-    h.cmd_for(&format!("AT+CCHOPEN={sid},\"localhost\",443,2"), Duration::from_secs(3))
+    h.cmd_for(
+        &format!("AT+CCHOPEN={sid},\"localhost\",443,2"),
+        Duration::from_secs(3),
+    )
 }
 
 #[test]
@@ -94,9 +110,15 @@ fn sim7600_mutual_tls_against_openssl() {
     h.cmd("AT+CCHSTART");
     assert_eq!(sim7600_open(&mut h, 0), "\r\nOK\r\n\r\n+CCHOPEN: 0,0\r\n");
     let req = b"GET / HTTP/1.0\r\n\r\n";
-    h.cmd_for(&format!("AT+CCHSEND=0,{}", req.len()), Duration::from_millis(50));
+    h.cmd_for(
+        &format!("AT+CCHSEND=0,{}", req.len()),
+        Duration::from_millis(50),
+    );
     let out = String::from_utf8_lossy(&h.raw_for(req, Duration::from_secs(3))).into_owned();
-    assert!(out.starts_with("\r\nOK\r\n\r\n+CCHSEND: 0,0\r\n\r\n+CCHRECV: DATA,0,"), "{out:?}");
+    assert!(
+        out.starts_with("\r\nOK\r\n\r\n+CCHSEND: 0,0\r\n\r\n+CCHRECV: DATA,0,"),
+        "{out:?}"
+    );
     assert!(out.contains("HTTP/1.0 200 ok"), "{out:?}");
     assert!(out.contains("s_server"), "{out:?}");
     // Wrong CA: the handshake fails with the module's own code.
@@ -130,28 +152,44 @@ fn spwf04_one_way_tls_against_openssl() {
     };
     assert!(load(&mut h, &pki.read("other.der")).ends_with("AT-S.OK\r\n"));
     assert_eq!(
-        h.cmd_for("AT+S.SOCKON=localhost,443,,localhost", Duration::from_secs(3)),
+        h.cmd_for(
+            "AT+S.SOCKON=localhost,443,,localhost",
+            Duration::from_secs(3)
+        ),
         "AT-S.Certificate Error:23\r\nAT-S.ERROR:60:Socket open failed\r\n"
     );
     h.cmd("AT+S.TLSCERT=content,2");
     assert!(load(&mut h, &pki.read("ca.der")).ends_with("AT-S.OK\r\n"));
     assert_eq!(
-        h.cmd_for("AT+S.SOCKON=localhost,443,,localhost", Duration::from_secs(3)),
+        h.cmd_for(
+            "AT+S.SOCKON=localhost,443,,localhost",
+            Duration::from_secs(3)
+        ),
         "AT-S.On:127.0.0.1:0\r\nAT-S.OK\r\n"
     );
     let req = b"GET / HTTP/1.0\r\n\r\n";
     let mut bytes = format!("AT+S.SOCKW=0,{}\r", req.len()).into_bytes();
     bytes.extend_from_slice(req);
     let out = String::from_utf8_lossy(&h.raw_for(&bytes, Duration::from_secs(3))).into_owned();
-    assert!(out.starts_with("AT-S.OK\r\n+WIND:55:Pending Data::0:"), "{out:?}");
+    assert!(
+        out.starts_with("AT-S.OK\r\n+WIND:55:Pending Data::0:"),
+        "{out:?}"
+    );
     let n: usize = out
         .lines()
         .find_map(|l| l.strip_prefix("+WIND:55:Pending Data::0:"))
         .and_then(|r| r.split(':').next())
         .and_then(|v| v.parse().ok())
         .expect("pending count");
-    let got = String::from_utf8_lossy(&h.raw_for(format!("AT+S.SOCKR=0,{n}\r").as_bytes(), Duration::from_secs(1))).into_owned();
-    assert!(got.starts_with(&format!("AT-S.Reading:{n}:{n}\r\nHTTP/1.0 200 ok")), "{got:?}");
+    let got = String::from_utf8_lossy(&h.raw_for(
+        format!("AT+S.SOCKR=0,{n}\r").as_bytes(),
+        Duration::from_secs(1),
+    ))
+    .into_owned();
+    assert!(
+        got.starts_with(&format!("AT-S.Reading:{n}:{n}\r\nHTTP/1.0 200 ok")),
+        "{got:?}"
+    );
     assert!(got.ends_with("AT-S.OK\r\n"));
 }
 
@@ -170,25 +208,47 @@ fn telit_le910_mutual_tls_with_pkcs1_key() {
     h.cmd("AT#SSLSECCFG=1,0,2,1");
     for (kind, file) in [(1, "ca.pem"), (0, "client.pem"), (2, "client.rsa.key")] {
         let data = pki.read(file);
-        h.cmd_for(&format!("AT#SSLSECDATA=1,1,{kind},{}", data.len()), Duration::from_millis(50));
+        h.cmd_for(
+            &format!("AT#SSLSECDATA=1,1,{kind},{}", data.len()),
+            Duration::from_millis(50),
+        );
         let mut bytes = data.clone();
         bytes.push(0x1a);
-        assert_eq!(h.raw_for(&bytes, Duration::from_secs(1)), b"\r\nOK\r\n", "{file}");
+        assert_eq!(
+            h.raw_for(&bytes, Duration::from_secs(1)),
+            b"\r\nOK\r\n",
+            "{file}"
+        );
     }
-    assert_eq!(h.cmd_for("AT#SSLD=1,443,\"localhost\",0,1", Duration::from_secs(3)), "\r\nOK\r\n");
+    assert_eq!(
+        h.cmd_for("AT#SSLD=1,443,\"localhost\",0,1", Duration::from_secs(3)),
+        "\r\nOK\r\n"
+    );
     h.cmd_for("AT#SSLSEND=1", Duration::from_millis(50));
-    assert_eq!(h.raw_for(b"GET / HTTP/1.0\r\n\r\n\x1a", Duration::from_secs(2)), b"\r\nOK\r\n");
+    assert_eq!(
+        h.raw_for(b"GET / HTTP/1.0\r\n\r\n\x1a", Duration::from_secs(2)),
+        b"\r\nOK\r\n"
+    );
     let got = h.cmd("AT#SSLRECV=1,1000");
     assert!(got.starts_with("\r\n#SSLRECV: "), "{got:?}");
     assert!(got.contains("HTTP/1.0 200 ok"), "{got:?}");
     // The wrong CA on the same real server.
     h.cmd("AT#SSLH=1");
     let other = pki.read("other.pem");
-    h.cmd_for(&format!("AT#SSLSECDATA=1,1,1,{}", other.len()), Duration::from_millis(50));
+    h.cmd_for(
+        &format!("AT#SSLSECDATA=1,1,1,{}", other.len()),
+        Duration::from_millis(50),
+    );
     let mut bytes = other.clone();
     bytes.push(0x1a);
     h.raw_for(&bytes, Duration::from_secs(1));
-    assert_eq!(h.cmd_for("AT#SSLD=1,443,\"localhost\",0,1", Duration::from_secs(3)), "\r\nERROR\r\n");
+    assert_eq!(
+        h.cmd_for("AT#SSLD=1,443,\"localhost\",0,1", Duration::from_secs(3)),
+        "\r\nERROR\r\n"
+    );
     h.cmd("AT+CMEE=1");
-    assert_eq!(h.cmd_for("AT#SSLD=1,443,\"localhost\",0,1", Duration::from_secs(3)), "\r\n+CME ERROR: 1004\r\n");
+    assert_eq!(
+        h.cmd_for("AT#SSLD=1,443,\"localhost\",0,1", Duration::from_secs(3)),
+        "\r\n+CME ERROR: 1004\r\n"
+    );
 }

@@ -11,7 +11,10 @@ use util::{Host, Pki};
 
 fn module_for(pki: &Pki) -> atcert::sim::SimModule {
     let mut cfg = Sim7600Config::default();
-    cfg.common.server = Server::Model(ServerModel::new(vec![pki.read("server.der")], pki.read("ca.der")));
+    cfg.common.server = Server::Model(ServerModel::new(
+        vec![pki.read("server.der")],
+        pki.read("ca.der"),
+    ));
     cfg.build()
 }
 
@@ -28,9 +31,14 @@ fn identification_and_echo() {
     assert_eq!(h.cmd("AT"), "AT\r\r\nOK\r\n");
     assert_eq!(h.cmd("ATE0"), "ATE0\r\r\nOK\r\n");
     assert_eq!(h.cmd("AT+CGMM"), "\r\nSIMCOM_SIM7600G-H\r\n\r\nOK\r\n");
-    assert_eq!(h.cmd("AT+CGMR"), "\r\n+CGMR: LE20B04SIM7600G22\r\n\r\nOK\r\n");
+    assert_eq!(
+        h.cmd("AT+CGMR"),
+        "\r\n+CGMR: LE20B04SIM7600G22\r\n\r\nOK\r\n"
+    );
     let ati = h.cmd("ATI");
-    assert!(ati.starts_with("\r\nManufacturer: SIMCOM INCORPORATED\r\nModel: SIMCOM_SIM7600G-H\r\n"));
+    assert!(
+        ati.starts_with("\r\nManufacturer: SIMCOM INCORPORATED\r\nModel: SIMCOM_SIM7600G-H\r\n")
+    );
     assert!(ati.ends_with("+GCAP: +CGSM\r\n\r\nOK\r\n"));
     assert_eq!(h.cmd("AT+BOGUS"), "\r\nERROR\r\n");
 }
@@ -41,9 +49,18 @@ fn reference_transcript_mutual_auth() {
     let m = module_for(&pki);
     let mut h = Host::new(&m);
     h.cmd("ATE0");
-    assert_eq!(download(&mut h, "ca_cert.pem", &pki.read("ca.pem")), "\r\nOK\r\n");
-    assert_eq!(download(&mut h, "client_cert.pem", &pki.read("client.pem")), "\r\nOK\r\n");
-    assert_eq!(download(&mut h, "client_key.der", &pki.read("client.key.der")), "\r\nOK\r\n");
+    assert_eq!(
+        download(&mut h, "ca_cert.pem", &pki.read("ca.pem")),
+        "\r\nOK\r\n"
+    );
+    assert_eq!(
+        download(&mut h, "client_cert.pem", &pki.read("client.pem")),
+        "\r\nOK\r\n"
+    );
+    assert_eq!(
+        download(&mut h, "client_key.der", &pki.read("client.key.der")),
+        "\r\nOK\r\n"
+    );
     assert_eq!(
         h.cmd("AT+CCERTLIST"),
         "\r\n+CCERTLIST: \"ca_cert.pem\"\r\n+CCERTLIST: \"client_cert.pem\"\r\n+CCERTLIST: \"client_key.der\"\r\n\r\nOK\r\n"
@@ -69,9 +86,15 @@ fn reference_transcript_mutual_auth() {
         "\r\nOK\r\n\r\n+CCHOPEN: 0,0\r\n"
     );
     let req = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
-    assert!(h.cmd(&format!("AT+CCHSEND=0,{}", req.len())).ends_with("> "));
+    assert!(
+        h.cmd(&format!("AT+CCHSEND=0,{}", req.len()))
+            .ends_with("> ")
+    );
     let out = String::from_utf8_lossy(&h.raw_for(req, Duration::from_secs(2))).into_owned();
-    assert!(out.starts_with("\r\nOK\r\n\r\n+CCHSEND: 0,0\r\n\r\n+CCHRECV: DATA,0,"), "{out:?}");
+    assert!(
+        out.starts_with("\r\nOK\r\n\r\n+CCHSEND: 0,0\r\n\r\n+CCHRECV: DATA,0,"),
+        "{out:?}"
+    );
     assert!(out.contains("HTTP/1.0 200 OK"));
     assert!(out.ends_with("\r\n+CCH_PEER_CLOSED: 0\r\n"), "{out:?}");
     assert_eq!(h.cmd("AT+CCHSTOP"), "\r\nOK\r\n\r\n+CCHSTOP: 0\r\n");
@@ -87,10 +110,16 @@ fn handshake_failures_use_module_codes() {
     h.cmd("AT+CSSLCFG=\"authmode\",0,1");
     h.cmd("AT+CCHSTART");
     // No CA bound: 19 "not set certificates".
-    assert!(h.cmd_for("AT+CCHOPEN=0,\"localhost\",443,2", Duration::from_secs(5)).ends_with("+CCHOPEN: 0,19\r\n"));
+    assert!(
+        h.cmd_for("AT+CCHOPEN=0,\"localhost\",443,2", Duration::from_secs(5))
+            .ends_with("+CCHOPEN: 0,19\r\n")
+    );
     // Wrong CA: 15 handshake error.
     h.cmd("AT+CSSLCFG=\"cacert\",0,\"other.pem\"");
-    assert!(h.cmd_for("AT+CCHOPEN=0,\"localhost\",443,2", Duration::from_secs(5)).ends_with("+CCHOPEN: 0,15\r\n"));
+    assert!(
+        h.cmd_for("AT+CCHOPEN=0,\"localhost\",443,2", Duration::from_secs(5))
+            .ends_with("+CCHOPEN: 0,15\r\n")
+    );
     // Right CA but the server requires TLS 1.3 and the context says TLS 1.2 only.
     download(&mut h, "ca.der", &pki.read("ca.der"));
     h.cmd("AT+CSSLCFG=\"cacert\",0,\"ca.der\"");
@@ -98,16 +127,28 @@ fn handshake_failures_use_module_codes() {
     server.versions = (TlsVersion::Tls13, TlsVersion::Tls13);
     m.set_server(Server::Model(server));
     h.cmd("AT+CSSLCFG=\"sslversion\",0,3");
-    assert!(h.cmd_for("AT+CCHOPEN=0,\"localhost\",443,2", Duration::from_secs(5)).ends_with("+CCHOPEN: 0,15\r\n"));
+    assert!(
+        h.cmd_for("AT+CCHOPEN=0,\"localhost\",443,2", Duration::from_secs(5))
+            .ends_with("+CCHOPEN: 0,15\r\n")
+    );
     h.cmd("AT+CSSLCFG=\"sslversion\",0,4");
-    m.set_server(Server::Model(ServerModel::new(vec![pki.read("server.der")], pki.read("ca.der"))));
-    assert!(h.cmd_for("AT+CCHOPEN=0,\"localhost\",443,2", Duration::from_secs(5)).ends_with("+CCHOPEN: 0,0\r\n"));
+    m.set_server(Server::Model(ServerModel::new(
+        vec![pki.read("server.der")],
+        pki.read("ca.der"),
+    )));
+    assert!(
+        h.cmd_for("AT+CCHOPEN=0,\"localhost\",443,2", Duration::from_secs(5))
+            .ends_with("+CCHOPEN: 0,0\r\n")
+    );
     // A CA stored under .pem but holding DER bytes does not parse: handshake error.
     download(&mut h, "ca_as.pem", &pki.read("ca.der"));
     h.cmd("AT+CSSLCFG=\"cacert\",1,\"ca_as.pem\"");
     h.cmd("AT+CSSLCFG=\"authmode\",1,1");
     h.cmd("AT+CCHSSLCFG=1,1");
-    assert!(h.cmd_for("AT+CCHOPEN=1,\"localhost\",443,2", Duration::from_secs(5)).ends_with("+CCHOPEN: 1,15\r\n"));
+    assert!(
+        h.cmd_for("AT+CCHOPEN=1,\"localhost\",443,2", Duration::from_secs(5))
+            .ends_with("+CCHOPEN: 1,15\r\n")
+    );
 }
 
 #[test]
@@ -122,7 +163,10 @@ fn download_checks_names_lengths_and_exact_count() {
     // Too few bytes: the module keeps waiting, then gives up after 120 s.
     assert!(h.cmd("AT+CCERTDOWN=\"short.pem\",10").ends_with("> "));
     assert_eq!(h.raw_for(b"12345", Duration::from_secs(100)), b"");
-    assert_eq!(h.read_for(Duration::from_secs(30)).unwrap(), b"\r\nERROR\r\n");
+    assert_eq!(
+        h.read_for(Duration::from_secs(30)).unwrap(),
+        b"\r\nERROR\r\n"
+    );
     assert_eq!(h.cmd("AT+CCERTLIST"), "\r\nOK\r\n");
     // Overwrite, delete, missing delete.
     download(&mut h, "x.pem", b"first");

@@ -35,9 +35,16 @@ fn identification() {
     assert_eq!(h.cmd("ATI"), "ATI\r\r\nSIM800 R14.18\r\n\r\nOK\r\n");
     h.cmd("ATE0");
     assert_eq!(h.cmd("AT+CGMM"), "\r\nSIMCOM_SIM800L\r\n\r\nOK\r\n");
-    assert_eq!(h.cmd("AT+CGMR"), "\r\nRevision:1418B04SIM800L24\r\n\r\nOK\r\n");
+    assert_eq!(
+        h.cmd("AT+CGMR"),
+        "\r\nRevision:1418B04SIM800L24\r\n\r\nOK\r\n"
+    );
     assert_eq!(h.cmd("AT+CIPSSL=?"), "\r\n+CIPSSL: (0-1)\r\n\r\nOK\r\n");
-    let old = Sim800Config { ssl_supported: false, ..Sim800Config::default() }.build();
+    let old = Sim800Config {
+        ssl_supported: false,
+        ..Sim800Config::default()
+    }
+    .build();
     let mut h = Host::new(&old);
     h.cmd("ATE0");
     assert_eq!(h.cmd("AT+CIPSSL=?"), "\r\nERROR\r\n");
@@ -58,12 +65,21 @@ fn reference_fixture_root_upload_and_tls_socket() {
         format!("\r\n+FSFLSIZE: {}\r\n\r\nOK\r\n", der.len())
     );
     // Read back byte for byte.
-    let back = h.raw_for(format!("AT+FSREAD=C:\\USER\\ROOT.CER,0,{},0\r", der.len()).as_bytes(), Duration::from_secs(1));
+    let back = h.raw_for(
+        format!("AT+FSREAD=C:\\USER\\ROOT.CER,0,{},0\r", der.len()).as_bytes(),
+        Duration::from_secs(1),
+    );
     let mut expect = b"\r\n".to_vec();
     expect.extend_from_slice(&der);
     expect.extend_from_slice(b"\r\nOK\r\n");
     assert_eq!(back, expect);
-    assert_eq!(h.cmd(&format!("AT+SSLSETROOT=\"C:\\USER\\ROOT.CER\",{}", der.len())), "\r\nOK\r\n");
+    assert_eq!(
+        h.cmd(&format!(
+            "AT+SSLSETROOT=\"C:\\USER\\ROOT.CER\",{}",
+            der.len()
+        )),
+        "\r\nOK\r\n"
+    );
     assert_eq!(h.cmd("AT+SSLOPT=0,0"), "\r\nOK\r\n");
     assert_eq!(h.cmd("AT+CIPSSL=1"), "\r\nOK\r\n");
     assert_eq!(h.cmd("AT+CIPSHUT"), "\r\nSHUT OK\r\n");
@@ -71,13 +87,22 @@ fn reference_fixture_root_upload_and_tls_socket() {
         assert_eq!(h.cmd(c), "\r\nOK\r\n");
     }
     assert_eq!(
-        h.cmd_for("AT+CIPSTART=0,\"TCP\",\"localhost\",443", Duration::from_secs(5)),
+        h.cmd_for(
+            "AT+CIPSTART=0,\"TCP\",\"localhost\",443",
+            Duration::from_secs(5)
+        ),
         "\r\nOK\r\n\r\n0, CONNECT OK\r\n"
     );
-    assert_eq!(h.cmd("AT+CIPSTART=0,\"TCP\",\"localhost\",443"), "\r\n0, ALREADY CONNECT\r\n");
+    assert_eq!(
+        h.cmd("AT+CIPSTART=0,\"TCP\",\"localhost\",443"),
+        "\r\n0, ALREADY CONNECT\r\n"
+    );
     assert_eq!(h.cmd("AT+CIPSEND=0,18"), "\r\n> ");
     let out = h.raw_for(b"GET / HTTP/1.0\r\n\r\n", Duration::from_secs(2));
-    assert_eq!(out, b"\r\nDATA ACCEPT:0,18\r\n\r\n+CIPRXGET: 1,0\r\n\r\n0, CLOSED\r\n");
+    assert_eq!(
+        out,
+        b"\r\nDATA ACCEPT:0,18\r\n\r\n+CIPRXGET: 1,0\r\n\r\n0, CLOSED\r\n"
+    );
     let avail = h.cmd("AT+CIPRXGET=4,0");
     assert!(avail.starts_with("\r\n+CIPRXGET: 4,0,"), "{avail}");
     let got = h.cmd("AT+CIPRXGET=2,0,1460");
@@ -96,15 +121,27 @@ fn sslsetcert_fixture_with_trailing_nul_pem() {
     let mut pem = pki.read("ca.pem");
     pem.push(0);
     assert_eq!(write_file(&mut h, "C:\\USER\\CERT.CRT", &pem), "\r\nOK\r\n");
-    assert_eq!(h.cmd("AT+SSLSETCERT=\"C:\\USER\\CERT.CRT\""), "\r\nOK\r\n\r\n+SSLSETCERT: 0\r\n");
+    assert_eq!(
+        h.cmd("AT+SSLSETCERT=\"C:\\USER\\CERT.CRT\""),
+        "\r\nOK\r\n\r\n+SSLSETCERT: 0\r\n"
+    );
     assert_eq!(m.storage().get("C:\\USER\\CERT.CRT"), Some(&pem));
     // Garbage imports with result 1; a missing file is ERROR.
     write_file(&mut h, "C:\\USER\\JUNK.CRT", b"not a certificate");
-    assert_eq!(h.cmd("AT+SSLSETCERT=\"C:\\USER\\JUNK.CRT\""), "\r\nOK\r\n\r\n+SSLSETCERT: 1\r\n");
-    assert_eq!(h.cmd("AT+SSLSETCERT=\"C:\\USER\\NONE.CRT\""), "\r\nERROR\r\n");
+    assert_eq!(
+        h.cmd("AT+SSLSETCERT=\"C:\\USER\\JUNK.CRT\""),
+        "\r\nOK\r\n\r\n+SSLSETCERT: 1\r\n"
+    );
+    assert_eq!(
+        h.cmd("AT+SSLSETCERT=\"C:\\USER\\NONE.CRT\""),
+        "\r\nERROR\r\n"
+    );
     h.cmd("AT+CIPSSL=1");
     assert_eq!(
-        h.cmd_for("AT+CIPSTART=\"TCP\",\"localhost\",443", Duration::from_secs(5)),
+        h.cmd_for(
+            "AT+CIPSTART=\"TCP\",\"localhost\",443",
+            Duration::from_secs(5)
+        ),
         "\r\nOK\r\n\r\nCONNECT OK\r\n"
     );
 }
@@ -119,31 +156,70 @@ fn handshake_failures_close_the_socket() {
     h.cmd("AT+CIPSSL=1");
     // No root imported: the server cannot be verified.
     assert_eq!(
-        h.cmd_for("AT+CIPSTART=1,\"TCP\",\"localhost\",443", Duration::from_secs(5)),
+        h.cmd_for(
+            "AT+CIPSTART=1,\"TCP\",\"localhost\",443",
+            Duration::from_secs(5)
+        ),
         "\r\nOK\r\n\r\n1, CLOSE OK\r\n"
     );
     // Ignoring invalid certificates connects.
     h.cmd("AT+SSLOPT=0,1");
-    assert!(h.cmd_for("AT+CIPSTART=1,\"TCP\",\"localhost\",443", Duration::from_secs(5)).ends_with("1, CONNECT OK\r\n"));
+    assert!(
+        h.cmd_for(
+            "AT+CIPSTART=1,\"TCP\",\"localhost\",443",
+            Duration::from_secs(5)
+        )
+        .ends_with("1, CONNECT OK\r\n")
+    );
     // A TLS 1.2-only server: SIM800 speaks TLS 1.0 at most.
     m.set_server(server(&pki, (TlsVersion::Tls12, TlsVersion::Tls13)));
-    assert!(h.cmd_for("AT+CIPSTART=2,\"TCP\",\"localhost\",443", Duration::from_secs(5)).ends_with("2, CLOSE OK\r\n"));
-    let mut down = ServerModel::default();
-    down.unreachable = true;
+    assert!(
+        h.cmd_for(
+            "AT+CIPSTART=2,\"TCP\",\"localhost\",443",
+            Duration::from_secs(5)
+        )
+        .ends_with("2, CLOSE OK\r\n")
+    );
+    let down = ServerModel {
+        unreachable: true,
+        ..ServerModel::default()
+    };
     m.set_server(Server::Model(down));
-    assert!(h.cmd_for("AT+CIPSTART=3,\"TCP\",\"localhost\",443", Duration::from_secs(5)).ends_with("3, CONNECT FAIL\r\n"));
+    assert!(
+        h.cmd_for(
+            "AT+CIPSTART=3,\"TCP\",\"localhost\",443",
+            Duration::from_secs(5)
+        )
+        .ends_with("3, CONNECT FAIL\r\n")
+    );
     // HTTPS: 606 for the protocol version, 605 for the channel.
     m.set_server(server(&pki, (TlsVersion::Tls12, TlsVersion::Tls13)));
-    for c in ["AT+HTTPINIT", "AT+HTTPPARA=\"URL\",\"https://localhost/\"", "AT+HTTPSSL=1"] {
+    for c in [
+        "AT+HTTPINIT",
+        "AT+HTTPPARA=\"URL\",\"https://localhost/\"",
+        "AT+HTTPSSL=1",
+    ] {
         assert_eq!(h.cmd(c), "\r\nOK\r\n", "{c}");
     }
-    assert_eq!(h.cmd_for("AT+HTTPACTION=0", Duration::from_secs(5)), "\r\nOK\r\n\r\n+HTTPACTION: 0,606,0\r\n");
+    assert_eq!(
+        h.cmd_for("AT+HTTPACTION=0", Duration::from_secs(5)),
+        "\r\nOK\r\n\r\n+HTTPACTION: 0,606,0\r\n"
+    );
     m.set_server(server(&pki, (TlsVersion::Tls10, TlsVersion::Tls12)));
     h.cmd("AT+SSLOPT=0,0");
-    assert_eq!(h.cmd_for("AT+HTTPACTION=0", Duration::from_secs(5)), "\r\nOK\r\n\r\n+HTTPACTION: 0,605,0\r\n");
+    assert_eq!(
+        h.cmd_for("AT+HTTPACTION=0", Duration::from_secs(5)),
+        "\r\nOK\r\n\r\n+HTTPACTION: 0,605,0\r\n"
+    );
     h.cmd("AT+SSLOPT=0,1");
-    assert_eq!(h.cmd_for("AT+HTTPACTION=0", Duration::from_secs(5)), "\r\nOK\r\n\r\n+HTTPACTION: 0,200,13\r\n");
-    assert_eq!(h.cmd("AT+HTTPREAD"), "\r\n+HTTPREAD: 13\r\nHello, world!\r\nOK\r\n");
+    assert_eq!(
+        h.cmd_for("AT+HTTPACTION=0", Duration::from_secs(5)),
+        "\r\nOK\r\n\r\n+HTTPACTION: 0,200,13\r\n"
+    );
+    assert_eq!(
+        h.cmd("AT+HTTPREAD"),
+        "\r\n+HTTPREAD: 13\r\nHello, world!\r\nOK\r\n"
+    );
 }
 
 #[test]
@@ -156,22 +232,40 @@ fn file_system_rules() {
     assert_eq!(h.cmd("AT+FSCREATE=\"C:\\USER\\A.PEM\""), "\r\nERROR\r\n");
     assert_eq!(h.cmd("AT+FSCREATE=D:\\a.pem"), "\r\nERROR\r\n");
     // Size limit 10240 per write; a missing file cannot be written.
-    assert_eq!(h.cmd("AT+FSWRITE=C:\\USER\\A.PEM,0,10241,10"), "\r\nERROR\r\n");
+    assert_eq!(
+        h.cmd("AT+FSWRITE=C:\\USER\\A.PEM,0,10241,10"),
+        "\r\nERROR\r\n"
+    );
     assert_eq!(h.cmd("AT+FSWRITE=C:\\USER\\B.PEM,0,10,10"), "\r\nERROR\r\n");
     // Append mode.
     h.cmd("AT+FSWRITE=C:\\USER\\A.PEM,0,3,10");
     h.raw_for(b"abc", Duration::from_secs(1));
     h.cmd("AT+FSWRITE=C:\\USER\\A.PEM,1,3,10");
     h.raw_for(b"def", Duration::from_secs(1));
-    assert_eq!(h.cmd("AT+FSFLSIZE=C:\\USER\\A.PEM"), "\r\n+FSFLSIZE: 6\r\n\r\nOK\r\n");
+    assert_eq!(
+        h.cmd("AT+FSFLSIZE=C:\\USER\\A.PEM"),
+        "\r\n+FSFLSIZE: 6\r\n\r\nOK\r\n"
+    );
     assert_eq!(h.cmd("AT+FSREAD=C:\\USER\\A.PEM,1,2,3"), "\r\nde\r\nOK\r\n");
     // <inputtime> expires: ERROR after 10 s, nothing written.
-    assert_eq!(h.cmd_for("AT+FSWRITE=C:\\USER\\A.PEM,0,5,10", Duration::from_millis(100)), "\r\n> ");
+    assert_eq!(
+        h.cmd_for(
+            "AT+FSWRITE=C:\\USER\\A.PEM,0,5,10",
+            Duration::from_millis(100)
+        ),
+        "\r\n> "
+    );
     assert_eq!(h.raw_for(b"xy", Duration::from_millis(9_800)), b"");
-    assert_eq!(h.read_for(Duration::from_millis(300)).unwrap(), b"\r\nERROR\r\n");
+    assert_eq!(
+        h.read_for(Duration::from_millis(300)).unwrap(),
+        b"\r\nERROR\r\n"
+    );
     assert_eq!(m.storage().get("C:\\USER\\A.PEM").unwrap(), b"abcdef");
     assert_eq!(h.cmd("AT+FSLS=C:\\User\\"), "\r\nA.PEM\r\n\r\nOK\r\n");
-    assert_eq!(h.cmd("AT+FSRENAME=C:\\USER\\A.PEM,C:\\USER\\C.PEM"), "\r\nOK\r\n");
+    assert_eq!(
+        h.cmd("AT+FSRENAME=C:\\USER\\A.PEM,C:\\USER\\C.PEM"),
+        "\r\nOK\r\n"
+    );
     assert_eq!(h.cmd("AT+FSDEL=C:\\USER\\C.PEM"), "\r\nOK\r\n");
     assert_eq!(h.cmd("AT+FSDEL=C:\\USER\\C.PEM"), "\r\nERROR\r\n");
     assert_eq!(h.cmd("AT+FSLS=C:\\User\\"), "\r\nOK\r\n");
@@ -184,9 +278,18 @@ fn clock_set_and_read() {
     let mut h = Host::new(&m);
     h.cmd("ATE0");
     let ms = Duration::from_millis(20);
-    assert_eq!(h.cmd_for("AT+CCLK=\"21/11/17,16:17:48+08\"", ms), "\r\nOK\r\n");
-    assert_eq!(h.cmd_for("AT+CCLK?", ms), "\r\n+CCLK: \"21/11/17,14:17:48+00\"\r\n\r\nOK\r\n");
+    assert_eq!(
+        h.cmd_for("AT+CCLK=\"21/11/17,16:17:48+08\"", ms),
+        "\r\nOK\r\n"
+    );
+    assert_eq!(
+        h.cmd_for("AT+CCLK?", ms),
+        "\r\n+CCLK: \"21/11/17,14:17:48+00\"\r\n\r\nOK\r\n"
+    );
     assert_eq!(h.cmd("AT+CCLK=\"21/13/17,16:17:48+08\""), "\r\nERROR\r\n");
     h.cmd("AT+CMEE=2");
-    assert_eq!(h.cmd("AT+CCLK=\"x\""), "\r\n+CME ERROR: incorrect parameters\r\n");
+    assert_eq!(
+        h.cmd("AT+CCLK=\"x\""),
+        "\r\n+CME ERROR: incorrect parameters\r\n"
+    );
 }

@@ -126,6 +126,7 @@ impl Pki {
 
     /// An RSA CA `ca`, a server cert for `localhost` signed by it, a second unrelated CA
     /// `other`, a client cert signed by `ca`, and DER forms of each.
+    #[allow(clippy::new_without_default)] // Runs openssl: not a cheap default.
     pub fn new() -> Self {
         let pki = Pki {
             dir: tempfile::tempdir().expect("tempdir"),
@@ -137,30 +138,72 @@ impl Pki {
         pki.leaf("rogue", "other", "device-002", "rsa:2048", false);
         for name in ["ca", "other", "server", "client", "rogue"] {
             pki.openssl(&[
-                "x509", "-in", &format!("{name}.pem"), "-outform", "DER", "-out",
+                "x509",
+                "-in",
+                &format!("{name}.pem"),
+                "-outform",
+                "DER",
+                "-out",
                 &format!("{name}.der"),
             ]);
         }
         // Key encodings: PKCS#8 (default), PKCS#1, DER.
-        pki.openssl(&["rsa", "-in", "client.key", "-traditional", "-out", "client.rsa.key"]);
-        pki.openssl(&["pkey", "-in", "client.key", "-outform", "DER", "-out", "client.key.der"]);
+        pki.openssl(&[
+            "rsa",
+            "-in",
+            "client.key",
+            "-traditional",
+            "-out",
+            "client.rsa.key",
+        ]);
+        pki.openssl(&[
+            "pkey",
+            "-in",
+            "client.key",
+            "-outform",
+            "DER",
+            "-out",
+            "client.key.der",
+        ]);
         pki
     }
 
     pub fn ca(&self, name: &str, newkey: &str, cn: &str) {
         self.openssl(&[
-            "req", "-x509", "-newkey", newkey, "-nodes", "-keyout", &format!("{name}.key"),
-            "-out", &format!("{name}.pem"), "-days", "3650", "-subj", &format!("/CN={cn}"),
-            "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-            "-addext", "subjectKeyIdentifier=hash",
+            "req",
+            "-x509",
+            "-newkey",
+            newkey,
+            "-nodes",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.pem"),
+            "-days",
+            "3650",
+            "-subj",
+            &format!("/CN={cn}"),
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            "-addext",
+            "subjectKeyIdentifier=hash",
         ]);
     }
 
     pub fn leaf(&self, name: &str, ca: &str, cn: &str, newkey: &str, server: bool) {
         self.openssl(&[
-            "req", "-newkey", newkey, "-nodes", "-keyout", &format!("{name}.key"), "-out",
-            &format!("{name}.csr"), "-subj", &format!("/CN={cn}"),
+            "req",
+            "-newkey",
+            newkey,
+            "-nodes",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.csr"),
+            "-subj",
+            &format!("/CN={cn}"),
         ]);
         let ext = if server {
             "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\nauthorityKeyIdentifier=keyid\nsubjectKeyIdentifier=hash\n"
@@ -169,9 +212,21 @@ impl Pki {
         };
         std::fs::write(self.path(&format!("{name}.ext")), ext).expect("write ext");
         self.openssl(&[
-            "x509", "-req", "-in", &format!("{name}.csr"), "-CA", &format!("{ca}.pem"),
-            "-CAkey", &format!("{ca}.key"), "-CAcreateserial", "-days", "825", "-out",
-            &format!("{name}.pem"), "-extfile", &format!("{name}.ext"),
+            "x509",
+            "-req",
+            "-in",
+            &format!("{name}.csr"),
+            "-CA",
+            &format!("{ca}.pem"),
+            "-CAkey",
+            &format!("{ca}.key"),
+            "-CAcreateserial",
+            "-days",
+            "825",
+            "-out",
+            &format!("{name}.pem"),
+            "-extfile",
+            &format!("{name}.ext"),
         ]);
     }
 }

@@ -72,7 +72,10 @@ pub(crate) fn civil(epoch: i64) -> (i64, i64, i64, i64, i64, i64) {
 /// `yy/MM/dd,hh:mm:ss±zz` (zz in quarter hours) for Unix seconds, shown in UTC.
 pub(crate) fn cclk_format(epoch: i64) -> String {
     let (y, mo, d, h, mi, s) = civil(epoch);
-    format!("{:02}/{mo:02}/{d:02},{h:02}:{mi:02}:{s:02}+00", y.rem_euclid(100))
+    format!(
+        "{:02}/{mo:02}/{d:02},{h:02}:{mi:02}:{s:02}+00",
+        y.rem_euclid(100)
+    )
 }
 
 /// Parses `yy/MM/dd,hh:mm:ss±zz` into Unix seconds (UTC).
@@ -152,9 +155,7 @@ pub(crate) fn basic(cx: &mut Cx, cme: &mut Cme, id: &Ident, line: &[u8]) -> bool
         ("+CREG", Some('?')) => cx.answer(info_ok(&["+CREG: 0,1".into()])),
         ("+CGREG", Some('?')) => cx.answer(info_ok(&["+CGREG: 0,1".into()])),
         ("+CEREG", Some('?')) => cx.answer(info_ok(&["+CEREG: 0,1".into()])),
-        ("+CGDCONT", Some('=')) | ("+CGATT", Some('=')) | ("+CTZU", Some('=')) => {
-            cx.answer(OK)
-        }
+        ("+CGDCONT", Some('=')) | ("+CGATT", Some('=')) | ("+CTZU", Some('=')) => cx.answer(OK),
         ("+CLTS", Some('=')) | ("+CFUN", Some('=')) | ("+IPR", Some('=')) => cx.answer(OK),
         _ => return false,
     }

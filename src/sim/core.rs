@@ -41,7 +41,7 @@ pub(crate) enum DataOutcome {
     Cancelled,
     TimedOut,
     /// The byte after the counted data was not the Ctrl+Z that should end it.
-    Overrun(Vec<u8>),
+    Overrun,
 }
 
 /// Work a module scheduled for later.
@@ -273,7 +273,7 @@ impl Module {
                     Some(if byte == 0x1a {
                         DataOutcome::Complete(d)
                     } else {
-                        DataOutcome::Overrun(d)
+                        DataOutcome::Overrun
                     })
                 }
                 DataEnd::CountCtrlZ(_) => {
@@ -332,8 +332,9 @@ impl Module {
                     self.line.push(byte);
                 }
                 let partial = self.line.clone();
-                let started =
-                    self.with_cx(now, Duration::ZERO, &mut out, |p, cx| p.inline_data(cx, &partial));
+                let started = self.with_cx(now, Duration::ZERO, &mut out, |p, cx| {
+                    p.inline_data(cx, &partial)
+                });
                 if started {
                     self.line.clear();
                 }

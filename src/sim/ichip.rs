@@ -108,7 +108,8 @@ impl Ichip {
             return false;
         };
         let key_ok = matches!(c.key, KeyKind::Rsa { bits: 1024 | 2048 });
-        let sig_ok = self.cfg.allow_sha2_ca || [SIG_MD2, SIG_MD5, SIG_SHA1].contains(&c.sig_alg.as_str());
+        let sig_ok =
+            self.cfg.allow_sha2_ca || [SIG_MD2, SIG_MD5, SIG_SHA1].contains(&c.sig_alg.as_str());
         key_ok && sig_ok
     }
 
@@ -130,18 +131,26 @@ impl Ichip {
             return format!("{bits}\r\nI/OK\r\n").into_bytes();
         }
         let mut out = Vec::new();
-        if let Some(der) = creds::pem_blocks(data).ok().and_then(|b| b.into_iter().next()).map(|b| b.1)
+        if let Some(der) = creds::pem_blocks(data)
+            .ok()
+            .and_then(|b| b.into_iter().next())
+            .map(|b| b.1)
             && let Ok(cert) = x509_cert::Certificate::from_der(&der)
         {
             let tbs = &cert.tbs_certificate;
             let fmt = |t: &x509_cert::time::Time| {
-                let (y, mo, d, h, mi, s) = civil(i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(0));
+                let (y, mo, d, h, mi, s) =
+                    civil(i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(0));
                 format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}")
             };
             out.extend(format!("{}\r\n", tbs.subject).into_bytes());
             out.extend(
-                format!("{} - {}\r\n", fmt(&tbs.validity.not_before), fmt(&tbs.validity.not_after))
-                    .into_bytes(),
+                format!(
+                    "{} - {}\r\n",
+                    fmt(&tbs.validity.not_before),
+                    fmt(&tbs.validity.not_after)
+                )
+                .into_bytes(),
             );
         }
         let text = String::from_utf8_lossy(data).replace('\r', "\r\n");
@@ -178,7 +187,10 @@ impl Ichip {
             .get("CERT")
             .and_then(|d| creds::certs(d, Encoding::Pem).ok())
             .and_then(|v| v.into_iter().next());
-        let key = self.params.get("PKEY").and_then(|d| creds::key(d, Encoding::Pem).ok());
+        let key = self
+            .params
+            .get("PKEY")
+            .and_then(|d| creds::key(d, Encoding::Pem).ok());
         if let (Some(c), Some(k)) = (cert, key) {
             offer.client = Some((c, k));
         }
@@ -226,15 +238,25 @@ impl Personality for Ichip {
             return false;
         }
         self.pending = Some(Pending::Send(u8::try_from(h).unwrap_or(u8::MAX)));
-        cx.start_data(DataEnd::Count(n as usize), Vec::new(), Some(Duration::from_secs(10)));
+        cx.start_data(
+            DataEnd::Count(n as usize),
+            Vec::new(),
+            Some(Duration::from_secs(10)),
+        );
         true
     }
 
     fn command(&mut self, cx: &mut Cx, raw: &[u8]) {
         let text = String::from_utf8_lossy(raw).into_owned();
-        let Some(body) = text.get(2..).and_then(|b| b.strip_prefix("+i").or_else(|| b.strip_prefix("+I")))
+        let Some(body) = text
+            .get(2..)
+            .and_then(|b| b.strip_prefix("+i").or_else(|| b.strip_prefix("+I")))
         else {
-            return cx.answer(if text.len() == 2 { OK.to_vec() } else { err(53) });
+            return cx.answer(if text.len() == 2 {
+                OK.to_vec()
+            } else {
+                err(53)
+            });
         };
         if body.is_empty() {
             return cx.answer(OK);
@@ -266,7 +288,10 @@ impl Personality for Ichip {
             ("RP1", None) => cx.answer(format!("{}\r\nI/OK\r\n", self.cfg.firmware).into_bytes()),
             ("RP8", None) => {
                 let (y, mo, d, h, mi, s) = civil(cx.epoch());
-                cx.answer(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}+00:00\r\nI/OK\r\n").into_bytes());
+                cx.answer(
+                    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}+00:00\r\nI/OK\r\n")
+                        .into_bytes(),
+                );
             }
             ("RP10", None) => cx.answer(b"I/(0,0,0,0)\r\n".to_vec()),
             ("NTS1" | "NTS2" | "NTOD" | "GMTO", Some('=')) => {
@@ -275,7 +300,10 @@ impl Personality for Ichip {
             }
             ("STCP", Some(':')) => {
                 let p = params(rest);
-                let port = p.get(1).and_then(|v| parse_u64(v)).filter(|v| (1..=65535).contains(v));
+                let port = p
+                    .get(1)
+                    .and_then(|v| parse_u64(v))
+                    .filter(|v| (1..=65535).contains(v));
                 let (Some(host), Some(port)) = (p.first().filter(|h| !h.is_empty()), port) else {
                     return cx.answer(err(42));
                 };
@@ -287,9 +315,19 @@ impl Personality for Ichip {
                 };
                 self.sockets.insert(
                     h,
-                    Socket { host: host.clone(), port: port as u16, link: None, ssl: false, rx: Vec::new(), down: false },
+                    Socket {
+                        host: host.clone(),
+                        port: port as u16,
+                        link: None,
+                        ssl: false,
+                        rx: Vec::new(),
+                        down: false,
+                    },
                 );
-                cx.later(Duration::from_millis(300), format!("I/{h:03}\r\n").into_bytes());
+                cx.later(
+                    Duration::from_millis(300),
+                    format!("I/{h:03}\r\n").into_bytes(),
+                );
             }
             ("SSL", Some(':')) => {
                 let h = parse_u64(rest).and_then(|h| u8::try_from(h).ok());
@@ -297,8 +335,14 @@ impl Personality for Ichip {
             }
             ("SRCV", Some(':')) => {
                 let p = params(rest);
-                let h = p.first().and_then(|v| parse_u64(v)).and_then(|h| u8::try_from(h).ok());
-                let max = p.get(1).and_then(|v| parse_u64(v)).map_or(usize::MAX, |v| v as usize);
+                let h = p
+                    .first()
+                    .and_then(|v| parse_u64(v))
+                    .and_then(|h| u8::try_from(h).ok());
+                let max = p
+                    .get(1)
+                    .and_then(|v| parse_u64(v))
+                    .map_or(usize::MAX, |v| v as usize);
                 let Some(s) = h.and_then(|h| self.sockets.get_mut(&h)) else {
                     return cx.answer(err(200));
                 };
@@ -337,7 +381,11 @@ impl Personality for Ichip {
                 if bytes.last() == Some(&b'\r') {
                     bytes.pop();
                 }
-                let ok = if name == "PKEY" { Self::check_key(&bytes) } else { self.check_cert(&bytes) };
+                let ok = if name == "PKEY" {
+                    Self::check_key(&bytes)
+                } else {
+                    self.check_cert(&bytes)
+                };
                 if ok {
                     self.params.insert(name, bytes);
                     cx.answer(OK);
@@ -350,7 +398,8 @@ impl Personality for Ichip {
                     return cx.answer(err(227));
                 }
                 let offer_plain = |s: &Socket| {
-                    let mut o = ClientOffer::new(&s.host, s.port, (TlsVersion::Ssl3, TlsVersion::Tls13));
+                    let mut o =
+                        ClientOffer::new(&s.host, s.port, (TlsVersion::Ssl3, TlsVersion::Tls13));
                     o.trust = None;
                     o
                 };

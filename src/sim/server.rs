@@ -248,8 +248,7 @@ impl ServerModel {
         if let Some(trust) = &offer.trust {
             let root = cert_from_der(&self.root).ok();
             let anchored = trust.iter().any(|ca| {
-                root.as_ref().is_some_and(|r| ca.same_ca(r))
-                    || chain.iter().any(|c| ca.same_ca(c))
+                root.as_ref().is_some_and(|r| ca.same_ca(r)) || chain.iter().any(|c| ca.same_ca(c))
             });
             if !anchored {
                 return Err(Refusal::UnknownCa);

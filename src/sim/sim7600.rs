@@ -178,13 +178,16 @@ impl Sim7600 {
         let raw: Vec<&str> = rest.splitn(3, ',').collect();
         let p = params(rest);
         if p.len() == 1 {
-            return match parse_u64(&p[0]).filter(|i| *i < 10) {
+            return match p.first().and_then(|v| parse_u64(v)).filter(|i| *i < 10) {
                 Some(i) => cx.answer(info_ok(&[self.ctx_line(i as usize)])),
                 None => cx.answer(self.cme.error(50, "incorrect parameters")),
             };
         }
         // Keywords are case-sensitive ("sslversion" must be lower-case [C TinyGSM A7672x]).
-        let keyword = raw.first().map(|k| k.trim().trim_matches('"')).unwrap_or("");
+        let keyword = raw
+            .first()
+            .map(|k| k.trim().trim_matches('"'))
+            .unwrap_or("");
         let Some(idx) = p.get(1).and_then(|c| parse_u64(c)).filter(|i| *i < 10) else {
             return cx.answer(self.cme.error(50, "incorrect parameters"));
         };
@@ -302,8 +305,10 @@ impl Sim7600 {
             .map(|s| s as usize);
         match (name, op) {
             ("+CCHSET", Some('=')) => {
-                let a = parse_u64(&p[0]).filter(|v| *v <= 1);
-                let b = p.get(1).map_or(Some(0), |v| parse_u64(v).filter(|v| *v <= 1));
+                let a = p.first().and_then(|v| parse_u64(v)).filter(|v| *v <= 1);
+                let b = p
+                    .get(1)
+                    .map_or(Some(0), |v| parse_u64(v).filter(|v| *v <= 1));
                 match (a, b) {
                     (Some(a), Some(b)) => {
                         self.report_send = a == 1;
@@ -313,7 +318,7 @@ impl Sim7600 {
                     _ => cx.answer(ERROR),
                 }
             }
-            ("+CCHMODE", Some('=')) => match parse_u64(&p[0]) {
+            ("+CCHMODE", Some('=')) => match p.first().and_then(|v| parse_u64(v)) {
                 Some(0) => cx.answer(OK),
                 // Transparent mode is not simulated.
                 _ => cx.answer(ERROR),
@@ -367,8 +372,13 @@ impl Sim7600 {
                 "+CCHOPEN: (0-1),\"ADDRESS\",(1-65535),(1-2),(1-65535)".into(),
             ])),
             ("+CCHOPEN", Some('=')) => {
-                let port = p.get(2).and_then(|v| parse_u64(v)).filter(|v| (1..=65535).contains(v));
-                let kind = p.get(3).map_or(Some(2), |v| parse_u64(v).filter(|k| (1..=2).contains(k)));
+                let port = p
+                    .get(2)
+                    .and_then(|v| parse_u64(v))
+                    .filter(|v| (1..=65535).contains(v));
+                let kind = p
+                    .get(3)
+                    .map_or(Some(2), |v| parse_u64(v).filter(|k| (1..=2).contains(k)));
                 let (Some(sid), Some(host), Some(port), Some(kind)) =
                     (sid, p.get(1).filter(|h| !h.is_empty()), port, kind)
                 else {
@@ -395,7 +405,11 @@ impl Sim7600 {
                     {
                         self.pending = Some(Pending::Send(s as u8));
                         cx.answer(self.cfg.prompt.clone());
-                        cx.start_data(DataEnd::Count(n), Vec::new(), Some(Duration::from_secs(120)));
+                        cx.start_data(
+                            DataEnd::Count(n),
+                            Vec::new(),
+                            Some(Duration::from_secs(120)),
+                        );
                     }
                     _ => cx.answer(ERROR),
                 }
@@ -409,7 +423,10 @@ impl Sim7600 {
                 let Some(s) = sid else {
                     return cx.answer(ERROR);
                 };
-                let max = p.get(1).and_then(|v| parse_u64(v)).map_or(usize::MAX, |v| v as usize);
+                let max = p
+                    .get(1)
+                    .and_then(|v| parse_u64(v))
+                    .map_or(usize::MAX, |v| v as usize);
                 let sess = &mut self.sessions[s];
                 let n = sess.rx.len().min(max).min(1500);
                 let data: Vec<u8> = sess.rx.drain(..n).collect();
@@ -476,7 +493,11 @@ impl Personality for Sim7600 {
                     Some(n) if name_ok && (1..=self.cfg.max_cert_len).contains(&n) => {
                         self.pending = Some(Pending::CertDown(name));
                         cx.answer(self.cfg.prompt.clone());
-                        cx.start_data(DataEnd::Count(n), Vec::new(), Some(self.cfg.download_timeout));
+                        cx.start_data(
+                            DataEnd::Count(n),
+                            Vec::new(),
+                            Some(self.cfg.download_timeout),
+                        );
                     }
                     _ => cx.answer(ERROR),
                 }
@@ -553,7 +574,8 @@ impl Personality for Sim7600 {
         if !bytes.is_empty() {
             if self.recv_mode == 0 {
                 for chunk in bytes.chunks(self.cfg.recv_chunk.max(1)) {
-                    let mut out = format!("\r\n+CCHRECV: DATA,{sid},{}\r\n", chunk.len()).into_bytes();
+                    let mut out =
+                        format!("\r\n+CCHRECV: DATA,{sid},{}\r\n", chunk.len()).into_bytes();
                     out.extend_from_slice(chunk);
                     cx.answer(out);
                 }

@@ -141,7 +141,11 @@ fn canon(path: &str) -> Option<String> {
 
 impl Sim800 {
     fn prefix(&self, mux: usize) -> String {
-        if self.mux { format!("{mux}, ") } else { String::new() }
+        if self.mux {
+            format!("{mux}, ")
+        } else {
+            String::new()
+        }
     }
 
     fn used(&self) -> usize {
@@ -275,7 +279,10 @@ impl Sim800 {
         let p = params(rest);
         match (name, op) {
             ("+SSLSETCERT", Some('=')) => {
-                let Some(data) = p.first().and_then(|s| canon(s)).and_then(|f| self.files.get(&f))
+                let Some(data) = p
+                    .first()
+                    .and_then(|s| canon(s))
+                    .and_then(|f| self.files.get(&f))
                 else {
                     cx.answer(ERROR);
                     return true;
@@ -294,10 +301,16 @@ impl Sim800 {
                     }
                 };
                 cx.answer(OK);
-                cx.later(self.cfg.setcert_delay, urc(&format!("+SSLSETCERT: {result}")));
+                cx.later(
+                    self.cfg.setcert_delay,
+                    urc(&format!("+SSLSETCERT: {result}")),
+                );
             }
             ("+SSLSETROOT", Some('=')) if self.cfg.setroot_supported => {
-                let file = p.first().and_then(|s| canon(s)).and_then(|f| self.files.get(&f));
+                let file = p
+                    .first()
+                    .and_then(|s| canon(s))
+                    .and_then(|f| self.files.get(&f));
                 let size = p.get(1).and_then(|v| parse_u64(v)).map(|v| v as usize);
                 match (file, size) {
                     // The app note says DER [S].
@@ -392,14 +405,22 @@ impl Sim800 {
                 None => cx.answer(ERROR),
             },
             ("+CIPRXGET", Some('=')) => {
-                let mode = parse_u64(&p[0]);
-                let mux = if self.mux { p.get(1).and_then(|v| parse_u64(v)) } else { Some(0) };
+                let mode = p.first().and_then(|v| parse_u64(v));
+                let mux = if self.mux {
+                    p.get(1).and_then(|v| parse_u64(v))
+                } else {
+                    Some(0)
+                };
                 let len_at = if self.mux { 2 } else { 1 };
                 let Some(mux) = mux.filter(|m| *m < 6).map(|m| m as usize) else {
                     cx.answer(ERROR);
                     return true;
                 };
-                let mp = if self.mux { format!("{mux},") } else { String::new() };
+                let mp = if self.mux {
+                    format!("{mux},")
+                } else {
+                    String::new()
+                };
                 match mode {
                     Some(4) => {
                         let n = self.conns[mux].rx.len();
@@ -444,7 +465,9 @@ impl Sim800 {
                 let len = p.get(at).and_then(|v| parse_u64(v)).map(|v| v as usize);
                 let end = match (op, len) {
                     (Some('='), Some(n)) if (1..=1460).contains(&n) => DataEnd::Count(n),
-                    (Some('='), None) if p.len() == at || p.get(at).is_some_and(|v| v.is_empty()) => {
+                    (Some('='), None)
+                        if p.len() == at || p.get(at).is_some_and(|v| v.is_empty()) =>
+                    {
                         DataEnd::CtrlZ
                     }
                     (None, _) => DataEnd::CtrlZ,
@@ -458,16 +481,28 @@ impl Sim800 {
                 cx.start_data(end, Vec::new(), None);
             }
             ("+CIPSTATUS", _) => {
-                let mux = if op == Some('=') { parse_u64(rest).unwrap_or(0) as usize } else { 0 };
+                let mux = if op == Some('=') {
+                    parse_u64(rest).unwrap_or(0) as usize
+                } else {
+                    0
+                };
                 let c = &self.conns[mux.min(5)];
-                let state = if c.link.is_some() { "CONNECTED" } else { "INITIAL" };
+                let state = if c.link.is_some() {
+                    "CONNECTED"
+                } else {
+                    "INITIAL"
+                };
                 cx.answer(info_ok(&[format!(
                     "+CIPSTATUS: {mux},0,\"TCP\",\"{}\",\"{}\",\"{state}\"",
                     c.host, c.port
                 )]));
             }
             ("+CIPCLOSE", _) => {
-                let mux = if self.mux { p.first().and_then(|v| parse_u64(v)) } else { Some(0) };
+                let mux = if self.mux {
+                    p.first().and_then(|v| parse_u64(v))
+                } else {
+                    Some(0)
+                };
                 match mux.filter(|m| *m < 6).map(|m| m as usize) {
                     Some(m) if self.conns[m].link.is_some() => {
                         self.conns[m].link = None;
@@ -488,7 +523,10 @@ impl Sim800 {
         };
         let kind = p.get(at).map(|k| k.to_ascii_uppercase());
         let host = p.get(at + 1).cloned().unwrap_or_default();
-        let port = p.get(at + 2).and_then(|v| parse_u64(v)).filter(|v| (1..=65535).contains(v));
+        let port = p
+            .get(at + 2)
+            .and_then(|v| parse_u64(v))
+            .filter(|v| (1..=65535).contains(v));
         let (Some(port), Some("TCP")) = (port, kind.as_deref()) else {
             return cx.answer(ERROR);
         };
@@ -590,7 +628,11 @@ impl Sim800 {
                     Err(Refusal::Version) => 606,
                     Err(_) => 605,
                 };
-                let len = if status < 600 { self.http.body.len() } else { 0 };
+                let len = if status < 600 {
+                    self.http.body.len()
+                } else {
+                    0
+                };
                 cx.later(hs, urc(&format!("+HTTPACTION: 0,{status},{len}")));
             }
             ("+HTTPREAD", None) if self.http.init => {
@@ -653,7 +695,11 @@ impl Personality for Sim800 {
         match (self.pending.take(), outcome) {
             (Some(Pending::Write { path, append }), DataOutcome::Complete(bytes)) => {
                 let old = self.files.get(&path).map_or(0, Vec::len);
-                let new_len = if append { old + bytes.len() } else { bytes.len() };
+                let new_len = if append {
+                    old + bytes.len()
+                } else {
+                    bytes.len()
+                };
                 if self.used() - old + new_len > self.cfg.fs_capacity {
                     return cx.answer(ERROR);
                 }
@@ -698,7 +744,11 @@ impl Personality for Sim800 {
         if !bytes.is_empty() {
             if self.rxget_manual {
                 self.conns[mux].rx.extend_from_slice(&bytes);
-                let m = if self.mux { format!(",{mux}") } else { String::new() };
+                let m = if self.mux {
+                    format!(",{mux}")
+                } else {
+                    String::new()
+                };
                 cx.answer(urc(&format!("+CIPRXGET: 1{m}")));
             } else {
                 // Auto receive [I: `+RECEIVE,<mux>,<n>:` header in multi-IP mode].
@@ -736,11 +786,20 @@ mod tests {
 
     #[test]
     fn paths_are_canonical_and_checked() {
-        assert_eq!(canon("C:\\User\\root.cer").as_deref(), Some("C:\\USER\\ROOT.CER"));
-        assert_eq!(canon("\"C:\\USER\\CERT.CRT\"").as_deref(), Some("C:\\USER\\CERT.CRT"));
+        assert_eq!(
+            canon("C:\\User\\root.cer").as_deref(),
+            Some("C:\\USER\\ROOT.CER")
+        );
+        assert_eq!(
+            canon("\"C:\\USER\\CERT.CRT\"").as_deref(),
+            Some("C:\\USER\\CERT.CRT")
+        );
         assert_eq!(canon("D:\\root.cer"), None);
         assert_eq!(canon("C:\\User\\"), None);
-        assert_eq!(split_http(b"HTTP/1.0 404 Not Found\r\n\r\nnope"), (404, b"nope".to_vec()));
+        assert_eq!(
+            split_http(b"HTTP/1.0 404 Not Found\r\n\r\nnope"),
+            (404, b"nope".to_vec())
+        );
         assert_eq!(split_http(b"garbage").0, 600);
     }
 }

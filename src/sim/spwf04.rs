@@ -106,11 +106,6 @@ fn line(s: &str) -> Vec<u8> {
 
 const OK: &[u8] = b"AT-S.OK\r\n";
 
-/// `FSA` appends; `FSC` creates or overwrites.
-fn name_is_append(_name: &str, cmd_upper: &str) -> bool {
-    cmd_upper.starts_with("FSA")
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -152,7 +147,9 @@ impl Spwf04 {
         offer.check_time = Some(cx.epoch());
         offer.max_peer_cert = Some(self.cfg.max_peer_cert);
         if let (Some(c), Some(k)) = (self.slots.get("cert"), self.slots.get("key")) {
-            let cert = creds::certs(c, Encoding::Auto).ok().and_then(|v| v.into_iter().next());
+            let cert = creds::certs(c, Encoding::Auto)
+                .ok()
+                .and_then(|v| v.into_iter().next());
             let key = creds::key(k, Encoding::Auto).ok();
             if let (Some(c), Some(k)) = (cert, key) {
                 offer.client = Some((c, k));
@@ -164,11 +161,18 @@ impl Spwf04 {
     /// The lines a failed TLS open prints before its final error.
     fn refusal_lines(&self, r: &Refusal) -> Vec<u8> {
         match r {
-            Refusal::UnknownCa => line(&format!("AT-S.Certificate Error:{}", self.cfg.cert_error_no_ca)),
-            Refusal::PeerCertTooLarge | Refusal::KeyType => {
-                line(&format!("AT-S.Certificate Error:{}", self.cfg.cert_error_chain))
-            }
-            Refusal::Expired => line(&format!("AT-S.Certificate Error:{}", self.cfg.cert_error_time)),
+            Refusal::UnknownCa => line(&format!(
+                "AT-S.Certificate Error:{}",
+                self.cfg.cert_error_no_ca
+            )),
+            Refusal::PeerCertTooLarge | Refusal::KeyType => line(&format!(
+                "AT-S.Certificate Error:{}",
+                self.cfg.cert_error_chain
+            )),
+            Refusal::Expired => line(&format!(
+                "AT-S.Certificate Error:{}",
+                self.cfg.cert_error_time
+            )),
             _ => Vec::new(),
         }
     }
@@ -231,7 +235,10 @@ impl Spwf04 {
 
     fn sockon(&mut self, cx: &mut Cx, p: &[String]) {
         let host = p.first().cloned().unwrap_or_default();
-        let port = p.get(1).and_then(|v| parse_u64(v)).filter(|v| (1..=65535).contains(v));
+        let port = p
+            .get(1)
+            .and_then(|v| parse_u64(v))
+            .filter(|v| (1..=65535).contains(v));
         let kind = p.get(3).cloned().unwrap_or_default();
         let (Some(port), false) = (port, host.is_empty() || kind.is_empty()) else {
             return cx.answer(self.syntax());
@@ -252,13 +259,28 @@ impl Spwf04 {
         let hs = cx.server.handshake_time();
         match cx.server.open(&offer) {
             Ok(link) => {
-                let id = (0u8..8).find(|i| !self.sockets.contains_key(i)).unwrap_or(0);
+                let id = (0u8..8)
+                    .find(|i| !self.sockets.contains_key(i))
+                    .unwrap_or(0);
                 let ip = if host == "localhost" || host.parse::<std::net::IpAddr>().is_ok() {
-                    if host == "localhost" { "127.0.0.1".to_owned() } else { host.clone() }
+                    if host == "localhost" {
+                        "127.0.0.1".to_owned()
+                    } else {
+                        host.clone()
+                    }
                 } else {
                     "192.0.2.10".to_owned()
                 };
-                self.sockets.insert(id, Socket { link, host, port: port as u16, rx: Vec::new(), total: 0 });
+                self.sockets.insert(
+                    id,
+                    Socket {
+                        link,
+                        host,
+                        port: port as u16,
+                        rx: Vec::new(),
+                        total: 0,
+                    },
+                );
                 let mut out = line(&format!("AT-S.On:{ip}:{id}"));
                 out.extend_from_slice(OK);
                 cx.later(hs, out);
@@ -273,7 +295,11 @@ impl Spwf04 {
 
     fn httpget(&mut self, cx: &mut Cx, p: &[String]) {
         let host = p.first().cloned().unwrap_or_default();
-        let path = p.get(1).filter(|s| !s.is_empty()).cloned().unwrap_or_else(|| "/".into());
+        let path = p
+            .get(1)
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .unwrap_or_else(|| "/".into());
         let port = p.get(2).and_then(|v| parse_u64(v)).unwrap_or(80);
         let tls = p.get(3).and_then(|v| parse_u64(v)).unwrap_or(0) != 0;
         if host.is_empty() || port > 65535 {
@@ -312,7 +338,11 @@ impl Spwf04 {
             },
             Err(r) => {
                 out.extend(self.refusal_lines(&r));
-                let client = if matches!(r, Refusal::Unreachable(_)) { 1 } else { 2 };
+                let client = if matches!(r, Refusal::Unreachable(_)) {
+                    1
+                } else {
+                    2
+                };
                 out.extend(line(&format!("AT-S.Http Client Error:{client}")));
                 out.extend(self.error(111, "Request failed"));
             }
@@ -332,7 +362,10 @@ impl Personality for Spwf04 {
         if body.is_empty() {
             return cx.answer(OK);
         }
-        let Some(cmd) = body.strip_prefix("+S.").or_else(|| body.strip_prefix("+s.")) else {
+        let Some(cmd) = body
+            .strip_prefix("+S.")
+            .or_else(|| body.strip_prefix("+s."))
+        else {
             return cx.answer(self.error(1, "Unknown command"));
         };
         let (name, arg) = match cmd.split_once('=') {
@@ -375,9 +408,12 @@ impl Personality for Spwf04 {
             }
             ("HELP", false) => {
                 let mut out = Vec::new();
-                for c in ["AT+S.TLSCERT=<ca|cert|key|auth|content>,<length|option>",
-                    "AT+S.FSC=<filename>,<datalen><CR><data>", "AT+S.TIME[=<time>]",
-                    "AT+S.SOCKON=<host>,<port>,<ca>,<kind>"] {
+                for c in [
+                    "AT+S.TLSCERT=<ca|cert|key|auth|content>,<length|option>",
+                    "AT+S.FSC=<filename>,<datalen><CR><data>",
+                    "AT+S.TIME[=<time>]",
+                    "AT+S.SOCKON=<host>,<port>,<ca>,<kind>",
+                ] {
                     out.extend(line(&format!("# {c}")));
                 }
                 out.extend_from_slice(OK);
@@ -392,7 +428,10 @@ impl Personality for Spwf04 {
                 None => cx.answer(self.syntax()),
             },
             ("TLSCERT", true) => {
-                let kind = p.first().map(|k| k.to_ascii_lowercase()).unwrap_or_default();
+                let kind = p
+                    .first()
+                    .map(|k| k.to_ascii_lowercase())
+                    .unwrap_or_default();
                 let n = p.get(1).and_then(|v| parse_u64(v));
                 match kind.as_str() {
                     "content" => match n {
@@ -417,12 +456,16 @@ impl Personality for Spwf04 {
             ("FSC", true) | ("FSA", true) => match p.first().and_then(|n| Self::file_name(n)) {
                 Some(name) => {
                     let n = p.get(1).and_then(|v| parse_u64(v));
-                    let append = name_is_append(&name, &cmd.to_ascii_uppercase());
+                    // FSA appends; FSC creates or overwrites.
+                    let append = cmd.to_ascii_uppercase().starts_with("FSA");
                     self.start_data(cx, n, Pending::File { name, append });
                 }
                 None => cx.answer(self.syntax()),
             },
-            ("FSD", true) => match self.files.remove(p.first().map(String::as_str).unwrap_or("")) {
+            ("FSD", true) => match self
+                .files
+                .remove(p.first().map(String::as_str).unwrap_or(""))
+            {
                 Some(_) => cx.answer(OK),
                 None => cx.answer(self.error(43, "File not found")),
             },
@@ -452,7 +495,10 @@ impl Personality for Spwf04 {
                     return cx.answer(self.error(43, "File not found"));
                 };
                 let off = p.get(1).and_then(|v| parse_u64(v)).unwrap_or(0) as usize;
-                let len = p.get(2).and_then(|v| parse_u64(v)).map_or(data.len(), |v| v as usize);
+                let len = p
+                    .get(2)
+                    .and_then(|v| parse_u64(v))
+                    .map_or(data.len(), |v| v as usize);
                 let from = off.min(data.len());
                 let to = from.saturating_add(len).min(data.len());
                 let chunk = data.get(from..to).unwrap_or_default();
@@ -473,7 +519,11 @@ impl Personality for Spwf04 {
                     _ => cx.answer(self.error(55, "Invalid socket")),
                 }
             }
-            ("SOCKQ", true) => match p.first().and_then(|v| parse_u64(v)).and_then(|id| self.sockets.get(&(id as u8))) {
+            ("SOCKQ", true) => match p
+                .first()
+                .and_then(|v| parse_u64(v))
+                .and_then(|id| self.sockets.get(&(id as u8)))
+            {
                 Some(s) => {
                     let mut out = line(&format!("AT-S.Query:{}", s.rx.len()));
                     out.extend_from_slice(OK);
@@ -486,7 +536,11 @@ impl Personality for Spwf04 {
                 let Some(s) = id.and_then(|id| self.sockets.get_mut(&id)) else {
                     return cx.answer(self.error(55, "Invalid socket"));
                 };
-                let n = p.get(1).and_then(|v| parse_u64(v)).map_or(s.rx.len(), |v| v as usize).min(s.rx.len());
+                let n = p
+                    .get(1)
+                    .and_then(|v| parse_u64(v))
+                    .map_or(s.rx.len(), |v| v as usize)
+                    .min(s.rx.len());
                 let data: Vec<u8> = s.rx.drain(..n).collect();
                 s.total += n;
                 let mut out = line(&format!("AT-S.Reading:{n}:{}", s.total));
@@ -526,14 +580,18 @@ impl Personality for Spwf04 {
         match self.pending.take() {
             Some(Pending::Slot(kind)) => {
                 if bytes.len() > self.cfg.cert_area {
-                    return cx.answer(self.error(self.cfg.bad_cert_error.0, &self.cfg.bad_cert_error.1));
+                    return cx
+                        .answer(self.error(self.cfg.bad_cert_error.0, &self.cfg.bad_cert_error.1));
                 }
                 let mut out = Vec::new();
                 let parsed = match kind.as_str() {
                     // The CA must be DER [S: PEM fails; ST converts with openssl].
                     "ca" => creds::certs(&bytes, Encoding::Der).map(|c| {
                         if let Some(ski) = c.first().and_then(|c| c.ski.as_ref()) {
-                            out.extend(line(&format!("AT-S.SubjectKeyId:{}", creds::hex_colon(ski))));
+                            out.extend(line(&format!(
+                                "AT-S.SubjectKeyId:{}",
+                                creds::hex_colon(ski)
+                            )));
                         }
                     }),
                     "cert" => creds::certs(&bytes, Encoding::Auto).map(|_| ()),
@@ -546,7 +604,9 @@ impl Personality for Spwf04 {
                         out.extend_from_slice(OK);
                         cx.answer(out);
                     }
-                    Err(_) => cx.answer(self.error(self.cfg.bad_cert_error.0, &self.cfg.bad_cert_error.1)),
+                    Err(_) => {
+                        cx.answer(self.error(self.cfg.bad_cert_error.0, &self.cfg.bad_cert_error.1))
+                    }
                 }
             }
             Some(Pending::File { name, append }) => {

@@ -199,7 +199,11 @@ impl Telit {
     }
 
     fn enc(&self) -> Encoding {
-        if self.pem || self.cfg.legacy { Encoding::Pem } else { Encoding::Der }
+        if self.pem || self.cfg.legacy {
+            Encoding::Pem
+        } else {
+            Encoding::Der
+        }
     }
 
     /// Whether the stored item is one this firmware can parse.
@@ -225,7 +229,10 @@ impl Telit {
     }
 
     fn dial(&mut self, cx: &mut Cx, p: &[String]) {
-        let port = p.get(1).and_then(|v| parse_u64(v)).filter(|v| (1..=65535).contains(v));
+        let port = p
+            .get(1)
+            .and_then(|v| parse_u64(v))
+            .filter(|v| (1..=65535).contains(v));
         let host = p.get(2).cloned().unwrap_or_default();
         let closure = p.get(3).and_then(|v| parse_u64(v));
         let conn_mode = p.get(4).map_or(Some(1), |v| parse_u64(v));
@@ -256,14 +263,21 @@ impl Telit {
             (false, 2) => TlsVersion::Tls11,
             (false, _) => TlsVersion::Tls12,
         };
-        let mut offer = ClientOffer::new(&host, port as u16, (self.cfg.versions.0, max.min(self.cfg.versions.1)));
+        let mut offer = ClientOffer::new(
+            &host,
+            port as u16,
+            (self.cfg.versions.0, max.min(self.cfg.versions.1)),
+        );
         offer.rsa_only = self.cfg.legacy;
         offer.sni = (!self.cfg.legacy && self.sni).then(|| host.clone());
         if self.auth >= 1 {
             if !self.usable(1) {
                 return cx.answer(self.err(SslError::CertsWrong));
             }
-            offer.trust = self.data.get(&1).and_then(|d| creds::certs(d, self.enc()).ok());
+            offer.trust = self
+                .data
+                .get(&1)
+                .and_then(|d| creds::certs(d, self.enc()).ok());
             if self.cfg.check_dates {
                 offer.check_time = Some(cx.epoch());
             }
@@ -277,7 +291,10 @@ impl Telit {
                 .get(&0)
                 .and_then(|d| creds::certs(d, self.enc()).ok())
                 .and_then(|v| v.into_iter().next());
-            let key = self.data.get(&2).and_then(|d| creds::key(d, self.enc()).ok());
+            let key = self
+                .data
+                .get(&2)
+                .and_then(|d| creds::key(d, self.enc()).ok());
             if let (Some(c), Some(k)) = (cert, key) {
                 offer.client = Some((c, k));
             }
@@ -339,7 +356,9 @@ impl Telit {
                 cx.answer(info_ok(&[format!("#SSLEN: 1,{}", u8::from(self.enabled))]))
             }
             ("#SSLEN", Some('=')) => match (ssid_ok, p.get(1).map(String::as_str)) {
-                (true, Some("1")) if self.enabled => cx.answer(self.err(SslError::AlreadyActivated)),
+                (true, Some("1")) if self.enabled => {
+                    cx.answer(self.err(SslError::AlreadyActivated))
+                }
                 (true, Some("1")) => {
                     self.enabled = true;
                     cx.answer(OK);
@@ -412,14 +431,22 @@ impl Telit {
             }
             ("#SSLSECDATA", Some('?')) => {
                 let has = |k: u8| u8::from(self.data.contains_key(&k));
-                cx.answer(info_ok(&[format!("#SSLSECDATA: 1,{},{},{}", has(0), has(1), has(2))]));
+                cx.answer(info_ok(&[format!(
+                    "#SSLSECDATA: 1,{},{},{}",
+                    has(0),
+                    has(1),
+                    has(2)
+                )]));
             }
             ("#SSLSECDATA", Some('=')) => self.secdata(cx, &p),
             ("#SSLD", Some('=')) => self.dial(cx, &p),
             ("#SSLS", Some('=')) if ssid_ok => {
                 let line = match (&self.link, self.enabled) {
                     (_, false) => "#SSLS: 1,0".to_owned(),
-                    (Some(_), true) => format!("#SSLS: 1,2,{}", if self.cipher == 0 { 3 } else { self.cipher }),
+                    (Some(_), true) => format!(
+                        "#SSLS: 1,2,{}",
+                        if self.cipher == 0 { 3 } else { self.cipher }
+                    ),
                     (None, true) => "#SSLS: 1,1".to_owned(),
                 };
                 cx.answer(info_ok(&[line]));
@@ -440,7 +467,11 @@ impl Telit {
                     };
                 }
                 let size = if ext {
-                    match p.get(1).and_then(|v| parse_u64(v)).filter(|n| (1..=1500).contains(n)) {
+                    match p
+                        .get(1)
+                        .and_then(|v| parse_u64(v))
+                        .filter(|n| (1..=1500).contains(n))
+                    {
                         Some(n) => Some(n as usize),
                         None => {
                             cx.answer(ERROR);
@@ -467,7 +498,11 @@ impl Telit {
 
     fn secdata(&mut self, cx: &mut Cx, p: &[String]) {
         let action = p.get(1).and_then(|v| parse_u64(v)).filter(|a| *a <= 3);
-        let kind = p.get(2).and_then(|v| parse_u64(v)).filter(|k| *k <= 2).map(|k| k as u8);
+        let kind = p
+            .get(2)
+            .and_then(|v| parse_u64(v))
+            .filter(|k| *k <= 2)
+            .map(|k| k as u8);
         let ssid_ok = p.first().map(String::as_str) == Some("1");
         let (true, Some(action), Some(kind)) = (ssid_ok, action, kind) else {
             return cx.answer(ERROR);
@@ -514,7 +549,11 @@ impl Telit {
 
 impl Personality for Telit {
     fn family(&self) -> Family {
-        if self.cfg.legacy { Family::TelitLegacy } else { Family::TelitLe910 }
+        if self.cfg.legacy {
+            Family::TelitLegacy
+        } else {
+            Family::TelitLe910
+        }
     }
 
     fn command(&mut self, cx: &mut Cx, line: &[u8]) {
@@ -540,20 +579,25 @@ impl Personality for Telit {
             ("#SGACT", Some('?')) => {
                 cx.answer(info_ok(&[format!("#SGACT: 1,{}", u8::from(self.context))]))
             }
-            ("#SGACT", Some('=')) => match (p.first().map(String::as_str), p.get(1).map(String::as_str)) {
-                (Some("1"), Some("1")) if self.context => {
-                    cx.answer(self.cme.error(553, "context already activated"))
+            ("#SGACT", Some('=')) => {
+                match (p.first().map(String::as_str), p.get(1).map(String::as_str)) {
+                    (Some("1"), Some("1")) if self.context => {
+                        cx.answer(self.cme.error(553, "context already activated"))
+                    }
+                    (Some("1"), Some("1")) => {
+                        self.context = true;
+                        cx.later(
+                            Duration::from_millis(500),
+                            info_ok(&["#SGACT: 10.1.2.3".into()]),
+                        );
+                    }
+                    (Some(_), Some("0")) => {
+                        self.context = false;
+                        cx.answer(OK);
+                    }
+                    _ => cx.answer(ERROR),
                 }
-                (Some("1"), Some("1")) => {
-                    self.context = true;
-                    cx.later(Duration::from_millis(500), info_ok(&["#SGACT: 10.1.2.3".into()]));
-                }
-                (Some(_), Some("0")) => {
-                    self.context = false;
-                    cx.answer(OK);
-                }
-                _ => cx.answer(ERROR),
-            },
+            }
             _ => cx.answer(ERROR),
         }
     }
@@ -563,7 +607,8 @@ impl Personality for Telit {
             (Some(Pending::SecData { kind, size }), DataOutcome::Complete(bytes)) => {
                 let over = bytes.len() > self.cfg.max_secdata;
                 let mismatch = size.is_some_and(|n| n != bytes.len());
-                let crlf = self.cfg.legacy && self.cfg.reject_crlf_at_upload && bytes.contains(&b'\r');
+                let crlf =
+                    self.cfg.legacy && self.cfg.reject_crlf_at_upload && bytes.contains(&b'\r');
                 if over || crlf {
                     cx.answer(self.err(self.cfg.oversize_error));
                 } else if mismatch {
