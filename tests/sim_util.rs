@@ -126,6 +126,7 @@ impl Pki {
 
     /// An RSA CA `ca`, a server cert for `localhost` signed by it, a second unrelated CA
     /// `other`, a client cert signed by `ca`, and DER forms of each.
+    #[allow(clippy::new_without_default)] // Runs openssl: not a cheap default.
     pub fn new() -> Self {
         let pki = Pki {
             dir: tempfile::tempdir().expect("tempdir"),
@@ -241,4 +242,21 @@ pub fn run_openssl(dir: &Path, args: &[&str]) {
         "openssl {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The current UTC time as `AT+CCLK` wants it.
+pub fn cclk_now() -> String {
+    let out = Command::new("date")
+        .args(["-u", "+%y/%m/%d,%H:%M:%S+00"])
+        .output()
+        .expect("run date");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// The current Unix time in seconds.
+pub fn epoch_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }

@@ -83,9 +83,9 @@ impl Clock for VirtualClock {
             }
             let wanted = self.state.borrow().wanted.as_ref().map(|(at, _)| *at);
             match wanted {
-                // A read waits for a byte due before the deadline: stop there and let the
+                // A read waits for a byte due by the deadline: stop there and let the
                 // read (polled first in the next round) take it.
-                Some(at) if at > now && at < deadline => {
+                Some(at) if at > now && at <= deadline => {
                     self.advance_to(at);
                     cx.waker().wake_by_ref();
                     Poll::Pending

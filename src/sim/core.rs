@@ -28,6 +28,8 @@ pub(crate) enum DataEnd {
     Count(usize),
     /// Until Ctrl+Z (0x1A, not stored); ESC (0x1B) cancels.
     CtrlZ,
+    /// Exactly this many bytes (0x1A among them is data), then a Ctrl+Z.
+    CountCtrlZ(usize),
     /// CR-separated lines until one holding `-----END` (iChip's multi-line parameters).
     PemEnd,
 }
@@ -37,7 +39,9 @@ pub(crate) enum DataEnd {
 pub(crate) enum DataOutcome {
     Complete(Vec<u8>),
     Cancelled,
-    TimedOut(Vec<u8>),
+    TimedOut,
+    /// The byte after the counted data was not the Ctrl+Z that should end it.
+    Overrun,
 }
 
 /// Work a module scheduled for later.
@@ -225,24 +229,22 @@ impl Module {
         let mut out = Vec::new();
         if self.data_deadline == Some(next) {
             self.data_deadline = None;
-            let collected = self.phase.take().map(|(_, d)| d).unwrap_or_default();
+            self.phase = None;
             self.with_cx(next, Duration::ZERO, &mut out, |p, cx| {
-                p.data(cx, DataOutcome::TimedOut(collected))
+                p.data(cx, DataOutcome::TimedOut)
             });
             return Some((next, out));
         }
         let idx = self.timers.iter().position(|(at, _)| *at == next)?;
         let (_, timer) = self.timers.remove(idx);
-        if let Timer::Deliver {
+        let Timer::Deliver {
             conn,
             bytes,
             closed,
-        } = timer
-        {
-            self.with_cx(next, Duration::ZERO, &mut out, |p, cx| {
-                p.deliver(cx, conn, bytes, closed)
-            });
-        }
+        } = timer;
+        self.with_cx(next, Duration::ZERO, &mut out, |p, cx| {
+            p.deliver(cx, conn, bytes, closed)
+        });
         // Timer outputs go out at their own time, not after a command latency.
         for e in &mut out {
             e.echo = e.delay.is_zero();
@@ -253,10 +255,30 @@ impl Module {
     pub fn feed(&mut self, byte: u8, now: u64) -> Vec<Emit> {
         let mut out = Vec::new();
         if let Some((end, data)) = &mut self.phase {
+            // iChip's multi-line parameters are still a command line: echoed.
+            if matches!(end, DataEnd::PemEnd) && self.echo {
+                out.push(Emit {
+                    echo: true,
+                    delay: Duration::ZERO,
+                    bytes: vec![byte],
+                });
+            }
             let done = match *end {
                 DataEnd::Count(n) => {
                     data.push(byte);
                     (data.len() >= n).then(|| DataOutcome::Complete(core::mem::take(data)))
+                }
+                DataEnd::CountCtrlZ(n) if data.len() >= n => {
+                    let d = core::mem::take(data);
+                    Some(if byte == 0x1a {
+                        DataOutcome::Complete(d)
+                    } else {
+                        DataOutcome::Overrun
+                    })
+                }
+                DataEnd::CountCtrlZ(_) => {
+                    data.push(byte);
+                    None
                 }
                 DataEnd::CtrlZ => match byte {
                     0x1a => Some(DataOutcome::Complete(core::mem::take(data))),

@@ -93,6 +93,15 @@ impl Server {
         }
     }
 
+    /// Whether a plain TCP connect would succeed (the real target is checked at open).
+    pub(crate) fn reachable(&self) -> bool {
+        match self {
+            Self::Model(m) => !m.unreachable,
+            #[cfg(not(target_arch = "wasm32"))]
+            Self::RealTls(_) => true,
+        }
+    }
+
     pub(crate) fn response_time(&self) -> Duration {
         match self {
             Self::Model(m) => m.response_time,

@@ -178,7 +178,7 @@ impl Sim7600 {
         let raw: Vec<&str> = rest.splitn(3, ',').collect();
         let p = params(rest);
         if p.len() == 1 {
-            return match parse_u64(&p[0]).filter(|i| *i < 10) {
+            return match p.first().and_then(|v| parse_u64(v)).filter(|i| *i < 10) {
                 Some(i) => cx.answer(info_ok(&[self.ctx_line(i as usize)])),
                 None => cx.answer(self.cme.error(50, "incorrect parameters")),
             };
@@ -305,7 +305,7 @@ impl Sim7600 {
             .map(|s| s as usize);
         match (name, op) {
             ("+CCHSET", Some('=')) => {
-                let a = parse_u64(&p[0]).filter(|v| *v <= 1);
+                let a = p.first().and_then(|v| parse_u64(v)).filter(|v| *v <= 1);
                 let b = p
                     .get(1)
                     .map_or(Some(0), |v| parse_u64(v).filter(|v| *v <= 1));
@@ -318,7 +318,7 @@ impl Sim7600 {
                     _ => cx.answer(ERROR),
                 }
             }
-            ("+CCHMODE", Some('=')) => match parse_u64(&p[0]) {
+            ("+CCHMODE", Some('=')) => match p.first().and_then(|v| parse_u64(v)) {
                 Some(0) => cx.answer(OK),
                 // Transparent mode is not simulated.
                 _ => cx.answer(ERROR),
