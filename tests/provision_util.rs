@@ -8,7 +8,7 @@ mod sim_util;
 use atcert::modules::flows::{self, FlowError, ProvisionReport};
 use atcert::modules::{Credentials, Family, Options, prepare};
 use atcert::session::{Options as SessionOptions, Session};
-use atcert::sim::{LineConfig, LineFaults, SimModule, SimPort, VirtualClock};
+use atcert::sim::{LineConfig, LineFaults, Server, ServerModel, SimModule, SimPort, VirtualClock};
 use futures::executor::block_on;
 pub use sim_util::Pki;
 
@@ -25,6 +25,89 @@ pub fn session(module: &SimModule, family: Family, faults: LineFaults) -> SimSes
     );
     flows::attach(&mut s, family);
     s
+}
+
+/// Test credentials for `family`: the shared openssl PKI, except that iChip only takes CAs
+/// signed with MD5 or SHA-1 (ichip.md 3.1), so its set is signed with SHA-1.
+pub fn pki_for(family: Family) -> Pki {
+    if family != Family::Ichip {
+        return Pki::new();
+    }
+    let pki = Pki {
+        dir: tempfile::tempdir().expect("tempdir"),
+    };
+    for (name, cn) in [("ca", "Test Root CA"), ("other", "Other Root CA")] {
+        pki.openssl(&[
+            "req",
+            "-x509",
+            "-sha1",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.pem"),
+            "-days",
+            "3650",
+            "-subj",
+            &format!("/CN={cn}"),
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "subjectKeyIdentifier=hash",
+        ]);
+    }
+    for (name, cn) in [("server", "localhost"), ("client", "device-001")] {
+        pki.openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.csr"),
+            "-subj",
+            &format!("/CN={cn}"),
+        ]);
+        pki.openssl(&[
+            "x509",
+            "-req",
+            "-sha1",
+            "-in",
+            &format!("{name}.csr"),
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "825",
+            "-out",
+            &format!("{name}.pem"),
+        ]);
+    }
+    for name in ["ca", "other", "server", "client"] {
+        pki.openssl(&[
+            "x509",
+            "-in",
+            &format!("{name}.pem"),
+            "-outform",
+            "DER",
+            "-out",
+            &format!("{name}.der"),
+        ]);
+    }
+    pki.openssl(&[
+        "rsa",
+        "-in",
+        "client.key",
+        "-traditional",
+        "-out",
+        "client.rsa.key",
+    ]);
+    pki
 }
 
 /// CA (+ client certificate and key when `mutual`) from `pki`, in the family's form.
@@ -170,5 +253,103 @@ pub fn noise_sweep(
             got, clean,
             "noise before module byte {at} changed the outcome"
         );
+    }
+}
+
+/// The wrong CA: the connection test must fail with the module's own words (`said`) and
+/// atcert's explanation of them (`meaning`), naming the step that opened the connection.
+pub fn wrong_ca_fails(
+    family: Family,
+    make: &dyn Fn(Server) -> SimModule,
+    said: &str,
+    meaning: &str,
+) {
+    let pki = pki_for(family);
+    let m = make(Server::Model(ServerModel::new(
+        vec![pki.read("server.der")],
+        pki.read("ca.der"),
+    )));
+    let creds = credentials(&pki, family, "other", false);
+    let mut s = session(&m, family, LineFaults::default());
+    provision(&mut s, family, &creds).expect("provisioning the other CA");
+    let err = test_connection(&mut s, family).expect_err("the wrong CA must not connect");
+    let (got_said, got_meaning) = match &err {
+        FlowError::Reported {
+            said, explanation, ..
+        } => (said.clone(), explanation.meaning.clone()),
+        FlowError::Step(e) => (e.said.clone(), e.explanation.meaning.clone()),
+        other => panic!("{family}: unexpected {other}"),
+    };
+    assert!(
+        got_said.contains(said),
+        "{family}: said {got_said:?}, wanted {said:?}"
+    );
+    assert!(
+        got_meaning.contains(meaning),
+        "{family}: meaning {got_meaning:?}"
+    );
+    assert!(err.to_string().contains("open"), "{family}: {err}");
+}
+
+/// Provision (mutual where the family supports it), check every credential's verification
+/// is what the module can offer, and connect to a server that checks the client.
+pub fn provisions_and_connects(
+    family: Family,
+    make: &dyn Fn(Server) -> SimModule,
+    expect: &[&str],
+) {
+    let pki = pki_for(family);
+    let mutual = family.mutual_tls();
+    let mut server = ServerModel::new(vec![pki.read("server.der")], pki.read("ca.der"));
+    if mutual {
+        server.client_ca = Some(pki.read("ca.der"));
+    }
+    let m = make(Server::Model(server));
+    let creds = credentials(&pki, family, "ca", mutual);
+    let mut s = session(&m, family, LineFaults::default());
+    let report = provision(&mut s, family, &creds).unwrap_or_else(|e| panic!("{family}: {e}"));
+    let got: Vec<String> = report
+        .credentials
+        .iter()
+        .map(|c| c.verification.to_string())
+        .collect();
+    assert_eq!(got.len(), expect.len(), "{family}: {got:?}");
+    for (g, e) in got.iter().zip(expect) {
+        assert!(g.starts_with(e), "{family}: {g:?} should start with {e:?}");
+    }
+    let conn = test_connection(&mut s, family).unwrap_or_else(|e| panic!("{family}: {e}"));
+    assert!(
+        String::from_utf8_lossy(&conn.response).contains("200 OK"),
+        "{family}: {conn:?}"
+    );
+}
+
+/// Mutual TLS with only the CA stored: the server's demand for a client certificate fails
+/// the connection, never a false success.
+pub fn client_cert_required_but_missing_fails(family: Family, make: &dyn Fn(Server) -> SimModule) {
+    let pki = pki_for(family);
+    let mut server = ServerModel::new(vec![pki.read("server.der")], pki.read("ca.der"));
+    server.client_ca = Some(pki.read("ca.der"));
+    let m = make(Server::Model(server));
+    let creds = credentials(&pki, family, "ca", false);
+    let mut s = session(&m, family, LineFaults::default());
+    provision(&mut s, family, &creds).unwrap();
+    let err = test_connection(&mut s, family).expect_err("no client certificate: must fail");
+    assert!(err.step().is_some(), "{family}: {err}");
+}
+
+/// The standard sweeps over the one-way provisioning flow (every byte; every line end).
+pub fn sweeps(family: Family, make: &dyn Fn(Server) -> SimModule) {
+    let pki = pki_for(family);
+    let server = || {
+        Server::Model(ServerModel::new(
+            vec![pki.read("server.der")],
+            pki.read("ca.der"),
+        ))
+    };
+    let creds = credentials(&pki, family, "ca", false);
+    disconnect_sweep(&|| make(server()), family, &creds, 1);
+    for noise in [&b"\r\n+CEREG: 1\r\n"[..], b"\r\n\r\n"] {
+        noise_sweep(&|| make(server()), family, &creds, noise);
     }
 }

@@ -263,7 +263,10 @@ async fn run_step<T: Transport, C: Clock>(
     }
     let response = match step.expect {
         Expect::Tolerate => session.run_raw(&cmd).await?,
-        _ => session.run(&cmd).await?,
+        _ => session
+            .run(&cmd)
+            .await
+            .map_err(|e| with_module_reason(family, e))?,
     };
     ran.data.extend_from_slice(&response.data);
     ran.data.extend_from_slice(&response.urc_data);
@@ -376,6 +379,33 @@ fn expect_urcs<T: Transport, C: Clock>(
     let _ = family;
 }
 
+/// A refusal preceded by an informational line that says why (`AT-S.Certificate Error:23`
+/// before `AT-S.ERROR:60:...`): the line's meaning is the better explanation.
+fn with_module_reason(family: Family, e: StepError) -> FlowError {
+    if !matches!(e.failure, Failure::Rejected(_)) {
+        return e.into();
+    }
+    let reason = e
+        .lines
+        .iter()
+        .find_map(|l| m::explain_line(family, l).map(|x| (l.clone(), x)));
+    match reason {
+        Some((line, explanation)) => {
+            let result = match &e.failure {
+                Failure::Rejected(r) => r.to_string(),
+                _ => String::new(),
+            };
+            FlowError::Reported {
+                step: e.step,
+                command: e.command,
+                said: format!("{line}\" then \"{result}"),
+                explanation,
+            }
+        }
+        None => e.into(),
+    }
+}
+
 fn reported(family: Family, step: String, cmd: &Command, urc: &str) -> FlowError {
     let explanation = m::explain_line(family, urc).unwrap_or_else(|| {
         Explanation::new(
@@ -486,6 +516,12 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
             what,
         } => {
             let got = lines.iter().find_map(|l| {
+                // iChip value answers may come as `I/<value>` or bare.
+                let l = if prefix.is_empty() {
+                    l.strip_prefix("I/").unwrap_or(l)
+                } else {
+                    l
+                };
                 let rest = l.strip_prefix(prefix.as_str())?.trim();
                 if *field == usize::MAX {
                     Some(rest.to_owned())

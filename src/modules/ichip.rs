@@ -304,7 +304,8 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
                     Purpose::Verify(
                         role,
                         Check::Reported {
-                            prefix: "I/".into(),
+                            // [I] the answer's form: `I/2048` or `2048`; both accepted.
+                            prefix: String::new(),
                             field: usize::MAX,
                             expected: bits.to_string(),
                             what: "key strength in bits".into(),
@@ -389,7 +390,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     // `I/<handle>`: the whole rest is the handle [C Libelium; zero padding I].
     plan.capture_last("h", "I/", usize::MAX, "000");
     plan.push_templated(
-        "start TLS on it",
+        "open TLS on the socket (the handshake)",
         Purpose::Open,
         "AT+iSSL:{h}",
         line("", secs(30)),

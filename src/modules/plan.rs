@@ -175,7 +175,7 @@ pub enum Check {
     /// A listing line naming the file must be present.
     Listed { prefix: String, name: String },
     /// A reported value must equal the expected one (e.g. SPWF04's Subject Key Id,
-    /// iChip's key strength, Telit's "key stored" flag).
+    /// iChip's key strength, Telit's "key stored" flag). `field` as in [`Capture`].
     Reported {
         prefix: String,
         field: usize,
@@ -221,7 +221,7 @@ pub struct Step {
 }
 
 /// Where a value sits in an answer: the line starting with `prefix`, field `field` of the
-/// rest split at `,` and `:`.
+/// rest split at `,` and `:` (`usize::MAX`: the whole rest).
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub struct Capture {
     pub name: String,
@@ -235,6 +235,10 @@ impl Capture {
     /// Finds the value in a line, if the line is the one.
     pub fn find(&self, line: &str) -> Option<String> {
         let rest = line.strip_prefix(self.prefix.as_str())?;
+        if self.field == usize::MAX {
+            let v = rest.trim();
+            return (!v.is_empty()).then(|| v.to_owned());
+        }
         rest.split([',', ':'])
             .nth(self.field)
             .map(|v| v.trim().to_owned())

@@ -180,7 +180,7 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
                     prefix: "AT-S.SubjectKeyId:".into(),
                     field: usize::MAX,
                     expected: ski,
-                    what: "Subject Key Identifier the module parsed".into(),
+                    what: "Subject Key Identifier".into(),
                 },
             ),
             (Role::Ca, None) => {

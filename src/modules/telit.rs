@@ -499,14 +499,15 @@ pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, Plan
             Purpose::Open,
             line(format!("AT+CGDCONT=1,\"IP\",{apn}"), secs(5)),
         );
-        // [seed] SSL sockets only on cid 1; "context already activated" is harmless.
-        plan.push_expect(
-            "activate data context 1",
-            Purpose::Open,
-            line("AT#SGACT=1,1", secs(150)),
-            Expect::Tolerate,
-        );
     }
+    // [seed] SSL sockets only on cid 1, which must be active; "context already activated"
+    // (553) is harmless, and any other failure shows at #SSLD as 556 with its meaning.
+    plan.push_expect(
+        "activate data context 1 (an 'already activated' error is harmless)",
+        Purpose::Open,
+        line("AT#SGACT=1,1", secs(150)),
+        Expect::Tolerate,
+    );
     // #SSLD's own timeout bounds only the gap between handshake packets [C]; 120 s total [I].
     plan.push(
         format!("open TLS to {}:{} in command mode", opts.host, opts.port),

@@ -1,0 +1,40 @@
+//! iChip end to end: CR-separated PEM parameters read back, key strength, `I/ERROR (220)`
+//! on the wrong CA.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod provision_util;
+
+use atcert::modules::Family;
+use atcert::sim::{IchipConfig, Server, SimModule};
+use provision_util::*;
+
+const FAMILY: Family = Family::Ichip;
+
+fn ichip(server: Server) -> SimModule {
+    let mut c = IchipConfig::default();
+    c.common.server = server;
+    c.build()
+}
+
+#[test]
+fn mutual_tls_reads_back_and_connects() {
+    provisions_and_connects(
+        FAMILY,
+        &ichip,
+        &[
+            "verified: read back",
+            "verified: read back",
+            "written; the module reports key strength in bits 2048",
+        ],
+    );
+}
+
+#[test]
+fn wrong_ca_is_reported_in_the_modules_words() {
+    wrong_ca_fails(FAMILY, &ichip, "I/ERROR (220)", "negotiation failed");
+}
+
+#[test]
+fn sweeps_every_byte_and_line() {
+    sweeps(FAMILY, &ichip);
+}
