@@ -5,6 +5,9 @@
 
 mod support;
 
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use atcert::at::{Command, Config, Engine, Event, Final, Instant};
 use support::fixture::{Fixture, Replay, expected, load_all, replay};
 

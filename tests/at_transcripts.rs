@@ -3,7 +3,9 @@
 
 mod support;
 
-use support::fixture::{expected, load_all, replay};
+use support::fixture::{FILES, expected, load_all, replay};
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 #[test]
 fn every_transcript_replays_to_its_events() {
@@ -39,4 +41,21 @@ fn fixtures_cover_every_family_config() {
             .count();
         assert!(n >= 3, "{family}: only {n} transcripts");
     }
+}
+
+#[cfg(not(target_family = "wasm"))]
+#[test]
+fn compiled_in_list_matches_the_directory() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/transcripts");
+    let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".txt"))
+        .collect();
+    on_disk.sort();
+    let listed: Vec<String> = FILES.iter().map(|(n, _)| (*n).to_owned()).collect();
+    assert_eq!(
+        listed, on_disk,
+        "add new transcripts to FILES in tests/support/fixture.rs"
+    );
 }

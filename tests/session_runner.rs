@@ -396,3 +396,87 @@ fn a_module_that_never_goes_quiet_does_not_hang_the_drain() {
     block_on(s.drain(ms(20))).unwrap();
     assert!(clock.micros() <= 2_010_000);
 }
+
+#[test]
+fn without_a_step_label_the_message_names_the_command_once() {
+    let clock = VirtualClock::new();
+    let mut s = session(
+        &clock,
+        Config::default(),
+        vec![(b"AT+CMEE", 5, b"\r\nERROR\r\n")],
+    );
+    let err = block_on(s.run(&Command::new("AT+CMEE=2"))).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "AT+CMEE=2 was refused: the module said \"ERROR\". the module refused the command without saying why (verbose errors are off). Next: turn on numeric or verbose errors (AT+CMEE=2) and run the step again to see the reason"
+    );
+    assert_eq!(err.failure.to_string(), "the module answered \"ERROR\"");
+}
+
+#[test]
+fn a_missing_prompt_is_named_as_such() {
+    let clock = VirtualClock::new();
+    let mut s = session(
+        &clock,
+        Config::sim7600(),
+        vec![(b"AT+CCERTDOWN", 5, b"\r\n+CCHEVENT: 0,RECV EVENT\r\n")],
+    );
+    s.begin_step(1, 1, "Upload the CA certificate");
+    let cmd = Command::new("AT+CCERTDOWN=\"ca.pem\",3")
+        .with_data(DataPhase::after_prompt("abc").with_trigger_timeout(ms(2000)));
+    let err = block_on(s.run(&cmd)).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("Upload the CA certificate: AT+CCERTDOWN=\"ca.pem\",3 never asked for its data (no > prompt within 2.0 s)"),
+        "{msg}"
+    );
+    let cmd = Command::new("AT+QFUPL=\"x\",3")
+        .with_data(DataPhase::after_line("CONNECT", "abc").with_trigger_timeout(ms(100)));
+    let err = block_on(s.run(&cmd)).unwrap_err();
+    assert!(err.said.contains("no CONNECT line"), "{}", err.said);
+}
+
+#[test]
+fn immediate_and_line_triggered_uploads_through_the_session() {
+    let clock = VirtualClock::new();
+    let module = ScriptedModule::new(&clock, |w: &[u8]| {
+        if w.starts_with(b"AT+QFUPL") {
+            vec![(10, b"\r\nCONNECT\r\n".to_vec())]
+        } else if w == b"hello" {
+            vec![(10, b"\r\n+QFUPL: 5,3a2\r\n\r\nOK\r\n".to_vec())]
+        } else if w.ends_with(b"\x30\x03") {
+            vec![(10, b"AT-S.OK\r\n".to_vec())]
+        } else {
+            Vec::new()
+        }
+    });
+    let written = module.written.clone();
+    let mut s = Session::new(module, clock.clone(), Options::default());
+    let r = block_on(
+        s.run(
+            &Command::new("AT+QFUPL=\"UFS:ca.pem\",5,100")
+                .with_data(DataPhase::after_line("CONNECT", "hello")),
+        ),
+    )
+    .unwrap();
+    assert!(r.prompted);
+    assert_eq!(r.lines, vec!["+QFUPL: 5,3a2"]);
+    s.set_engine_config(Config::spwf04());
+    let r = block_on(
+        s.run(&Command::new("AT+S.TLSCERT=ca,2").with_data(DataPhase::immediately(*b"\x30\x03"))),
+    )
+    .unwrap();
+    assert_eq!(r.final_result, Final::Ok);
+    assert!(written.borrow().ends_with(b"AT+S.TLSCERT=ca,2\r\x30\x03"));
+}
+
+#[test]
+fn raw_writes_are_recorded() {
+    let clock = VirtualClock::new();
+    let mut s = session(&clock, Config::telit(), vec![(b"+++", 1000, b"\r\nOK\r\n")]);
+    block_on(s.write_raw(b"+++")).unwrap();
+    assert_eq!(s.transcript().raw(Direction::Tx), b"+++");
+    // The OK that answers the escape arrives a second later and is drained as stale.
+    let stale = block_on(s.drain(ms(1500))).unwrap();
+    assert_eq!(stale, b"OK");
+}

@@ -1,7 +1,7 @@
 //! Why a step failed, in words a firmware engineer can act on: which step, which command,
 //! what the module said, what that means, and what to do next.
 
-use crate::at::{Command, ErrorCode, Final};
+use crate::at::{Command, ErrorCode, Final, Trigger};
 
 use super::transcript::escape;
 use super::transport::TransportError;
@@ -27,22 +27,29 @@ impl Explanation {
 /// [`generic_explanation`].
 pub type ExplainFn = dyn Fn(&Command, &Final) -> Option<Explanation>;
 
-/// What went wrong, without the wording.
-#[derive(Clone, Debug, Eq, PartialEq)]
+/// What went wrong, without the explanation.
+#[derive(Clone, Debug, Eq, PartialEq, thiserror::Error)]
 pub enum Failure {
     /// The module answered with a failure result.
+    #[error("the module answered \"{0}\"")]
     Rejected(Final),
     /// No final result in time. `received` is what came back for the command.
+    #[error("no final result in time (received \"{}\")", escape(.received))]
     TimedOut { received: Vec<u8> },
     /// The port failed.
+    #[error(transparent)]
     Transport(TransportError),
     /// The user cancelled.
+    #[error("cancelled")]
     Cancelled,
 }
 
 /// A failed step. `Display` gives the whole message; the fields let the page lay it out.
-#[derive(Clone, Debug, Eq, PartialEq, thiserror::Error)]
-#[error("{step}: {command} {said}. {}. Next: {}", explanation.meaning, explanation.next_step)]
+///
+/// Reads like: `Upload the CA certificate: AT+CCERTDOWN="ca.pem",1342 was refused: the
+/// module said "+CME ERROR: 4". operation not supported by this firmware. Next: check the
+/// firmware version against the manual; this module may need an update`.
+#[derive(Clone, Debug, Eq, PartialEq)]
 pub struct StepError {
     /// The step's label (or the command line when no step was named).
     pub step: String,
@@ -63,8 +70,19 @@ impl StepError {
         failure: Failure,
         lines: Vec<String>,
         table: Option<&ExplainFn>,
+        awaiting_trigger: bool,
     ) -> Self {
+        let trigger = command.data.as_ref().filter(|_| awaiting_trigger);
         let said = match &failure {
+            Failure::TimedOut { received } if trigger.is_some() => format!(
+                "never asked for its data ({} within {:.1} s); received \"{}\"",
+                match trigger.map(|d| &d.trigger) {
+                    Some(Trigger::Line(line)) => format!("no {line} line"),
+                    _ => "no > prompt".to_owned(),
+                },
+                trigger.map_or(0.0, |d| d.trigger_timeout.as_secs_f64()),
+                escape(tail(received, 200))
+            ),
             Failure::Rejected(result) => format!("was refused: the module said \"{result}\""),
             Failure::TimedOut { received } if received.is_empty() => {
                 format!(
@@ -81,6 +99,10 @@ impl StepError {
             Failure::Cancelled => "was cancelled".to_owned(),
         };
         let explanation = match &failure {
+            Failure::TimedOut { .. } if trigger.is_some() => Explanation::new(
+                "the module did not accept the upload in its present state, or it is not the module family chosen",
+                "check that the earlier steps succeeded and the command's parameters (name, length) are valid, then run the step again",
+            ),
             Failure::Rejected(result) => table
                 .and_then(|t| t(command, result))
                 .unwrap_or_else(|| generic_explanation(result)),
@@ -108,6 +130,28 @@ impl StepError {
             said,
             explanation,
             lines,
+        }
+    }
+}
+
+impl core::fmt::Display for StepError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.step != self.command {
+            write!(f, "{}: ", self.step)?;
+        }
+        write!(
+            f,
+            "{} {}. {}. Next: {}",
+            self.command, self.said, self.explanation.meaning, self.explanation.next_step
+        )
+    }
+}
+
+impl std::error::Error for StepError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.failure {
+            Failure::Transport(e) => Some(e),
+            _ => None,
         }
     }
 }

@@ -7,6 +7,25 @@
 //! [`crate::at::Command`]s with [`Session::run`]. Every byte goes into the [`Transcript`];
 //! progress goes to the sink given to [`Session::set_progress`]; a [`CancelToken`] stops a
 //! step between data chunks or during any read.
+//!
+//! ```no_run
+//! # use atcert::at::{Command, Config, DataPhase};
+//! # use atcert::session::{Clock, Options, Progress, Session, StepError, Transport};
+//! async fn upload_ca(
+//!     transport: impl Transport,
+//!     clock: impl Clock,
+//!     pem: Vec<u8>,
+//! ) -> Result<(), StepError> {
+//!     let mut session = Session::new(transport, clock, Options::with_engine(Config::sim7600()));
+//!     session.set_progress(|p: &Progress| println!("{p:?}"));
+//!     session.probe(5).await?;
+//!     session.begin_step(1, 1, "Upload the CA certificate");
+//!     let line = format!(r#"AT+CCERTDOWN="ca.pem",{}"#, pem.len());
+//!     session.run(&Command::new(line).with_data(DataPhase::after_prompt(pem))).await?;
+//!     println!("{}", session.transcript().to_text());
+//!     Ok(())
+//! }
+//! ```
 
 pub mod cancel;
 pub mod error;

@@ -5,7 +5,7 @@ use core::time::Duration;
 
 use futures::future::{Either, select};
 
-use crate::at::{Command, Config, Engine, Event, Final, Instant, TransmitKind};
+use crate::at::{Command, Config, Engine, Event, Final, Instant, TransmitKind, Trigger};
 
 use super::cancel::CancelToken;
 use super::error::{ExplainFn, Explanation, Failure, StepError};
@@ -72,6 +72,8 @@ pub struct Response {
     pub stale: Vec<u8>,
     /// Bytes the engine had to drop (over-long lines or blocks).
     pub overflowed: usize,
+    /// The module asked for the data phase (prompt or trigger line).
+    pub prompted: bool,
 }
 
 impl Response {
@@ -271,15 +273,18 @@ impl<T: Transport, C: Clock> Session<T, C> {
         if self.cancel.is_cancelled() {
             return Err(self.error(command, Failure::Cancelled, Vec::new()));
         }
-        let mut response = Response::default();
+        // Older URCs first, then whatever the drain finds.
+        let mut response = Response {
+            urcs: core::mem::take(&mut self.urc_backlog),
+            urc_data: core::mem::take(&mut self.urc_data_backlog),
+            ..Response::default()
+        };
         if !self.options.drain_quiet.is_zero() {
             let quiet = self.options.drain_quiet;
             self.drain_into(quiet, &mut response)
                 .await
                 .map_err(|f| self.error(command, f, Vec::new()))?;
         }
-        response.urcs.append(&mut self.urc_backlog);
-        response.urc_data.append(&mut self.urc_data_backlog);
         let now = self.clock.now();
         self.engine.send(command.clone(), now);
         match self.drive(command, &mut response).await {
@@ -288,11 +293,18 @@ impl<T: Transport, C: Clock> Session<T, C> {
                 Ok(response)
             }
             Ok(Outcome::TimedOut(received)) => {
-                Err(self.error(command, Failure::TimedOut { received }, response.lines))
+                let awaiting = awaits_trigger(command, &response);
+                Err(self.error_in(
+                    command,
+                    Failure::TimedOut { received },
+                    response.lines,
+                    awaiting,
+                ))
             }
             Err(failure) => {
                 self.engine.abort();
-                Err(self.error(command, failure, response.lines))
+                let awaiting = awaits_trigger(command, &response);
+                Err(self.error_in(command, failure, response.lines, awaiting))
             }
         }
     }
@@ -342,6 +354,18 @@ impl<T: Transport, C: Clock> Session<T, C> {
                 Err(failure) => return Err(self.error(&waiting_for, failure, Vec::new())),
             }
         }
+    }
+
+    /// Takes the URCs that arrived outside commands and were not yet handed out (by a
+    /// response or [`Session::wait_urc`]).
+    pub fn take_urcs(&mut self) -> Vec<String> {
+        core::mem::take(&mut self.urc_backlog)
+    }
+
+    /// Takes the binary data that followed URCs outside commands (SIM7600 automatic
+    /// receive), not yet handed out by a response.
+    pub fn take_urc_data(&mut self) -> Vec<u8> {
+        core::mem::take(&mut self.urc_data_backlog)
     }
 
     /// Sends `AT` until the module answers (at most `attempts` times, 500 ms each) and
@@ -403,8 +427,34 @@ impl<T: Transport, C: Clock> Session<T, C> {
     }
 
     fn error(&self, command: &Command, failure: Failure, lines: Vec<String>) -> StepError {
+        self.error_in(command, failure, lines, false)
+    }
+
+    fn error_in(
+        &self,
+        command: &Command,
+        failure: Failure,
+        lines: Vec<String>,
+        awaiting_trigger: bool,
+    ) -> StepError {
         let step = self.step.clone().unwrap_or_else(|| command.line_text());
-        StepError::new(&step, command, failure, lines, self.errors.as_deref())
+        StepError::new(
+            &step,
+            command,
+            failure,
+            lines,
+            self.errors.as_deref(),
+            awaiting_trigger,
+        )
+    }
+
+    /// Writes bytes outside any command (Telit's `+++` escape, an ESC to leave a stuck
+    /// data prompt), recording them in the transcript.
+    pub async fn write_raw(&mut self, bytes: &[u8]) -> Result<(), StepError> {
+        let label = format!("(raw write \"{}\")", super::transcript::escape(bytes));
+        self.write(bytes)
+            .await
+            .map_err(|f| self.error(&Command::new(label), f, Vec::new()))
     }
 
     /// Writes what the engine wants written, reads, and collects events until the command
@@ -427,7 +477,8 @@ impl<T: Transport, C: Clock> Session<T, C> {
                     Event::Overflow { discarded } => {
                         response.overflowed = response.overflowed.saturating_add(discarded);
                     }
-                    Event::Prompt | Event::DataQueued { .. } => {}
+                    Event::Prompt => response.prompted = true,
+                    Event::DataQueued { .. } => {}
                     Event::Final(result) => {
                         // Events after the final (URCs in the same chunk) wait for later.
                         self.collect_idle_into_backlog();
@@ -577,6 +628,15 @@ impl<T: Transport, C: Clock> Session<T, C> {
         self.urc_backlog.append(&mut sink.urcs);
         self.urc_data_backlog.append(&mut sink.urc_data);
     }
+}
+
+/// The command has a data phase whose trigger never came.
+fn awaits_trigger(command: &Command, response: &Response) -> bool {
+    command
+        .data
+        .as_ref()
+        .is_some_and(|d| d.trigger != Trigger::Immediately)
+        && !response.prompted
 }
 
 impl From<TransportError> for Failure {

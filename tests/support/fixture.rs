@@ -27,6 +27,8 @@ pub struct Exchange {
     /// `@advance <ms>` after the input: time passes with no answer.
     pub advance: Option<Duration>,
     pub events: Vec<Event>,
+    /// `>>` (true) and `<<` (false) segments in file order, for replaying through a session.
+    pub script: Vec<(bool, Vec<u8>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -68,6 +70,7 @@ pub fn parse(name: &str, text: &str) -> Fixture {
         received: Vec::new(),
         advance: None,
         events: Vec::new(),
+        script: Vec::new(),
     }];
     for (n, raw) in text.lines().enumerate() {
         let line = raw.trim_end_matches(['\r', '\n']);
@@ -94,6 +97,7 @@ pub fn parse(name: &str, text: &str) -> Fixture {
                 received: Vec::new(),
                 advance: None,
                 events: Vec::new(),
+                script: Vec::new(),
             }),
             "@terminator" => command(ex, &ctx).terminator = bytes(rest),
             "@timeout" => {
@@ -139,8 +143,14 @@ pub fn parse(name: &str, text: &str) -> Fixture {
                 };
             }
             "@advance" => ex.advance = Some(Duration::from_millis(rest.trim().parse().unwrap())),
-            ">>" => ex.sent.extend(bytes(rest)),
-            "<<" => ex.received.extend(bytes(rest)),
+            ">>" => {
+                ex.sent.extend(bytes(rest));
+                ex.script.push((true, bytes(rest)));
+            }
+            "<<" => {
+                ex.received.extend(bytes(rest));
+                ex.script.push((false, bytes(rest)));
+            }
             "==" => ex.events.push(event(rest, &ctx)),
             _ => panic!("unknown line {}", ctx()),
         }
@@ -277,19 +287,155 @@ pub fn expected(fixture: &Fixture) -> Vec<Replay> {
         .collect()
 }
 
+/// Every transcript, compiled in so the same tests run in wasm (no file system there).
+/// `tests/at_transcripts.rs` checks natively that this list matches the directory.
+pub const FILES: &[(&str, &str)] = &[
+    (
+        "generic_connect_download_triggers.txt",
+        include_str!("../transcripts/generic_connect_download_triggers.txt"),
+    ),
+    (
+        "generic_line_endings.txt",
+        include_str!("../transcripts/generic_line_endings.txt"),
+    ),
+    (
+        "generic_timeout.txt",
+        include_str!("../transcripts/generic_timeout.txt"),
+    ),
+    (
+        "ichip_ca_multiline_command.txt",
+        include_str!("../transcripts/ichip_ca_multiline_command.txt"),
+    ),
+    (
+        "ichip_ca_read_block.txt",
+        include_str!("../transcripts/ichip_ca_read_block.txt"),
+    ),
+    (
+        "ichip_errors.txt",
+        include_str!("../transcripts/ichip_errors.txt"),
+    ),
+    (
+        "ichip_socket_session.txt",
+        include_str!("../transcripts/ichip_socket_session.txt"),
+    ),
+    (
+        "sim7600_ati.txt",
+        include_str!("../transcripts/sim7600_ati.txt"),
+    ),
+    (
+        "sim7600_boot_urcs_then_command.txt",
+        include_str!("../transcripts/sim7600_boot_urcs_then_command.txt"),
+    ),
+    (
+        "sim7600_ccertdele.txt",
+        include_str!("../transcripts/sim7600_ccertdele.txt"),
+    ),
+    (
+        "sim7600_ccertdown_error_instead_of_prompt.txt",
+        include_str!("../transcripts/sim7600_ccertdown_error_instead_of_prompt.txt"),
+    ),
+    (
+        "sim7600_ccertdown_prompt.txt",
+        include_str!("../transcripts/sim7600_ccertdown_prompt.txt"),
+    ),
+    (
+        "sim7600_ccertlist.txt",
+        include_str!("../transcripts/sim7600_ccertlist.txt"),
+    ),
+    (
+        "sim7600_cchclose_cchstop.txt",
+        include_str!("../transcripts/sim7600_cchclose_cchstop.txt"),
+    ),
+    (
+        "sim7600_cchopen.txt",
+        include_str!("../transcripts/sim7600_cchopen.txt"),
+    ),
+    (
+        "sim7600_cchrecv_manual.txt",
+        include_str!("../transcripts/sim7600_cchrecv_manual.txt"),
+    ),
+    (
+        "sim7600_cchsend_then_recv_urc.txt",
+        include_str!("../transcripts/sim7600_cchsend_then_recv_urc.txt"),
+    ),
+    (
+        "sim7600_cchstart_urc_after_ok.txt",
+        include_str!("../transcripts/sim7600_cchstart_urc_after_ok.txt"),
+    ),
+    (
+        "sim7600_csslcfg.txt",
+        include_str!("../transcripts/sim7600_csslcfg.txt"),
+    ),
+    (
+        "sim800_boot_urcs.txt",
+        include_str!("../transcripts/sim800_boot_urcs.txt"),
+    ),
+    (
+        "sim800_cifsr_first_line.txt",
+        include_str!("../transcripts/sim800_cifsr_first_line.txt"),
+    ),
+    (
+        "sim800_cipstart_cipsend.txt",
+        include_str!("../transcripts/sim800_cipstart_cipsend.txt"),
+    ),
+    (
+        "sim800_cme_verbose.txt",
+        include_str!("../transcripts/sim800_cme_verbose.txt"),
+    ),
+    (
+        "sim800_fswrite_prompt.txt",
+        include_str!("../transcripts/sim800_fswrite_prompt.txt"),
+    ),
+    (
+        "sim800_sslsetcert_urc.txt",
+        include_str!("../transcripts/sim800_sslsetcert_urc.txt"),
+    ),
+    (
+        "spwf04_httpget_certificate_error.txt",
+        include_str!("../transcripts/spwf04_httpget_certificate_error.txt"),
+    ),
+    (
+        "spwf04_httpget_ok.txt",
+        include_str!("../transcripts/spwf04_httpget_ok.txt"),
+    ),
+    (
+        "spwf04_provisioning_sequence.txt",
+        include_str!("../transcripts/spwf04_provisioning_sequence.txt"),
+    ),
+    (
+        "spwf04_tlscert_ca_immediate.txt",
+        include_str!("../transcripts/spwf04_tlscert_ca_immediate.txt"),
+    ),
+    (
+        "telit_command_mode_exchange.txt",
+        include_str!("../transcripts/telit_command_mode_exchange.txt"),
+    ),
+    (
+        "telit_sgact.txt",
+        include_str!("../transcripts/telit_sgact.txt"),
+    ),
+    (
+        "telit_ssld_online_connect.txt",
+        include_str!("../transcripts/telit_ssld_online_connect.txt"),
+    ),
+    (
+        "telit_sslsecdata_ctrlz_echoed.txt",
+        include_str!("../transcripts/telit_sslsecdata_ctrlz_echoed.txt"),
+    ),
+    (
+        "telit_sslsecdata_escape_cancels.txt",
+        include_str!("../transcripts/telit_sslsecdata_escape_cancels.txt"),
+    ),
+    (
+        "telit_sslsecdata_key_with_size.txt",
+        include_str!("../transcripts/telit_sslsecdata_key_with_size.txt"),
+    ),
+    (
+        "telit_sslsecdata_read_block.txt",
+        include_str!("../transcripts/telit_sslsecdata_read_block.txt"),
+    ),
+];
+
 pub fn load_all() -> Vec<Fixture> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/transcripts");
-    let mut names: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
-        .collect();
-    names.sort();
-    names
-        .iter()
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            parse(&name, &std::fs::read_to_string(p).unwrap())
-        })
-        .collect()
+    FILES.iter().map(|(name, text)| parse(name, text)).collect()
 }
