@@ -298,6 +298,20 @@ pub fn provisions_and_connects(
     make: &dyn Fn(Server) -> SimModule,
     expect: &[&str],
 ) {
+    let (_m, mut s) = provisions(family, make, expect);
+    let conn = test_connection(&mut s, family).unwrap_or_else(|e| panic!("{family}: {e}"));
+    assert!(
+        String::from_utf8_lossy(&conn.response).contains("200 OK"),
+        "{family}: {conn:?}"
+    );
+}
+
+/// The provisioning half of [`provisions_and_connects`]: returns the module and session.
+pub fn provisions(
+    family: Family,
+    make: &dyn Fn(Server) -> SimModule,
+    expect: &[&str],
+) -> (SimModule, SimSession) {
     let pki = pki_for(family);
     let mutual = family.mutual_tls();
     let mut server = ServerModel::new(vec![pki.read("server.der")], pki.read("ca.der"));
@@ -317,11 +331,7 @@ pub fn provisions_and_connects(
     for (g, e) in got.iter().zip(expect) {
         assert!(g.starts_with(e), "{family}: {g:?} should start with {e:?}");
     }
-    let conn = test_connection(&mut s, family).unwrap_or_else(|e| panic!("{family}: {e}"));
-    assert!(
-        String::from_utf8_lossy(&conn.response).contains("200 OK"),
-        "{family}: {conn:?}"
-    );
+    (m, s)
 }
 
 /// Mutual TLS with only the CA stored: the server's demand for a client certificate fails

@@ -216,8 +216,6 @@ struct Ran {
     verified: Vec<(Role, Verification)>,
     written: Vec<Role>,
     data: Vec<u8>,
-    /// Bytes announced by URC headers (`+CCHRECV: DATA,0,<n>`) not yet collected.
-    announced: usize,
     clock_set: bool,
 }
 
@@ -303,14 +301,10 @@ async fn run_step<T: Transport, C: Clock>(
                 } else {
                     pending.remove(0)
                 };
-                // Data announced by a URC header arrives with the next answer.
-                for header in &session.engine().config().urc_data_headers {
-                    if let Some(n) = crate::at::engine::header_count(&urc, header) {
-                        ran.announced += n;
-                    }
-                }
                 if let Some(rest) = urc.strip_prefix(prefix.as_str()) {
                     if value.as_deref().is_none_or(|v| rest.trim() == v) {
+                        // Data pushed after URC headers (`+CCHRECV: DATA,0,<n>`) while waiting.
+                        ran.data.extend(session.take_urc_data());
                         break;
                     }
                     return Err(reported(family, label(), &cmd, &urc));
@@ -663,10 +657,10 @@ pub async fn test_connection<T: Transport, C: Clock>(
             // 3. Polling receive: repeat while the module has nothing yet.
             let mut tries = 0;
             loop {
-                let before = ran.data.len() + ran.announced;
+                let before = ran.data.len();
                 run_step(session, family, i + 1, total, step, &mut values, &mut ran).await?;
                 tries += 1;
-                if ran.data.len() + ran.announced > before || tries >= RECEIVE_TRIES {
+                if ran.data.len() > before || tries >= RECEIVE_TRIES {
                     break;
                 }
                 let wake = session.clock().now() + RECEIVE_PAUSE;
