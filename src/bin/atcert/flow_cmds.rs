@@ -205,28 +205,12 @@ fn parse_faults(specs: &[String]) -> anyhow::Result<Faults> {
     Ok(f)
 }
 
-/// The simulated module for a family.
-fn simulator(
-    family: Family,
-    common: atcert::sim::CommonConfig,
-) -> anyhow::Result<atcert::sim::SimModule> {
-    use atcert::sim::Sim7600Config;
-    match family {
-        Family::Sim7600 => Ok(Sim7600Config {
-            common,
-            ..Sim7600Config::default()
-        }
-        .build()),
-        other => anyhow::bail!("the simulator for {other} is not in this build yet"),
-    }
-}
-
 /// Runs provisioning and a test connection against a simulated module; prints the
 /// transcript and the verdict.
 pub fn simulate(args: &SimulateArgs) -> anyhow::Result<()> {
     use atcert::modules::flows;
     use atcert::session::{Options as SessionOptions, Session};
-    use atcert::sim::{CommonConfig, LineConfig, Server, ServerModel, VirtualClock};
+    use atcert::sim::{LineConfig, Server, ServerModel, VirtualClock};
 
     let family = args.flow.module;
     let creds = args.flow.credentials()?;
@@ -240,14 +224,8 @@ pub fn simulate(args: &SimulateArgs) -> anyhow::Result<()> {
         server.client_ca = Some(der_of(&read(ca)?)?);
     }
     let faults = parse_faults(&args.fault)?;
-    let module = simulator(
-        family,
-        CommonConfig {
-            faults: faults.module,
-            server: Server::Model(server),
-            ..CommonConfig::default()
-        },
-    )?;
+    let module = atcert::sim::module(family, Server::Model(server));
+    module.set_faults(faults.module);
     let clock = VirtualClock::new();
     let port = module.port_with_faults(clock.clone(), LineConfig::default(), faults.line);
     let mut session = Session::new(
