@@ -222,7 +222,7 @@ fn cr_lines(bytes: &[u8]) -> Vec<u8> {
 pub fn rsa_key_bits(bytes: &[u8]) -> Option<usize> {
     use der::Decode;
     let der = match pem_rfc7468::decode_vec(bytes) {
-        Ok((label, der)) if label == "RSA PRIVATE KEY" => der,
+        Ok(("RSA PRIVATE KEY", der)) => der,
         Ok(_) => return None,
         Err(_) => bytes.to_vec(),
     };

@@ -169,7 +169,7 @@ impl Detector {
     }
 
     fn pending(&self) -> Option<Probe> {
-        let next = match self.family {
+        match self.family {
             None => [Probe::Ati, Probe::Cgmm, Probe::SpwfVersion, Probe::Ichip]
                 .into_iter()
                 .find(|p| !self.asked.contains(p)),
@@ -190,8 +190,7 @@ impl Detector {
                     .flatten()
                     .find(|p| !self.asked.contains(p))
             }
-        };
-        next
+        }
     }
 
     /// The next command to send, or `None` when detection is done.
@@ -226,10 +225,10 @@ impl Detector {
                 }
             }
             Probe::Cgmr => {
-                if answer.ok {
-                    if let Some(fw) = answer.lines.iter().find_map(|l| parse_firmware(l)) {
-                        self.firmware = Some(fw);
-                    }
+                if answer.ok
+                    && let Some(fw) = answer.lines.iter().find_map(|l| parse_firmware(l))
+                {
+                    self.firmware = Some(fw);
                 }
             }
             Probe::SpwfVersion => {

@@ -55,13 +55,13 @@ pub const HTTP_ERRORS: &[Row] = &[
 
 /// Explains a SIM800 final result.
 pub fn explain(fin: &Final) -> Option<Explanation> {
-    if let Final::Vendor { line, .. } = fin {
-        if line.ends_with("SEND FAIL") {
-            return Some(Explanation::new(
-                "the module could not send the data on the socket",
-                "the connection dropped: open it again",
-            ));
-        }
+    if let Final::Vendor { line, .. } = fin
+        && line.ends_with("SEND FAIL")
+    {
+        return Some(Explanation::new(
+            "the module could not send the data on the socket",
+            "the connection dropped: open it again",
+        ));
     }
     explain_common(fin)
 }

@@ -223,10 +223,10 @@ pub fn explain(family: Family, fin: &Final) -> Option<Explanation> {
     } else {
         LE910_SSL_ERRORS
     };
-    if let Some(n) = cme_number(fin) {
-        if let Some(e) = lookup(ssl, n).or_else(|| lookup(IP_ERRORS, n)) {
-            return Some(e);
-        }
+    if let Some(n) = cme_number(fin)
+        && let Some(e) = lookup(ssl, n).or_else(|| lookup(IP_ERRORS, n))
+    {
+        return Some(e);
     }
     // Verbose errors (AT+CMEE=2) arrive as text; match the known phrases.
     if let Final::CmeError(crate::at::ErrorCode::Text(t)) = fin {
