@@ -1,11 +1,13 @@
-//! SPWF04 end to end: TLSCERT slots, the module's Subject Key Identifier checked against the
-//! CA's, `AT-S.Certificate Error:23` on the wrong CA.
+//! SPWF04 end to end: the root CA as `/<ski>.ca` read back byte for byte, or in the TLSCERT
+//! slot checked by the Subject Key Identifier the module reports; client certificate and key
+//! in TLSCERT slots; `AT-S.Certificate Error:23` on the wrong CA.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod provision_util;
 
 use atcert::modules::Family;
-use atcert::sim::{Server, SimModule, Spwf04Config};
+use atcert::modules::flows::Verification;
+use atcert::sim::{LineFaults, Server, ServerModel, SimModule, Spwf04Config};
 use provision_util::*;
 
 const FAMILY: Family = Family::Spwf04;
@@ -17,12 +19,12 @@ fn spwf04(server: Server) -> SimModule {
 }
 
 #[test]
-fn mutual_tls_ca_verified_by_ski_and_connects() {
+fn mutual_tls_ca_file_read_back_and_connects() {
     provisions_and_connects(
         FAMILY,
         &spwf04,
         &[
-            "verified: the module reports the Subject Key Identifier",
+            "verified: read back",
             "written, not verifiable on this module",
             "written, not verifiable on this module",
         ],
@@ -42,4 +44,29 @@ fn missing_client_certificate_fails() {
 #[test]
 fn sweeps_every_byte_and_line() {
     sweeps(FAMILY, &spwf04);
+}
+
+#[test]
+fn ca_in_the_tlscert_slot_is_checked_by_its_subject_key_identifier() {
+    let pki = pki_for(FAMILY);
+    let m = spwf04(Server::Model(ServerModel::new(
+        vec![pki.read("server.der")],
+        pki.read("ca.der"),
+    )));
+    let mut creds = credentials(&pki, FAMILY, "ca", false);
+    if let Some(ca) = creds.ca.as_mut() {
+        ca.name.clear();
+    }
+    let mut s = session(&m, FAMILY, LineFaults::default());
+    let report = provision(&mut s, FAMILY, &creds).unwrap();
+    assert!(
+        matches!(&report.credentials[0].verification, Verification::SameIdentity { what, .. } if what == "Subject Key Identifier"),
+        "{report}"
+    );
+    assert!(
+        m.storage().contains_key("tlscert:ca"),
+        "{:?}",
+        m.storage().keys()
+    );
+    test_connection(&mut s, FAMILY).unwrap();
 }

@@ -208,9 +208,10 @@ pub fn disconnect_sweep(
     }
 }
 
-/// Every place in the module's output of a clean run where a line has ended (and the
-/// start): where a module can put a URC or an empty line. A URC never splits a module's own
-/// line, so positions inside a line are not swept.
+/// Every place in the module's output of a clean run where a text line has ended and
+/// another text line follows (and the start): where a module can put a URC or an empty
+/// line. A URC never splits a module's own line or a binary block (a file or socket read),
+/// so positions inside them are not swept.
 pub fn line_boundaries(
     make: &dyn Fn() -> SimModule,
     family: Family,
@@ -220,13 +221,20 @@ pub fn line_boundaries(
     let mut s = session(&m, family, LineFaults::default());
     let clean = provision(&mut s, family, creds).expect("clean run");
     let rx = s.transcript().raw(atcert::session::Direction::Rx);
+    let text = |seg: &[u8]| {
+        seg.iter()
+            .all(|b| b.is_ascii_graphic() || matches!(b, b' ' | b'\r' | b'\n'))
+    };
+    let lines: Vec<&[u8]> = rx.split_inclusive(|b| *b == b'\n').collect();
     let mut at = vec![0];
-    at.extend(
-        rx.iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b'\n')
-            .map(|(i, _)| i as u64 + 1),
-    );
+    let mut pos = 0u64;
+    for (i, l) in lines.iter().enumerate() {
+        pos += l.len() as u64;
+        let next_is_text = lines.get(i + 1).is_none_or(|n| text(n));
+        if l.ends_with(b"\n") && text(l) && next_is_text && !l.starts_with(b"AT-S.Reading:") {
+            at.push(pos);
+        }
+    }
     (clean, at)
 }
 

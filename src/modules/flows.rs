@@ -447,18 +447,30 @@ fn pem_block(lines: &[String]) -> Vec<String> {
 
 fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (String, String)> {
     match check {
+        Check::ReadBack { expected } if !data.is_empty() => {
+            // Binary read-back (a length-prefixed file read): byte for byte.
+            if data == expected.as_slice() {
+                Ok(Verification::Identical { bytes: data.len() })
+            } else {
+                let differ = data.iter().zip(expected).position(|(a, b)| a != b);
+                Err((
+                    format!("the {} bytes sent", expected.len()),
+                    format!(
+                        "{} bytes, differing from byte {}",
+                        data.len(),
+                        differ.unwrap_or(data.len().min(expected.len()))
+                    ),
+                ))
+            }
+        }
         Check::ReadBack { expected } => {
             let want = normalise(expected);
-            let got = if data.is_empty() {
-                pem_block(
-                    &lines
-                        .iter()
-                        .flat_map(|l| normalise(l.as_bytes()))
-                        .collect::<Vec<_>>(),
-                )
-            } else {
-                normalise(data)
-            };
+            let got = pem_block(
+                &lines
+                    .iter()
+                    .flat_map(|l| normalise(l.as_bytes()))
+                    .collect::<Vec<_>>(),
+            );
             if got == want {
                 Ok(Verification::Identical {
                     bytes: expected.len(),

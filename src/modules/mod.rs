@@ -49,7 +49,7 @@ pub fn plan_remove(family: Family, creds: &Credentials, opts: &Options) -> Resul
     match family {
         Family::Sim800 => sim800::plan_remove(creds),
         Family::Sim7600 => sim7600::plan_remove(creds),
-        Family::Spwf04 => Ok(spwf04::plan_remove()),
+        Family::Spwf04 => Ok(spwf04::plan_remove(creds)),
         Family::TelitLegacy | Family::TelitLe910 => Ok(telit::plan_remove(family, creds, opts)),
         Family::Ichip => Ok(ichip::plan_remove(creds)),
     }

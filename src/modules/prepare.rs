@@ -33,6 +33,8 @@ fn name_from_destination(family: Family, destination: &str) -> String {
             .unwrap_or(destination)
             .to_owned(),
         Family::Sim7600 => destination.to_owned(),
+        // The root CA as a file named after its key identifier (`/<ski>.ca`, seed 002).
+        Family::Spwf04 if destination.starts_with('/') => destination.to_owned(),
         _ => String::new(),
     }
 }
@@ -101,6 +103,14 @@ mod tests {
         );
         assert_eq!(
             name_from_destination(Family::TelitLe910, "AT#SSLSECDATA=1,1,1"),
+            ""
+        );
+        assert_eq!(
+            name_from_destination(Family::Spwf04, "/ab12.ca"),
+            "/ab12.ca"
+        );
+        assert_eq!(
+            name_from_destination(Family::Spwf04, "AT+S.TLSCERT=cert"),
             ""
         );
     }

@@ -157,6 +157,10 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         if c.bytes.is_empty() {
             return Err(PlanError::Empty { role });
         }
+        if role == Role::Ca && is_ca_file(&c.name) {
+            push_ca_file(&mut plan, &c.name, &c.bytes);
+            continue;
+        }
         let slot = match role {
             Role::Ca => "ca",
             Role::ClientCert => "cert",
@@ -200,6 +204,45 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
     Ok(plan)
 }
 
+/// [I] File system writes are split into parts of this size (`FSC` then `FSA`): the
+/// per-command limit is undocumented and ~1 KB is the reference's safe choice.
+pub const FS_CHUNK: usize = 1024;
+
+/// A CA stored as a file named after its Subject Key Identifier, `/<ski>.ca` (seed 002;
+/// the rules' storage for the root CA).
+fn is_ca_file(name: &str) -> bool {
+    name.starts_with('/') && name.ends_with(".ca") && !name.contains([',', '\r', '\n'])
+}
+
+/// Writes the CA file in parts and reads it back (`AT+S.FSP` answers `AT-S.Reading:<n>:..`
+/// and the raw bytes, like a socket read [C mbed for SOCKR; I for FSP]).
+fn push_ca_file(plan: &mut Plan, name: &str, der: &[u8]) {
+    for (i, part) in der.chunks(FS_CHUNK).enumerate() {
+        let op = if i == 0 { "FSC" } else { "FSA" };
+        plan.push(
+            format!("write the root CA file {name} ({} bytes)", part.len()),
+            Purpose::Write(Role::Ca),
+            upload(
+                format!("AT+S.{op}={name},{}", part.len()),
+                Trigger::Immediately,
+                part.to_vec(),
+                None,
+                secs(10),
+            ),
+        );
+    }
+    plan.push(
+        format!("read back {name} and compare"),
+        Purpose::Verify(
+            Role::Ca,
+            Check::ReadBack {
+                expected: der.to_vec(),
+            },
+        ),
+        binary_read(format!("AT+S.FSP={name}"), "AT-S.Reading:", 0, secs(10)),
+    );
+}
+
 /// SPWF04 has no TLS settings beyond the credentials: the server name goes with each
 /// connection (`AT+S.SOCKON`'s 4th field).
 pub fn plan_configure_tls() -> Plan {
@@ -208,14 +251,21 @@ pub fn plan_configure_tls() -> Plan {
     plan
 }
 
-/// Clears every TLS slot (the module has no per-slot delete).
-pub fn plan_remove() -> Plan {
+/// Clears every TLS slot (the module has no per-slot delete) and deletes the CA file.
+pub fn plan_remove(creds: &Credentials) -> Plan {
     let mut plan = Plan::new(FAMILY, "remove TLS credentials");
     plan.push(
         "clear all TLS certificates and keys",
         Purpose::Remove(Role::Ca),
         line("AT+S.TLSCERT=content,2", secs(10)),
     );
+    if let Some(ca) = creds.ca.as_ref().filter(|c| is_ca_file(&c.name)) {
+        plan.push(
+            format!("delete {}", ca.name),
+            Purpose::Remove(Role::Ca),
+            line(format!("AT+S.FSD={}", ca.name), secs(10)),
+        );
+    }
     plan
 }
 
