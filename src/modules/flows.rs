@@ -504,6 +504,20 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
                 )),
             }
         }
+        Check::NotListed { prefix, name } => {
+            let listed = lines
+                .iter()
+                .filter_map(|l| l.strip_prefix(prefix.as_str()))
+                .any(|rest| rest.trim().trim_matches('"') == name);
+            if listed {
+                Err((format!("{name} gone"), format!("{name} still listed")))
+            } else {
+                Ok(Verification::Reported {
+                    what: "a list without".into(),
+                    value: name.clone(),
+                })
+            }
+        }
         Check::Listed { prefix, name } => {
             let listed = lines
                 .iter()
@@ -635,14 +649,57 @@ pub async fn remove<T: Transport, C: Clock>(
     family: Family,
     creds: &Credentials,
     opts: &Options,
-) -> Result<Vec<String>, FlowError> {
+) -> Result<RemoveReport, FlowError> {
     let plan = m::plan_remove(family, creds, opts)?;
     let ran = run_plan(session, &plan).await?;
-    let mut notes = plan.notes.clone();
-    for (role, v) in ran.verified {
-        notes.push(format!("{role}: removal confirmed ({v})"));
+    let removed = creds
+        .roles()
+        .map(|role| {
+            let confirmed = ran
+                .verified
+                .iter()
+                .find(|(r, _)| *r == role)
+                .map(|(_, v)| match v {
+                    Verification::Reported { what, value } => {
+                        format!("the module reports {what} {value}")
+                    }
+                    other => other.to_string(),
+                });
+            (role, confirmed)
+        })
+        .collect();
+    Ok(RemoveReport {
+        family,
+        removed,
+        notes: plan.notes,
+    })
+}
+
+/// What a removal did.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct RemoveReport {
+    pub family: Family,
+    /// Each credential, with how the module confirmed it is gone when it can.
+    pub removed: Vec<(Role, Option<String>)>,
+    pub notes: Vec<String>,
+}
+
+impl fmt::Display for RemoveReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (role, confirmed) in &self.removed {
+            match confirmed {
+                Some(how) => writeln!(f, "{role}: removed; confirmed: {how}")?,
+                None => writeln!(
+                    f,
+                    "{role}: delete command accepted; the module cannot show it is gone"
+                )?,
+            }
+        }
+        for n in &self.notes {
+            writeln!(f, "note: {n}")?;
+        }
+        Ok(())
     }
-    Ok(notes)
 }
 
 /// How many times a receive that found nothing is repeated, and how long to wait between.

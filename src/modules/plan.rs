@@ -174,6 +174,8 @@ pub enum Check {
     Size { prefix: String, bytes: usize },
     /// A listing line naming the file must be present.
     Listed { prefix: String, name: String },
+    /// After a removal: no listing line may name the file.
+    NotListed { prefix: String, name: String },
     /// A reported value must equal the expected one (e.g. SPWF04's Subject Key Id,
     /// iChip's key strength, Telit's "key stored" flag). `field` as in [`Capture`].
     Reported {

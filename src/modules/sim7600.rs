@@ -327,11 +327,20 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
             line(format!("AT+CCERTDELE={name}"), SLOW),
         );
     }
-    plan.push(
-        "list what is left",
-        Purpose::Configure,
-        line("AT+CCERTLIST", secs(10)),
-    );
+    for role in creds.roles() {
+        let Some(c) = creds.get(role) else { continue };
+        plan.push(
+            format!("check {} is no longer listed", c.name),
+            Purpose::Verify(
+                role,
+                Check::NotListed {
+                    prefix: "+CCERTLIST:".into(),
+                    name: c.name.clone(),
+                },
+            ),
+            line("AT+CCERTLIST", secs(10)),
+        );
+    }
     Ok(plan)
 }
 
