@@ -40,6 +40,11 @@ fn runs_a_command_and_records_the_transcript() {
     let r = block_on(s.run(&Command::new("AT+CGMR"))).unwrap();
     assert_eq!(r.lines, vec!["+CGMR: LE20B04SIM7600G22"]);
     assert_eq!(r.value("+CGMR:"), Some("LE20B04SIM7600G22"));
+    assert_eq!(
+        r.values("+CGMR:").collect::<Vec<_>>(),
+        vec!["LE20B04SIM7600G22"]
+    );
+    assert_eq!(r.values("+CCERTLIST:").count(), 0);
     assert!(r.echoed);
     assert_eq!(r.final_result, Final::Ok);
     let text = s.transcript().to_text();
@@ -479,4 +484,88 @@ fn raw_writes_are_recorded() {
     // The OK that answers the escape arrives a second later and is drained as stale.
     let stale = block_on(s.drain(ms(1500))).unwrap();
     assert_eq!(stale, b"OK");
+}
+
+#[test]
+fn a_module_that_never_stops_talking_still_times_out() {
+    let clock = VirtualClock::new();
+    let mut s = session(&clock, Config::default(), vec![]);
+    for i in 0..5000 {
+        s.transport_mut().push(i, b"noise\r\n");
+    }
+    let err = block_on(s.run(&Command::new("AT").with_timeout(ms(100)))).unwrap_err();
+    assert!(matches!(err.failure, Failure::TimedOut { .. }), "{err}");
+    // The drain gives up after its 2 s limit, then the command gets its 100 ms.
+    assert!(clock.micros() <= 2_110_000, "{}", clock.micros());
+    let err = block_on(s.wait_urc("+NEVER:", ms(50))).unwrap_err();
+    assert!(matches!(err.failure, Failure::TimedOut { .. }));
+    assert!(clock.micros() <= 2_170_000, "{}", clock.micros());
+}
+
+#[test]
+fn an_early_refusal_stops_the_upload() {
+    let clock = VirtualClock::new();
+    let module = ScriptedModule::new(&clock, |w: &[u8]| {
+        if w.starts_with(b"AT+CCERTDOWN") {
+            vec![(10, b"\r\n> ".to_vec())]
+        } else {
+            // The module rejects the data at once (say, a full store).
+            vec![(0, b"\r\n+CME ERROR: 20\r\n".to_vec())]
+        }
+    });
+    let writes = module.writes.clone();
+    let mut s = Session::new(
+        module,
+        clock.clone(),
+        Options::with_engine(Config::sim7600()),
+    );
+    let cmd = Command::new("AT+CCERTDOWN=\"ca.pem\",2000")
+        .with_data(DataPhase::after_prompt(vec![b'x'; 2000]));
+    let err = block_on(s.run(&cmd)).unwrap_err();
+    assert_eq!(
+        err.failure,
+        Failure::Rejected(Final::CmeError(ErrorCode::Number(20)))
+    );
+    assert!(err.explanation.meaning.contains("memory is full"));
+    assert_eq!(
+        writes.borrow().len(),
+        2,
+        "command line and one chunk, then stop"
+    );
+}
+
+#[test]
+fn echoed_upload_is_taken_while_it_is_written() {
+    // With echo on, the echo comes back chunk by chunk and the final result still ends
+    // the command only after the last chunk.
+    let clock = VirtualClock::new();
+    let module = ScriptedModule::new(&clock, {
+        let mut got = 0;
+        move |w: &[u8]| {
+            if w.starts_with(b"AT+FSWRITE") {
+                let mut echo = w.to_vec();
+                echo.extend(b"\r\n>");
+                vec![(5, echo)]
+            } else {
+                got += w.len();
+                let mut replies = vec![(0, w.to_vec())];
+                if got == 600 {
+                    replies.push((5, b"\r\nOK\r\n".to_vec()));
+                }
+                replies
+            }
+        }
+    });
+    let writes = module.writes.clone();
+    let mut s = Session::new(
+        module,
+        clock.clone(),
+        Options::with_engine(Config::sim800()),
+    );
+    let payload: Vec<u8> = b"OK\r\n".iter().copied().cycle().take(600).collect();
+    let cmd = Command::new("AT+FSWRITE=C:\\USER\\A.CER,0,600,10")
+        .with_data(DataPhase::after_prompt(payload.clone()));
+    let r = block_on(s.run(&cmd)).unwrap();
+    assert!(r.echoed);
+    assert_eq!(writes.borrow()[1..].concat(), payload);
 }

@@ -115,7 +115,11 @@ impl Config {
             "+HTTPACTION:",
             "+PDP: DEACT",
             "CLOSED",
-            // `<mux>, CONNECT OK` / `<mux>, CLOSED` after the command's own `OK`.
+            // `CONNECT OK` / `<mux>, CONNECT OK` / `<mux>, CLOSED` after the command's own
+            // `OK` (sim800.md §5; TinyGSM waits for each).
+            "CONNECT OK",
+            "CONNECT FAIL",
+            "ALREADY CONNECT",
             "0, ",
             "1, ",
             "2, ",
@@ -127,6 +131,8 @@ impl Config {
             success(LineMatch::Exact("SHUT OK".into())),
             success(LineMatch::Suffix("SEND OK".into())),
             success(LineMatch::Prefix("DATA ACCEPT".into())),
+            // `AT+CIPCLOSE=0,1` answers `0, CLOSE OK` (no `OK`).
+            success(LineMatch::Suffix("CLOSE OK".into())),
             failure(LineMatch::Suffix("SEND FAIL".into())),
         ];
         c

@@ -98,7 +98,8 @@ enum LineKind {
 
 #[derive(Debug, Default)]
 struct EchoTrack {
-    lines: Vec<String>,
+    /// Bytes, not text: a binary payload's echo must match byte for byte.
+    lines: Vec<Vec<u8>>,
     next: usize,
     /// Echo is known to be on for this command: the previous expected line came back.
     active: bool,
@@ -194,24 +195,23 @@ impl Engine {
         }
     }
 
-    /// Ends the running command with [`Event::TimedOut`] when its deadline has passed.
+    /// Ends the running command with [`Event::TimedOut`] when its deadline has passed, and
+    /// so on for queued commands whose own deadline has passed too by `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.advance(now);
-        let expired = self.running.as_ref().is_some_and(|r| r.deadline <= now);
-        if !expired {
-            return;
+        while self.running.as_ref().is_some_and(|r| r.deadline <= now) {
+            if let Some(r) = self.running.take() {
+                self.events.push_back(Event::TimedOut {
+                    command: r.command.line.clone(),
+                    received: r.received.into_iter().collect(),
+                });
+            }
+            // Whatever was half-read belongs to the dead command.
+            self.line.clear();
+            self.rx = RxMode::Lines;
+            self.after_prompt = false;
+            self.start_next();
         }
-        if let Some(r) = self.running.take() {
-            self.events.push_back(Event::TimedOut {
-                command: r.command.line.clone(),
-                received: r.received.into_iter().collect(),
-            });
-        }
-        // Whatever was half-read belongs to the dead command.
-        self.line.clear();
-        self.rx = RxMode::Lines;
-        self.after_prompt = false;
-        self.start_next();
     }
 
     /// The next bytes to write.
@@ -514,7 +514,7 @@ impl Engine {
             && r.echo
                 .lines
                 .get(r.echo.next)
-                .is_some_and(|l| l.as_bytes().eq_ignore_ascii_case(trimmed))
+                .is_some_and(|l| l.eq_ignore_ascii_case(trimmed))
         {
             r.echo.active = true;
             r.echo.next = r.echo.next.saturating_add(1);
@@ -771,12 +771,12 @@ fn echo_text(command: &Command) -> Vec<u8> {
 }
 
 /// The non-empty lines of a payload, as the module would echo them.
-fn split_lines(payload: &[u8]) -> Vec<String> {
+fn split_lines(payload: &[u8]) -> Vec<Vec<u8>> {
     payload
         .split(|&b| b == b'\r' || b == b'\n')
         .map(trim)
         .filter(|l| !l.is_empty())
-        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .map(<[u8]>::to_vec)
         .collect()
 }
 

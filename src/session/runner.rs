@@ -3,6 +3,7 @@
 use core::pin::pin;
 use core::time::Duration;
 
+use futures::FutureExt;
 use futures::future::{Either, select};
 
 use crate::at::{Command, Config, Engine, Event, Final, Instant, TransmitKind, Trigger};
@@ -83,6 +84,15 @@ impl Response {
         self.lines
             .iter()
             .find_map(|l| l.strip_prefix(prefix))
+            .map(str::trim)
+    }
+
+    /// Every answer line that starts with `prefix`, prefix removed and trimmed:
+    /// `values("+CCERTLIST:")` gives the stored file names.
+    pub fn values<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.lines
+            .iter()
+            .filter_map(move |l| l.strip_prefix(prefix))
             .map(str::trim)
     }
 }
@@ -227,6 +237,11 @@ impl<T: Transport, C: Clock> Session<T, C> {
         &self.transcript
     }
 
+    /// For clearing or trimming the record between flows.
+    pub fn transcript_mut(&mut self) -> &mut Transcript {
+        &mut self.transcript
+    }
+
     pub fn clock(&self) -> &C {
         &self.clock
     }
@@ -335,7 +350,22 @@ impl<T: Transport, C: Clock> Session<T, C> {
             if self.cancel.is_cancelled() {
                 return Err(self.error(&waiting_for, Failure::Cancelled, Vec::new()));
             }
-            match self.read_until(deadline).await {
+            let read = self.read_until(deadline).await;
+            let read = match read {
+                // Past the deadline, bytes that keep coming do not extend the wait.
+                Ok(true) if self.clock.now() >= deadline => {
+                    let mut sink = Response::default();
+                    self.collect_idle(&mut sink);
+                    self.urc_backlog.append(&mut sink.urcs);
+                    self.urc_data_backlog.append(&mut sink.urc_data);
+                    if let Some(i) = self.urc_backlog.iter().position(|u| u.starts_with(prefix)) {
+                        return Ok(self.urc_backlog.remove(i));
+                    }
+                    Ok(false)
+                }
+                other => other,
+            };
+            match read {
                 Ok(true) => {
                     let mut sink = Response::default();
                     self.collect_idle(&mut sink);
@@ -497,7 +527,12 @@ impl<T: Transport, C: Clock> Session<T, C> {
             let Some(deadline) = self.engine.poll_timeout() else {
                 return Ok(Outcome::TimedOut(Vec::new()));
             };
-            if !self.read_until(deadline).await? {
+            if self.read_until(deadline).await? {
+                // A module that never stops talking still times out: reads win every
+                // race, so the deadline is also checked after each one.
+                let now = self.clock.now();
+                self.engine.handle_timeout(now);
+            } else {
                 let now = self.clock.now().max(deadline);
                 self.engine.handle_timeout(now);
             }
@@ -530,6 +565,11 @@ impl<T: Transport, C: Clock> Session<T, C> {
                             sent,
                             total,
                         });
+                        // Take what the module said meanwhile (its echo, or an early
+                        // ERROR); once the command has ended, the rest is not sent.
+                        if sent < total && !self.poll_read_once()? {
+                            break;
+                        }
                     }
                 }
             }
@@ -539,6 +579,28 @@ impl<T: Transport, C: Clock> Session<T, C> {
             self.engine.handle_written(now);
         }
         Ok(())
+    }
+
+    /// Polls one read without waiting (reads are cancel-safe, so dropping it loses
+    /// nothing) and feeds what came. `Ok(false)` once the running command has ended.
+    fn poll_read_once(&mut self) -> Result<bool, Failure> {
+        let result = self.transport.read(&mut self.buf).now_or_never();
+        match result {
+            None => {}
+            Some(Ok(0)) => {
+                return Err(Failure::Transport(TransportError::Disconnected {
+                    detail: "the port returned no data".into(),
+                }));
+            }
+            Some(Ok(n)) => {
+                let now = self.clock.now();
+                let bytes = self.buf.get(..n.min(self.buf.len())).unwrap_or_default();
+                self.transcript.push(now, Direction::Rx, bytes);
+                self.engine.handle_input_at(bytes, now);
+            }
+            Some(Err(e)) => return Err(Failure::Transport(e)),
+        }
+        Ok(self.engine.is_busy())
     }
 
     async fn write(&mut self, bytes: &[u8]) -> Result<(), Failure> {
@@ -569,6 +631,11 @@ impl<T: Transport, C: Clock> Session<T, C> {
             }
         };
         match result {
+            // `read` promises at least one byte; a port that keeps answering with none has
+            // gone away, and spinning on it would hang the step.
+            Some(Ok(0)) => Err(Failure::Transport(TransportError::Disconnected {
+                detail: "the port returned no data".into(),
+            })),
             Some(Ok(n)) => {
                 let now = self.clock.now();
                 let n = n.min(self.buf.len());
@@ -642,5 +709,123 @@ fn awaits_trigger(command: &Command, response: &Response) -> bool {
 impl From<TransportError> for Failure {
     fn from(e: TransportError) -> Self {
         Self::Transport(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The runner over the smallest possible module: replies are ready the moment the
+    //! command is written, and sleeping jumps the clock. Runs natively and in wasm.
+    #![allow(clippy::unwrap_used)]
+
+    use std::cell::Cell;
+    use std::collections::VecDeque;
+    use std::future::pending;
+
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    struct Echoing {
+        replies: VecDeque<&'static [u8]>,
+        inbox: VecDeque<u8>,
+    }
+
+    impl Transport for Echoing {
+        async fn write(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+            if bytes.ends_with(b"\r")
+                && let Some(reply) = self.replies.pop_front()
+            {
+                self.inbox.extend(bytes);
+                self.inbox.extend(reply);
+            }
+            Ok(())
+        }
+
+        async fn read(&mut self, buf: &mut [u8]) -> Result<usize, TransportError> {
+            if self.inbox.is_empty() {
+                pending::<()>().await;
+            }
+            let mut n = 0;
+            for slot in buf.iter_mut() {
+                let Some(b) = self.inbox.pop_front() else {
+                    break;
+                };
+                *slot = b;
+                n += 1;
+            }
+            Ok(n)
+        }
+    }
+
+    #[derive(Default)]
+    struct Jumping(Cell<u64>);
+
+    impl Clock for Jumping {
+        fn now(&self) -> Instant {
+            Instant::from_micros(self.0.get())
+        }
+
+        async fn sleep_until(&self, deadline: Instant) {
+            self.0.set(self.0.get().max(deadline.as_micros()));
+        }
+    }
+
+    fn session(replies: Vec<&'static [u8]>) -> Session<Echoing, Jumping> {
+        let transport = Echoing {
+            replies: replies.into(),
+            inbox: VecDeque::new(),
+        };
+        Session::new(transport, Jumping::default(), Options::default())
+    }
+
+    #[test]
+    fn answers_timeouts_and_transcript() {
+        let mut s = session(vec![b"\r\n+CGMM: X\r\n\r\nOK\r\n"]);
+        let r = futures::executor::block_on(s.run(&Command::new("AT+CGMM"))).unwrap();
+        assert!(r.echoed);
+        assert_eq!(r.value("+CGMM:"), Some("X"));
+        let err = futures::executor::block_on(
+            s.run(&Command::new("AT").with_timeout(Duration::from_millis(50))),
+        )
+        .unwrap_err();
+        assert!(matches!(err.failure, Failure::TimedOut { .. }));
+        // Two drains of 20 ms and one 50 ms timeout on the jumping clock.
+        assert_eq!(s.clock().now(), Instant::from_micros(90_000));
+        assert!(s.transcript().to_text().contains("<< AT+CGMM<CR>"));
+    }
+
+    struct Closed;
+
+    impl Transport for Closed {
+        async fn write(&mut self, _: &[u8]) -> Result<(), TransportError> {
+            Ok(())
+        }
+
+        async fn read(&mut self, _: &mut [u8]) -> Result<usize, TransportError> {
+            Ok(0)
+        }
+    }
+
+    #[test]
+    fn a_port_that_reads_nothing_is_a_disconnect_not_a_hang() {
+        let mut s = Session::new(Closed, Jumping::default(), Options::default());
+        let err = futures::executor::block_on(s.run(&Command::new("AT"))).unwrap_err();
+        assert!(
+            matches!(
+                err.failure,
+                Failure::Transport(TransportError::Disconnected { .. })
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn line_endings_are_told_apart() {
+        assert_eq!(LineEnding::detect(b"AT\r\r\nOK\r\n"), LineEnding::CrLf);
+        assert_eq!(LineEnding::detect(b"AT\rOK\r"), LineEnding::Cr);
+        assert_eq!(LineEnding::detect(b"OK\n"), LineEnding::Lf);
+        assert_eq!(LineEnding::detect(b"OK"), LineEnding::Unknown);
     }
 }

@@ -236,6 +236,9 @@ pub fn unescape(text: &str) -> Result<Vec<u8>, EscapeError> {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
 
     #[test]

@@ -379,8 +379,16 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../transcripts/sim800_cipstart_cipsend.txt"),
     ),
     (
+        "sim800_cipstart_single_fail.txt",
+        include_str!("../transcripts/sim800_cipstart_single_fail.txt"),
+    ),
+    (
         "sim800_cme_verbose.txt",
         include_str!("../transcripts/sim800_cme_verbose.txt"),
+    ),
+    (
+        "sim800_fswrite_echoed_binary.txt",
+        include_str!("../transcripts/sim800_fswrite_echoed_binary.txt"),
     ),
     (
         "sim800_fswrite_prompt.txt",

@@ -484,3 +484,24 @@ fn huge_length_header_is_bounded() {
         ]
     );
 }
+
+#[test]
+fn one_late_timeout_expires_every_queued_command_that_is_due() {
+    let mut e = Engine::new(Config::default());
+    for i in 0..100u64 {
+        e.send(
+            Command::new(format!("AT+X{i}")).with_timeout(Duration::from_millis(10)),
+            t(0),
+        );
+    }
+    e.handle_timeout(t(10));
+    let timed_out = events(&mut e)
+        .into_iter()
+        .filter(|ev| matches!(ev, Event::TimedOut { .. }))
+        .count();
+    // Each queued command starts when the one before it dies, at 10 ms: not due yet.
+    assert_eq!(timed_out, 1);
+    e.handle_timeout(Instant::from_micros(u64::MAX));
+    assert_eq!(events(&mut e).len(), 99);
+    assert!(!e.is_busy());
+}
