@@ -262,14 +262,12 @@ impl Spwf04 {
                 let id = (0u8..8)
                     .find(|i| !self.sockets.contains_key(i))
                     .unwrap_or(0);
-                let ip = if host == "localhost" || host.parse::<std::net::IpAddr>().is_ok() {
-                    if host == "localhost" {
-                        "127.0.0.1".to_owned()
-                    } else {
-                        host.clone()
-                    }
-                } else {
-                    "192.0.2.10".to_owned()
+                // The address the module reports: literal IPs as given [I: DNS is not modelled].
+                let literal = host.chars().all(|c| c.is_ascii_digit() || c == '.');
+                let ip = match host.as_str() {
+                    "localhost" => "127.0.0.1".to_owned(),
+                    h if literal => h.to_owned(),
+                    _ => "192.0.2.10".to_owned(),
                 };
                 self.sockets.insert(
                     id,
