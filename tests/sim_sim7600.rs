@@ -185,7 +185,8 @@ fn download_checks_names_lengths_and_exact_count() {
 fn seed_001_manual_receive_and_1024_byte_chunks() {
     let pki = Pki::new();
     let mut server = ServerModel::new(vec![pki.read("server.der")], pki.read("ca.der"));
-    let mut body = b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n".to_vec();
+    let mut body =
+        b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n".to_vec();
     body.resize(1600, b'x');
     server.response = body.clone();
     let mut cfg = Sim7600Config::default();
@@ -198,8 +199,14 @@ fn seed_001_manual_receive_and_1024_byte_chunks() {
     }
     h.cmd("AT+CCHSTART");
     assert_eq!(h.cmd("AT+CCHSSLCFG=0,0"), "\r\nOK\r\n");
-    assert!(h.cmd_for("AT+CCHOPEN=0,\"localhost\",443,2", Duration::from_secs(5)).ends_with("+CCHOPEN: 0,0\r\n"));
-    assert_eq!(h.cmd("AT+CCHOPEN?"), "\r\n+CCHOPEN: 0,\"localhost\",443,2\r\n+CCHOPEN: 1,\"\",,,\r\n\r\nOK\r\n");
+    assert!(
+        h.cmd_for("AT+CCHOPEN=0,\"localhost\",443,2", Duration::from_secs(5))
+            .ends_with("+CCHOPEN: 0,0\r\n")
+    );
+    assert_eq!(
+        h.cmd("AT+CCHOPEN?"),
+        "\r\n+CCHOPEN: 0,\"localhost\",443,2\r\n+CCHOPEN: 1,\"\",,,\r\n\r\nOK\r\n"
+    );
     let req = b"GET / HTTP/1.0\r\nHost: x\r\n\r\n\r\n";
     assert_eq!(req.len(), 29);
     h.cmd_for("AT+CCHSEND=0,29", Duration::from_millis(50));
@@ -219,13 +226,19 @@ fn seed_001_manual_receive_and_1024_byte_chunks() {
     h.cmd_for("AT+CCHOPEN=1,\"localhost\",443,2", Duration::from_secs(5));
     h.cmd_for("AT+CCHSEND=1,29", Duration::from_millis(50));
     assert_eq!(h.raw_for(req, Duration::from_secs(2)), b"\r\nOK\r\n\r\n+CCHSEND: 1,0\r\n\r\n+CCHEVENT: 1,RECV EVENT\r\n\r\n+CCH_PEER_CLOSED: 1\r\n");
-    assert_eq!(h.cmd("AT+CCHRECV?"), "\r\n+CCHRECV: LEN,0,1600\r\n\r\nOK\r\n");
+    assert_eq!(
+        h.cmd("AT+CCHRECV?"),
+        "\r\n+CCHRECV: LEN,0,1600\r\n\r\nOK\r\n"
+    );
     let got = h.raw_for(b"AT+CCHRECV=1,100\r", Duration::from_secs(1));
     let mut expect = b"\r\nOK\r\n\r\n+CCHRECV: DATA,1,100\r\n".to_vec();
     expect.extend_from_slice(&body[..100]);
     expect.extend_from_slice(b"\r\n+CCHRECV: 1,0\r\n");
     assert_eq!(got, expect);
-    assert_eq!(h.cmd("AT+CCHRECV?"), "\r\n+CCHRECV: LEN,0,1500\r\n\r\nOK\r\n");
+    assert_eq!(
+        h.cmd("AT+CCHRECV?"),
+        "\r\n+CCHRECV: LEN,0,1500\r\n\r\nOK\r\n"
+    );
 }
 
 #[test]
@@ -233,29 +246,57 @@ fn date_checks_and_sni_follow_the_context() {
     let pki = Pki::new();
     let mut server = ServerModel::new(vec![pki.read("server.der")], pki.read("ca.der"));
     server.sni_names = Some(vec!["localhost".into()]);
-    let mut cfg = Sim7600Config { sni_supported: true, ..Sim7600Config::default() };
+    let mut cfg = Sim7600Config {
+        sni_supported: true,
+        ..Sim7600Config::default()
+    };
     cfg.common.server = Server::Model(server);
     let m = cfg.build();
     let mut h = Host::new(&m);
     h.cmd("ATE0");
     download(&mut h, "ca.pem", &pki.read("ca.pem"));
-    for c in ["AT+CSSLCFG=\"authmode\",0,1", "AT+CSSLCFG=\"cacert\",0,\"ca.pem\"", "AT+CSSLCFG=\"ignorelocaltime\",0,0"] {
+    for c in [
+        "AT+CSSLCFG=\"authmode\",0,1",
+        "AT+CSSLCFG=\"cacert\",0,\"ca.pem\"",
+        "AT+CSSLCFG=\"ignorelocaltime\",0,0",
+    ] {
         assert_eq!(h.cmd(c), "\r\nOK\r\n", "{c}");
     }
-    assert!(h.cmd("AT+CSSLCFG=?").contains("+CSSLCFG: \"enableSNI\",(0-9),(0,1)\r\n"));
+    assert!(
+        h.cmd("AT+CSSLCFG=?")
+            .contains("+CSSLCFG: \"enableSNI\",(0-9),(0,1)\r\n")
+    );
     h.cmd("AT+CCHSTART");
     // No SNI sent: the server refuses.
-    assert!(h.cmd_for("AT+CCHOPEN=0,\"localhost\",443", Duration::from_secs(5)).ends_with("+CCHOPEN: 0,15\r\n"));
+    assert!(
+        h.cmd_for("AT+CCHOPEN=0,\"localhost\",443", Duration::from_secs(5))
+            .ends_with("+CCHOPEN: 0,15\r\n")
+    );
     assert_eq!(h.cmd("AT+CSSLCFG=\"enableSNI\",0,1"), "\r\nOK\r\n");
     // SNI on, but the module clock (never set: 2004) is before the CA's validity.
-    assert!(h.cmd_for("AT+CCHOPEN=0,\"localhost\",443", Duration::from_secs(5)).ends_with("+CCHOPEN: 0,15\r\n"));
-    assert_eq!(h.cmd(&format!("AT+CCLK=\"{}\"", util::cclk_now())), "\r\nOK\r\n");
-    assert!(h.cmd_for("AT+CCHOPEN=0,\"localhost\",443", Duration::from_secs(5)).ends_with("+CCHOPEN: 0,0\r\n"));
+    assert!(
+        h.cmd_for("AT+CCHOPEN=0,\"localhost\",443", Duration::from_secs(5))
+            .ends_with("+CCHOPEN: 0,15\r\n")
+    );
+    assert_eq!(
+        h.cmd(&format!("AT+CCLK=\"{}\"", util::cclk_now())),
+        "\r\nOK\r\n"
+    );
+    assert!(
+        h.cmd_for("AT+CCHOPEN=0,\"localhost\",443", Duration::from_secs(5))
+            .ends_with("+CCHOPEN: 0,0\r\n")
+    );
     assert_eq!(
         h.cmd("AT+CSSLCFG=0"),
         "\r\n+CSSLCFG: 0,4,1,0,300,\"ca.pem\",\"\",\"\",1\r\n\r\nOK\r\n"
     );
-    assert!(h.cmd_for("AT+CCHOPEN=0,\"localhost\",443", Duration::from_secs(5)).ends_with("+CCHOPEN: 0,10\r\n"));
-    assert_eq!(h.cmd_for("AT+CCHCLOSE=0", Duration::from_millis(100)), "\r\nOK\r\n\r\n+CCHCLOSE: 0,0\r\n");
+    assert!(
+        h.cmd_for("AT+CCHOPEN=0,\"localhost\",443", Duration::from_secs(5))
+            .ends_with("+CCHOPEN: 0,10\r\n")
+    );
+    assert_eq!(
+        h.cmd_for("AT+CCHCLOSE=0", Duration::from_millis(100)),
+        "\r\nOK\r\n\r\n+CCHCLOSE: 0,0\r\n"
+    );
     assert_eq!(h.cmd("AT+CCHCLOSE=0"), "\r\nERROR\r\n");
 }
