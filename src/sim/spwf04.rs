@@ -127,7 +127,19 @@ impl Spwf04 {
     /// file named `/<lower-case ski>.ca` holding that certificate in DER [seed 002].
     fn trust(&self) -> Vec<CertInfo> {
         if let Some(ca) = self.slots.get("ca") {
-            return creds::certs(ca, Encoding::Der).unwrap_or_default();
+            let cas = creds::certs(ca, Encoding::Der).unwrap_or_default();
+            // Without a Subject Key Id in the CA the module cannot match the server's
+            // Authority Key Id unless `auth` was set by hand [S: ST community].
+            let auth = self.slots.get("auth").map(|a| {
+                String::from_utf8_lossy(a)
+                    .trim()
+                    .replace(':', "")
+                    .to_ascii_lowercase()
+            });
+            return cas
+                .into_iter()
+                .filter(|c| c.ski.is_some() || auth.as_ref().is_some_and(|a| !a.is_empty()))
+                .collect();
         }
         self.files
             .iter()
