@@ -379,3 +379,41 @@ fn garbage_and_mangled_commands_never_panic_any_family() {
         assert!(out.contains("OK"), "{family}: {out:?}");
     }
 }
+
+#[test]
+fn every_read_chunk_size_yields_the_same_stream_and_timing() {
+    let mut reference: Option<(Vec<u8>, Instant)> = None;
+    for chunk in [
+        None,
+        Some(1),
+        Some(2),
+        Some(3),
+        Some(5),
+        Some(7),
+        Some(13),
+        Some(64),
+    ] {
+        let m = sim7600();
+        let faults = LineFaults {
+            max_read_chunk: chunk,
+            inject: vec![(9, b"\r\n+CMTI: \"SM\",1\r\n".to_vec())],
+            ..LineFaults::default()
+        };
+        let mut h = Host::with(&m, LineConfig::default(), faults);
+        h.write(b"ATI\r").unwrap();
+        let got = h.read_until(b"+GCAP: +CGSM\r\n\r\nOK\r\n", Duration::from_secs(1));
+        let text = String::from_utf8_lossy(&got).into_owned();
+        // The URC lands inside the answer, after its ninth byte, as a real one can.
+        assert!(
+            text.starts_with("ATI\r\r\nMan\r\n+CMTI: \"SM\",1\r\nufacturer: SIMCOM"),
+            "{chunk:?}: {text:?}"
+        );
+        match &reference {
+            None => reference = Some((got, h.now())),
+            Some((bytes, at)) => {
+                assert_eq!(&got, bytes, "{chunk:?}");
+                assert_eq!(h.now(), *at, "{chunk:?}");
+            }
+        }
+    }
+}

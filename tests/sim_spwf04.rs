@@ -316,25 +316,71 @@ fn a_ca_without_subject_key_id_needs_auth() {
     let pki = Pki::new();
     // A root without the SKI extension.
     pki.openssl(&[
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "noski.key", "-out", "noski.pem",
-        "-days", "365", "-subj", "/CN=No SKI Root", "-addext", "subjectKeyIdentifier=none",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "noski.key",
+        "-out",
+        "noski.pem",
+        "-days",
+        "365",
+        "-subj",
+        "/CN=No SKI Root",
+        "-addext",
+        "subjectKeyIdentifier=none",
     ]);
-    pki.openssl(&["x509", "-in", "noski.pem", "-outform", "DER", "-out", "noski.der"]);
+    pki.openssl(&[
+        "x509",
+        "-in",
+        "noski.pem",
+        "-outform",
+        "DER",
+        "-out",
+        "noski.der",
+    ]);
     let mut cfg = Spwf04Config::default();
-    cfg.common.server = Server::Model(ServerModel::new(vec![pki.read("server.der")], pki.read("noski.der")));
+    cfg.common.server = Server::Model(ServerModel::new(
+        vec![pki.read("server.der")],
+        pki.read("noski.der"),
+    ));
     cfg.common.echo = false;
     let m = cfg.build();
     let mut h = Host::new(&m);
     set_time(&mut h);
     // No SubjectKeyId line: the module could not extract one.
-    assert_eq!(data_cmd(&mut h, "AT+S.TLSCERT=ca", &pki.read("noski.der"), Duration::from_secs(1)), "AT-S.OK\r\n");
     assert_eq!(
-        h.cmd_for("AT+S.SOCKON=localhost,443,,localhost", Duration::from_secs(5)),
+        data_cmd(
+            &mut h,
+            "AT+S.TLSCERT=ca",
+            &pki.read("noski.der"),
+            Duration::from_secs(1)
+        ),
+        "AT-S.OK\r\n"
+    );
+    assert_eq!(
+        h.cmd_for(
+            "AT+S.SOCKON=localhost,443,,localhost",
+            Duration::from_secs(5)
+        ),
         "AT-S.Certificate Error:23\r\nAT-S.ERROR:60:Socket open failed\r\n"
     );
-    assert_eq!(data_cmd(&mut h, "AT+S.TLSCERT=auth", b"7F:D3:65", Duration::from_secs(1)), "AT-S.OK\r\n");
     assert_eq!(
-        h.cmd_for("AT+S.SOCKON=localhost,443,,localhost", Duration::from_secs(5)),
+        data_cmd(
+            &mut h,
+            "AT+S.TLSCERT=auth",
+            b"7F:D3:65",
+            Duration::from_secs(1)
+        ),
+        "AT-S.OK\r\n"
+    );
+    assert_eq!(
+        h.cmd_for(
+            "AT+S.SOCKON=localhost,443,,localhost",
+            Duration::from_secs(5)
+        ),
         "AT-S.On:127.0.0.1:0\r\nAT-S.OK\r\n"
     );
 }
