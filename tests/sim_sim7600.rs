@@ -300,3 +300,68 @@ fn date_checks_and_sni_follow_the_context() {
     );
     assert_eq!(h.cmd("AT+CCHCLOSE=0"), "\r\nERROR\r\n");
 }
+
+#[test]
+fn a_p384_server_fails_the_handshake() {
+    let pki = Pki::new();
+    pki.openssl(&[
+        "ecparam",
+        "-name",
+        "secp384r1",
+        "-genkey",
+        "-noout",
+        "-out",
+        "ec384.key",
+    ]);
+    pki.openssl(&[
+        "req",
+        "-new",
+        "-x509",
+        "-key",
+        "ec384.key",
+        "-out",
+        "ec384.pem",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    pki.openssl(&[
+        "x509",
+        "-in",
+        "ec384.pem",
+        "-outform",
+        "DER",
+        "-out",
+        "ec384.der",
+    ]);
+    let mut cfg = Sim7600Config::default();
+    cfg.common.server = Server::Model(ServerModel::new(
+        vec![pki.read("ec384.der")],
+        pki.read("ec384.der"),
+    ));
+    let m = cfg.build();
+    let mut h = Host::new(&m);
+    h.cmd("ATE0");
+    h.cmd("AT+CCHSTART");
+    assert!(
+        h.cmd_for("AT+CCHOPEN=0,\"localhost\",443,2", Duration::from_secs(5))
+            .ends_with("+CCHOPEN: 0,15\r\n")
+    );
+    let mut cfg = Sim7600Config {
+        unsupported_curves: Vec::new(),
+        ..Sim7600Config::default()
+    };
+    cfg.common.server = Server::Model(ServerModel::new(
+        vec![pki.read("ec384.der")],
+        pki.read("ec384.der"),
+    ));
+    let m = cfg.build();
+    let mut h = Host::new(&m);
+    h.cmd("ATE0");
+    h.cmd("AT+CCHSTART");
+    assert!(
+        h.cmd_for("AT+CCHOPEN=0,\"localhost\",443,2", Duration::from_secs(5))
+            .ends_with("+CCHOPEN: 0,0\r\n")
+    );
+}

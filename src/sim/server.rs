@@ -129,6 +129,8 @@ pub struct ClientOffer {
     pub rsa_only: bool,
     /// The module rejects peer certificates larger than this.
     pub max_peer_cert: Option<usize>,
+    /// Server key curves the module cannot handle (model server only).
+    pub unsupported_curves: Vec<String>,
 }
 
 impl ClientOffer {
@@ -143,6 +145,7 @@ impl ClientOffer {
             check_time: None,
             rsa_only: false,
             max_peer_cert: None,
+            unsupported_curves: Vec::new(),
         }
     }
 }
@@ -238,6 +241,11 @@ impl ServerModel {
                 .first()
                 .is_some_and(|leaf| !matches!(leaf.key, KeyKind::Rsa { .. }))
         {
+            return Err(Refusal::KeyType);
+        }
+        if chain.first().is_some_and(|leaf| {
+            matches!(&leaf.key, KeyKind::Ec { curve } if offer.unsupported_curves.contains(curve))
+        }) {
             return Err(Refusal::KeyType);
         }
         if let Some(max) = offer.max_peer_cert

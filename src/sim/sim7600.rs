@@ -34,6 +34,9 @@ pub struct Sim7600Config {
     pub recv_chunk: usize,
     /// Data prompt [I: SIMCom prompts are usually `> `].
     pub prompt: Vec<u8>,
+    /// Server key curves the handshake fails on [S: "no EC384" on A76xx, LilyGO #75;
+    /// I for SIM7600].
+    pub unsupported_curves: Vec<String>,
 }
 
 impl Default for Sim7600Config {
@@ -50,6 +53,7 @@ impl Default for Sim7600Config {
             max_send: 2048,
             recv_chunk: 1024,
             prompt: b"\r\n> ".to_vec(),
+            unsupported_curves: vec!["P-384".into()],
         }
     }
 }
@@ -251,6 +255,7 @@ impl Sim7600 {
             _ => (TlsVersion::Ssl3, TlsVersion::Tls12),
         };
         let mut offer = ClientOffer::new(host, port, versions);
+        offer.unsupported_curves = self.cfg.unsupported_curves.clone();
         if tls {
             offer.sni = c.sni.then(|| host.to_owned());
             if c.auth == 1 || c.auth == 2 {
