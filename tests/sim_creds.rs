@@ -205,3 +205,155 @@ fn garbage_never_panics() {
         let _ = creds::certs(&pem, Encoding::Pem);
     }
 }
+
+#[test]
+fn signatures_are_checked_with_the_issuer_key() {
+    use atcert::sim::{ClientOffer, Refusal, ServerModel, TlsVersion};
+    let pki = Pki::new();
+    let cert = |f: &str| {
+        creds::certs(&pki.read(f), Encoding::Auto)
+            .unwrap()
+            .remove(0)
+    };
+    let (ca, other, client, server) = (
+        cert("ca.pem"),
+        cert("other.pem"),
+        cert("client.pem"),
+        cert("server.pem"),
+    );
+    assert_eq!(client.signed_by(&ca), Some(true));
+    assert_eq!(server.signed_by(&ca), Some(true));
+    assert_eq!(client.signed_by(&other), Some(false));
+    assert_eq!(ca.signed_by(&ca), Some(true));
+    // SHA-1 RSA and both ECDSA curves.
+    pki.openssl(&[
+        "req", "-x509", "-sha1", "-newkey", "rsa:1024", "-nodes", "-keyout", "s1.key", "-out",
+        "s1.pem", "-days", "9", "-subj", "/CN=s1",
+    ]);
+    pki.openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "e2.key",
+        "-out",
+        "e2.pem",
+        "-days",
+        "9",
+        "-subj",
+        "/CN=e2",
+    ]);
+    pki.openssl(&[
+        "req",
+        "-x509",
+        "-sha384",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-384",
+        "-nodes",
+        "-keyout",
+        "e3.key",
+        "-out",
+        "e3.pem",
+        "-days",
+        "9",
+        "-subj",
+        "/CN=e3",
+    ]);
+    for f in ["s1.pem", "e2.pem", "e3.pem"] {
+        let c = cert(f);
+        assert_eq!(c.signed_by(&c), Some(true), "{f}");
+        assert_eq!(c.signed_by(&ca), Some(false), "{f}");
+    }
+
+    // A look-alike CA: the same name as the real one, another key, no key ids. A client
+    // certificate it signs carries the right issuer name but fails the signature check.
+    pki.openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "fake.key",
+        "-out",
+        "fake.pem",
+        "-days",
+        "9",
+        "-subj",
+        "/CN=Test Root CA",
+        "-addext",
+        "subjectKeyIdentifier=none",
+    ]);
+    pki.openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "forged.key",
+        "-out",
+        "forged.csr",
+        "-subj",
+        "/CN=device-666",
+    ]);
+    std::fs::write(
+        pki.path("forged.ext"),
+        "basicConstraints=CA:FALSE\nsubjectKeyIdentifier=none\nauthorityKeyIdentifier=none\n",
+    )
+    .unwrap();
+    pki.openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "forged.csr",
+        "-CA",
+        "fake.pem",
+        "-CAkey",
+        "fake.key",
+        "-CAcreateserial",
+        "-days",
+        "9",
+        "-out",
+        "forged.pem",
+        "-extfile",
+        "forged.ext",
+    ]);
+    let forged = cert("forged.pem");
+    assert!(forged.aki.is_none());
+    assert_eq!(forged.issuer, ca.subject);
+    assert!(forged.issued_by(&ca));
+    assert_eq!(forged.signed_by(&ca), Some(false));
+
+    let mut model = ServerModel::new(vec![pki.read("server.der")], pki.read("ca.der"));
+    model.client_ca = Some(pki.read("ca.der"));
+    let mut offer = ClientOffer::new("localhost", 443, (TlsVersion::Tls12, TlsVersion::Tls13));
+    offer.trust = Some(vec![ca.clone()]);
+    offer.client = Some((
+        forged,
+        creds::key(&pki.read("forged.key"), Encoding::Pem).unwrap(),
+    ));
+    assert_eq!(model.handshake(&offer), Err(Refusal::ClientCertRejected));
+    offer.client = Some((
+        client.clone(),
+        creds::key(&pki.read("client.key"), Encoding::Pem).unwrap(),
+    ));
+    assert_eq!(model.handshake(&offer), Ok(()));
+    offer.client = Some((
+        client,
+        creds::key(&pki.read("rogue.key"), Encoding::Pem).unwrap(),
+    ));
+    assert_eq!(model.handshake(&offer), Err(Refusal::ClientKeyMismatch));
+    // Trust through the intermediate-less chain: the CA signs the leaf, root not stored.
+    let mut model = ServerModel::new(vec![pki.read("server.der")], Vec::new());
+    model.client_ca = None;
+    offer.client = None;
+    assert_eq!(model.handshake(&offer), Ok(()));
+    offer.trust = Some(vec![other]);
+    assert_eq!(model.handshake(&offer), Err(Refusal::UnknownCa));
+}

@@ -341,9 +341,47 @@ fn a_ca_without_subject_key_id_needs_auth() {
         "-out",
         "noski.der",
     ]);
+    // Its server certificate cannot carry an Authority Key Id either.
+    pki.openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "srvn.key",
+        "-out",
+        "srvn.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        pki.path("srvn.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    pki.openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "srvn.csr",
+        "-CA",
+        "noski.pem",
+        "-CAkey",
+        "noski.key",
+        "-CAcreateserial",
+        "-days",
+        "30",
+        "-out",
+        "srvn.pem",
+        "-extfile",
+        "srvn.ext",
+    ]);
+    pki.openssl(&[
+        "x509", "-in", "srvn.pem", "-outform", "DER", "-out", "srvn.der",
+    ]);
     let mut cfg = Spwf04Config::default();
     cfg.common.server = Server::Model(ServerModel::new(
-        vec![pki.read("server.der")],
+        vec![pki.read("srvn.der")],
         pki.read("noski.der"),
     ));
     cfg.common.echo = false;

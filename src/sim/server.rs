@@ -255,8 +255,14 @@ impl ServerModel {
         }
         if let Some(trust) = &offer.trust {
             let root = cert_from_der(&self.root).ok();
+            // The module trusts the server when it holds the root (or a chain certificate)
+            // itself, or when a chain certificate names the stored CA as issuer and the
+            // CA's key verifies its signature.
             let anchored = trust.iter().any(|ca| {
-                root.as_ref().is_some_and(|r| ca.same_ca(r)) || chain.iter().any(|c| ca.same_ca(c))
+                root.as_ref().is_some_and(|r| ca.same_ca(r))
+                    || chain.iter().any(|c| {
+                        ca.same_ca(c) || (c.issued_by(ca) && c.signed_by(ca) == Some(true))
+                    })
             });
             if !anchored {
                 return Err(Refusal::UnknownCa);
@@ -273,7 +279,8 @@ impl ServerModel {
             let Some((cert, key)) = &offer.client else {
                 return Err(Refusal::ClientCertMissing);
             };
-            if !cert.issued_by(&ca) {
+            // Names first; then the signature where the algorithm is one we check.
+            if !cert.issued_by(&ca) || cert.signed_by(&ca) == Some(false) {
                 return Err(Refusal::ClientCertRejected);
             }
             if !key_matches(key, cert) {
