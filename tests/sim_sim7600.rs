@@ -365,3 +365,35 @@ fn a_p384_server_fails_the_handshake() {
             .ends_with("+CCHOPEN: 0,0\r\n")
     );
 }
+
+#[test]
+fn transparent_mode_reference_4_6() {
+    let pki = Pki::new();
+    let mut server = ServerModel::new(vec![pki.read("server.der")], pki.read("ca.der"));
+    server.close_after_response = false;
+    let mut cfg = Sim7600Config::default();
+    cfg.common.server = Server::Model(server);
+    let m = cfg.build();
+    let mut h = Host::new(&m);
+    h.cmd("ATE0");
+    assert_eq!(h.cmd("AT+CCHMODE=1"), "\r\nOK\r\n");
+    assert_eq!(h.cmd("AT+CCHSTART"), "\r\nOK\r\n\r\n+CCHSTART: 0\r\n");
+    assert_eq!(h.cmd("AT+CCHMODE=0"), "\r\nERROR\r\n");
+    assert_eq!(h.cmd("AT+CCHSSLCFG=0,0"), "\r\nOK\r\n");
+    assert_eq!(h.cmd("AT+CCHOPEN=1,\"localhost\",443,2"), "\r\nERROR\r\n");
+    assert_eq!(
+        h.cmd_for("AT+CCHOPEN=0,\"localhost\",443,2", Duration::from_secs(5)),
+        "\r\nCONNECT 115200\r\n"
+    );
+    let out =
+        String::from_utf8_lossy(&h.raw_for(b"GET / HTTP/1.0\r\n\r\n", Duration::from_secs(2)))
+            .into_owned();
+    assert!(
+        out.starts_with("HTTP/1.0 200 OK\r\n") && out.ends_with("Hello, world!"),
+        "{out:?}"
+    );
+    assert_eq!(h.raw_for(b"+++", Duration::from_secs(1)), b"\r\nOK\r\n");
+    assert_eq!(h.cmd("ATO"), "\r\nCONNECT 115200\r\n");
+    assert_eq!(h.raw_for(b"+++", Duration::from_secs(1)), b"\r\nOK\r\n");
+    assert_eq!(h.cmd("AT+CCHCLOSE=0"), "\r\nOK\r\n\r\nCLOSED\r\n");
+}
