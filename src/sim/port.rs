@@ -350,8 +350,10 @@ impl<C: SimClock> Transport for SimPort<C> {
                         drop(st);
                         let generation = vclock.generation();
                         if armed == Some(generation) {
-                            // Nobody raced us with a sleep: move time ourselves.
-                            vclock.advance_to(next.max(now));
+                            // Nobody raced us with a sleep: move time ourselves (at least
+                            // one microsecond, so the loop always makes progress).
+                            let floor = Instant::from_micros(now.as_micros().saturating_add(1));
+                            vclock.advance_to(next.max(floor));
                             continue;
                         }
                         armed = Some(generation);
