@@ -89,10 +89,12 @@ pub(crate) struct Rtc {
 impl Rtc {
     pub fn epoch(&self, now_ns: u64) -> i64 {
         match self.set {
-            Some((epoch, at)) => {
-                epoch + i64::try_from(now_ns.saturating_sub(at) / 1_000_000_000).unwrap_or(0)
-            }
-            None => self.boot_epoch + i64::try_from(now_ns / 1_000_000_000).unwrap_or(0),
+            Some((epoch, at)) => epoch.saturating_add(
+                i64::try_from(now_ns.saturating_sub(at) / 1_000_000_000).unwrap_or(0),
+            ),
+            None => self
+                .boot_epoch
+                .saturating_add(i64::try_from(now_ns / 1_000_000_000).unwrap_or(0)),
         }
     }
 }
