@@ -429,6 +429,12 @@ fn extreme_clock_values_do_not_overflow() {
     let mut h = Host::new(&m);
     h.cmd("AT+S.SCFG=console_echo,0");
     assert_eq!(h.cmd("AT+S.TIME=18446744073709551615"), "AT-S.OK\r\n");
-    assert!(h.cmd_for("AT+S.TIME", Duration::from_secs(5)).ends_with("AT-S.OK\r\n"));
-    assert_eq!(h.cmd("AT+S.TIME=99999999999999999999999"), "AT-S.ERROR:17:Invalid parameter\r\n");
+    assert!(
+        h.cmd_for("AT+S.TIME", Duration::from_secs(5))
+            .ends_with("AT-S.OK\r\n")
+    );
+    assert_eq!(
+        h.cmd("AT+S.TIME=99999999999999999999999"),
+        "AT-S.ERROR:17:Invalid parameter\r\n"
+    );
 }

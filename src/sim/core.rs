@@ -558,10 +558,12 @@ pub(crate) fn split_cmd(line: &[u8]) -> (String, Option<char>, String) {
     }
 }
 
+/// A decimal parameter. Values above `u32::MAX` are refused: no module field is that
+/// large, and it keeps `as usize` lossless on wasm32.
 pub(crate) fn parse_u64(s: &str) -> Option<u64> {
     let t = s.trim();
     if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    t.parse().ok()
+    t.parse().ok().filter(|v| *v <= u64::from(u32::MAX))
 }

@@ -520,7 +520,10 @@ impl Personality for Spwf04 {
             ("HASH", true) => self.hash(cx, &p),
             ("SOCKON", true) => self.sockon(cx, &p),
             ("SOCKW", true) => {
-                let id = p.first().and_then(|v| parse_u64(v)).map(|v| v as u8);
+                let id = p
+                    .first()
+                    .and_then(|v| parse_u64(v))
+                    .and_then(|v| u8::try_from(v).ok());
                 match id {
                     Some(id) if self.sockets.contains_key(&id) => {
                         let n = p.get(1).and_then(|v| parse_u64(v));
@@ -532,7 +535,8 @@ impl Personality for Spwf04 {
             ("SOCKQ", true) => match p
                 .first()
                 .and_then(|v| parse_u64(v))
-                .and_then(|id| self.sockets.get(&(id as u8)))
+                .and_then(|id| u8::try_from(id).ok())
+                .and_then(|id| self.sockets.get(&id))
             {
                 Some(s) => {
                     let mut out = line(&format!("AT-S.Query:{}", s.rx.len()));
@@ -542,7 +546,10 @@ impl Personality for Spwf04 {
                 None => cx.answer(self.error(55, "Invalid socket")),
             },
             ("SOCKR", true) => {
-                let id = p.first().and_then(|v| parse_u64(v)).map(|v| v as u8);
+                let id = p
+                    .first()
+                    .and_then(|v| parse_u64(v))
+                    .and_then(|v| u8::try_from(v).ok());
                 let Some(s) = id.and_then(|id| self.sockets.get_mut(&id)) else {
                     return cx.answer(self.error(55, "Invalid socket"));
                 };
@@ -559,7 +566,10 @@ impl Personality for Spwf04 {
                 cx.answer(out);
             }
             ("SOCKC", true) => {
-                let id = p.first().and_then(|v| parse_u64(v)).map(|v| v as u8);
+                let id = p
+                    .first()
+                    .and_then(|v| parse_u64(v))
+                    .and_then(|v| u8::try_from(v).ok());
                 match id.and_then(|id| self.sockets.get(&id).map(|s| (id, s.rx.is_empty()))) {
                     Some((_, false)) => cx.answer(self.error(77, "Pending data")),
                     Some((id, true)) => {
