@@ -282,7 +282,8 @@ impl Personality for Ichip {
                     return self.data(cx, DataOutcome::Complete(first));
                 }
                 self.pending = Some(Pending::Param(n.to_owned()));
-                cx.start_data(DataEnd::PemEnd, first, None);
+                // A parameter that never ends gives up after a minute [I], error 69.
+                cx.start_data(DataEnd::PemEnd, first, Some(Duration::from_secs(60)));
             }
             (n, Some('?')) if PEM_PARAMS.contains(&n) => cx.answer(self.read_param(n)),
             ("RP1", None) => cx.answer(format!("{}\r\nI/OK\r\n", self.cfg.firmware).into_bytes()),
