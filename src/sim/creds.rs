@@ -327,8 +327,8 @@ pub struct KeyInfo {
     /// What must equal the certificate's public key bits (RSAPublicKey DER, or the
     /// uncompressed EC point).
     pub public_key: Vec<u8>,
-    /// The PKCS#8 DER of the key (for a real TLS client).
-    pub pkcs8_or_raw: Vec<u8>,
+    /// The key's DER in its own `format` (what a real TLS client is given).
+    pub der: Vec<u8>,
 }
 
 /// Parses a private key.
@@ -375,7 +375,7 @@ fn key_pkcs1(der: &[u8]) -> Result<KeyInfo, CredError> {
             bits: modulus_bits(k.modulus.as_bytes()),
         },
         public_key,
-        pkcs8_or_raw: der.to_vec(),
+        der: der.to_vec(),
     })
 }
 
@@ -404,7 +404,7 @@ fn key_sec1(der: &[u8]) -> Result<KeyInfo, CredError> {
         format: KeyFormat::Sec1,
         kind: KeyKind::Ec { curve },
         public_key,
-        pkcs8_or_raw: der.to_vec(),
+        der: der.to_vec(),
     })
 }
 
@@ -428,14 +428,14 @@ fn key_pkcs8(der: &[u8]) -> Result<KeyInfo, CredError> {
                 format: KeyFormat::Sec1,
                 public_key: ec_public(k.private_key, &curve)?,
                 kind: KeyKind::Ec { curve },
-                pkcs8_or_raw: Vec::new(),
+                der: Vec::new(),
             }
         }
         other => return Err(CredError::BadKey(format!("key algorithm {other}"))),
     };
     Ok(KeyInfo {
         format: KeyFormat::Pkcs8,
-        pkcs8_or_raw: der.to_vec(),
+        der: der.to_vec(),
         ..inner
     })
 }
