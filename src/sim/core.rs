@@ -419,7 +419,7 @@ pub struct CommonConfig {
     /// Echo at power-on.
     pub echo: bool,
     /// Unix seconds the module clock shows at simulation time zero when never set
-    /// ([I]: modules boot at a fixed past date; 2004-01-01 here).
+    /// (\[I\]: modules boot at a fixed past date; 2004-01-01 here).
     pub boot_epoch: i64,
     pub faults: Faults,
     /// The other end of test connections.

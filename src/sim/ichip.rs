@@ -18,15 +18,15 @@ use crate::modules::Family;
 #[derive(Clone, Debug)]
 pub struct IchipConfig {
     pub common: CommonConfig,
-    /// `AT+iRP1` answer [I: format unconfirmed].
+    /// `AT+iRP1` answer \[I: format unconfirmed\].
     pub firmware: String,
-    /// Max characters of a CA parameter [C: 1300 in manual 8.32; Libelium says 1500].
+    /// Max characters of a CA parameter \[C: 1300 in manual 8.32; Libelium says 1500\].
     pub max_ca_chars: usize,
     /// Accept SHA-2 signed CAs (the manual lists MD2, MD5 and SHA-1 only) [C/I].
     pub allow_sha2_ca: bool,
-    /// SSL 3.0 / TLS 1.0 client [C].
+    /// SSL 3.0 / TLS 1.0 client \[C\].
     pub versions: (TlsVersion, TlsVersion),
-    /// Max bytes of one `AT+iSSND` [C: 2048].
+    /// Max bytes of one `AT+iSSND` \[C: 2048\].
     pub max_send: usize,
 }
 

@@ -13,26 +13,26 @@ use super::creds::{self, Encoding};
 use super::server::{ClientOffer, Link, Refusal, TlsVersion};
 use crate::modules::Family;
 
-/// A simulated SIM7600. Defaults marked [I] in the reference are fields here.
+/// A simulated SIM7600. Defaults marked \[I\] in the reference are fields here.
 #[derive(Clone, Debug)]
 pub struct Sim7600Config {
     pub common: CommonConfig,
     pub model: String,
     pub revision: String,
     pub imei: String,
-    /// `<len>` range of `AT+CCERTDOWN` is 1–10240 [C A76XX; I for SIM7600].
+    /// `<len>` range of `AT+CCERTDOWN` is 1–10240 \[C A76XX; I for SIM7600\].
     pub max_cert_len: usize,
-    /// Max response time of `AT+CCERTDOWN` (120 s [C A76XX]): the data phase times out then.
+    /// Max response time of `AT+CCERTDOWN` (120 s \[C A76XX\]): the data phase times out then.
     pub download_timeout: Duration,
-    /// Newer firmware has `"enableSNI"`; older SIM7600 builds answer ERROR [S].
+    /// Newer firmware has `"enableSNI"`; older SIM7600 builds answer ERROR \[S\].
     pub sni_supported: bool,
-    /// Default of `"ignorelocaltime"` [I].
+    /// Default of `"ignorelocaltime"` \[I\].
     pub ignore_local_time_default: bool,
-    /// Max `AT+CCHSEND` length [I: 2048].
+    /// Max `AT+CCHSEND` length \[I: 2048\].
     pub max_send: usize,
-    /// Pushed `+CCHRECV: DATA` chunks are at most this long [I: seed 001 shows 1024].
+    /// Pushed `+CCHRECV: DATA` chunks are at most this long \[I: seed 001 shows 1024\].
     pub recv_chunk: usize,
-    /// Data prompt [I: SIMCom prompts are usually `> `].
+    /// Data prompt \[I: SIMCom prompts are usually `> `\].
     pub prompt: Vec<u8>,
     /// Server key curves the handshake fails on [S: "no EC384" on A76xx, LilyGO #75;
     /// I for SIM7600].
@@ -231,7 +231,7 @@ impl Sim7600 {
         }
     }
 
-    /// Data mode on session 0; bytes go out after 500 ms of host silence [I].
+    /// Data mode on session 0; bytes go out after 500 ms of host silence \[I\].
     fn go_online(&mut self, cx: &mut Cx) {
         self.online = true;
         cx.start_data(

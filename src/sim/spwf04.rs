@@ -12,26 +12,26 @@ use super::creds::{self, CertInfo, Encoding};
 use super::server::{ClientOffer, Link, Refusal, TlsVersion};
 use crate::modules::Family;
 
-/// A simulated SPWF04. Codes the reference could not confirm are fields marked [I].
+/// A simulated SPWF04. Codes the reference could not confirm are fields marked \[I\].
 #[derive(Clone, Debug)]
 pub struct Spwf04Config {
     pub common: CommonConfig,
     pub version: String,
-    /// Each TLSCERT item must fit the certificate area [S: 1475 bytes].
+    /// Each TLSCERT item must fit the certificate area \[S: 1475 bytes\].
     pub cert_area: usize,
-    /// Peer certificates larger than this fail [S: 2.5 KB].
+    /// Peer certificates larger than this fail \[S: 2.5 KB\].
     pub max_peer_cert: usize,
     pub versions: (TlsVersion, TlsVersion),
-    /// `AT-S.ERROR` for credentials that do not parse [I].
+    /// `AT-S.ERROR` for credentials that do not parse \[I\].
     pub bad_cert_error: (u16, String),
-    /// `AT-S.ERROR` after a failed TLS socket open [I].
+    /// `AT-S.ERROR` after a failed TLS socket open \[I\].
     pub sockon_error: (u16, String),
-    /// `AT-S.Certificate Error` numbers: CA not found [S: 23], peer chain rejected [S: 22],
-    /// validity dates [I: 21].
+    /// `AT-S.Certificate Error` numbers: CA not found \[S: 23\], peer chain rejected \[S: 22\],
+    /// validity dates \[I: 21\].
     pub cert_error_no_ca: u16,
     pub cert_error_chain: u16,
     pub cert_error_time: u16,
-    /// Largest data length a command accepts before refusing outright [I].
+    /// Largest data length a command accepts before refusing outright \[I\].
     pub max_data: usize,
 }
 
@@ -124,7 +124,7 @@ impl Spwf04 {
     }
 
     /// CAs the module would use: the TLSCERT CA when one is loaded, otherwise every FS
-    /// file named `/<lower-case ski>.ca` holding that certificate in DER [seed 002].
+    /// file named `/<lower-case ski>.ca` holding that certificate in DER \[seed 002\].
     fn trust(&self) -> Vec<CertInfo> {
         if let Some(ca) = self.slots.get("ca") {
             let cas = creds::certs(ca, Encoding::Der).unwrap_or_default();

@@ -92,20 +92,20 @@ pub struct TelitConfig {
     pub model: String,
     pub revision: String,
     pub imei: String,
-    /// Largest security data: 2047 bytes on legacy [seed]; LE910 [I: 4096].
+    /// Largest security data: 2047 bytes on legacy \[seed\]; LE910 \[I: 4096\].
     pub max_secdata: usize,
-    /// Legacy firmware stores PEM with CR but fails to parse it at `#SSLD` [seed: LF only].
-    /// When true it refuses it at upload instead [I].
+    /// Legacy firmware stores PEM with CR but fails to parse it at `#SSLD` \[seed: LF only\].
+    /// When true it refuses it at upload instead \[I\].
     pub reject_crlf_at_upload: bool,
-    /// Error answered when security data is over the limit [I: certs wrong].
+    /// Error answered when security data is over the limit \[I: certs wrong\].
     pub oversize_error: SslError,
-    /// Versions spoken: legacy SSL 3.0/TLS 1.0 [S]; LE910 up to TLS 1.2 [C].
+    /// Versions spoken: legacy SSL 3.0/TLS 1.0 \[S\]; LE910 up to TLS 1.2 \[C\].
     pub versions: (TlsVersion, TlsVersion),
-    /// LE910R1 M0Q.010001 rejects `#SSLSECCFG` ciphers other than 0 [S].
+    /// LE910R1 M0Q.010001 rejects `#SSLSECCFG` ciphers other than 0 \[S\].
     pub reject_nonzero_cipher: bool,
-    /// Server validity dates checked against `+CCLK` when auth ≥ 1 [I].
+    /// Server validity dates checked against `+CCLK` when auth ≥ 1 \[I\].
     pub check_dates: bool,
-    /// Most bytes one `#SSLRCV` returns [I: ~1000].
+    /// Most bytes one `#SSLRCV` returns \[I: ~1000\].
     pub max_recv: usize,
 }
 
@@ -128,7 +128,7 @@ impl TelitConfig {
         }
     }
 
-    /// LE910-EU1, firmware 20.00.522 [I].
+    /// LE910-EU1, firmware 20.00.522 \[I\].
     pub fn le910() -> Self {
         Self {
             legacy: false,
@@ -325,7 +325,7 @@ impl Telit {
     }
 
     /// Online mode: host bytes go to the server after the `txTo` silence; `+++` returns
-    /// to command mode with OK. Guard times are not modelled [I].
+    /// to command mode with OK. Guard times are not modelled \[I\].
     fn go_online(&mut self, cx: &mut Cx) {
         self.online = true;
         let idle = Duration::from_millis(self.tx_to.saturating_mul(100));
