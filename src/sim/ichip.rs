@@ -308,8 +308,11 @@ impl Personality for Ichip {
                 let (Some(host), Some(port)) = (p.first().filter(|h| !h.is_empty()), port) else {
                     return cx.answer(err(42));
                 };
-                if !cx.server.reachable() {
-                    return cx.later(Duration::from_secs(3), err(69));
+                match cx.server.connect(host) {
+                    Ok(()) => {}
+                    // 46: DNS failure; 69: timeout on host communication [C table].
+                    Err(Refusal::Dns) => return cx.later(Duration::from_secs(1), err(46)),
+                    Err(_) => return cx.later(Duration::from_secs(3), err(69)),
                 }
                 let Some(h) = (0u8..10).find(|i| !self.sockets.contains_key(i)) else {
                     return cx.answer(err(204));

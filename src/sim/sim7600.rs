@@ -327,6 +327,7 @@ impl Sim7600 {
                 0
             }
             Err(Refusal::Unreachable(_)) => 14,
+            Err(Refusal::Dns) => 13,
             Err(_) => 15,
         }
     }

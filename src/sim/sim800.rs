@@ -555,7 +555,9 @@ impl Sim800 {
                 };
                 cx.later(hs, urc(&format!("{pre}CONNECT OK")));
             }
-            Err(Refusal::Unreachable(_)) => cx.later(hs, urc(&format!("{pre}CONNECT FAIL"))),
+            Err(Refusal::Unreachable(_) | Refusal::Dns) => {
+                cx.later(hs, urc(&format!("{pre}CONNECT FAIL")))
+            }
             // A failed handshake closes the socket [C: TinyGSM comment].
             Err(_) => cx.later(hs, urc(&format!("{pre}CLOSE OK"))),
         }
@@ -625,6 +627,7 @@ impl Sim800 {
                         Err(_) => 601,
                     },
                     Err(Refusal::Unreachable(_)) => 601,
+                    Err(Refusal::Dns) => 603,
                     Err(Refusal::Version) => 606,
                     Err(_) => 605,
                 };

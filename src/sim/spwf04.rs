@@ -348,7 +348,7 @@ impl Spwf04 {
             },
             Err(r) => {
                 out.extend(self.refusal_lines(&r));
-                let client = if matches!(r, Refusal::Unreachable(_)) {
+                let client = if matches!(r, Refusal::Unreachable(_) | Refusal::Dns) {
                     1
                 } else {
                     2

@@ -317,6 +317,11 @@ impl Telit {
                 let e = self.err(SslError::Socket);
                 cx.later(hs, e);
             }
+            // IP easy 558 "cannot resolve DN" [S/I].
+            Err(Refusal::Dns) => {
+                let e = self.cme.error(558, "cannot resolve DN");
+                cx.later(hs, e);
+            }
             Err(_) => {
                 let e = self.err(SslError::Handshake);
                 cx.later(hs, e);
