@@ -179,3 +179,17 @@ fn ssl_socket_errors() {
             .ends_with(b"I/ERROR (227)\r\n")
     );
 }
+
+#[test]
+fn an_unterminated_parameter_times_out() {
+    let m = IchipConfig::default().build();
+    let mut h = Host::new(&m);
+    h.cmd("AT+iCA=-----BEGIN CERTIFICATE-----");
+    assert_eq!(h.raw_for(b"MIIB\r", Duration::from_secs(50)), b"MIIB\r");
+    assert_eq!(
+        h.read_for(Duration::from_secs(20)).unwrap(),
+        b"I/ERROR (69)\r\n"
+    );
+    assert_eq!(h.cmd("AT+i"), "AT+i\rI/OK\r\n");
+    assert!(m.storage().is_empty());
+}

@@ -252,3 +252,74 @@ fn telit_le910_mutual_tls_with_pkcs1_key() {
         "\r\n+CME ERROR: 1004\r\n"
     );
 }
+
+#[test]
+fn tls10_only_modules_fail_against_a_modern_server_in_their_own_words() {
+    use atcert::sim::{IchipConfig, Sim800Config, TlsVersion};
+    let pki = Pki::new();
+    let server = SServer::start(&pki, false);
+    // SIM800 speaks SSL 3.0 / TLS 1.0; rustls (like today's servers) starts at TLS 1.2.
+    let mut cfg = Sim800Config::default();
+    cfg.common.server = server.target();
+    cfg.common.echo = false;
+    let m = cfg.build();
+    let mut h = Host::new(&m);
+    h.cmd("AT+SSLOPT=0,1");
+    h.cmd("AT+CIPSSL=1");
+    assert_eq!(
+        h.cmd_for(
+            "AT+CIPSTART=\"TCP\",\"localhost\",443",
+            Duration::from_secs(3)
+        ),
+        "\r\nOK\r\n\r\nCLOSE OK\r\n"
+    );
+    // A firmware configured for TLS 1.2 gets through, with the CA stored on it.
+    let mut cfg = Sim800Config {
+        versions: (TlsVersion::Tls10, TlsVersion::Tls12),
+        ..Sim800Config::default()
+    };
+    cfg.common.server = server.target();
+    cfg.common.echo = false;
+    let m = cfg.build();
+    let mut h = Host::new(&m);
+    let der = pki.read("ca.der");
+    h.cmd("AT+FSCREATE=C:\\USER\\CA.DER");
+    h.cmd_for(
+        &format!("AT+FSWRITE=C:\\USER\\CA.DER,0,{},10", der.len()),
+        Duration::from_millis(50),
+    );
+    h.raw_for(&der, Duration::from_secs(1));
+    assert_eq!(
+        h.cmd(&format!("AT+SSLSETROOT=\"C:\\USER\\CA.DER\",{}", der.len())),
+        "\r\nOK\r\n"
+    );
+    h.cmd("AT+CIPSSL=1");
+    assert_eq!(
+        h.cmd_for(
+            "AT+CIPSTART=\"TCP\",\"localhost\",443",
+            Duration::from_secs(3)
+        ),
+        "\r\nOK\r\n\r\nCONNECT OK\r\n"
+    );
+    // iChip: SSL3/TLS1 only.
+    let mut cfg = IchipConfig {
+        allow_sha2_ca: true,
+        ..IchipConfig::default()
+    };
+    cfg.common.server = server.target();
+    cfg.common.echo = false;
+    let m = cfg.build();
+    let mut h = Host::new(&m);
+    let pem = String::from_utf8_lossy(&pki.read("ca.pem"))
+        .trim_end()
+        .replace('\n', "\r");
+    assert_eq!(h.cmd(&format!("AT+iCA={pem}")), "I/OK\r\n");
+    assert_eq!(
+        h.cmd_for("AT+iSTCP:localhost,443", Duration::from_secs(1)),
+        "I/000\r\n"
+    );
+    assert_eq!(
+        h.cmd_for("AT+iSSL:0", Duration::from_secs(3)),
+        "I/ERROR (220)\r\n"
+    );
+}

@@ -293,3 +293,35 @@ fn clock_set_and_read() {
         "\r\n+CME ERROR: incorrect parameters\r\n"
     );
 }
+
+#[test]
+fn single_connection_send_with_ctrl_z_and_esc() {
+    let pki = Pki::new();
+    let m = module(&pki);
+    let mut h = Host::new(&m);
+    h.cmd("ATE0");
+    h.cmd("AT+SSLOPT=0,1");
+    h.cmd("AT+CIPSSL=1");
+    assert_eq!(
+        h.cmd_for(
+            "AT+CIPSTART=\"TCP\",\"localhost\",443",
+            Duration::from_secs(5)
+        ),
+        "\r\nOK\r\n\r\nCONNECT OK\r\n"
+    );
+    // ESC aborts the length-less send.
+    assert_eq!(h.cmd_for("AT+CIPSEND", Duration::from_millis(50)), "\r\n> ");
+    assert_eq!(h.raw_for(b"GET\x1b", Duration::from_secs(1)), b"\r\nOK\r\n");
+    // Ctrl+Z ends it; auto receive pushes the bytes, then CLOSED.
+    assert_eq!(h.cmd_for("AT+CIPSEND", Duration::from_millis(50)), "\r\n> ");
+    let out =
+        String::from_utf8_lossy(&h.raw_for(b"GET / HTTP/1.0\r\n\r\n\x1a", Duration::from_secs(2)))
+            .into_owned();
+    assert!(
+        out.starts_with("\r\nSEND OK\r\nHTTP/1.0 200 OK\r\n"),
+        "{out:?}"
+    );
+    assert!(out.ends_with("Hello, world!\r\nCLOSED\r\n"), "{out:?}");
+    assert_eq!(h.cmd("AT+CIPSEND"), "\r\nERROR\r\n");
+    assert_eq!(h.cmd("AT+CIPCLOSE"), "\r\nERROR\r\n");
+}

@@ -310,3 +310,131 @@ fn mutual_tls_uses_cert_and_key_slots() {
         "AT-S.On:127.0.0.1:0\r\nAT-S.OK\r\n"
     );
 }
+
+#[test]
+fn a_ca_without_subject_key_id_needs_auth() {
+    let pki = Pki::new();
+    // A root without the SKI extension.
+    pki.openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "noski.key",
+        "-out",
+        "noski.pem",
+        "-days",
+        "365",
+        "-subj",
+        "/CN=No SKI Root",
+        "-addext",
+        "subjectKeyIdentifier=none",
+    ]);
+    pki.openssl(&[
+        "x509",
+        "-in",
+        "noski.pem",
+        "-outform",
+        "DER",
+        "-out",
+        "noski.der",
+    ]);
+    // Its server certificate cannot carry an Authority Key Id either.
+    pki.openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "srvn.key",
+        "-out",
+        "srvn.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        pki.path("srvn.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    pki.openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "srvn.csr",
+        "-CA",
+        "noski.pem",
+        "-CAkey",
+        "noski.key",
+        "-CAcreateserial",
+        "-days",
+        "30",
+        "-out",
+        "srvn.pem",
+        "-extfile",
+        "srvn.ext",
+    ]);
+    pki.openssl(&[
+        "x509", "-in", "srvn.pem", "-outform", "DER", "-out", "srvn.der",
+    ]);
+    let mut cfg = Spwf04Config::default();
+    cfg.common.server = Server::Model(ServerModel::new(
+        vec![pki.read("srvn.der")],
+        pki.read("noski.der"),
+    ));
+    cfg.common.echo = false;
+    let m = cfg.build();
+    let mut h = Host::new(&m);
+    set_time(&mut h);
+    // No SubjectKeyId line: the module could not extract one.
+    assert_eq!(
+        data_cmd(
+            &mut h,
+            "AT+S.TLSCERT=ca",
+            &pki.read("noski.der"),
+            Duration::from_secs(1)
+        ),
+        "AT-S.OK\r\n"
+    );
+    assert_eq!(
+        h.cmd_for(
+            "AT+S.SOCKON=localhost,443,,localhost",
+            Duration::from_secs(5)
+        ),
+        "AT-S.Certificate Error:23\r\nAT-S.ERROR:60:Socket open failed\r\n"
+    );
+    assert_eq!(
+        data_cmd(
+            &mut h,
+            "AT+S.TLSCERT=auth",
+            b"7F:D3:65",
+            Duration::from_secs(1)
+        ),
+        "AT-S.OK\r\n"
+    );
+    assert_eq!(
+        h.cmd_for(
+            "AT+S.SOCKON=localhost,443,,localhost",
+            Duration::from_secs(5)
+        ),
+        "AT-S.On:127.0.0.1:0\r\nAT-S.OK\r\n"
+    );
+}
+
+#[test]
+fn extreme_clock_values_do_not_overflow() {
+    let m = Spwf04Config::default().build();
+    let mut h = Host::new(&m);
+    h.cmd("AT+S.SCFG=console_echo,0");
+    assert_eq!(h.cmd("AT+S.TIME=4294967295"), "AT-S.OK\r\n");
+    let shown = h.cmd_for("AT+S.TIME", Duration::from_secs(5));
+    assert!(shown.contains("AT-S.Date:07:02:2106\r\n"), "{shown:?}");
+    for too_big in ["18446744073709551615", "99999999999999999999999"] {
+        assert_eq!(
+            h.cmd(&format!("AT+S.TIME={too_big}")),
+            "AT-S.ERROR:17:Invalid parameter\r\n"
+        );
+    }
+}

@@ -294,3 +294,59 @@ fn le910_size_parameter_and_codes() {
         "\r\nOK\r\n"
     );
 }
+
+fn online_setup(pki: &Pki, close_after: bool) -> (atcert::sim::SimModule, Host) {
+    let mut server = ServerModel::new(vec![pki.read("server.der")], pki.read("ca.der"));
+    server.close_after_response = close_after;
+    let mut cfg = TelitConfig::legacy();
+    cfg.common.server = Server::Model(server);
+    let m = cfg.build();
+    let mut h = Host::new(&m);
+    setup(&mut h);
+    h.cmd("AT#SSLEN=1,1");
+    h.cmd("AT#SSLSECCFG=1,0,1");
+    store(&mut h, "AT#SSLSECDATA=1,1,1", &pki.read("ca.pem"));
+    (m, h)
+}
+
+#[test]
+fn online_mode_seed_003_server_closes_with_no_carrier() {
+    let pki = Pki::new();
+    let (_m, mut h) = online_setup(&pki, true);
+    assert_eq!(
+        h.cmd_for("AT#SSLD=1,443,\"localhost\",0,0", Duration::from_secs(5)),
+        "\r\nCONNECT\r\n"
+    );
+    // Online: the request goes out after txTo (5 s) of silence; the page and NO CARRIER return.
+    let out =
+        String::from_utf8_lossy(&h.raw_for(b"GET / HTTP/1.0\r\n\r\n", Duration::from_secs(6)))
+            .into_owned();
+    assert!(out.starts_with("HTTP/1.0 200 OK\r\n"), "{out:?}");
+    assert!(out.ends_with("Hello, world!\r\nNO CARRIER\r\n"), "{out:?}");
+    // Back in command mode.
+    assert_eq!(h.cmd("AT"), "\r\nOK\r\n");
+}
+
+#[test]
+fn online_mode_escape_and_resume_seed_003() {
+    let pki = Pki::new();
+    let (_m, mut h) = online_setup(&pki, false);
+    assert_eq!(
+        h.cmd_for("AT#SSLD=1,443,\"localhost\",0,0", Duration::from_secs(5)),
+        "\r\nCONNECT\r\n"
+    );
+    h.write(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    assert_eq!(h.raw_for(b"+++", Duration::from_secs(2)), b"\r\nOK\r\n");
+    assert_eq!(h.cmd("AT#SSLS=1"), "\r\n#SSLS: 1,2,3\r\n\r\nOK\r\n");
+    let got = h.cmd("AT#SSLRCV=1,100");
+    assert!(
+        got.starts_with("\r\n#SSLRCV: 78\r\nHTTP/1.0 200 OK"),
+        "{got:?}"
+    );
+    assert_eq!(
+        h.cmd_for("AT#SSLO=1", Duration::from_millis(100)),
+        "\r\nCONNECT\r\n"
+    );
+    assert_eq!(h.raw_for(b"+++", Duration::from_secs(1)), b"\r\nOK\r\n");
+    assert_eq!(h.cmd("AT#SSLH=1"), "\r\nOK\r\n");
+}

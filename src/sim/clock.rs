@@ -131,3 +131,29 @@ impl<C: Clock> Clock for RealTime<C> {
 }
 
 impl<C: Clock> SimClock for RealTime<C> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::task::{Context, Waker};
+    use futures::executor::block_on;
+
+    #[test]
+    fn sleep_moves_time_and_stops_at_a_wanted_instant() {
+        let clock = VirtualClock::new();
+        block_on(clock.sleep_until(Instant::from_micros(500)));
+        assert_eq!(clock.now(), Instant::from_micros(500));
+        // A pending read wants t=800: a sleep to 1000 stops there first, then finishes.
+        let waker = Waker::noop();
+        clock.want(Instant::from_micros(800), waker);
+        let mut sleep = core::pin::pin!(clock.sleep_until(Instant::from_micros(1000)));
+        let mut cx = Context::from_waker(waker);
+        assert!(sleep.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(clock.now(), Instant::from_micros(800));
+        assert!(sleep.as_mut().poll(&mut cx).is_ready());
+        assert_eq!(clock.now(), Instant::from_micros(1000));
+        // Time never goes back.
+        clock.advance_to(Instant::from_micros(10));
+        assert_eq!(clock.now(), Instant::from_micros(1000));
+    }
+}

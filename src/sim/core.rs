@@ -32,6 +32,8 @@ pub(crate) enum DataEnd {
     CountCtrlZ(usize),
     /// CR-separated lines until one holding `-----END` (iChip's multi-line parameters).
     PemEnd,
+    /// Online (data) mode: bytes are flushed after `idle` without input; `+++` escapes.
+    Online { idle: Duration },
 }
 
 /// How a data phase ended.
@@ -42,6 +44,8 @@ pub(crate) enum DataOutcome {
     TimedOut,
     /// The byte after the counted data was not the Ctrl+Z that should end it.
     Overrun,
+    /// Online mode: bytes to forward now; the mode continues.
+    Flush(Vec<u8>),
 }
 
 /// Work a module scheduled for later.
@@ -85,10 +89,12 @@ pub(crate) struct Rtc {
 impl Rtc {
     pub fn epoch(&self, now_ns: u64) -> i64 {
         match self.set {
-            Some((epoch, at)) => {
-                epoch + i64::try_from(now_ns.saturating_sub(at) / 1_000_000_000).unwrap_or(0)
-            }
-            None => self.boot_epoch + i64::try_from(now_ns / 1_000_000_000).unwrap_or(0),
+            Some((epoch, at)) => epoch.saturating_add(
+                i64::try_from(now_ns.saturating_sub(at) / 1_000_000_000).unwrap_or(0),
+            ),
+            None => self
+                .boot_epoch
+                .saturating_add(i64::try_from(now_ns / 1_000_000_000).unwrap_or(0)),
         }
     }
 }
@@ -141,6 +147,17 @@ impl Cx<'_> {
 
     pub fn epoch(&self) -> i64 {
         self.rtc.epoch(self.now)
+    }
+
+    /// Whether a data phase (or online mode) is running.
+    pub fn in_data(&self) -> bool {
+        self.phase.is_some()
+    }
+
+    /// Leaves a data phase from outside it (online mode ended by the peer).
+    pub fn end_data(&mut self) {
+        *self.phase = None;
+        *self.data_deadline = None;
     }
 }
 
@@ -229,6 +246,16 @@ impl Module {
         let mut out = Vec::new();
         if self.data_deadline == Some(next) {
             self.data_deadline = None;
+            if let Some((DataEnd::Online { .. }, data)) = &mut self.phase {
+                let bytes = core::mem::take(data);
+                self.with_cx(next, Duration::ZERO, &mut out, |p, cx| {
+                    p.data(cx, DataOutcome::Flush(bytes))
+                });
+                for e in &mut out {
+                    e.echo = e.delay.is_zero();
+                }
+                return Some((next, out));
+            }
             self.phase = None;
             self.with_cx(next, Duration::ZERO, &mut out, |p, cx| {
                 p.data(cx, DataOutcome::TimedOut)
@@ -267,6 +294,18 @@ impl Module {
                 DataEnd::Count(n) => {
                     data.push(byte);
                     (data.len() >= n).then(|| DataOutcome::Complete(core::mem::take(data)))
+                }
+                DataEnd::Online { idle } => {
+                    if data.len() < MAX_DATA {
+                        data.push(byte);
+                    }
+                    if data.ends_with(b"+++") {
+                        data.truncate(data.len() - 3);
+                        Some(DataOutcome::Complete(core::mem::take(data)))
+                    } else {
+                        self.data_deadline = Some(now.saturating_add(duration_ns(idle)));
+                        None
+                    }
                 }
                 DataEnd::CountCtrlZ(n) if data.len() >= n => {
                     let d = core::mem::take(data);
@@ -380,7 +419,7 @@ pub struct CommonConfig {
     /// Echo at power-on.
     pub echo: bool,
     /// Unix seconds the module clock shows at simulation time zero when never set
-    /// ([I]: modules boot at a fixed past date; 2004-01-01 here).
+    /// (\[I\]: modules boot at a fixed past date; 2004-01-01 here).
     pub boot_epoch: i64,
     pub faults: Faults,
     /// The other end of test connections.
@@ -519,10 +558,12 @@ pub(crate) fn split_cmd(line: &[u8]) -> (String, Option<char>, String) {
     }
 }
 
+/// A decimal parameter. Values above `u32::MAX` are refused: no module field is that
+/// large, and it keeps `as usize` lossless on wasm32.
 pub(crate) fn parse_u64(s: &str) -> Option<u64> {
     let t = s.trim();
     if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    t.parse().ok()
+    t.parse().ok().filter(|v| *v <= u64::from(u32::MAX))
 }

@@ -49,6 +49,9 @@ pub struct CertInfo {
     pub key: KeyKind,
     /// The public key bits as they appear in the certificate.
     pub public_key: Vec<u8>,
+    /// The signed part and the signature, for checking who signed it.
+    pub tbs: Vec<u8>,
+    pub signature: Vec<u8>,
 }
 
 impl CertInfo {
@@ -71,7 +74,75 @@ impl CertInfo {
     pub fn valid_at(&self, epoch: i64) -> bool {
         self.not_before <= epoch && epoch <= self.not_after
     }
+
+    /// Whether `issuer`'s key made this certificate's signature: `None` when the algorithm
+    /// is one the simulator does not check (then only names and key ids are compared).
+    pub fn signed_by(&self, issuer: &CertInfo) -> Option<bool> {
+        use signature::Verifier;
+        let tbs = self.tbs.as_slice();
+        let sig = self.signature.as_slice();
+        let rsa = |verify: &dyn Fn(rsa::RsaPublicKey) -> bool| {
+            use rsa::pkcs1::DecodeRsaPublicKey;
+            if !matches!(issuer.key, KeyKind::Rsa { .. }) {
+                // An RSA signature cannot come from another key type.
+                return Some(false);
+            }
+            rsa::RsaPublicKey::from_pkcs1_der(&issuer.public_key)
+                .ok()
+                .map(verify)
+        };
+        match self.sig_alg.as_str() {
+            SIG_RSA_SHA1 => rsa(&|k| {
+                let v = rsa::pkcs1v15::VerifyingKey::<sha1::Sha1>::new(k);
+                rsa::pkcs1v15::Signature::try_from(sig).is_ok_and(|s| v.verify(tbs, &s).is_ok())
+            }),
+            SIG_RSA_SHA256 => rsa(&|k| {
+                let v = rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(k);
+                rsa::pkcs1v15::Signature::try_from(sig).is_ok_and(|s| v.verify(tbs, &s).is_ok())
+            }),
+            SIG_RSA_SHA384 => rsa(&|k| {
+                let v = rsa::pkcs1v15::VerifyingKey::<sha2::Sha384>::new(k);
+                rsa::pkcs1v15::Signature::try_from(sig).is_ok_and(|s| v.verify(tbs, &s).is_ok())
+            }),
+            SIG_RSA_SHA512 => rsa(&|k| {
+                let v = rsa::pkcs1v15::VerifyingKey::<sha2::Sha512>::new(k);
+                rsa::pkcs1v15::Signature::try_from(sig).is_ok_and(|s| v.verify(tbs, &s).is_ok())
+            }),
+            SIG_ECDSA_SHA256
+                if issuer.key
+                    == (KeyKind::Ec {
+                        curve: "P-256".into(),
+                    }) =>
+            {
+                let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&issuer.public_key).ok()?;
+                let s = p256::ecdsa::Signature::from_der(sig).ok()?;
+                Some(key.verify(tbs, &s).is_ok())
+            }
+            SIG_ECDSA_SHA384
+                if issuer.key
+                    == (KeyKind::Ec {
+                        curve: "P-384".into(),
+                    }) =>
+            {
+                let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(&issuer.public_key).ok()?;
+                let s = p384::ecdsa::Signature::from_der(sig).ok()?;
+                Some(key.verify(tbs, &s).is_ok())
+            }
+            // An ECDSA signature cannot come from an RSA key.
+            SIG_ECDSA_SHA256 | SIG_ECDSA_SHA384 if matches!(issuer.key, KeyKind::Rsa { .. }) => {
+                Some(false)
+            }
+            _ => None,
+        }
+    }
 }
+
+const SIG_RSA_SHA1: &str = "1.2.840.113549.1.1.5";
+const SIG_RSA_SHA256: &str = "1.2.840.113549.1.1.11";
+const SIG_RSA_SHA384: &str = "1.2.840.113549.1.1.12";
+const SIG_RSA_SHA512: &str = "1.2.840.113549.1.1.13";
+const SIG_ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
+const SIG_ECDSA_SHA384: &str = "1.2.840.10045.4.3.3";
 
 const OID_SKI: &str = "2.5.29.14";
 const OID_AKI: &str = "2.5.29.35";
@@ -88,6 +159,7 @@ pub fn cert_from_der(der: &[u8]) -> Result<CertInfo, CredError> {
     let subject = enc(tbs.subject.to_der())?;
     let issuer = enc(tbs.issuer.to_der())?;
     let spki = enc(tbs.subject_public_key_info.to_der())?;
+    let tbs_der = enc(tbs.to_der())?;
     let mut ski = None;
     let mut aki = None;
     for ext in tbs.extensions.iter().flatten() {
@@ -139,6 +211,8 @@ pub fn cert_from_der(der: &[u8]) -> Result<CertInfo, CredError> {
         sig_alg: cert.signature_algorithm.oid.to_string(),
         key,
         public_key,
+        tbs: tbs_der,
+        signature: cert.signature.raw_bytes().to_vec(),
     })
 }
 
@@ -253,8 +327,8 @@ pub struct KeyInfo {
     /// What must equal the certificate's public key bits (RSAPublicKey DER, or the
     /// uncompressed EC point).
     pub public_key: Vec<u8>,
-    /// The PKCS#8 DER of the key (for a real TLS client).
-    pub pkcs8_or_raw: Vec<u8>,
+    /// The key's DER in its own `format` (what a real TLS client is given).
+    pub der: Vec<u8>,
 }
 
 /// Parses a private key.
@@ -301,7 +375,7 @@ fn key_pkcs1(der: &[u8]) -> Result<KeyInfo, CredError> {
             bits: modulus_bits(k.modulus.as_bytes()),
         },
         public_key,
-        pkcs8_or_raw: der.to_vec(),
+        der: der.to_vec(),
     })
 }
 
@@ -330,7 +404,7 @@ fn key_sec1(der: &[u8]) -> Result<KeyInfo, CredError> {
         format: KeyFormat::Sec1,
         kind: KeyKind::Ec { curve },
         public_key,
-        pkcs8_or_raw: der.to_vec(),
+        der: der.to_vec(),
     })
 }
 
@@ -354,14 +428,14 @@ fn key_pkcs8(der: &[u8]) -> Result<KeyInfo, CredError> {
                 format: KeyFormat::Sec1,
                 public_key: ec_public(k.private_key, &curve)?,
                 kind: KeyKind::Ec { curve },
-                pkcs8_or_raw: Vec::new(),
+                der: Vec::new(),
             }
         }
         other => return Err(CredError::BadKey(format!("key algorithm {other}"))),
     };
     Ok(KeyInfo {
         format: KeyFormat::Pkcs8,
-        pkcs8_or_raw: der.to_vec(),
+        der: der.to_vec(),
         ..inner
     })
 }

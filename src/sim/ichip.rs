@@ -18,15 +18,15 @@ use crate::modules::Family;
 #[derive(Clone, Debug)]
 pub struct IchipConfig {
     pub common: CommonConfig,
-    /// `AT+iRP1` answer [I: format unconfirmed].
+    /// `AT+iRP1` answer \[I: format unconfirmed\].
     pub firmware: String,
-    /// Max characters of a CA parameter [C: 1300 in manual 8.32; Libelium says 1500].
+    /// Max characters of a CA parameter \[C: 1300 in manual 8.32; Libelium says 1500\].
     pub max_ca_chars: usize,
     /// Accept SHA-2 signed CAs (the manual lists MD2, MD5 and SHA-1 only) [C/I].
     pub allow_sha2_ca: bool,
-    /// SSL 3.0 / TLS 1.0 client [C].
+    /// SSL 3.0 / TLS 1.0 client \[C\].
     pub versions: (TlsVersion, TlsVersion),
-    /// Max bytes of one `AT+iSSND` [C: 2048].
+    /// Max bytes of one `AT+iSSND` \[C: 2048\].
     pub max_send: usize,
 }
 
@@ -282,7 +282,8 @@ impl Personality for Ichip {
                     return self.data(cx, DataOutcome::Complete(first));
                 }
                 self.pending = Some(Pending::Param(n.to_owned()));
-                cx.start_data(DataEnd::PemEnd, first, None);
+                // A parameter that never ends gives up after a minute [I], error 69.
+                cx.start_data(DataEnd::PemEnd, first, Some(Duration::from_secs(60)));
             }
             (n, Some('?')) if PEM_PARAMS.contains(&n) => cx.answer(self.read_param(n)),
             ("RP1", None) => cx.answer(format!("{}\r\nI/OK\r\n", self.cfg.firmware).into_bytes()),
@@ -307,8 +308,11 @@ impl Personality for Ichip {
                 let (Some(host), Some(port)) = (p.first().filter(|h| !h.is_empty()), port) else {
                     return cx.answer(err(42));
                 };
-                if !cx.server.reachable() {
-                    return cx.later(Duration::from_secs(3), err(69));
+                match cx.server.connect(host) {
+                    Ok(()) => {}
+                    // 46: DNS failure; 69: timeout on host communication [C table].
+                    Err(Refusal::Dns) => return cx.later(Duration::from_secs(1), err(46)),
+                    Err(_) => return cx.later(Duration::from_secs(3), err(69)),
                 }
                 let Some(h) = (0u8..10).find(|i| !self.sockets.contains_key(i)) else {
                     return cx.answer(err(204));

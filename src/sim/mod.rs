@@ -8,7 +8,7 @@
 //! Test connections reach a [`Server`]: a [`ServerModel`] that decides the handshake from
 //! the module's stored credentials, or natively a real TLS server ([`RealTlsTarget`]).
 //!
-//! Facts marked [I] in the references are configuration fields with the reference's
+//! Facts marked \[I\] in the references are configuration fields with the reference's
 //! suggested default, so a test can model another firmware.
 
 mod clock;

@@ -40,7 +40,9 @@ impl LineConfig {
     }
 
     /// The virtual time, in whole microseconds rounded up, at which the last byte of an
-    /// exchange of `bytes` bytes (host and module together) with one answer latency arrives.
+    /// exchange of `bytes` bytes (command plus answer, echo not counted: it overlaps the
+    /// command) with one answer latency arrives. Exact when the latency is at least one
+    /// byte time, so the echo has left the line before the answer starts.
     pub fn exchange_time(&self, bytes: u64) -> Duration {
         let ns = bytes * self.byte_time_ns() + duration_ns(self.latency);
         Duration::from_micros(ns.div_ceil(1000))
@@ -348,8 +350,10 @@ impl<C: SimClock> Transport for SimPort<C> {
                         drop(st);
                         let generation = vclock.generation();
                         if armed == Some(generation) {
-                            // Nobody raced us with a sleep: move time ourselves.
-                            vclock.advance_to(next.max(now));
+                            // Nobody raced us with a sleep: move time ourselves (at least
+                            // one microsecond, so the loop always makes progress).
+                            let floor = Instant::from_micros(now.as_micros().saturating_add(1));
+                            vclock.advance_to(next.max(floor));
                             continue;
                         }
                         armed = Some(generation);

@@ -84,13 +84,13 @@ impl RealTlsTarget {
             Some((cert, key)) => {
                 let key_der = match key.format {
                     KeyFormat::Pkcs1 => {
-                        PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(key.pkcs8_or_raw.clone()))
+                        PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(key.der.clone()))
                     }
                     KeyFormat::Sec1 => {
-                        PrivateKeyDer::Sec1(PrivateSec1KeyDer::from(key.pkcs8_or_raw.clone()))
+                        PrivateKeyDer::Sec1(PrivateSec1KeyDer::from(key.der.clone()))
                     }
                     KeyFormat::Pkcs8 => {
-                        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.pkcs8_or_raw.clone()))
+                        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.der.clone()))
                     }
                 };
                 builder

@@ -39,6 +39,8 @@ pub struct ServerModel {
     pub response_time: Duration,
     /// Nothing listens: the TCP connect fails.
     pub unreachable: bool,
+    /// When set, only these host names resolve (IP literals always do).
+    pub hosts: Option<Vec<String>>,
 }
 
 impl Default for ServerModel {
@@ -54,6 +56,7 @@ impl Default for ServerModel {
             handshake_time: Duration::from_millis(1500),
             response_time: Duration::from_millis(200),
             unreachable: false,
+            hosts: None,
         }
     }
 }
@@ -93,12 +96,17 @@ impl Server {
         }
     }
 
-    /// Whether a plain TCP connect would succeed (the real target is checked at open).
-    pub(crate) fn reachable(&self) -> bool {
+    /// Whether a plain TCP connect to `host` would succeed (the real target is checked at
+    /// open): `Err` says why not.
+    pub(crate) fn connect(&self, host: &str) -> Result<(), Refusal> {
         match self {
-            Self::Model(m) => !m.unreachable,
+            Self::Model(m) if !m.resolves(host) => Err(Refusal::Dns),
+            Self::Model(m) if m.unreachable => {
+                Err(Refusal::Unreachable("connection refused".into()))
+            }
+            Self::Model(_) => Ok(()),
             #[cfg(not(target_arch = "wasm32"))]
-            Self::RealTls(_) => true,
+            Self::RealTls(_) => Ok(()),
         }
     }
 
@@ -129,6 +137,8 @@ pub struct ClientOffer {
     pub rsa_only: bool,
     /// The module rejects peer certificates larger than this.
     pub max_peer_cert: Option<usize>,
+    /// Server key curves the module cannot handle (model server only).
+    pub unsupported_curves: Vec<String>,
 }
 
 impl ClientOffer {
@@ -143,6 +153,7 @@ impl ClientOffer {
             check_time: None,
             rsa_only: false,
             max_peer_cert: None,
+            unsupported_curves: Vec::new(),
         }
     }
 }
@@ -150,6 +161,8 @@ impl ClientOffer {
 /// Why a test connection failed, before each family words it its own way.
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub enum Refusal {
+    /// The host name does not resolve.
+    Dns,
     /// TCP connect failed (nothing listening, timeout).
     Unreachable(String),
     /// No TLS version both sides speak.
@@ -216,8 +229,21 @@ fn parse_all(ders: &[Vec<u8>]) -> Result<Vec<CertInfo>, Refusal> {
 }
 
 impl ServerModel {
+    /// Whether `host` resolves.
+    pub fn resolves(&self, host: &str) -> bool {
+        let literal = !host.is_empty() && host.chars().all(|c| c.is_ascii_digit() || c == '.');
+        literal
+            || self
+                .hosts
+                .as_ref()
+                .is_none_or(|hs| hs.iter().any(|h| h.eq_ignore_ascii_case(host)))
+    }
+
     /// Decides a handshake the way a TLS server and the module's verifier would.
     pub fn handshake(&self, offer: &ClientOffer) -> Result<(), Refusal> {
+        if !self.resolves(&offer.host) {
+            return Err(Refusal::Dns);
+        }
         if self.unreachable {
             return Err(Refusal::Unreachable("connection refused".into()));
         }
@@ -240,6 +266,11 @@ impl ServerModel {
         {
             return Err(Refusal::KeyType);
         }
+        if chain.first().is_some_and(|leaf| {
+            matches!(&leaf.key, KeyKind::Ec { curve } if offer.unsupported_curves.contains(curve))
+        }) {
+            return Err(Refusal::KeyType);
+        }
         if let Some(max) = offer.max_peer_cert
             && self.chain.iter().any(|c| c.len() > max)
         {
@@ -247,8 +278,14 @@ impl ServerModel {
         }
         if let Some(trust) = &offer.trust {
             let root = cert_from_der(&self.root).ok();
+            // The module trusts the server when it holds the root (or a chain certificate)
+            // itself, or when a chain certificate names the stored CA as issuer and the
+            // CA's key verifies its signature.
             let anchored = trust.iter().any(|ca| {
-                root.as_ref().is_some_and(|r| ca.same_ca(r)) || chain.iter().any(|c| ca.same_ca(c))
+                root.as_ref().is_some_and(|r| ca.same_ca(r))
+                    || chain.iter().any(|c| {
+                        ca.same_ca(c) || (c.issued_by(ca) && c.signed_by(ca) == Some(true))
+                    })
             });
             if !anchored {
                 return Err(Refusal::UnknownCa);
@@ -265,7 +302,8 @@ impl ServerModel {
             let Some((cert, key)) = &offer.client else {
                 return Err(Refusal::ClientCertMissing);
             };
-            if !cert.issued_by(&ca) {
+            // Names first; then the signature where the algorithm is one we check.
+            if !cert.issued_by(&ca) || cert.signed_by(&ca) == Some(false) {
                 return Err(Refusal::ClientCertRejected);
             }
             if !key_matches(key, cert) {

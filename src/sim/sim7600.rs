@@ -13,27 +13,30 @@ use super::creds::{self, Encoding};
 use super::server::{ClientOffer, Link, Refusal, TlsVersion};
 use crate::modules::Family;
 
-/// A simulated SIM7600. Defaults marked [I] in the reference are fields here.
+/// A simulated SIM7600. Defaults marked \[I\] in the reference are fields here.
 #[derive(Clone, Debug)]
 pub struct Sim7600Config {
     pub common: CommonConfig,
     pub model: String,
     pub revision: String,
     pub imei: String,
-    /// `<len>` range of `AT+CCERTDOWN` is 1–10240 [C A76XX; I for SIM7600].
+    /// `<len>` range of `AT+CCERTDOWN` is 1–10240 \[C A76XX; I for SIM7600\].
     pub max_cert_len: usize,
-    /// Max response time of `AT+CCERTDOWN` (120 s [C A76XX]): the data phase times out then.
+    /// Max response time of `AT+CCERTDOWN` (120 s \[C A76XX\]): the data phase times out then.
     pub download_timeout: Duration,
-    /// Newer firmware has `"enableSNI"`; older SIM7600 builds answer ERROR [S].
+    /// Newer firmware has `"enableSNI"`; older SIM7600 builds answer ERROR \[S\].
     pub sni_supported: bool,
-    /// Default of `"ignorelocaltime"` [I].
+    /// Default of `"ignorelocaltime"` \[I\].
     pub ignore_local_time_default: bool,
-    /// Max `AT+CCHSEND` length [I: 2048].
+    /// Max `AT+CCHSEND` length \[I: 2048\].
     pub max_send: usize,
-    /// Pushed `+CCHRECV: DATA` chunks are at most this long [I: seed 001 shows 1024].
+    /// Pushed `+CCHRECV: DATA` chunks are at most this long \[I: seed 001 shows 1024\].
     pub recv_chunk: usize,
-    /// Data prompt [I: SIMCom prompts are usually `> `].
+    /// Data prompt \[I: SIMCom prompts are usually `> `\].
     pub prompt: Vec<u8>,
+    /// Server key curves the handshake fails on [S: "no EC384" on A76xx, LilyGO #75;
+    /// I for SIM7600].
+    pub unsupported_curves: Vec<String>,
 }
 
 impl Default for Sim7600Config {
@@ -50,6 +53,7 @@ impl Default for Sim7600Config {
             max_send: 2048,
             recv_chunk: 1024,
             prompt: b"\r\n> ".to_vec(),
+            unsupported_curves: vec!["P-384".into()],
         }
     }
 }
@@ -72,6 +76,8 @@ impl Sim7600Config {
                 started: false,
                 sessions: [Session::default(), Session::default()],
                 pending: None,
+                transparent: false,
+                online: false,
             }),
             common,
         )
@@ -129,6 +135,9 @@ struct Sim7600 {
     started: bool,
     sessions: [Session; 2],
     pending: Option<Pending>,
+    /// `AT+CCHMODE=1`: session 0 opens in transparent (data) mode.
+    transparent: bool,
+    online: bool,
 }
 
 fn encoding_of(name: &str) -> Encoding {
@@ -222,6 +231,31 @@ impl Sim7600 {
         }
     }
 
+    /// Data mode on session 0; bytes go out after 500 ms of host silence \[I\].
+    fn go_online(&mut self, cx: &mut Cx) {
+        self.online = true;
+        cx.start_data(
+            DataEnd::Online {
+                idle: Duration::from_millis(500),
+            },
+            Vec::new(),
+            None,
+        );
+    }
+
+    fn forward(&mut self, cx: &mut Cx, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if let Some(link) = self.sessions[0].link.as_mut()
+            && let Ok((resp, closed)) = link.exchange(bytes)
+            && (!resp.is_empty() || closed)
+        {
+            let t = cx.server.response_time();
+            cx.deliver(t, 0, resp, closed);
+        }
+    }
+
     fn ctx_line(&self, i: usize) -> String {
         let c = &self.ctx[i];
         let mut s = format!(
@@ -251,6 +285,7 @@ impl Sim7600 {
             _ => (TlsVersion::Ssl3, TlsVersion::Tls12),
         };
         let mut offer = ClientOffer::new(host, port, versions);
+        offer.unsupported_curves = self.cfg.unsupported_curves.clone();
         if tls {
             offer.sni = c.sni.then(|| host.to_owned());
             if c.auth == 1 || c.auth == 2 {
@@ -292,6 +327,7 @@ impl Sim7600 {
                 0
             }
             Err(Refusal::Unreachable(_)) => 14,
+            Err(Refusal::Dns) => 13,
             Err(_) => 15,
         }
     }
@@ -319,8 +355,11 @@ impl Sim7600 {
                 }
             }
             ("+CCHMODE", Some('=')) => match p.first().and_then(|v| parse_u64(v)) {
-                Some(0) => cx.answer(OK),
-                // Transparent mode is not simulated.
+                // Set before CCHSTART [C A76XX AN].
+                Some(m @ (0 | 1)) if !self.started => {
+                    self.transparent = m == 1;
+                    cx.answer(OK);
+                }
                 _ => cx.answer(ERROR),
             },
             ("+CCHSTART", None) => {
@@ -392,9 +431,22 @@ impl Sim7600 {
                     return cx.later(Duration::ZERO, urc(&format!("+CCHOPEN: {sid},10")));
                 }
                 let host = host.clone();
+                if self.transparent && sid != 0 {
+                    return cx.answer(ERROR);
+                }
                 let err = self.open(cx, sid, &host, port as u16, kind == 2);
-                cx.answer(OK);
                 let hs = cx.server.handshake_time();
+                if self.transparent {
+                    // Transparent mode: CONNECT, then raw bytes both ways until +++ [C A76XX].
+                    if err == 0 {
+                        cx.later(hs, b"\r\nCONNECT 115200\r\n".to_vec());
+                        self.go_online(cx);
+                    } else {
+                        cx.later(hs, urc(&format!("+CCHOPEN: {sid},{err}")));
+                    }
+                    return;
+                }
+                cx.answer(OK);
                 cx.later(hs, urc(&format!("+CCHOPEN: {sid},{err}")));
             }
             ("+CCHSEND", Some('=')) => {
@@ -440,7 +492,11 @@ impl Sim7600 {
                 Some(s) if self.sessions[s].link.is_some() => {
                     self.sessions[s].link = None;
                     cx.answer(OK);
-                    cx.later(Duration::from_millis(50), urc(&format!("+CCHCLOSE: {s},0")));
+                    if self.transparent && s == 0 {
+                        cx.later(Duration::from_millis(50), urc("CLOSED"));
+                    } else {
+                        cx.later(Duration::from_millis(50), urc(&format!("+CCHCLOSE: {s},0")));
+                    }
                 }
                 _ => cx.answer(ERROR),
             },
@@ -474,6 +530,15 @@ impl Personality for Sim7600 {
                 cx.answer(info_ok(&lines));
             }
             ("+CSUB", None) => cx.answer(info_ok(&["+CSUB: B04V03".into()])),
+            // ATO returns to data mode on an open transparent session [I].
+            ("O", None) if self.transparent && self.sessions[0].link.is_some() => {
+                cx.answer(b"\r\nCONNECT 115200\r\n".to_vec());
+                let held = core::mem::take(&mut self.sessions[0].rx);
+                if !held.is_empty() {
+                    cx.answer(held);
+                }
+                self.go_online(cx);
+            }
             ("+NETOPEN", None) => {
                 cx.answer(OK);
                 cx.later(Duration::from_millis(100), urc("+NETOPEN: 0"));
@@ -565,12 +630,36 @@ impl Personality for Sim7600 {
                     }
                 }
             }
+            (None, DataOutcome::Flush(bytes)) if self.online => self.forward(cx, &bytes),
+            (None, DataOutcome::Complete(bytes)) if self.online => {
+                self.forward(cx, &bytes);
+                self.online = false;
+                cx.answer(OK);
+            }
             _ => cx.answer(ERROR),
         }
     }
 
     fn deliver(&mut self, cx: &mut Cx, conn: u8, bytes: Vec<u8>, closed: bool) {
         let sid = usize::from(conn).min(1);
+        if self.transparent && sid == 0 {
+            if self.online && cx.in_data() {
+                cx.answer(bytes);
+                if closed {
+                    self.online = false;
+                    self.sessions[0].link = None;
+                    cx.end_data();
+                    cx.answer(b"\r\nCLOSED\r\n".to_vec());
+                }
+            } else {
+                self.sessions[0].rx.extend_from_slice(&bytes);
+                if closed {
+                    self.sessions[0].link = None;
+                    cx.answer(b"\r\nCLOSED\r\n".to_vec());
+                }
+            }
+            return;
+        }
         if !bytes.is_empty() {
             if self.recv_mode == 0 {
                 for chunk in bytes.chunks(self.cfg.recv_chunk.max(1)) {
@@ -600,5 +689,6 @@ impl Personality for Sim7600 {
 
     fn link_reset(&mut self) {
         self.pending = None;
+        self.online = false;
     }
 }

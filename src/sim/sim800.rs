@@ -12,8 +12,8 @@ use super::creds::{self, CertInfo, Encoding};
 use super::server::{ClientOffer, Link, Refusal, TlsVersion};
 use crate::modules::Family;
 
-/// A simulated SIM800. Fields default to the reference's [C]/[S] values where it has them
-/// and to marked [I] guesses otherwise.
+/// A simulated SIM800. Fields default to the reference's \[C\]/\[S\] values where it has them
+/// and to marked \[I\] guesses otherwise.
 #[derive(Clone, Debug)]
 pub struct Sim800Config {
     pub common: CommonConfig,
@@ -21,23 +21,23 @@ pub struct Sim800Config {
     pub model: String,
     pub revision: String,
     pub imei: String,
-    /// `AT+CIPSSL` exists (false models R13.08 builds, which answer ERROR) [S].
+    /// `AT+CIPSSL` exists (false models R13.08 builds, which answer ERROR) \[S\].
     pub ssl_supported: bool,
-    /// `AT+SSLSETROOT` exists (missing on some builds: LilyGO #205) [S].
+    /// `AT+SSLSETROOT` exists (missing on some builds: LilyGO #205) \[S\].
     pub setroot_supported: bool,
-    /// Max `<size>` of one `AT+FSWRITE` [C: 10240].
+    /// Max `<size>` of one `AT+FSWRITE` \[C: 10240\].
     pub max_write: usize,
-    /// Flash space for user files [I].
+    /// Flash space for user files \[I\].
     pub fs_capacity: usize,
-    /// SSL 3.0 / TLS 1.0 only [S].
+    /// SSL 3.0 / TLS 1.0 only \[S\].
     pub versions: (TlsVersion, TlsVersion),
-    /// Built-in roots the module trusts besides imported ones (contents unknown [I]: none).
+    /// Built-in roots the module trusts besides imported ones (contents unknown \[I\]: none).
     pub builtin_roots: Vec<Vec<u8>>,
-    /// Whether validity dates are checked against `AT+CCLK` [I: unknown; off].
+    /// Whether validity dates are checked against `AT+CCLK` \[I: unknown; off\].
     pub check_dates: bool,
-    /// Delay before the `+SSLSETCERT:` URC [I].
+    /// Delay before the `+SSLSETCERT:` URC \[I\].
     pub setcert_delay: Duration,
-    /// Data prompt [I: `>`; whether a space follows is unconfirmed].
+    /// Data prompt \[I: `>`; whether a space follows is unconfirmed\].
     pub prompt: Vec<u8>,
 }
 
@@ -110,9 +110,9 @@ enum Pending {
 struct Sim800 {
     cfg: Sim800Config,
     files: BTreeMap<String, Vec<u8>>,
-    /// Roots imported with SSLSETCERT / SSLSETROOT (copies of the file at import time [I]).
+    /// Roots imported with SSLSETCERT / SSLSETROOT (copies of the file at import time \[I\]).
     roots: Vec<CertInfo>,
-    /// A password-protected client credential imported with SSLSETCERT (PKCS#12 [I]).
+    /// A password-protected client credential imported with SSLSETCERT (PKCS#12 \[I\]).
     client_file: Option<Vec<u8>>,
     /// `AT+SSLOPT`: [0] ignore invalid certificate, [1] client authentication.
     sslopt: [bool; 2],
@@ -555,7 +555,9 @@ impl Sim800 {
                 };
                 cx.later(hs, urc(&format!("{pre}CONNECT OK")));
             }
-            Err(Refusal::Unreachable(_)) => cx.later(hs, urc(&format!("{pre}CONNECT FAIL"))),
+            Err(Refusal::Unreachable(_) | Refusal::Dns) => {
+                cx.later(hs, urc(&format!("{pre}CONNECT FAIL")))
+            }
             // A failed handshake closes the socket [C: TinyGSM comment].
             Err(_) => cx.later(hs, urc(&format!("{pre}CLOSE OK"))),
         }
@@ -625,6 +627,7 @@ impl Sim800 {
                         Err(_) => 601,
                     },
                     Err(Refusal::Unreachable(_)) => 601,
+                    Err(Refusal::Dns) => 603,
                     Err(Refusal::Version) => 606,
                     Err(_) => 605,
                 };

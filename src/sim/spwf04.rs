@@ -12,26 +12,26 @@ use super::creds::{self, CertInfo, Encoding};
 use super::server::{ClientOffer, Link, Refusal, TlsVersion};
 use crate::modules::Family;
 
-/// A simulated SPWF04. Codes the reference could not confirm are fields marked [I].
+/// A simulated SPWF04. Codes the reference could not confirm are fields marked \[I\].
 #[derive(Clone, Debug)]
 pub struct Spwf04Config {
     pub common: CommonConfig,
     pub version: String,
-    /// Each TLSCERT item must fit the certificate area [S: 1475 bytes].
+    /// Each TLSCERT item must fit the certificate area \[S: 1475 bytes\].
     pub cert_area: usize,
-    /// Peer certificates larger than this fail [S: 2.5 KB].
+    /// Peer certificates larger than this fail \[S: 2.5 KB\].
     pub max_peer_cert: usize,
     pub versions: (TlsVersion, TlsVersion),
-    /// `AT-S.ERROR` for credentials that do not parse [I].
+    /// `AT-S.ERROR` for credentials that do not parse \[I\].
     pub bad_cert_error: (u16, String),
-    /// `AT-S.ERROR` after a failed TLS socket open [I].
+    /// `AT-S.ERROR` after a failed TLS socket open \[I\].
     pub sockon_error: (u16, String),
-    /// `AT-S.Certificate Error` numbers: CA not found [S: 23], peer chain rejected [S: 22],
-    /// validity dates [I: 21].
+    /// `AT-S.Certificate Error` numbers: CA not found \[S: 23\], peer chain rejected \[S: 22\],
+    /// validity dates \[I: 21\].
     pub cert_error_no_ca: u16,
     pub cert_error_chain: u16,
     pub cert_error_time: u16,
-    /// Largest data length a command accepts before refusing outright [I].
+    /// Largest data length a command accepts before refusing outright \[I\].
     pub max_data: usize,
 }
 
@@ -124,10 +124,22 @@ impl Spwf04 {
     }
 
     /// CAs the module would use: the TLSCERT CA when one is loaded, otherwise every FS
-    /// file named `/<lower-case ski>.ca` holding that certificate in DER [seed 002].
+    /// file named `/<lower-case ski>.ca` holding that certificate in DER \[seed 002\].
     fn trust(&self) -> Vec<CertInfo> {
         if let Some(ca) = self.slots.get("ca") {
-            return creds::certs(ca, Encoding::Der).unwrap_or_default();
+            let cas = creds::certs(ca, Encoding::Der).unwrap_or_default();
+            // Without a Subject Key Id in the CA the module cannot match the server's
+            // Authority Key Id unless `auth` was set by hand [S: ST community].
+            let auth = self.slots.get("auth").map(|a| {
+                String::from_utf8_lossy(a)
+                    .trim()
+                    .replace(':', "")
+                    .to_ascii_lowercase()
+            });
+            return cas
+                .into_iter()
+                .filter(|c| c.ski.is_some() || auth.as_ref().is_some_and(|a| !a.is_empty()))
+                .collect();
         }
         self.files
             .iter()
@@ -262,14 +274,12 @@ impl Spwf04 {
                 let id = (0u8..8)
                     .find(|i| !self.sockets.contains_key(i))
                     .unwrap_or(0);
-                let ip = if host == "localhost" || host.parse::<std::net::IpAddr>().is_ok() {
-                    if host == "localhost" {
-                        "127.0.0.1".to_owned()
-                    } else {
-                        host.clone()
-                    }
-                } else {
-                    "192.0.2.10".to_owned()
+                // The address the module reports: literal IPs as given [I: DNS is not modelled].
+                let literal = host.chars().all(|c| c.is_ascii_digit() || c == '.');
+                let ip = match host.as_str() {
+                    "localhost" => "127.0.0.1".to_owned(),
+                    h if literal => h.to_owned(),
+                    _ => "192.0.2.10".to_owned(),
                 };
                 self.sockets.insert(
                     id,
@@ -338,7 +348,7 @@ impl Spwf04 {
             },
             Err(r) => {
                 out.extend(self.refusal_lines(&r));
-                let client = if matches!(r, Refusal::Unreachable(_)) {
+                let client = if matches!(r, Refusal::Unreachable(_) | Refusal::Dns) {
                     1
                 } else {
                     2
@@ -510,7 +520,10 @@ impl Personality for Spwf04 {
             ("HASH", true) => self.hash(cx, &p),
             ("SOCKON", true) => self.sockon(cx, &p),
             ("SOCKW", true) => {
-                let id = p.first().and_then(|v| parse_u64(v)).map(|v| v as u8);
+                let id = p
+                    .first()
+                    .and_then(|v| parse_u64(v))
+                    .and_then(|v| u8::try_from(v).ok());
                 match id {
                     Some(id) if self.sockets.contains_key(&id) => {
                         let n = p.get(1).and_then(|v| parse_u64(v));
@@ -522,7 +535,8 @@ impl Personality for Spwf04 {
             ("SOCKQ", true) => match p
                 .first()
                 .and_then(|v| parse_u64(v))
-                .and_then(|id| self.sockets.get(&(id as u8)))
+                .and_then(|id| u8::try_from(id).ok())
+                .and_then(|id| self.sockets.get(&id))
             {
                 Some(s) => {
                     let mut out = line(&format!("AT-S.Query:{}", s.rx.len()));
@@ -532,7 +546,10 @@ impl Personality for Spwf04 {
                 None => cx.answer(self.error(55, "Invalid socket")),
             },
             ("SOCKR", true) => {
-                let id = p.first().and_then(|v| parse_u64(v)).map(|v| v as u8);
+                let id = p
+                    .first()
+                    .and_then(|v| parse_u64(v))
+                    .and_then(|v| u8::try_from(v).ok());
                 let Some(s) = id.and_then(|id| self.sockets.get_mut(&id)) else {
                     return cx.answer(self.error(55, "Invalid socket"));
                 };
@@ -549,7 +566,10 @@ impl Personality for Spwf04 {
                 cx.answer(out);
             }
             ("SOCKC", true) => {
-                let id = p.first().and_then(|v| parse_u64(v)).map(|v| v as u8);
+                let id = p
+                    .first()
+                    .and_then(|v| parse_u64(v))
+                    .and_then(|v| u8::try_from(v).ok());
                 match id.and_then(|id| self.sockets.get(&id).map(|s| (id, s.rx.is_empty()))) {
                     Some((_, false)) => cx.answer(self.error(77, "Pending data")),
                     Some((id, true)) => {

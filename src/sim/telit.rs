@@ -92,20 +92,20 @@ pub struct TelitConfig {
     pub model: String,
     pub revision: String,
     pub imei: String,
-    /// Largest security data: 2047 bytes on legacy [seed]; LE910 [I: 4096].
+    /// Largest security data: 2047 bytes on legacy \[seed\]; LE910 \[I: 4096\].
     pub max_secdata: usize,
-    /// Legacy firmware stores PEM with CR but fails to parse it at `#SSLD` [seed: LF only].
-    /// When true it refuses it at upload instead [I].
+    /// Legacy firmware stores PEM with CR but fails to parse it at `#SSLD` \[seed: LF only\].
+    /// When true it refuses it at upload instead \[I\].
     pub reject_crlf_at_upload: bool,
-    /// Error answered when security data is over the limit [I: certs wrong].
+    /// Error answered when security data is over the limit \[I: certs wrong\].
     pub oversize_error: SslError,
-    /// Versions spoken: legacy SSL 3.0/TLS 1.0 [S]; LE910 up to TLS 1.2 [C].
+    /// Versions spoken: legacy SSL 3.0/TLS 1.0 \[S\]; LE910 up to TLS 1.2 \[C\].
     pub versions: (TlsVersion, TlsVersion),
-    /// LE910R1 M0Q.010001 rejects `#SSLSECCFG` ciphers other than 0 [S].
+    /// LE910R1 M0Q.010001 rejects `#SSLSECCFG` ciphers other than 0 \[S\].
     pub reject_nonzero_cipher: bool,
-    /// Server validity dates checked against `+CCLK` when auth ≥ 1 [I].
+    /// Server validity dates checked against `+CCLK` when auth ≥ 1 \[I\].
     pub check_dates: bool,
-    /// Most bytes one `#SSLRCV` returns [I: ~1000].
+    /// Most bytes one `#SSLRCV` returns \[I: ~1000\].
     pub max_recv: usize,
 }
 
@@ -128,7 +128,7 @@ impl TelitConfig {
         }
     }
 
-    /// LE910-EU1, firmware 20.00.522 [I].
+    /// LE910-EU1, firmware 20.00.522 \[I\].
     pub fn le910() -> Self {
         Self {
             legacy: false,
@@ -155,6 +155,8 @@ impl TelitConfig {
                 version: 3,
                 sni: false,
                 def_to: 100,
+                tx_to: 50,
+                online: false,
                 link: None,
                 rx: Vec::new(),
                 peer_closed: false,
@@ -185,6 +187,9 @@ struct Telit {
     version: u8,
     sni: bool,
     def_to: u64,
+    /// `#SSLCFG` txTo (×100 ms): online bytes are sent after this much silence.
+    tx_to: u64,
+    online: bool,
     link: Option<Link>,
     rx: Vec<u8>,
     peer_closed: bool,
@@ -252,10 +257,6 @@ impl Telit {
         if self.link.is_some() {
             return cx.answer(self.err(SslError::AlreadyConnected));
         }
-        if conn_mode != 1 {
-            // Online mode (CONNECT … +++) is not simulated; command mode is.
-            return cx.answer(self.err(SslError::Generic));
-        }
         let max = match (self.cfg.legacy, self.version) {
             (true, _) => self.cfg.versions.1,
             (false, 0) => TlsVersion::Ssl3,
@@ -305,15 +306,53 @@ impl Telit {
                 self.link = Some(link);
                 self.rx.clear();
                 self.peer_closed = false;
-                cx.later(hs, OK);
+                if conn_mode == 0 {
+                    cx.later(hs, b"\r\nCONNECT\r\n".to_vec());
+                    self.go_online(cx);
+                } else {
+                    cx.later(hs, OK);
+                }
             }
             Err(Refusal::Unreachable(_)) => {
                 let e = self.err(SslError::Socket);
                 cx.later(hs, e);
             }
+            // IP easy 558 "cannot resolve DN" [S/I].
+            Err(Refusal::Dns) => {
+                let e = self.cme.error(558, "cannot resolve DN");
+                cx.later(hs, e);
+            }
             Err(_) => {
                 let e = self.err(SslError::Handshake);
                 cx.later(hs, e);
+            }
+        }
+    }
+
+    /// Online mode: host bytes go to the server after the `txTo` silence; `+++` returns
+    /// to command mode with OK. Guard times are not modelled \[I\].
+    fn go_online(&mut self, cx: &mut Cx) {
+        self.online = true;
+        let idle = Duration::from_millis(self.tx_to.saturating_mul(100));
+        cx.start_data(DataEnd::Online { idle }, Vec::new(), None);
+    }
+
+    fn forward(&mut self, cx: &mut Cx, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if let Some(link) = self.link.as_mut() {
+            match link.exchange(bytes) {
+                Ok((resp, closed)) => {
+                    if !resp.is_empty() || closed {
+                        let t = cx.server.response_time();
+                        cx.deliver(t, 1, resp, closed);
+                    }
+                }
+                Err(_) => {
+                    self.link = None;
+                    self.peer_closed = true;
+                }
             }
         }
     }
@@ -419,10 +458,14 @@ impl Telit {
             ("#SSLCFG", Some('=')) => {
                 let cid = p.get(1).and_then(|v| parse_u64(v));
                 let def_to = p.get(4).and_then(|v| parse_u64(v));
+                let tx_to = p.get(5).and_then(|v| parse_u64(v)).filter(|t| *t >= 1);
                 // SSL runs on context 1 only [seed].
                 if ssid_ok && cid == Some(1) && p.len() >= 6 {
                     if let Some(d) = def_to {
                         self.def_to = d;
+                    }
+                    if let Some(t) = tx_to {
+                        self.tx_to = t;
                     }
                     cx.answer(OK);
                 } else {
@@ -491,6 +534,19 @@ impl Telit {
                 cx.start_data(end, Vec::new(), None);
             }
             ("#SSLRCV", Some('=')) | ("#SSLRECV", Some('=')) => self.recv(cx, name, &p),
+            ("#SSLO", Some('=')) if ssid_ok => {
+                if self.link.is_some() {
+                    cx.answer(b"\r\nCONNECT\r\n".to_vec());
+                    // Bytes that arrived while suspended come first.
+                    let pending = core::mem::take(&mut self.rx);
+                    if !pending.is_empty() {
+                        cx.answer(pending);
+                    }
+                    self.go_online(cx);
+                } else {
+                    cx.answer(self.err(SslError::NotConnected));
+                }
+            }
             _ => return false,
         }
         true
@@ -640,11 +696,30 @@ impl Personality for Telit {
                 }
             }
             (Some(Pending::Send { .. }), DataOutcome::Cancelled) => cx.answer(OK),
+            (None, DataOutcome::Flush(bytes)) if self.online => self.forward(cx, &bytes),
+            (None, DataOutcome::Complete(bytes)) if self.online => {
+                self.forward(cx, &bytes);
+                self.online = false;
+                cx.answer(OK);
+            }
             _ => cx.answer(ERROR),
         }
     }
 
-    fn deliver(&mut self, _cx: &mut Cx, _conn: u8, bytes: Vec<u8>, closed: bool) {
+    fn deliver(&mut self, cx: &mut Cx, _conn: u8, bytes: Vec<u8>, closed: bool) {
+        if self.online && cx.in_data() {
+            // Online mode: the server's bytes go straight to the host.
+            if !bytes.is_empty() {
+                cx.answer(bytes);
+            }
+            if closed {
+                self.link = None;
+                self.online = false;
+                cx.end_data();
+                cx.answer(b"\r\nNO CARRIER\r\n".to_vec());
+            }
+            return;
+        }
         self.rx.extend_from_slice(&bytes);
         if closed {
             self.link = None;
@@ -665,5 +740,6 @@ impl Personality for Telit {
 
     fn link_reset(&mut self) {
         self.pending = None;
+        self.online = false;
     }
 }
