@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use atcert::cert::generate::{GenerateOptions, GeneratedSet, KeyAlgorithm, generate};
-use atcert::cert::lint::{Encoding, Role, Severity, Storage};
+use atcert::cert::lint::{Encoding, LintContext, Role, Severity, Storage, lint};
 use atcert::modules::Family;
 use atcert::modules::rules::rules;
 
@@ -333,7 +333,35 @@ fn module_files_are_readable_by_openssl_in_each_module_encoding() {
         let dir = tempfile::tempdir().unwrap();
         write_set(&set, dir.path());
         let reports = set.module_files(&r, now());
+        let whole = atcert::cert::lint::lint_set(
+            &r,
+            Some(set.ca.cert_pem().as_bytes()),
+            Some(set.client.cert_pem().as_bytes()),
+            Some(set.client.key_pem().as_bytes()),
+            &LintContext {
+                now: Some(now()),
+                ..LintContext::default()
+            },
+        );
+        assert!(
+            whole.is_ok() && whole.findings.is_empty(),
+            "{family:?}: {whole:#?}"
+        );
         for report in &reports {
+            // The fixed bytes are a fixed point: linting them again changes nothing.
+            let bytes = &report.output.as_ref().unwrap().bytes;
+            let ctx = LintContext {
+                now: Some(now()),
+                ..LintContext::default()
+            };
+            let again = lint(&r, report.role, bytes, &ctx);
+            assert_eq!(&again.output.as_ref().unwrap().bytes, bytes, "{family:?}");
+            assert!(
+                again.findings.iter().all(|f| f.fix.is_none()),
+                "{family:?} {:?}: {:#?}",
+                report.role,
+                again.findings
+            );
             assert!(
                 report.is_ok(),
                 "{family:?} {:?}: {:#?}",

@@ -157,7 +157,30 @@ fn ctx() -> LintContext<'static> {
 }
 
 fn run(family: Family, role: Role, input: &[u8]) -> LintReport {
-    lint(&rules(family), role, input, &ctx())
+    let report = checked(lint(&rules(family), role, input, &ctx()));
+    // What atcert sends needs no further fixing: linting it again changes nothing.
+    if let Some(out) = &report.output {
+        let again = lint(&rules(family), role, &out.bytes, &ctx());
+        assert_eq!(again.output.as_ref().map(|o| &o.bytes), Some(&out.bytes));
+        assert!(
+            again.findings.iter().all(|f| f.fix.is_none()),
+            "{family:?} {role:?}: {:#?}",
+            again.findings
+        );
+    }
+    report
+}
+
+/// Every problem comes with either the fix atcert made or what the user must do.
+fn checked(report: LintReport) -> LintReport {
+    for f in &report.findings {
+        assert!(
+            f.severity == Severity::Info || f.fix.is_some() || f.user_action.is_some(),
+            "{f:?}"
+        );
+        assert!(!f.why.is_empty() && !f.module_would.is_empty(), "{f:?}");
+    }
+    report
 }
 
 fn out(report: &LintReport) -> &[u8] {
@@ -430,11 +453,11 @@ fn expired_and_clock_findings_follow_the_modules_clock_rule() {
         ..LintContext::default()
     };
     // SPWF04 always checks dates [C]: error.
-    let report = lint(&rules(Family::Spwf04), Role::Ca, &pem, &later);
+    let report = checked(lint(&rules(Family::Spwf04), Role::Ca, &pem, &later));
     assert_eq!(severity(&report, Check::Expired), Severity::Error);
     assert!(!report.is_ok());
     // SIM7600 checks only with ignorelocaltime=0: a warning.
-    let report = lint(&rules(Family::Sim7600), Role::Ca, &pem, &later);
+    let report = checked(lint(&rules(Family::Sim7600), Role::Ca, &pem, &later));
     assert_eq!(severity(&report, Check::Expired), Severity::Warning);
     assert!(report.is_ok());
     // OpenSSL agrees it will have expired.
@@ -447,19 +470,37 @@ fn expired_and_clock_findings_follow_the_modules_clock_rule() {
         module_clock: Some(315_532_800),
         ..LintContext::default()
     };
-    let report = lint(&rules(Family::Spwf04), Role::Ca, &pem, &unset);
+    let report = checked(lint(&rules(Family::Spwf04), Role::Ca, &pem, &unset));
     assert!(!report.has(Check::Expired));
     let f = report.finding(Check::ModuleClock).unwrap();
     assert_eq!(f.severity, Severity::Error);
     assert!(f.module_would.contains("1980"), "{}", f.module_would);
     assert!(f.user_action.as_deref().unwrap().contains("clock"));
+    // A client certificate is checked by the server: expired is an error on every module,
+    // and the module's own clock does not matter for it.
+    lab.rsa_key("dev.key", 2048);
+    lab.leaf("dev.key", "device-9", "ca.pem", "ca.key", "dev.pem");
+    let report = checked(lint(
+        &rules(Family::Sim7600),
+        Role::ClientCert,
+        &lab.read("dev.pem"),
+        &LintContext {
+            now: Some(now() + 40 * 86_400),
+            module_clock: Some(315_532_800),
+            ..LintContext::default()
+        },
+    ));
+    let f = report.finding(Check::Expired).unwrap();
+    assert_eq!(f.severity, Severity::Error);
+    assert!(f.module_would.contains("server"), "{}", f.module_would);
+    assert!(!report.has(Check::ModuleClock));
     // A correct module clock: no finding.
     let set = LintContext {
         now: Some(now()),
         module_clock: Some(now()),
         ..LintContext::default()
     };
-    let report = lint(&rules(Family::Spwf04), Role::Ca, &pem, &set);
+    let report = checked(lint(&rules(Family::Spwf04), Role::Ca, &pem, &set));
     assert!(!report.has(Check::ModuleClock) && !report.has(Check::ClockMustBeSet));
 }
 
@@ -517,6 +558,54 @@ fn a_leaf_where_the_root_is_needed_is_flagged_and_a_chain_is_cut_to_its_root() {
         lab.fingerprint("leaf.pem", "PEM")
     );
 
+    // A server certificate given as the client's: its EKU is flagged.
+    lab.write(
+        "srv.ext",
+        b"basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    );
+    lab.openssl(&[
+        "req",
+        "-new",
+        "-key",
+        "leaf.key",
+        "-subj",
+        "/CN=server",
+        "-out",
+        "srv.csr",
+    ]);
+    lab.openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "srv.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "30",
+        "-extfile",
+        "srv.ext",
+        "-out",
+        "srv.pem",
+    ]);
+    let report = run(Family::Sim7600, Role::ClientCert, &lab.read("srv.pem"));
+    assert_eq!(severity(&report, Check::ClientAuthUsage), Severity::Warning);
+    let report = run(Family::Sim7600, Role::ClientCert, &lab.read("leaf.pem"));
+    assert!(!report.has(Check::ClientAuthUsage));
+
+    // A file holding certificate and key: the key role keeps only the key.
+    let mut both = lab.read("leaf.pem");
+    both.extend(lab.read("leaf.key"));
+    let report = run(Family::TelitLe910, Role::ClientKey, &both);
+    assert!(report.has(Check::WrongContent));
+    assert!(out(&report).starts_with(b"-----BEGIN RSA PRIVATE KEY-----"));
+    assert!(!out(&report).windows(11).any(|w| w == b"CERTIFICATE"));
+    let report = run(Family::TelitLe910, Role::ClientCert, &both);
+    assert_eq!(severity(&report, Check::WrongContent), Severity::Warning);
+    assert_eq!(guess_role(&both), Some(Role::ClientKey));
+
     // Roles guessed from content.
     assert_eq!(guess_role(&lab.read("ca.pem")), Some(Role::Ca));
     assert_eq!(guess_role(&lab.read("leaf.pem")), Some(Role::ClientCert));
@@ -552,7 +641,12 @@ fn encrypted_keys_are_decrypted_with_the_password_or_explained() {
         password: Some(b"s3cret"),
         ..LintContext::default()
     };
-    let report = lint(&rules(Family::TelitLegacy), Role::ClientKey, &enc, &with);
+    let report = checked(lint(
+        &rules(Family::TelitLegacy),
+        Role::ClientKey,
+        &enc,
+        &with,
+    ));
     assert!(report.is_ok(), "{:#?}", report.findings);
     assert!(out(&report).starts_with(b"-----BEGIN RSA PRIVATE KEY-----\n"));
     lab.write("plain.key", out(&report));
@@ -573,7 +667,12 @@ fn encrypted_keys_are_decrypted_with_the_password_or_explained() {
         password: Some(b"nope"),
         ..LintContext::default()
     };
-    let report = lint(&rules(Family::TelitLegacy), Role::ClientKey, &enc, &wrong);
+    let report = checked(lint(
+        &rules(Family::TelitLegacy),
+        Role::ClientKey,
+        &enc,
+        &wrong,
+    ));
     assert!(
         report
             .finding(Check::Encrypted)
@@ -740,8 +839,239 @@ fn cli_lint_prints_findings_and_writes_the_fixed_bytes() {
     assert!(text.contains("AT#SSLSECDATA=1,1,1"), "{text}");
     let written = std::fs::read(outdir.join("ca.pem")).unwrap();
     assert!(!written.contains(&b'\r'));
+    // A file with the certificate and its key: both roles are linted and written.
+    let mut both = lab.read("ca.pem");
+    both.extend(lab.read("ca.key"));
+    lab.write("both.pem", &both);
+    let (ok, text) = run_cli(&[&lab.path("both.pem"), &lab.path("crlf.pem")]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("client private key") && text.contains("CA certificate"),
+        "{text}"
+    );
+    let key = std::fs::read(outdir.join("client-key.pem")).unwrap();
+    assert!(key.starts_with(b"-----BEGIN RSA PRIVATE KEY-----\n"));
+    // The same slot twice: the second file keeps its own name.
+    assert!(outdir.join("ca.pem").exists() && outdir.join("crlf-ca.pem").exists());
+    // A client certificate with someone else's key: the pair is rejected.
+    lab.rsa_key("dev.key", 2048);
+    lab.leaf("dev.key", "device-7", "ca.pem", "ca.key", "dev.pem");
+    let (ok, text) = run_cli(&[&lab.path("dev.pem"), &lab.path("dev.key")]);
+    assert!(ok, "{text}");
+    let (ok, text) = run_cli(&[&lab.path("dev.pem"), &lab.path("ca.key")]);
+    assert!(!ok);
+    assert!(
+        text.contains("not the key of the client certificate"),
+        "{text}"
+    );
     // An EC key for an RSA-only module: rejected, non-zero exit.
     let (ok, text) = run_cli(&[&lab.path("ec.key")]);
     assert!(!ok);
     assert!(text.contains("RSA"), "{text}");
+}
+
+/// Every root of the system store, linted for iChip and SPWF04 and compared with what
+/// OpenSSL says about the same certificate: key type and size, signature hash, SKI, expiry.
+#[test]
+fn system_roots_agree_with_openssl() {
+    let bundle = std::fs::read("/etc/ssl/certs/ca-certificates.crt").unwrap();
+    let (items, _) = atcert::cert::lint::decode(&bundle).unwrap();
+    let lab = Lab::new();
+    let now = now();
+    let mut compared = 0;
+    for item in items {
+        let atcert::cert::lint::Item::Certificate(der) = item else {
+            continue;
+        };
+        lab.write("c.der", &der);
+        // One call: the dump, and the exit status says whether it has expired.
+        let (expires_ok, text) = lab.try_openssl(&[
+            "x509",
+            "-inform",
+            "DER",
+            "-in",
+            "c.der",
+            "-noout",
+            "-text",
+            "-checkend",
+            "0",
+        ]);
+        let sig = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Signature Algorithm: "))
+            .unwrap()
+            .to_owned();
+        let rsa_bits = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Public-Key: ("))
+            .and_then(|l| l.split(' ').next())
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|_| text.contains("rsaEncryption"));
+
+        let ichip = run(Family::Ichip, Role::Ca, &der);
+        let old_hash = ["md2With", "md5With", "sha1With"]
+            .iter()
+            .any(|h| sig.starts_with(h));
+        assert_eq!(ichip.has(Check::SignatureHash), !old_hash, "{sig}");
+        match rsa_bits {
+            Some(bits) => {
+                assert!(!ichip.has(Check::KeyType), "{text}");
+                assert_eq!(
+                    ichip.has(Check::KeySize),
+                    !(1024..=2048).contains(&bits),
+                    "{bits}"
+                );
+            }
+            None => assert!(ichip.has(Check::KeyType), "{text}"),
+        }
+        assert_eq!(ichip.has(Check::Expired), !expires_ok && now > 0);
+
+        let spwf = run(Family::Spwf04, Role::Ca, &der);
+        let dest = &spwf.output.as_ref().unwrap().destination;
+        if let Some(ski) = text
+            .lines()
+            .skip_while(|l| !l.contains("Subject Key Identifier"))
+            .nth(1)
+        {
+            let hex = ski.trim().replace(':', "").to_lowercase();
+            assert_eq!(dest, &format!("/{hex}.ca"));
+        }
+        compared += 1;
+    }
+    assert!(compared > 50, "only {compared} roots");
+}
+
+#[test]
+fn a_set_needs_the_certificates_own_key() {
+    let lab = Lab::new();
+    lab.rsa_key("ca.key", 2048);
+    lab.root("ca.key", "Set Root", "ca.pem", 365);
+    lab.rsa_key("dev.key", 2048);
+    lab.leaf("dev.key", "device-1", "ca.pem", "ca.key", "dev.pem");
+    lab.rsa_key("other.key", 2048);
+    lab.ec_key("ec.key", "P-256");
+    lab.leaf("ec.key", "device-ec", "ca.pem", "ca.key", "ec.pem");
+    lab.ec_key("ec2.key", "P-256");
+    let (ca, dev, key, other) = (
+        lab.read("ca.pem"),
+        lab.read("dev.pem"),
+        lab.read("dev.key"),
+        lab.read("other.key"),
+    );
+    for family in Family::ALL {
+        let r = rules(family);
+        let set = atcert::cert::lint::lint_set(&r, Some(&ca), Some(&dev), Some(&key), &ctx());
+        assert!(
+            !set.findings.iter().any(|f| f.check == Check::KeyMismatch),
+            "{family:?}"
+        );
+        let set = atcert::cert::lint::lint_set(&r, Some(&ca), Some(&dev), Some(&other), &ctx());
+        let f = set
+            .findings
+            .iter()
+            .find(|f| f.check == Check::KeyMismatch)
+            .unwrap();
+        assert_eq!(f.severity, Severity::Error, "{family:?}");
+        assert!(!set.is_ok());
+        let set = atcert::cert::lint::lint_set(&r, Some(&ca), Some(&dev), None, &ctx());
+        assert!(set.findings.iter().any(|f| f.check == Check::Incomplete));
+        let set = atcert::cert::lint::lint_set(&r, Some(&ca), None, None, &ctx());
+        assert!(set.findings.is_empty());
+    }
+    // EC pairs (SEC1 public key inside the key, or derived from the scalar).
+    let r = rules(Family::Sim7600);
+    let ec_cert = lab.read("ec.pem");
+    let set =
+        atcert::cert::lint::lint_set(&r, None, Some(&ec_cert), Some(&lab.read("ec.key")), &ctx());
+    assert!(set.is_ok(), "{:#?}", set.findings);
+    let set =
+        atcert::cert::lint::lint_set(&r, None, Some(&ec_cert), Some(&lab.read("ec2.key")), &ctx());
+    assert!(set.findings.iter().any(|f| f.check == Check::KeyMismatch));
+    lab.openssl(&["ec", "-in", "ec.key", "-no_public", "-out", "nopub.key"]);
+    let set = atcert::cert::lint::lint_set(
+        &r,
+        None,
+        Some(&ec_cert),
+        Some(&lab.read("nopub.key")),
+        &ctx(),
+    );
+    assert!(set.is_ok(), "{:#?}", set.findings);
+}
+
+#[test]
+fn unusual_algorithms_and_der_keys() {
+    let lab = Lab::new();
+    // RSA-PSS signature: not a hash the iChip lists; a warning where hashes are inferred.
+    lab.rsa_key("k.pem", 2048);
+    lab.openssl(&[
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        "k.pem",
+        "-subj",
+        "/CN=PSS Root",
+        "-days",
+        "30",
+        "-sigopt",
+        "rsa_padding_mode:pss",
+        "-sha256",
+        "-out",
+        "pss.pem",
+    ]);
+    assert!(
+        lab.openssl(&["x509", "-in", "pss.pem", "-noout", "-text"])
+            .contains("rsassaPss")
+    );
+    let report = run(Family::Ichip, Role::Ca, &lab.read("pss.pem"));
+    assert_eq!(severity(&report, Check::SignatureHash), Severity::Error);
+    let report = run(Family::Sim7600, Role::Ca, &lab.read("pss.pem"));
+    assert_eq!(severity(&report, Check::SignatureHash), Severity::Warning);
+
+    // Ed25519: no module here takes it.
+    lab.openssl(&["genpkey", "-algorithm", "ED25519", "-out", "ed.key"]);
+    lab.openssl(&[
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        "ed.key",
+        "-subj",
+        "/CN=Ed Root",
+        "-days",
+        "30",
+        "-out",
+        "ed.pem",
+    ]);
+    for family in Family::ALL {
+        let report = run(family, Role::Ca, &lab.read("ed.pem"));
+        assert!(report.has(Check::KeyType), "{family:?}");
+        let report = run(family, Role::ClientKey, &lab.read("ed.key"));
+        assert!(report.has(Check::KeyType), "{family:?}");
+    }
+
+    // A PKCS#1 DER key for a PEM-only module: converted to PEM, still PKCS#1.
+    lab.openssl(&[
+        "rsa",
+        "-in",
+        "k.pem",
+        "-traditional",
+        "-outform",
+        "DER",
+        "-out",
+        "k1.der",
+    ]);
+    let report = run(Family::TelitLegacy, Role::ClientKey, &lab.read("k1.der"));
+    assert_eq!(severity(&report, Check::Encoding), Severity::Error);
+    assert!(!report.has(Check::KeyEncoding));
+    assert!(out(&report).starts_with(b"-----BEGIN RSA PRIVATE KEY-----\n"));
+    lab.write("k1.pem", out(&report));
+    assert_eq!(
+        lab.openssl(&["rsa", "-in", "k1.pem", "-noout", "-modulus"]),
+        lab.openssl(&["rsa", "-in", "k.pem", "-noout", "-modulus"])
+    );
+    // A PKCS#1 PEM key to SPWF04: DER, PKCS#1 kept (it is accepted there).
+    lab.write("k1p.pem", out(&report));
+    let report = run(Family::Spwf04, Role::ClientKey, &lab.read("k1p.pem"));
+    assert_eq!(out(&report), lab.read("k1.der").as_slice());
 }

@@ -304,7 +304,8 @@ pub enum GenerateError {
         reason: String,
     },
     #[error(
-        "validity of {days} days from unix time {now} is out of the range certificates can express"
+        "a validity of {days} days from unix time {now} cannot be expressed; use 1 day or \
+         more, ending before the year 10000"
     )]
     Validity { now: i64, days: u32 },
     #[error("the {module} cannot use {key} keys: {why}; pick another --key")]
@@ -513,6 +514,9 @@ fn time(unix: i64) -> Option<Time> {
 
 fn validity(now: i64, days: u32) -> Result<Validity, GenerateError> {
     let err = || GenerateError::Validity { now, days };
+    if days == 0 {
+        return Err(err());
+    }
     let end = now.checked_add(i64::from(days) * 86_400).ok_or_else(err)?;
     Ok(Validity {
         not_before: time(now).ok_or_else(err)?,
@@ -677,6 +681,7 @@ mod tests {
         assert!(matches!(v.not_before, Time::UtcTime(_)));
         assert!(matches!(v.not_after, Time::GeneralTime(_)));
         assert!(validity(-1, 1).is_err());
+        assert!(validity(1_700_000_000, 0).is_err());
     }
 
     #[test]

@@ -8,6 +8,10 @@
 //! warns instead of erroring. All rule fields are public plain data, so a caller can override
 //! an inferred default (e.g. a firmware with a larger size limit).
 //!
+//! [`lint`] checks one credential for one role; [`lint_set`] checks the three together (the
+//! client key must be the client certificate's). [`guess_role`] tells a CA from a client
+//! certificate or key by content.
+//!
 //! Decoding here is deliberately small and private (PEM blocks, X.509, PKCS#1/#8, SEC1);
 //! the full parser lives elsewhere in `cert/` and can feed [`lint_items`] later.
 
@@ -124,6 +128,15 @@ impl fmt::Display for Role {
 pub enum Encoding {
     Pem,
     Der,
+}
+
+impl fmt::Display for Encoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Pem => "PEM",
+            Self::Der => "DER",
+        })
+    }
 }
 
 /// Which line endings a module accepts inside PEM text.
@@ -384,9 +397,12 @@ pub enum Check {
     ClockMustBeSet,
     Size,
     MutualTls,
+    /// The client key is not the certificate's key.
+    KeyMismatch,
+    /// Only one of client certificate and key was given.
+    Incomplete,
     ClientAuthUsage,
     SkiComputed,
-    NoLeadingSlash,
 }
 
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -414,7 +430,7 @@ impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}: {} (why: {})",
+            "{}: the module would {} (why: {})",
             self.severity, self.module_would, self.why
         )?;
         if let Some(fix) = &self.fix {
@@ -540,7 +556,13 @@ pub fn decode(input: &[u8]) -> Result<(Vec<Item>, TextShape), DecodeError> {
         ..TextShape::default()
     };
     if !contains(trimmed, b"-----BEGIN ") {
-        let item = decode_der(trimmed).ok_or(DecodeError::NotACredential)?;
+        // DER may itself end in 0x00 or 0x1A: take exactly one TLV, then look at the rest.
+        let (der, rest) = split_tlv(input).ok_or(DecodeError::NotACredential)?;
+        if !rest.iter().all(|b| matches!(b, 0 | 0x1a)) {
+            return Err(DecodeError::NotACredential);
+        }
+        shape.trailing_garbage = !rest.is_empty();
+        let item = decode_der(der).ok_or(DecodeError::NotACredential)?;
         return Ok((vec![item], shape));
     }
     shape.is_pem = true;
@@ -604,9 +626,20 @@ pub fn decode(input: &[u8]) -> Result<(Vec<Item>, TextShape), DecodeError> {
             }
         })?;
         let item = match label.as_str() {
-            "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
+            "CERTIFICATE" | "X509 CERTIFICATE" => {
                 check_der::<Certificate>(&der, &label)?;
                 Item::Certificate(der)
+            }
+            // OpenSSL's certificate followed by its trust settings: keep the certificate.
+            "TRUSTED CERTIFICATE" => {
+                let cert = der::SliceReader::new(&der)
+                    .and_then(|mut r| Certificate::decode(&mut r))
+                    .and_then(|c| c.to_der())
+                    .map_err(|e| DecodeError::BadPem {
+                        label: label.clone(),
+                        detail: format!("DER: {e}"),
+                    })?;
+                Item::Certificate(cert)
             }
             "RSA PRIVATE KEY" => {
                 check_der::<pkcs1::RsaPrivateKey<'_>>(&der, &label)?;
@@ -674,6 +707,15 @@ fn decode_der(der: &[u8]) -> Option<Item> {
     None
 }
 
+/// The first DER TLV of `input` and what follows it.
+fn split_tlv(input: &[u8]) -> Option<(&[u8], &[u8])> {
+    use der::Reader;
+    let mut reader = der::SliceReader::new(input).ok()?;
+    der::asn1::AnyRef::decode(&mut reader).ok()?;
+    let len = usize::try_from(reader.position()).ok()?;
+    Some((input.get(..len)?, input.get(len..)?))
+}
+
 fn trim_garbage(input: &[u8]) -> &[u8] {
     let mut end = input.len();
     while end > 0 && matches!(input.get(end - 1), Some(0 | 0x1a)) {
@@ -706,38 +748,39 @@ fn count_line_endings(text: &[u8], shape: &mut TextShape) {
 }
 
 /// Guesses the role of a credential from its content: a key is a key; a certificate that is
-/// a CA (basicConstraints CA or self-signed) is a CA; otherwise a client certificate.
+/// a CA (basicConstraints CA or self-signed) is a CA; otherwise a client certificate. A file
+/// holding both a key and certificates gives the key.
 pub fn guess_role(input: &[u8]) -> Option<Role> {
-    let (items, _) = decode(input).ok()?;
+    guess_roles(input).into_iter().next()
+}
+
+/// Every role a file can serve: a `cert+key.pem` gives the key and the client certificate.
+pub fn guess_roles(input: &[u8]) -> Vec<Role> {
+    let Ok((items, _)) = decode(input) else {
+        return Vec::new();
+    };
+    let mut roles = Vec::new();
     if items.iter().any(|i| {
         matches!(
             i,
             Item::PrivateKey { .. } | Item::EncryptedKey(_) | Item::LegacyEncryptedKey { .. }
         )
     }) {
-        return Some(Role::ClientKey);
+        roles.push(Role::ClientKey);
     }
-    let certs: Vec<CertFacts> = items
-        .iter()
-        .filter_map(|i| match i {
-            Item::Certificate(der) => CertFacts::parse(der),
-            _ => None,
-        })
-        .collect();
-    let first = certs.first()?;
-    if certs.len() > 1 {
-        // A chain that starts with a leaf is a client chain; a bundle of CAs is a CA file.
-        return Some(if first.is_ca() {
+    // A chain that starts with a leaf is a client chain; a bundle of CAs is a CA file.
+    let first = items.iter().find_map(|i| match i {
+        Item::Certificate(der) => CertFacts::parse(der),
+        _ => None,
+    });
+    if let Some(first) = first {
+        roles.push(if first.is_ca() {
             Role::Ca
         } else {
             Role::ClientCert
         });
     }
-    Some(if first.is_ca() {
-        Role::Ca
-    } else {
-        Role::ClientCert
-    })
+    roles
 }
 
 // ---------------------------------------------------------------------------------------
@@ -795,7 +838,10 @@ fn curve_type(oid: Option<ObjectIdentifier>) -> KeyType {
 fn rsa_bits(modulus: &[u8]) -> u32 {
     let bytes: Vec<u8> = modulus.iter().copied().skip_while(|b| *b == 0).collect();
     match bytes.first() {
-        Some(first) => (bytes.len() as u32 - 1) * 8 + (8 - first.leading_zeros()),
+        Some(first) => u32::try_from(bytes.len() - 1)
+            .unwrap_or(u32::MAX)
+            .saturating_mul(8)
+            .saturating_add(8 - first.leading_zeros()),
         None => 0,
     }
 }
@@ -1149,17 +1195,17 @@ impl Linter<'_, '_> {
             Support::Supported => return,
             Support::FirmwareDependent => (
                 Severity::Warning,
-                "may not use a client certificate: client authentication is missing on some firmware",
+                "ignore or refuse the client certificate: client authentication is missing on some firmware",
             ),
             Support::Unsupported => (
                 rule.breach(),
-                "cannot present a client certificate: it has no mutual TLS",
+                "have no way to present a client certificate: it has no mutual TLS",
             ),
         };
         self.push(
             Check::MutualTls,
             severity,
-            format!("the {} {what}", self.rules.family),
+            what,
             rule.cite(),
             None,
             Some(
@@ -1332,30 +1378,34 @@ impl Linter<'_, '_> {
                 Some("give the device certificate issued for this module".into()),
             );
         }
-        if certs.len() > 1 {
-            let keep_chain = self.rr.bundle.value && self.rr.send_as == Encoding::Pem;
-            if !keep_chain {
-                self.push(
-                    Check::ChainTrimmed,
-                    Severity::Warning,
-                    format!("receive {} certificates where it stores one", certs.len()),
-                    self.rr.bundle.cite(),
-                    Some(format!("kept the device certificate '{}'", leaf.subject)),
-                    None,
-                );
-                return Some(Payload::Certs(vec![leaf]));
-            }
-            return Some(Payload::Certs(certs));
-        }
         if leaf.client_auth == Some(false) {
             self.push(
                 Check::ClientAuthUsage,
                 Severity::Warning,
-                "present a certificate whose extended key usage does not allow client \
-                 authentication; servers that check it will refuse the handshake",
+                format!(
+                    "present '{}', whose extended key usage does not allow client \
+                     authentication; servers that check it refuse the handshake",
+                    leaf.subject
+                ),
                 "RFC 5280 4.2.1.12: id-kp-clientAuth",
                 None,
                 Some("issue the certificate with extendedKeyUsage = clientAuth".into()),
+            );
+        }
+        if certs.len() > 1 {
+            if self.rr.bundle.value && self.rr.send_as == Encoding::Pem {
+                // The device certificate first, then the CAs that issued it.
+                let mut chain = vec![leaf.clone()];
+                chain.extend(certs.iter().filter(|c| c.der != leaf.der).cloned());
+                return Some(Payload::Certs(chain));
+            }
+            self.push(
+                Check::ChainTrimmed,
+                Severity::Warning,
+                format!("receive {} certificates where it stores one", certs.len()),
+                self.rr.bundle.cite(),
+                Some(format!("kept the device certificate '{}'", leaf.subject)),
+                None,
             );
         }
         Some(Payload::Certs(vec![leaf]))
@@ -1363,6 +1413,20 @@ impl Linter<'_, '_> {
 
     fn pick_key(&mut self, items: &[Item]) -> Option<Payload> {
         let mut key: Option<(Vec<u8>, KeyEncoding)> = None;
+        let others = items
+            .iter()
+            .filter(|i| matches!(i, Item::Certificate(_) | Item::Other { .. }))
+            .count();
+        if others > 0 {
+            self.push(
+                Check::WrongContent,
+                Severity::Info,
+                format!("see {others} certificate or other block(s) in the key file"),
+                "each credential is stored on its own",
+                Some("removed them".into()),
+                None,
+            );
+        }
         for item in items {
             match item {
                 Item::PrivateKey { der, encoding } if key.is_none() => {
@@ -1498,7 +1562,7 @@ impl Linter<'_, '_> {
             self.push(
                 Check::KeyType,
                 types.breach(),
-                format!("reject a {key_type} {what}"),
+                format!("reject the {what}: it is {key_type}"),
                 format!(
                     "this module supports {} only; {}",
                     list(types.value.iter()),
@@ -1561,37 +1625,61 @@ impl Linter<'_, '_> {
 
     fn check_dates(&mut self, cert: &CertFacts) {
         let clock = self.rules.clock;
-        let checks = clock.value == ClockCheck::Always;
-        let sev = if checks {
-            clock.breach()
-        } else {
-            Severity::Warning
-        };
         let range = format!(
             "valid {} to {}",
             fmt_time(cert.not_before),
             fmt_time(cert.not_after)
         );
+        // The CA is checked by the module, against its clock; the client certificate by the
+        // server, which rejects an expired one whatever the module does.
+        let (sev, why) = if self.role == Role::Ca {
+            let sev = if clock.value == ClockCheck::Always {
+                clock.breach()
+            } else {
+                Severity::Warning
+            };
+            (
+                sev,
+                format!("{range}; the module checks dates: {}", clock.cite()),
+            )
+        } else {
+            (
+                Severity::Error,
+                format!("{range}; the server checks the client certificate's dates"),
+            )
+        };
+        let module_would = |what: &str| {
+            if self.role == Role::Ca {
+                format!("reject '{}': {what}", cert.subject)
+            } else {
+                format!("be refused by the server: '{}' {what}", cert.subject)
+            }
+        };
         if let Some(now) = self.ctx.now {
             if now > cert.not_after {
+                let would = module_would("it expired");
                 self.push(
                     Check::Expired,
                     sev,
-                    format!("reject '{}': it expired", cert.subject),
-                    format!("{range}; the module checks dates: {}", clock.cite()),
+                    would,
+                    why,
                     None,
                     Some("renew the certificate (or get the CA's current root)".into()),
                 );
             } else if now < cert.not_before {
+                let would = module_would("it is not valid yet");
                 self.push(
                     Check::NotYetValid,
                     sev,
-                    format!("reject '{}': it is not valid yet", cert.subject),
-                    format!("{range}; {}", clock.cite()),
+                    would,
+                    why,
                     None,
                     Some("check the issuing machine's clock, or wait".into()),
                 );
             }
+        }
+        if self.role != Role::Ca {
+            return;
         }
         match self.ctx.module_clock {
             Some(mc) if mc < cert.not_before || mc > cert.not_after => {
@@ -1670,16 +1758,16 @@ impl Linter<'_, '_> {
                     rr.accepted.breach()
                 },
                 if accepted {
-                    format!("accept {given:?}, but {:?} is the safer choice", rr.send_as)
+                    format!("accept {given}, but {} is the safer choice", rr.send_as)
                 } else {
-                    format!("reject {given:?}")
+                    format!("reject {given}")
                 },
                 format!(
                     "it takes {}; {}",
-                    list(rr.accepted.value.iter().map(|e| format!("{e:?}"))),
+                    list(rr.accepted.value.iter()),
                     rr.accepted.cite()
                 ),
-                Some(format!("converted {given:?} to {:?}", rr.send_as)),
+                Some(format!("converted {given} to {}", rr.send_as)),
                 None,
             );
         }
@@ -1711,7 +1799,7 @@ impl Linter<'_, '_> {
             self.push(
                 Check::LineWidth,
                 Severity::Info,
-                "may fail to parse base64 lines that are not 64 characters wide",
+                "possibly fail to parse base64 lines that are not 64 characters wide",
                 "RFC 7468 writers wrap at 64; small PEM parsers assume it",
                 Some("re-wrapped at 64 characters".into()),
                 None,
@@ -1815,18 +1903,17 @@ impl Linter<'_, '_> {
                         Check::SkiComputed,
                         Severity::Info,
                         format!(
-                            "find the CA by its Subject Key Identifier, which '{}' lacks",
-                            cert.subject
+                            "find the CA by its Subject Key Identifier, which '{}' lacks; \
+                             the name uses the identifier computed as the module does: {}",
+                            cert.subject,
+                            hex_lower(&cert.computed_ski)
                         ),
                         format!(
-                            "{}; the identifier is computed per RFC 5280 4.2.1.2 method 1 \
-                             (SHA-1 of the public key), as the module and OpenSSL do",
+                            "{}; RFC 5280 4.2.1.2 method 1 (SHA-1 of the public key), as \
+                             OpenSSL computes it",
                             self.rr.storage.cite()
                         ),
-                        Some(format!(
-                            "named the file after {}",
-                            hex_lower(&cert.computed_ski)
-                        )),
+                        None,
                         None,
                     );
                 }
@@ -1840,6 +1927,133 @@ impl Linter<'_, '_> {
 
 fn list<T: fmt::Display>(items: impl Iterator<Item = T>) -> String {
     items.map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+// ---------------------------------------------------------------------------------------
+// A credential set: the three roles together
+// ---------------------------------------------------------------------------------------
+
+/// The lint of a whole set, plus what only shows across roles.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct SetReport {
+    pub ca: Option<LintReport>,
+    pub client_cert: Option<LintReport>,
+    pub client_key: Option<LintReport>,
+    /// Findings about the set: key and certificate belong together, both are present.
+    pub findings: Vec<Finding>,
+}
+
+impl SetReport {
+    /// True when every part and the set itself would be accepted.
+    pub fn is_ok(&self) -> bool {
+        [&self.ca, &self.client_cert, &self.client_key]
+            .into_iter()
+            .flatten()
+            .all(LintReport::is_ok)
+            && !self.findings.iter().any(Finding::is_blocking)
+    }
+}
+
+/// Lints the credentials a module will hold together (any may be absent: a CA alone is
+/// server authentication).
+pub fn lint_set(
+    rules: &CredentialRules,
+    ca: Option<&[u8]>,
+    client_cert: Option<&[u8]>,
+    client_key: Option<&[u8]>,
+    ctx: &LintContext<'_>,
+) -> SetReport {
+    let run = |role, input: Option<&[u8]>| input.map(|i| lint(rules, role, i, ctx));
+    let mut report = SetReport {
+        ca: run(Role::Ca, ca),
+        client_cert: run(Role::ClientCert, client_cert),
+        client_key: run(Role::ClientKey, client_key),
+        findings: Vec::new(),
+    };
+    let sent = |r: &Option<LintReport>| {
+        r.as_ref()
+            .and_then(|r| r.output.as_ref())
+            .map(|o| (o.bytes.clone(), o.encoding))
+    };
+    match (sent(&report.client_cert), sent(&report.client_key)) {
+        (Some(cert), Some(key)) => {
+            let cert_key = first_item(&cert.0).and_then(|i| match i {
+                Item::Certificate(der) => Certificate::from_der(&der)
+                    .ok()
+                    .map(|c| c.tbs_certificate.subject_public_key_info),
+                _ => None,
+            });
+            let key_pub = first_item(&key.0).and_then(|i| match i {
+                Item::PrivateKey { der, encoding } => public_of(&der, encoding),
+                _ => None,
+            });
+            if let (Some(spki), Some(public)) = (cert_key, key_pub)
+                && spki.subject_public_key.raw_bytes() != public.as_slice()
+            {
+                report.findings.push(Finding {
+                    check: Check::KeyMismatch,
+                    severity: Severity::Error,
+                    module_would: "fail the handshake: the client key is not the key of the \
+                                   client certificate"
+                        .into(),
+                    why: "the certificate's public key differs from the key's".into(),
+                    fix: None,
+                    user_action: Some(
+                        "give the private key made with this certificate's request \
+                         (compare `openssl x509 -noout -pubkey` with `openssl pkey -pubout`)"
+                            .into(),
+                    ),
+                });
+            }
+        }
+        (Some(_), None) | (None, Some(_)) => report.findings.push(Finding {
+            check: Check::Incomplete,
+            severity: Severity::Error,
+            module_would: "be unable to authenticate: mutual TLS needs both the client \
+                           certificate and its key"
+                .into(),
+            why: "a client certificate is proven by its private key".into(),
+            fix: None,
+            user_action: Some("give the missing client certificate or key".into()),
+        }),
+        (None, None) => {}
+    }
+    report
+}
+
+/// The first item of bytes atcert produced (PEM with any line ending, or DER).
+fn first_item(bytes: &[u8]) -> Option<Item> {
+    decode(bytes).ok()?.0.into_iter().next()
+}
+
+/// The public key bits of a private key, as they appear in a certificate's SPKI.
+fn public_of(der: &[u8], encoding: KeyEncoding) -> Option<Vec<u8>> {
+    let facts = KeyFacts::parse(der, encoding)?;
+    match facts.key_type {
+        KeyType::Rsa => {
+            let key = pkcs1::RsaPrivateKey::from_der(&facts.traditional).ok()?;
+            pkcs1::RsaPublicKey {
+                modulus: key.modulus,
+                public_exponent: key.public_exponent,
+            }
+            .to_der()
+            .ok()
+        }
+        KeyType::EcP256 => {
+            let key = sec1::EcPrivateKey::from_der(&facts.traditional).ok()?;
+            match key.public_key {
+                Some(point) => Some(point.to_vec()),
+                None => {
+                    let secret = p256::SecretKey::from_slice(key.private_key).ok()?;
+                    Some(secret.public_key().to_sec1_bytes().to_vec())
+                }
+            }
+        }
+        _ => {
+            let key = sec1::EcPrivateKey::from_der(&facts.traditional).ok()?;
+            key.public_key.map(<[u8]>::to_vec)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1866,6 +2080,39 @@ mod tests {
         ] {
             assert!(decode(input).is_err(), "{input:?}");
         }
+    }
+
+    #[test]
+    fn der_ending_in_a_zero_byte_is_not_trimmed() {
+        use p256::pkcs8::EncodePrivateKey;
+        // Find a key whose PKCS#8 DER ends in 0x00 (about 1 in 256).
+        let der = (1u16..4000)
+            .find_map(|i| {
+                let mut scalar = [7u8; 32];
+                scalar[30..].copy_from_slice(&i.to_be_bytes());
+                let key = p256::SecretKey::from_slice(&scalar).ok()?;
+                let der = key.to_pkcs8_der().ok()?.as_bytes().to_vec();
+                (der.last() == Some(&0)).then_some(der)
+            })
+            .expect("a key ending in 0x00");
+        let (items, shape) = decode(&der).unwrap();
+        assert_eq!(
+            items,
+            vec![Item::PrivateKey {
+                der: der.clone(),
+                encoding: KeyEncoding::Pkcs8
+            }]
+        );
+        assert!(!shape.trailing_garbage);
+        // With a real trailing NUL and Ctrl+Z: the same key, garbage noted.
+        let mut padded = der.clone();
+        padded.extend([0, 0x1a]);
+        let (items2, shape2) = decode(&padded).unwrap();
+        assert_eq!(items2, items);
+        assert!(shape2.trailing_garbage);
+        // Other trailing bytes are not a credential.
+        padded.push(b'x');
+        assert!(decode(&padded).is_err());
     }
 
     #[test]

@@ -83,6 +83,7 @@ const SIM800: CredentialRules = CredentialRules {
     family: "sim800",
     ca: SIM800_CERT,
     client_cert: RoleRules {
+        bundle: Rule::i(false, "sim800.md 3: one certificate per file"),
         storage: Rule::i(
             Storage::File {
                 path: "C:\\USER\\CLIENT.CRT",
@@ -207,7 +208,8 @@ const SPWF04_CERT: RoleRules = RoleRules {
     // Each peer certificate <= 2.5 KB [S].
     max_bytes: Some(Rule::s(2560, "spwf04.md 3.1: each certificate <= 2.5 KB")),
     key_types: Rule::s(RSA_P256, "spwf04.md 7: RSA and ECC P-256"),
-    rsa_bits: Rule::s(
+    // Only a suspicion in a forum thread, so a default that warns, not a rule that blocks.
+    rsa_bits: Rule::i(
         (1024, 2048),
         "spwf04.md 5.2: RSA-4096 chains suspected of Certificate Error:22",
     ),
@@ -235,6 +237,10 @@ const SPWF04: CredentialRules = CredentialRules {
     family: "spwf04",
     ca: SPWF04_CERT,
     client_cert: RoleRules {
+        bundle: Rule::i(
+            false,
+            "spwf04.md 3.1: one certificate per AT+S.TLSCERT=cert",
+        ),
         accepted: Rule::i(
             DER_PEM,
             "spwf04.md 3.1: DER safest; PEM may work for cert/key",
@@ -327,6 +333,7 @@ const TELIT_LEGACY: CredentialRules = CredentialRules {
     family: "telit-legacy",
     ca: TELIT_LEGACY_CERT,
     client_cert: RoleRules {
+        bundle: Rule::i(false, "seed 003 3.3: one certificate per data type"),
         storage: Rule::c(
             Storage::Slot {
                 ssid: 1,
@@ -399,6 +406,7 @@ const TELIT_LE910: CredentialRules = CredentialRules {
     family: "telit-le910",
     ca: TELIT_LE910_CERT,
     client_cert: RoleRules {
+        bundle: Rule::i(false, "telit.md 2.1: one certificate per data type"),
         storage: Rule::c(
             Storage::Slot {
                 ssid: 1,
@@ -468,6 +476,7 @@ const ICHIP: CredentialRules = CredentialRules {
     family: "ichip",
     ca: ICHIP_CERT,
     client_cert: RoleRules {
+        bundle: Rule::i(false, "ichip.md 3.2: one certificate per +iCERT"),
         line_endings: Rule::i(LineEndings::CrOnly, "ichip.md 3.2: like +iCA"),
         max_bytes: Some(Rule::i(1300, "ichip.md 3.2: like +iCA")),
         rsa_bits: Rule::i((1024, 2048), "ichip.md 3.2: like +iCA"),

@@ -177,32 +177,68 @@ pub fn lint(args: LintArgs) -> anyhow::Result<()> {
         fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let mut rejected = 0;
+    let mut linted = 0;
+    let mut written = std::collections::HashSet::new();
+    let mut client: [Option<Vec<u8>>; 2] = [None, None];
     for file in &args.files {
         let bytes = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-        let role = match args.role {
-            Some(r) => Role::from(r),
-            None => lint::guess_role(&bytes).with_context(|| {
-                format!(
-                    "{}: no certificate or key found to guess its role; check the file, or \
-                     give --role",
-                    file.display()
-                )
-            })?,
+        let roles = match args.role {
+            Some(r) => vec![Role::from(r)],
+            None => lint::guess_roles(&bytes),
         };
-        let report = lint::lint(&rules, role, &bytes, &ctx);
-        print_report(&file.display().to_string(), &report);
-        if !report.is_ok() {
-            rejected += 1;
+        if roles.is_empty() {
+            bail!(
+                "{}: no certificate or key found to guess its role; check the file, or give \
+                 --role",
+                file.display()
+            );
         }
-        if let (Some(dir), Some(name), Some(out)) = (&args.out, out_name(&report), &report.output) {
+        for role in roles {
+            match role {
+                Role::ClientCert => client[0] = Some(bytes.clone()),
+                Role::ClientKey => client[1] = Some(bytes.clone()),
+                Role::Ca => {}
+            }
+            let report = lint::lint(&rules, role, &bytes, &ctx);
+            print_report(&file.display().to_string(), &report);
+            linted += 1;
+            if !report.is_ok() {
+                rejected += 1;
+            }
+            let (Some(dir), Some(mut name), Some(out)) =
+                (&args.out, out_name(&report), &report.output)
+            else {
+                continue;
+            };
+            // Two inputs for the same slot: keep both, the second named after its file.
+            if !written.insert(name.clone()) {
+                let stem = file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy())
+                    .unwrap_or_default();
+                name = format!("{stem}-{name}");
+            }
             let path = write_file(dir, &name, &out.bytes, role == Role::ClientKey)?;
             println!("  wrote {}", path.display());
         }
     }
+    // Given together, the client certificate and key must belong together.
+    if let [Some(cert), Some(key)] = &client {
+        let set = lint::lint_set(&rules, None, Some(cert), Some(key), &ctx);
+        if !set.findings.is_empty() {
+            println!("== client certificate and key together");
+        }
+        for f in &set.findings {
+            println!("  {f}");
+            if f.is_blocking() {
+                rejected += 1;
+            }
+        }
+    }
     if rejected > 0 {
         bail!(
-            "{rejected} of {} credential(s) would be rejected by the {}; see the errors above",
-            args.files.len(),
+            "the {} would reject what was given: {rejected} of {linted} check(s) found errors \
+             atcert cannot fix; see above",
             args.module
         );
     }
