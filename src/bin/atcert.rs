@@ -4,6 +4,11 @@ use clap::Parser;
 
 #[path = "atcert/cert_cmds.rs"]
 mod cert_cmds;
+// The flows run on a native executor and may back a test connection with real TLS; the
+// wasm32 build of this binary (checked, never run) leaves them out.
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "atcert/flow_cmds.rs"]
+mod flow_cmds;
 #[path = "atcert/gen_cmds.rs"]
 mod gen_cmds;
 
@@ -22,6 +27,12 @@ enum Command {
     Inspect(cert_cmds::InspectArgs),
     /// Convert certificates and keys (PEM/DER, PKCS#1/PKCS#8/SEC1, line endings, split).
     Convert(cert_cmds::ConvertArgs),
+    /// Print the exact AT script a provisioning flow sends.
+    #[cfg(not(target_arch = "wasm32"))]
+    Plan(flow_cmds::PlanArgs),
+    /// Run the flows against a simulated module and print the transcript and verdict.
+    #[cfg(not(target_arch = "wasm32"))]
+    Simulate(flow_cmds::SimulateArgs),
     Lint(gen_cmds::LintArgs),
     Generate(gen_cmds::GenerateArgs),
 }
@@ -32,6 +43,10 @@ fn main() -> anyhow::Result<()> {
         Some(command) => match command {
             Command::Inspect(a) => cert_cmds::inspect(a),
             Command::Convert(a) => cert_cmds::convert_cmd(a),
+            #[cfg(not(target_arch = "wasm32"))]
+            Command::Plan(args) => flow_cmds::plan(&args),
+            #[cfg(not(target_arch = "wasm32"))]
+            Command::Simulate(args) => flow_cmds::simulate(&args),
             Command::Lint(args) => gen_cmds::lint(args),
             Command::Generate(args) => gen_cmds::generate(args),
         },

@@ -1,2 +1,75 @@
 //! Simulated modules, one per family, faithful to `shared/reference/modules/`: for tests,
-//! benchmarks and the page's demo mode.
+//! benchmarks, `atcert simulate` and the page's demo mode.
+//!
+//! A [`SimModule`] is a module model (storage, TLS settings, clock, sockets) that survives
+//! every port opened onto it. A [`SimPort`] is the serial line to it: it implements
+//! [`crate::session::Transport`], paces bytes at the baud rate both ways on a
+//! [`VirtualClock`] (or a real clock through [`RealTime`]), and injects faults.
+//! Test connections reach a [`Server`]: a [`ServerModel`] that decides the handshake from
+//! the module's stored credentials, or natively a real TLS server ([`RealTlsTarget`]).
+//!
+//! Facts marked \[I\] in the references are configuration fields with the reference's
+//! suggested default, so a test can model another firmware.
+
+mod clock;
+mod common;
+mod core;
+pub mod creds;
+mod ichip;
+mod port;
+#[cfg(not(target_arch = "wasm32"))]
+mod realtls;
+pub mod server;
+mod sim7600;
+mod sim800;
+mod spwf04;
+mod telit;
+
+pub use clock::{RealTime, SimClock, VirtualClock};
+pub use core::{CommonConfig, Faults, SimModule};
+pub use ichip::IchipConfig;
+pub use port::{LineConfig, LineFaults, SimPort};
+#[cfg(not(target_arch = "wasm32"))]
+pub use realtls::RealTlsTarget;
+pub use server::{ClientOffer, Refusal, Server, ServerModel, TlsVersion};
+pub use sim800::Sim800Config;
+pub use sim7600::Sim7600Config;
+pub use spwf04::Spwf04Config;
+pub use telit::{SslError as TelitSslError, TelitConfig};
+
+use crate::modules::Family;
+
+/// A module of `family` with every default, talking to `server`.
+pub fn module(family: Family, server: Server) -> SimModule {
+    match family {
+        Family::Sim800 => {
+            let mut c = Sim800Config::default();
+            c.common.server = server;
+            c.build()
+        }
+        Family::Sim7600 => {
+            let mut c = Sim7600Config::default();
+            c.common.server = server;
+            c.build()
+        }
+        Family::Spwf04 => {
+            let mut c = Spwf04Config::default();
+            c.common.server = server;
+            c.build()
+        }
+        Family::TelitLegacy | Family::TelitLe910 => {
+            let mut c = if family == Family::TelitLegacy {
+                TelitConfig::legacy()
+            } else {
+                TelitConfig::le910()
+            };
+            c.common.server = server;
+            c.build()
+        }
+        Family::Ichip => {
+            let mut c = IchipConfig::default();
+            c.common.server = server;
+            c.build()
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! What a module's error means and what the user does next. Each family keeps its own table
+//! (in its file); this is the shared shape and the 3GPP codes every cellular family shares.
+
+use crate::at::{ErrorCode, Final};
+
+/// The runner's explanation type: what the module's words mean, and the next step.
+pub use crate::session::Explanation;
+
+/// A code table row: code, meaning, next step.
+pub(crate) type Row = (u32, &'static str, &'static str);
+
+pub(crate) fn lookup(table: &[Row], code: u32) -> Option<Explanation> {
+    table
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, m, n)| Explanation::new(*m, *n))
+}
+
+/// The number in a `+CME ERROR`, whether numeric or verbose text that is itself a number.
+pub(crate) fn cme_number(fin: &Final) -> Option<u32> {
+    match fin {
+        Final::CmeError(ErrorCode::Number(n)) => Some(*n),
+        Final::CmeError(ErrorCode::Text(t)) => t.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// 3GPP TS 27.007 §9.2 codes that SIMCom and Telit modules return around credential and
+/// socket commands.
+pub(crate) const GSM_CME: &[Row] = &[
+    (
+        3,
+        "operation not allowed in the module's current state",
+        "finish or close what is running (an open socket, a data prompt) and try again",
+    ),
+    (
+        4,
+        "operation not supported by this firmware",
+        "check the module's firmware version; this command needs a newer one",
+    ),
+    (
+        10,
+        "SIM not inserted",
+        "insert a SIM; a test connection needs a network",
+    ),
+    (
+        23,
+        "text string too long",
+        "shorten the name or value (file names and hosts have length limits)",
+    ),
+    (
+        30,
+        "no network service",
+        "check the antenna, SIM and coverage (AT+CREG?) before a test connection",
+    ),
+    (
+        50,
+        "incorrect parameters",
+        "the module rejected a parameter: check the name, length or slot atcert sent",
+    ),
+    (
+        100,
+        "unknown error",
+        "power-cycle the module and run the step again",
+    ),
+];
+
+/// Explains a 3GPP `+CME ERROR` number, or a bare `ERROR`.
+pub(crate) fn explain_common(fin: &Final) -> Option<Explanation> {
+    match fin {
+        Final::Error => Some(Explanation::new(
+            "the module rejected the command without saying why",
+            "turn on numeric errors (AT+CMEE=1) and run the step again to see the reason",
+        )),
+        _ => cme_number(fin).and_then(|n| lookup(GSM_CME, n)),
+    }
+}

@@ -1,0 +1,851 @@
+//! The flows the page and the command line run over a [`Session`]: detect, set_clock,
+//! provision, remove, configure_tls, test_connection. Each runs a [`Plan`] step by step, so
+//! what it sends is what `atcert plan` prints; what is code here is the judging of answers.
+//!
+//! A flow never reports success it did not verify: every credential's result says how it
+//! was checked ([`Verification`]), and a module that cannot show what it stored gets
+//! "written, not verifiable on this module".
+
+use core::fmt;
+use core::time::Duration;
+
+use crate::at::Command;
+use crate::modules::identify::{Answer, DetectError, Detector, Identity};
+use crate::modules::plan::{
+    Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, Step, fill,
+};
+use crate::modules::{self as m, Explanation, Family};
+use crate::session::{Clock, Failure, Session, StepError, Transport};
+
+/// How a stored credential was checked, strongest first.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub enum Verification {
+    /// Read back and identical (after normalising PEM line endings).
+    Identical { bytes: usize },
+    /// The module parsed it and reported the same identity (SPWF04's Subject Key Id).
+    SameIdentity { what: String, value: String },
+    /// The module reports the same size.
+    SameSize { bytes: usize },
+    /// The module reports a property that matches (key strength, a "stored" flag).
+    Reported { what: String, value: String },
+    /// The module lists it by name; content cannot be read.
+    Listed { name: String },
+    /// The module offers no way to check it.
+    NotVerifiable,
+}
+
+impl Verification {
+    /// True when the content itself (or its identity) was shown to be what was sent.
+    pub fn proves_content(&self) -> bool {
+        matches!(self, Self::Identical { .. } | Self::SameIdentity { .. })
+    }
+}
+
+impl fmt::Display for Verification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Identical { bytes } => write!(f, "verified: read back {bytes} bytes, identical"),
+            Self::SameIdentity { what, value } => {
+                write!(
+                    f,
+                    "verified: the module reports the {what} {value}, as expected"
+                )
+            }
+            Self::SameSize { bytes } => write!(
+                f,
+                "written; the module reports the expected size ({bytes} bytes); content not readable on this module"
+            ),
+            Self::Reported { what, value } => write!(
+                f,
+                "written; the module reports {what} {value}, as expected; content not readable on this module"
+            ),
+            Self::Listed { name } => write!(
+                f,
+                "written; the module lists {name}; content not readable on this module"
+            ),
+            Self::NotVerifiable => f.write_str("written, not verifiable on this module"),
+        }
+    }
+}
+
+/// One credential's outcome.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct CredentialReport {
+    pub role: Role,
+    pub name: String,
+    pub verification: Verification,
+}
+
+/// What a provisioning run did.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct ProvisionReport {
+    pub family: Family,
+    pub credentials: Vec<CredentialReport>,
+    pub clock_set: bool,
+    pub notes: Vec<String>,
+}
+
+impl fmt::Display for ProvisionReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in &self.credentials {
+            let name = if c.name.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", c.name)
+            };
+            writeln!(f, "{}{name}: {}", c.role, c.verification)?;
+        }
+        if self.clock_set {
+            writeln!(f, "module clock: set")?;
+        }
+        for n in &self.notes {
+            writeln!(f, "note: {n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What a test connection got back.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct ConnectionReport {
+    pub host: String,
+    pub port: u16,
+    /// The server's response bytes as the module delivered them.
+    pub response: Vec<u8>,
+}
+
+/// Why a flow stopped. Every message names the step; module failures carry the module's
+/// own words, their meaning and the next step.
+#[derive(Clone, Debug, Eq, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FlowError {
+    /// A command failed: refused, timed out, port lost, cancelled.
+    #[error("{0}")]
+    Step(Box<StepError>),
+    /// The module accepted the command but then reported failure (`+CCHOPEN: 0,15`,
+    /// `0, CONNECT FAIL`, `AT-S.Certificate Error:23`).
+    #[error("{step}: {command} failed: the module said \"{said}\". {}. Next: {}", explanation.meaning, explanation.next_step)]
+    Reported {
+        step: String,
+        command: String,
+        said: String,
+        explanation: Explanation,
+    },
+    /// Verification found something other than what was written.
+    #[error("{step}: verification failed: expected {expected}, the module has {got}. Next: {next}")]
+    Mismatch {
+        step: String,
+        expected: String,
+        got: String,
+        next: String,
+    },
+    /// The module cannot do what was asked.
+    #[error("{0}")]
+    Plan(#[from] PlanError),
+    /// Detection found no known module.
+    #[error("{0}")]
+    Detect(#[from] DetectError),
+}
+
+impl From<StepError> for FlowError {
+    fn from(e: StepError) -> Self {
+        Self::Step(Box::new(e))
+    }
+}
+
+impl FlowError {
+    /// The label of the step that failed, when one did.
+    pub fn step(&self) -> Option<&str> {
+        match self {
+            Self::Step(e) => Some(&e.step),
+            Self::Reported { step, .. } | Self::Mismatch { step, .. } => Some(step),
+            Self::Plan(_) | Self::Detect(_) => None,
+        }
+    }
+}
+
+/// Prepares a session for `family`: its line discipline and its error table.
+pub fn attach<T: Transport, C: Clock>(session: &mut Session<T, C>, family: Family) {
+    session.set_engine_config(family.engine_config());
+    session.set_explainer(move |_, result| m::explain(family, result));
+}
+
+/// Finds out which module is attached.
+///
+/// 1. Wake it: modules with autobaud need a few `AT`s; iChip answers only `AT+i`.
+/// 2. Ask identification commands in the order [`Detector`] chooses; `ERROR` or silence to
+///    another vendor's command is an answer, not a failure.
+/// 3. Switch the session to the family's line discipline and error table.
+pub async fn detect<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+) -> Result<Identity, FlowError> {
+    // 1.
+    if session.probe(3).await.is_err() {
+        session
+            .probe_with(
+                &Command::new("AT+i").with_timeout(Duration::from_millis(500)),
+                2,
+            )
+            .await?;
+    }
+    // 2.
+    let mut detector = Detector::new();
+    let mut index = 0;
+    while let Some(cmd) = detector.next_command() {
+        index += 1;
+        session.begin_step(index, index, format!("identify: {}", cmd.line_text()));
+        let answer = match session.run_raw(&cmd).await {
+            Ok(r) => Answer {
+                ok: r.final_result.is_ok(),
+                lines: r.lines,
+            },
+            Err(e) if matches!(e.failure, Failure::TimedOut { .. }) => Answer::default(),
+            Err(e) => return Err(e.into()),
+        };
+        detector.feed(&answer);
+    }
+    let identity = detector.finish()?;
+    // 3.
+    attach(session, identity.family);
+    Ok(identity)
+}
+
+/// What running a plan produced.
+#[derive(Clone, Debug, Default)]
+struct Ran {
+    verified: Vec<(Role, Verification)>,
+    written: Vec<Role>,
+    data: Vec<u8>,
+    clock_set: bool,
+}
+
+/// Runs every step of `plan` in order, judging each answer.
+async fn run_plan<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+    plan: &Plan,
+) -> Result<Ran, FlowError> {
+    let mut ran = Ran::default();
+    let mut values: Vec<(String, String)> = Vec::new();
+    let total = plan.steps.len();
+    for (i, step) in plan.steps.iter().enumerate() {
+        run_step(
+            session,
+            plan.family,
+            i + 1,
+            total,
+            step,
+            &mut values,
+            &mut ran,
+        )
+        .await?;
+    }
+    Ok(ran)
+}
+
+async fn run_step<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+    family: Family,
+    index: usize,
+    total: usize,
+    step: &Step,
+    values: &mut Vec<(String, String)>,
+    ran: &mut Ran,
+) -> Result<(), FlowError> {
+    session.begin_step(index, total, step.label.clone());
+    let mut cmd = step.command.clone();
+    if let Some(t) = &step.template {
+        cmd.line = fill(t, values).into_bytes();
+    }
+    if let Expect::OkThenUrc { prefix, fail, .. } = &step.expect {
+        expect_urcs(session, family, prefix, fail);
+    }
+    let response = match step.expect {
+        Expect::Tolerate => session.run_raw(&cmd).await?,
+        _ => session
+            .run(&cmd)
+            .await
+            .map_err(|e| with_module_reason(family, e))?,
+    };
+    ran.data.extend_from_slice(&response.data);
+    ran.data.extend_from_slice(&response.urc_data);
+    let label = || format!("step {index} ({})", step.label);
+    match &step.expect {
+        Expect::Ok | Expect::Tolerate => {}
+        Expect::Line { prefix, value } => {
+            let got = response.value(prefix).unwrap_or("");
+            if got != value {
+                return Err(FlowError::Mismatch {
+                    step: label(),
+                    expected: format!("\"{prefix} {value}\""),
+                    got: format!("\"{prefix} {got}\""),
+                    next: "check the module model and firmware".into(),
+                });
+            }
+        }
+        Expect::OkThenUrc {
+            prefix,
+            value,
+            fail,
+            within,
+        } => {
+            let deadline = session.clock().now() + *within;
+            let mut pending = response.urcs.clone();
+            loop {
+                let urc = if pending.is_empty() {
+                    let left = deadline - session.clock().now();
+                    session.wait_urc("", left).await.map_err(|mut e| {
+                        e.step = label();
+                        e.command = cmd.line_text();
+                        FlowError::from(e)
+                    })?
+                } else {
+                    pending.remove(0)
+                };
+                if let Some(rest) = urc.strip_prefix(prefix.as_str()) {
+                    if value.as_deref().is_none_or(|v| rest.trim() == v) {
+                        // Data pushed after URC headers (`+CCHRECV: DATA,0,<n>`) while waiting.
+                        ran.data.extend(session.take_urc_data());
+                        break;
+                    }
+                    return Err(reported(family, label(), &cmd, &urc));
+                }
+                if fail.iter().any(|f| urc.starts_with(f.as_str())) {
+                    return Err(reported(family, label(), &cmd, &urc));
+                }
+            }
+        }
+    }
+    if let Some(c) = &step.capture {
+        let found = response.lines.iter().find_map(|l| c.find(l));
+        match found {
+            Some(v) => values.push((c.name.clone(), v)),
+            None => {
+                return Err(FlowError::Mismatch {
+                    step: label(),
+                    expected: format!("a line starting \"{}\"", c.prefix),
+                    got: answer_text(&response.lines),
+                    next: "run the step again; if it repeats, save the transcript and report it"
+                        .into(),
+                });
+            }
+        }
+    }
+    match &step.purpose {
+        Purpose::Write(role) => ran.written.push(*role),
+        Purpose::SetClock => ran.clock_set = true,
+        Purpose::Verify(role, check) => {
+            if step.command.data.is_some() {
+                ran.written.push(*role);
+            }
+            let v = judge(check, &response.lines, &response.data).map_err(|(expected, got)| {
+                FlowError::Mismatch {
+                    step: label(),
+                    expected,
+                    got,
+                    next: format!("provision the {role} again; if it repeats, the module changed or rejected it"),
+                }
+            })?;
+            ran.verified.push((*role, v));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Makes sure the engine reports the lines a step waits for as URCs, not stale input
+/// (SIM800's `0, CONNECT OK` is no `+X:` line).
+fn expect_urcs<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+    family: Family,
+    prefix: &str,
+    fail: &[String],
+) {
+    let mut config = session.engine().config().clone();
+    let before = config.urc_prefixes.len();
+    for p in core::iter::once(prefix).chain(fail.iter().map(String::as_str)) {
+        if !config.urc_prefixes.iter().any(|u| u == p) {
+            config.urc_prefixes.push(p.to_owned());
+        }
+    }
+    if config.urc_prefixes.len() != before {
+        session.set_engine_config(config);
+    }
+    let _ = family;
+}
+
+/// A refusal preceded by an informational line that says why (`AT-S.Certificate Error:23`
+/// before `AT-S.ERROR:60:...`): the line's meaning is the better explanation.
+fn with_module_reason(family: Family, e: StepError) -> FlowError {
+    if !matches!(e.failure, Failure::Rejected(_)) {
+        return e.into();
+    }
+    let reason = e
+        .lines
+        .iter()
+        .find_map(|l| m::explain_line(family, l).map(|x| (l.clone(), x)));
+    match reason {
+        Some((line, explanation)) => {
+            let result = match &e.failure {
+                Failure::Rejected(r) => r.to_string(),
+                _ => String::new(),
+            };
+            FlowError::Reported {
+                step: e.step,
+                command: e.command,
+                said: format!("{line}\" then \"{result}"),
+                explanation,
+            }
+        }
+        None => e.into(),
+    }
+}
+
+fn reported(family: Family, step: String, cmd: &Command, urc: &str) -> FlowError {
+    let explanation = m::explain_line(family, urc).unwrap_or_else(|| {
+        Explanation::new(
+            format!("the module reported \"{urc}\""),
+            "look the result up in the module's AT manual; save the transcript",
+        )
+    });
+    FlowError::Reported {
+        step,
+        command: cmd.line_text(),
+        said: urc.to_owned(),
+        explanation,
+    }
+}
+
+fn answer_text(lines: &[String]) -> String {
+    if lines.is_empty() {
+        "no answer lines".into()
+    } else {
+        format!("\"{}\"", lines.join(" | "))
+    }
+}
+
+/// PEM text compared line by line, ignoring CR, blank lines and trailing spaces.
+fn normalise(bytes: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(bytes)
+        .split(['\r', '\n'])
+        .map(|l| l.trim_end().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// The PEM block within read-back lines (modules add headers such as `#SSLSECDATA: 1,1` or
+/// iChip's subject and validity lines).
+fn pem_block(lines: &[String]) -> Vec<String> {
+    let start = lines.iter().position(|l| l.starts_with("-----BEGIN"));
+    let end = lines.iter().rposition(|l| l.starts_with("-----END"));
+    match (start, end) {
+        (Some(s), Some(e)) if s <= e => {
+            lines.get(s..=e).map(<[String]>::to_vec).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (String, String)> {
+    match check {
+        Check::ReadBack { expected } if !data.is_empty() => {
+            // Binary read-back (a length-prefixed file read): byte for byte.
+            if data == expected.as_slice() {
+                Ok(Verification::Identical { bytes: data.len() })
+            } else {
+                let differ = data.iter().zip(expected).position(|(a, b)| a != b);
+                Err((
+                    format!("the {} bytes sent", expected.len()),
+                    format!(
+                        "{} bytes, differing from byte {}",
+                        data.len(),
+                        differ.unwrap_or(data.len().min(expected.len()))
+                    ),
+                ))
+            }
+        }
+        Check::ReadBack { expected } => {
+            let want = normalise(expected);
+            let got = pem_block(
+                &lines
+                    .iter()
+                    .flat_map(|l| normalise(l.as_bytes()))
+                    .collect::<Vec<_>>(),
+            );
+            if got == want {
+                Ok(Verification::Identical {
+                    bytes: expected.len(),
+                })
+            } else {
+                let differ = want
+                    .iter()
+                    .zip(got.iter())
+                    .position(|(a, b)| a != b)
+                    .unwrap_or(want.len().min(got.len()));
+                Err((
+                    format!("the {} lines sent", want.len()),
+                    if got.is_empty() {
+                        "nothing readable".into()
+                    } else {
+                        format!("{} lines, differing from line {}", got.len(), differ + 1)
+                    },
+                ))
+            }
+        }
+        Check::Size { prefix, bytes } => {
+            let got = lines
+                .iter()
+                .find_map(|l| l.strip_prefix(prefix.as_str()))
+                .map(str::trim);
+            match got.and_then(|g| g.parse::<usize>().ok()) {
+                Some(n) if n == *bytes => Ok(Verification::SameSize { bytes: n }),
+                _ => Err((
+                    format!("{bytes} bytes"),
+                    got.map_or_else(|| answer_text(lines), |g| format!("{g} bytes")),
+                )),
+            }
+        }
+        Check::NotListed { prefix, name } => {
+            let listed = lines
+                .iter()
+                .filter_map(|l| l.strip_prefix(prefix.as_str()))
+                .any(|rest| rest.trim().trim_matches('"') == name);
+            if listed {
+                Err((format!("{name} gone"), format!("{name} still listed")))
+            } else {
+                Ok(Verification::Reported {
+                    what: "a list without".into(),
+                    value: name.clone(),
+                })
+            }
+        }
+        Check::Listed { prefix, name } => {
+            let listed = lines
+                .iter()
+                .filter_map(|l| l.strip_prefix(prefix.as_str()))
+                .any(|rest| rest.trim().trim_matches('"') == name);
+            if listed {
+                Ok(Verification::Listed { name: name.clone() })
+            } else {
+                Err((format!("{name} in the list"), answer_text(lines)))
+            }
+        }
+        Check::Reported {
+            prefix,
+            field,
+            expected,
+            what,
+        } => {
+            let got = lines.iter().find_map(|l| {
+                // iChip value answers may come as `I/<value>` or bare.
+                let l = if prefix.is_empty() {
+                    l.strip_prefix("I/").unwrap_or(l)
+                } else {
+                    l
+                };
+                let rest = l.strip_prefix(prefix.as_str())?.trim();
+                if *field == usize::MAX {
+                    Some(rest.to_owned())
+                } else {
+                    rest.split([',', ':'])
+                        .nth(*field)
+                        .map(|v| v.trim().to_owned())
+                }
+            });
+            match got {
+                Some(g) if g.eq_ignore_ascii_case(expected) => {
+                    Ok(if prefix.starts_with("AT-S.SubjectKeyId") {
+                        Verification::SameIdentity {
+                            what: what.clone(),
+                            value: g,
+                        }
+                    } else {
+                        Verification::Reported {
+                            what: what.clone(),
+                            value: g,
+                        }
+                    })
+                }
+                Some(g) => Err((format!("{what} {expected}"), format!("{what} {g}"))),
+                None => Err((format!("{what} {expected}"), answer_text(lines))),
+            }
+        }
+    }
+}
+
+/// Sets the module clock from `opts.unix_time` where the module has a command for it.
+///
+/// 1. Send the family's clock command. 2. Report whether anything was set.
+pub async fn set_clock<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+    family: Family,
+    opts: &Options,
+) -> Result<bool, FlowError> {
+    let plan = m::plan_set_clock(family, opts);
+    let ran = run_plan(session, &plan).await?;
+    Ok(ran.clock_set)
+}
+
+/// Writes, verifies and configures `creds`.
+///
+/// 1. Make the plan (refuses what the module cannot store, before sending anything).
+/// 2. Run it: clock, clean-up, writes, verification, TLS configuration.
+/// 3. Report each credential with the verification it got; a credential without one is
+///    "written, not verifiable on this module".
+pub async fn provision<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+    family: Family,
+    creds: &Credentials,
+    opts: &Options,
+) -> Result<ProvisionReport, FlowError> {
+    // 1.
+    let plan = m::plan_provision(family, creds, opts)?;
+    // 2.
+    let ran = run_plan(session, &plan).await?;
+    // 3.
+    Ok(report(family, creds, &plan, &ran))
+}
+
+fn report(family: Family, creds: &Credentials, plan: &Plan, ran: &Ran) -> ProvisionReport {
+    let credentials = creds
+        .roles()
+        .map(|role| {
+            let verification = ran
+                .verified
+                .iter()
+                .find(|(r, _)| *r == role)
+                .map_or(Verification::NotVerifiable, |(_, v)| v.clone());
+            CredentialReport {
+                role,
+                name: creds.get(role).map(|c| c.name.clone()).unwrap_or_default(),
+                verification,
+            }
+        })
+        .collect();
+    ProvisionReport {
+        family,
+        credentials,
+        clock_set: ran.clock_set,
+        notes: plan.notes.clone(),
+    }
+}
+
+/// Configures TLS for `creds` without writing them (auth mode, version, ciphers, SNI).
+pub async fn configure_tls<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+    family: Family,
+    creds: &Credentials,
+    opts: &Options,
+) -> Result<(), FlowError> {
+    let plan = m::plan_configure_tls(family, creds, opts)?;
+    run_plan(session, &plan).await?;
+    Ok(())
+}
+
+/// Removes `creds` and checks they are gone where the module can show it.
+///
+/// 1. Delete each credential. 2. Check what the module still reports.
+pub async fn remove<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+    family: Family,
+    creds: &Credentials,
+    opts: &Options,
+) -> Result<RemoveReport, FlowError> {
+    let plan = m::plan_remove(family, creds, opts)?;
+    let ran = run_plan(session, &plan).await?;
+    let removed = creds
+        .roles()
+        .map(|role| {
+            let confirmed = ran
+                .verified
+                .iter()
+                .find(|(r, _)| *r == role)
+                .map(|(_, v)| match v {
+                    Verification::Reported { what, value } => {
+                        format!("the module reports {what} {value}")
+                    }
+                    other => other.to_string(),
+                });
+            (role, confirmed)
+        })
+        .collect();
+    Ok(RemoveReport {
+        family,
+        removed,
+        notes: plan.notes,
+    })
+}
+
+/// What a removal did.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct RemoveReport {
+    pub family: Family,
+    /// Each credential, with how the module confirmed it is gone when it can.
+    pub removed: Vec<(Role, Option<String>)>,
+    pub notes: Vec<String>,
+}
+
+impl fmt::Display for RemoveReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (role, confirmed) in &self.removed {
+            match confirmed {
+                Some(how) => writeln!(f, "{role}: removed; confirmed: {how}")?,
+                None => writeln!(
+                    f,
+                    "{role}: delete command accepted; the module cannot show it is gone"
+                )?,
+            }
+        }
+        for n in &self.notes {
+            writeln!(f, "note: {n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// How many times a receive that found nothing is repeated, and how long to wait between.
+const RECEIVE_TRIES: usize = 20;
+const RECEIVE_PAUSE: Duration = Duration::from_millis(250);
+
+/// Opens TLS to `opts.host:opts.port` through the module, sends the request, reads the
+/// answer, closes.
+///
+/// 1. Open (bearer, socket, handshake): a failure carries the module's words and meaning.
+/// 2. Send the request. 3. Read until data arrives (polling modules that have no event).
+/// 4. Close; a failure to close after a good answer is not a failed test.
+pub async fn test_connection<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+    family: Family,
+    opts: &Options,
+) -> Result<ConnectionReport, FlowError> {
+    let plan = m::plan_test_connection(family, opts)?;
+    let mut ran = Ran::default();
+    let mut values: Vec<(String, String)> = Vec::new();
+    let total = plan.steps.len();
+    for (i, step) in plan.steps.iter().enumerate() {
+        if step.purpose == Purpose::Receive && is_last_receive(&plan, i) {
+            // 3. Polling receive: repeat while the module has nothing yet.
+            let mut tries = 0;
+            loop {
+                let before = ran.data.len();
+                run_step(session, family, i + 1, total, step, &mut values, &mut ran).await?;
+                tries += 1;
+                if ran.data.len() > before || tries >= RECEIVE_TRIES {
+                    break;
+                }
+                let wake = session.clock().now() + RECEIVE_PAUSE;
+                session.clock().sleep_until(wake).await;
+            }
+            continue;
+        }
+        if step.purpose == Purpose::Close {
+            // 4. Best effort.
+            let _ = run_step(session, family, i + 1, total, step, &mut values, &mut ran).await;
+            continue;
+        }
+        run_step(session, family, i + 1, total, step, &mut values, &mut ran).await?;
+    }
+    if ran.data.is_empty() {
+        return Err(FlowError::Mismatch {
+            step: "read the response".into(),
+            expected: "a response from the server".into(),
+            got: "no data".into(),
+            next: "the connection opened but the server sent nothing: check the request and the server".into(),
+        });
+    }
+    Ok(ConnectionReport {
+        host: opts.host.clone(),
+        port: opts.port,
+        response: ran.data,
+    })
+}
+
+fn is_last_receive(plan: &Plan, i: usize) -> bool {
+    !plan
+        .steps
+        .iter()
+        .skip(i + 1)
+        .any(|s| s.purpose == Purpose::Receive)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn read_back_ignores_line_endings_and_headers() {
+        let sent = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        let check = Check::ReadBack {
+            expected: sent.to_vec(),
+        };
+        let got = lines(&[
+            "#SSLSECDATA: 1,1",
+            "-----BEGIN CERTIFICATE-----",
+            "MIIB",
+            "-----END CERTIFICATE-----",
+        ]);
+        assert_eq!(
+            judge(&check, &got, &[]),
+            Ok(Verification::Identical { bytes: sent.len() })
+        );
+        let wrong = lines(&[
+            "-----BEGIN CERTIFICATE-----",
+            "MIIC",
+            "-----END CERTIFICATE-----",
+        ]);
+        assert!(judge(&check, &wrong, &[]).is_err());
+        assert!(judge(&check, &[], &[]).is_err());
+    }
+
+    #[test]
+    fn size_listing_and_reports_are_checked_not_assumed() {
+        let size = Check::Size {
+            prefix: "+FSFLSIZE:".into(),
+            bytes: 889,
+        };
+        assert!(judge(&size, &lines(&["+FSFLSIZE: 889"]), &[]).is_ok());
+        assert!(judge(&size, &lines(&["+FSFLSIZE: 888"]), &[]).is_err());
+        let listed = Check::Listed {
+            prefix: "+CCERTLIST:".into(),
+            name: "ca.pem".into(),
+        };
+        assert!(judge(&listed, &lines(&["+CCERTLIST: \"ca.pem\""]), &[]).is_ok());
+        assert!(judge(&listed, &lines(&["+CCERTLIST: \"ca2.pem\""]), &[]).is_err());
+        let ski = Check::Reported {
+            prefix: "AT-S.SubjectKeyId:".into(),
+            field: usize::MAX,
+            expected: "7F:D3".into(),
+            what: "SKI".into(),
+        };
+        assert!(matches!(
+            judge(&ski, &lines(&["AT-S.SubjectKeyId:7f:d3"]), &[]),
+            Ok(Verification::SameIdentity { .. })
+        ));
+        let flag = Check::Reported {
+            prefix: "#SSLSECDATA:".into(),
+            field: 3,
+            expected: "1".into(),
+            what: "key flag".into(),
+        };
+        assert!(judge(&flag, &lines(&["#SSLSECDATA: 1,0,1,1"]), &[]).is_ok());
+        assert!(judge(&flag, &lines(&["#SSLSECDATA: 1,0,1,0"]), &[]).is_err());
+    }
+
+    #[test]
+    fn only_content_checks_prove_content() {
+        assert!(Verification::Identical { bytes: 1 }.proves_content());
+        assert!(!Verification::Listed { name: "a".into() }.proves_content());
+        assert_eq!(
+            Verification::NotVerifiable.to_string(),
+            "written, not verifiable on this module"
+        );
+        assert!(
+            !Verification::SameSize { bytes: 3 }
+                .to_string()
+                .starts_with("verified")
+        );
+    }
+}

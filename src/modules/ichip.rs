@@ -1,0 +1,483 @@
+//! Connect One iChip: credentials are non-volatile parameters set by multi-line commands
+//! (`AT+iCA=<PEM lines separated by CR>`), shared/reference/modules/ichip.md, seeds/004.
+//!
+//! Verification: the CA (`AT+iCA?`) and client certificate (`AT+iCERT?`) are read back and
+//! compared; the key cannot be read back, `AT+iPKEY?` answers its strength in bits, which
+//! is compared with the key's modulus size.
+
+use crate::at::{Final, Trigger};
+use crate::modules::Family;
+use crate::modules::cmd::{block, line, secs, upload};
+use crate::modules::explain::{Explanation, Row, lookup};
+use crate::modules::plan::{Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role};
+
+const FAMILY: Family = Family::Ichip;
+/// [C] AT+i 8.32 excerpt: 1300 characters (Libelium's copy says 1500 on other firmware).
+pub const MAX_CA: usize = 1300;
+/// [C] At most 2048 bytes per `AT+iSSND` (error 227).
+pub const MAX_SEND: usize = 2048;
+
+/// The iChip error table for what a TLS flow meets (Libelium `ati_error_codes.h`, copied from
+/// the Connect One manual [C]).
+pub const ERRORS: &[Row] = &[
+    (
+        41,
+        "illegal delimiter",
+        "atcert sent a malformed command: report this",
+    ),
+    (42, "illegal value", "check the parameter value"),
+    (
+        43,
+        "CR expected",
+        "the multi-line value was cut: send the PEM again with CR line ends",
+    ),
+    (44, "number expected", "check the parameter value"),
+    (45, "CR or ',' expected", "check the parameter value"),
+    (46, "DNS name expected / DNS failure", "check the host name"),
+    (47, "':' or '~' expected", "check the command syntax"),
+    (48, "string expected", "check the parameter value"),
+    (49, "':' or '=' expected", "check the command syntax"),
+    (50, "text expected", "check the parameter value"),
+    (51, "syntax error", "check the command syntax"),
+    (52, "',' expected", "check the command syntax"),
+    (
+        53,
+        "illegal command code",
+        "this firmware lacks the command",
+    ),
+    (
+        54,
+        "error setting parameter",
+        "retry; power-cycle if it persists",
+    ),
+    (
+        55,
+        "error getting parameter",
+        "retry; power-cycle if it persists",
+    ),
+    (56, "user abort", "run the step again"),
+    (61, "internal memory failure", "power-cycle the module"),
+    (
+        64,
+        "user aborted the last command with '---'",
+        "run the step again",
+    ),
+    (67, "command ignored as irrelevant", "nothing to do"),
+    (
+        69,
+        "timeout on host communication",
+        "check the host, port and network",
+    ),
+    (74, "LAN/WLAN connection lost", "check the network link"),
+    (
+        86,
+        "writing the non-volatile parameter database failed",
+        "retry; the flash may be worn",
+    ),
+    (
+        111,
+        "serial data overflow",
+        "the module could not keep up: lower the baud rate (Libelium uses 9600) or enable flow control while uploading",
+    ),
+    (
+        116,
+        "error parsing the new trusted CA certificate",
+        "send the CA as PEM with CR line ends, RSA 1024/2048-bit, signed with MD5 or SHA-1, at most 1300 characters",
+    ),
+    (
+        117,
+        "error parsing the new private key",
+        "send the key as PKCS#1 PEM (BEGIN RSA PRIVATE KEY) with CR line ends",
+    ),
+    (
+        200,
+        "socket does not exist",
+        "open the socket first (AT+iSTCP)",
+    ),
+    (
+        201,
+        "socket empty on receive",
+        "nothing received yet; wait and read again",
+    ),
+    (202, "socket not in use", "open the socket first"),
+    (203, "socket down", "the connection closed; open it again"),
+    (204, "no available sockets", "close other sockets"),
+    (207, "error creating socket", "retry"),
+    (
+        208,
+        "socket send error",
+        "the connection dropped; open it again",
+    ),
+    (
+        209,
+        "socket receive error",
+        "the connection dropped; open it again",
+    ),
+    (
+        215,
+        "no carrier on socket operation",
+        "check the network link",
+    ),
+    (216, "general exception", "power-cycle the module"),
+    (
+        217,
+        "out of memory",
+        "close other sockets; use a smaller CA",
+    ),
+    (218, "local port already in use", "use another local port"),
+    (
+        219,
+        "SSL initialisation or internal CA certificate loading error",
+        "provision the CA again (AT+iCA)",
+    ),
+    (
+        220,
+        "SSL3/TLS negotiation failed",
+        "iChip speaks SSL 3.0 / TLS 1.0 with RSA ciphers only: the server may require TLS 1.2, or its chain does not lead to the stored CA",
+    ),
+    (
+        221,
+        "illegal SSL socket handle (must be an open, active TCP socket)",
+        "open TCP first (AT+iSTCP), then AT+iSSL",
+    ),
+    (
+        222,
+        "trusted CA certificate does not exist",
+        "provision the root CA (AT+iCA) first",
+    ),
+    (223, "reserved", "power-cycle the module"),
+    (
+        224,
+        "decoding error on incoming SSL data",
+        "the connection is corrupt: close it and open again",
+    ),
+    (
+        225,
+        "no additional SSL sockets available",
+        "only one SSL socket at a time: close the other one",
+    ),
+    (
+        226,
+        "maximum SSL packet size (2 KB) exceeded",
+        "send less per command",
+    ),
+    (
+        227,
+        "AT+iSSND failed: stream larger than 2048 bytes",
+        "send at most 2048 bytes per command",
+    ),
+    (
+        228,
+        "AT+iSSND failed: checksum mismatch",
+        "send the data again",
+    ),
+    (
+        229,
+        "SSL parameters are missing",
+        "provision the CA (and client certificate and key) first",
+    ),
+    (230, "maximum packet size (4 GB) exceeded", "send less"),
+    (300, "HTTP server unknown", "check the host"),
+    (301, "HTTP server timeout", "check the host and network"),
+    (303, "no URL", "give a URL"),
+    (304, "illegal HTTP host name", "check the host"),
+    (305, "illegal HTTP port", "check the port"),
+    (306, "illegal URL", "check the URL"),
+    (307, "URL too long", "shorten the URL"),
+];
+
+/// Explains `I/ERROR (<n>)`.
+pub fn explain(fin: &Final) -> Option<Explanation> {
+    match fin {
+        Final::Vendor { code: Some(n), .. } => lookup(ERRORS, *n),
+        Final::Vendor { code: None, line } => {
+            let inner = line.trim().strip_prefix("I/ERROR")?.trim();
+            let n = inner
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .trim()
+                .parse()
+                .ok()?;
+            lookup(ERRORS, n)
+        }
+        _ => None,
+    }
+}
+
+/// iChip's multi-line value: PEM lines separated by CR only [C manual], the last one too.
+fn cr_lines(bytes: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = Vec::with_capacity(bytes.len());
+    for l in text.lines() {
+        let l = l.trim_end();
+        if !l.is_empty() {
+            out.extend_from_slice(l.as_bytes());
+            out.push(b'\r');
+        }
+    }
+    out
+}
+
+/// The bit length of an RSA key in PKCS#1 or PKCS#8 PEM/DER, as `AT+iPKEY?` reports it.
+pub fn rsa_key_bits(bytes: &[u8]) -> Option<usize> {
+    use der::Decode;
+    let der = match pem_rfc7468::decode_vec(bytes) {
+        Ok(("RSA PRIVATE KEY", der)) => der,
+        Ok(_) => return None,
+        Err(_) => bytes.to_vec(),
+    };
+    let key = pkcs1::RsaPrivateKey::from_der(&der).ok()?;
+    let modulus = key.modulus.as_bytes();
+    let first = modulus.iter().position(|b| *b != 0)?;
+    let lead = modulus.get(first)?;
+    Some((modulus.len() - first - 1) * 8 + (8 - lead.leading_zeros() as usize))
+}
+
+fn param(role: Role) -> &'static str {
+    match role {
+        Role::Ca => "CA",
+        Role::ClientCert => "CERT",
+        Role::ClientKey => "PKEY",
+    }
+}
+
+/// iChip has no command to set its clock (only NTP settings), so there is nothing to send.
+pub fn plan_set_clock() -> Plan {
+    let mut plan = Plan::new(FAMILY, "set the clock");
+    plan.note("iChip has no command to set its clock; whether it checks certificate dates is not documented");
+    plan
+}
+
+/// Sets each parameter with its PEM, reads back and compares.
+pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
+    let _ = opts;
+    if creds.roles().next().is_none() {
+        return Err(PlanError::Nothing);
+    }
+    let mut plan = Plan::new(FAMILY, "provision TLS credentials");
+    plan.push(
+        "check the module answers",
+        Purpose::Prepare,
+        line("AT+i", secs(2)),
+    );
+    // 1. Write each parameter: the command line carries the PEM, CR-separated, and ends
+    //    with the CR after the END line. Flash writes take a while [I 10 s].
+    for role in creds.roles() {
+        let Some(c) = creds.get(role) else { continue };
+        let value = cr_lines(&c.bytes);
+        if value.is_empty() {
+            return Err(PlanError::Empty { role });
+        }
+        if role == Role::Ca && value.len() > MAX_CA {
+            return Err(PlanError::TooLarge {
+                family: FAMILY,
+                role,
+                len: value.len(),
+                max: MAX_CA,
+                hint: "iChip takes a single RSA 1024/2048-bit root; a smaller root or a 1024-bit key fits".into(),
+            });
+        }
+        if !value.starts_with(b"-----BEGIN") {
+            return Err(PlanError::Unsupported {
+                family: FAMILY,
+                what: format!("load this {role}"),
+                why: "iChip takes PEM text (-----BEGIN ...)".into(),
+            });
+        }
+        let mut cmd = upload(
+            format!("AT+i{}=", param(role)),
+            Trigger::Immediately,
+            value,
+            None,
+            secs(10),
+        );
+        cmd.terminator = Vec::new();
+        plan.push(format!("set the {role}"), Purpose::Write(role), cmd);
+    }
+    // 2. Read back what can be read.
+    for role in creds.roles() {
+        let Some(c) = creds.get(role) else { continue };
+        if role == Role::ClientKey {
+            match rsa_key_bits(&c.bytes) {
+                Some(bits) => plan.push(
+                    "check the key strength the module reports (keys cannot be read back)",
+                    Purpose::Verify(
+                        role,
+                        Check::Reported {
+                            // [I] the answer's form: `I/2048` or `2048`; both accepted.
+                            prefix: String::new(),
+                            field: usize::MAX,
+                            expected: bits.to_string(),
+                            what: "key strength in bits".into(),
+                        },
+                    ),
+                    line("AT+iPKEY?", secs(5)),
+                ),
+                None => {
+                    return Err(PlanError::Unsupported {
+                        family: FAMILY,
+                        what: "load this key".into(),
+                        why: "iChip takes an RSA key as PKCS#1 PEM (BEGIN RSA PRIVATE KEY)".into(),
+                    });
+                }
+            }
+        } else {
+            plan.push(
+                format!("read back the {role} and compare"),
+                Purpose::Verify(
+                    role,
+                    Check::ReadBack {
+                        expected: c.bytes.clone(),
+                    },
+                ),
+                block(format!("AT+i{}?", param(role)), "-----END", secs(5)),
+            );
+        }
+    }
+    if creds.client_key.is_some() {
+        plan.note(
+            "iChip cannot read back the private key: its size in bits is checked, not its content",
+        );
+    }
+    Ok(plan)
+}
+
+/// iChip has no TLS settings: SSL 3.0 / TLS 1.0 and its cipher list are fixed.
+pub fn plan_configure_tls() -> Plan {
+    let mut plan = Plan::new(FAMILY, "configure TLS");
+    plan.note("iChip's TLS settings are fixed (SSL 3.0 / TLS 1.0, RSA ciphers, no SNI)");
+    plan
+}
+
+/// Empties each parameter (`AT+iCA=` with an empty value [S]).
+pub fn plan_remove(creds: &Credentials) -> Plan {
+    let mut plan = Plan::new(FAMILY, "remove TLS credentials");
+    for role in creds.roles() {
+        plan.push(
+            format!("erase the {role}"),
+            Purpose::Remove(role),
+            line(format!("AT+i{}=", param(role)), secs(10)),
+        );
+    }
+    plan
+}
+
+/// TCP first, then SSL on its handle, send, receive, close.
+pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
+    if opts.host.bytes().any(|b| b == b',' || b.is_ascii_control()) {
+        return Err(PlanError::Unsupported {
+            family: FAMILY,
+            what: "use this host name".into(),
+            why: "it contains a comma or control characters".into(),
+        });
+    }
+    let req = opts.request_bytes();
+    if req.len() > MAX_SEND {
+        return Err(PlanError::TooLarge {
+            family: FAMILY,
+            role: Role::Ca,
+            len: req.len(),
+            max: MAX_SEND,
+            hint: "send a shorter request".into(),
+        });
+    }
+    let mut plan = Plan::new(FAMILY, "test a TLS connection");
+    plan.push(
+        format!("open TCP to {}:{}", opts.host, opts.port),
+        Purpose::Open,
+        line(format!("AT+iSTCP:{},{}", opts.host, opts.port), secs(30)),
+    );
+    // `I/<handle>`: the whole rest is the handle [C Libelium; zero padding I].
+    plan.capture_last("h", "I/", usize::MAX, "000");
+    plan.push_templated(
+        "open TLS on the socket (the handshake)",
+        Purpose::Open,
+        "AT+iSSL:{h}",
+        line("", secs(30)),
+        Expect::Ok,
+    );
+    let mut send = upload("", Trigger::Immediately, req.clone(), None, secs(30));
+    send.terminator = Vec::new();
+    plan.push_templated(
+        format!("send {} bytes", req.len()),
+        Purpose::Send,
+        &format!("AT+iSSND%:{{h}},{}:", req.len()),
+        send,
+        Expect::Ok,
+    );
+    let mut recv = line("", secs(30));
+    recv.response = crate::at::ResponseShape::InlineLength {
+        header: crate::at::LengthHeader {
+            prefix: "I/".into(),
+            field: 0,
+        },
+    };
+    plan.push_templated(
+        "read the response",
+        Purpose::Receive,
+        &format!("AT+iSRCV:{{h}},{}", opts.max_response),
+        recv,
+        Expect::Ok,
+    );
+    plan.push_templated(
+        "close",
+        Purpose::Close,
+        "AT+iSCLS:{h}",
+        line("", secs(10)),
+        Expect::Tolerate,
+    );
+    plan.note("the socket handle is the one AT+iSTCP answers; the usual value is shown");
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tls_error_is_explained() {
+        for code in [116, 117, 219, 220, 221, 222, 224, 225, 226, 227, 228, 229] {
+            assert!(
+                explain(&Final::Vendor {
+                    code: Some(code),
+                    line: format!("I/ERROR ({code})")
+                })
+                .is_some(),
+                "{code}"
+            );
+        }
+        let e = explain(&Final::Vendor {
+            code: None,
+            line: "I/ERROR (222)".into(),
+        })
+        .unwrap();
+        assert!(e.meaning.contains("trusted CA"));
+        assert!(
+            explain(&Final::Vendor {
+                code: None,
+                line: "I/ERROR (999)".into()
+            })
+            .is_none()
+        );
+        assert!(explain(&Final::Error).is_none());
+    }
+
+    #[test]
+    fn pem_goes_as_cr_separated_lines_on_the_command_line() {
+        let creds = Credentials {
+            ca: Some(crate::modules::plan::Credential {
+                bytes: b"-----BEGIN CERTIFICATE-----\r\nMIIB\r\n-----END CERTIFICATE-----\r\n"
+                    .to_vec(),
+                name: String::new(),
+            }),
+            ..Credentials::default()
+        };
+        let plan = plan_provision(&creds, &Options::default()).unwrap();
+        let raw = plan.raw_bytes();
+        assert_eq!(
+            raw,
+            b"AT+i\rAT+iCA=-----BEGIN CERTIFICATE-----\rMIIB\r-----END CERTIFICATE-----\rAT+iCA?\r"
+                .to_vec()
+        );
+    }
+}

@@ -1,0 +1,134 @@
+//! Puts credential files into the form each family stores. [`from_lint`] is the way: it runs
+//! `cert::lint` with the family's rules (`modules/rules.rs`), which fixes what it can
+//! (encoding, line endings, chain trimming) and refuses what the module would reject.
+
+use crate::modules::Family;
+use crate::modules::plan::{Credential, Credentials, Role};
+
+/// A credential file could not be read.
+#[derive(Clone, Debug, Eq, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PrepareError {
+    /// The lint found what the module would reject and cannot fix.
+    #[error("the {role} would be rejected by the module:\n{findings}")]
+    Rejected { role: Role, findings: String },
+}
+
+fn lint_role(role: Role) -> crate::cert::lint::Role {
+    match role {
+        Role::Ca => crate::cert::lint::Role::Ca,
+        Role::ClientCert => crate::cert::lint::Role::ClientCert,
+        Role::ClientKey => crate::cert::lint::Role::ClientKey,
+    }
+}
+
+/// The name a flow uses from the lint's destination: a file name for file-system families
+/// (`C:\USER\ROOT.CER` gives `ROOT.CER`; `ca_cert.pem` stays), nothing for slots and
+/// parameters, which the flows address by role.
+fn name_from_destination(family: Family, destination: &str) -> String {
+    match family {
+        Family::Sim800 => destination
+            .rsplit('\\')
+            .next()
+            .unwrap_or(destination)
+            .to_owned(),
+        Family::Sim7600 => destination.to_owned(),
+        // The root CA as a file named after its key identifier (`/<ski>.ca`, seed 002).
+        Family::Spwf04 if destination.starts_with('/') => destination.to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// Lints each file against the family's rules and returns what the flows send, with every
+/// report (fixes made, warnings) for the user to read.
+pub fn from_lint(
+    family: Family,
+    ca: Option<&[u8]>,
+    cert: Option<&[u8]>,
+    key: Option<&[u8]>,
+    ctx: &crate::cert::lint::LintContext<'_>,
+) -> Result<(Credentials, Vec<crate::cert::lint::LintReport>), PrepareError> {
+    let rules = crate::modules::rules::rules(family);
+    let mut creds = Credentials::default();
+    let mut reports = Vec::new();
+    for (role, input) in [
+        (Role::Ca, ca),
+        (Role::ClientCert, cert),
+        (Role::ClientKey, key),
+    ] {
+        let Some(input) = input else { continue };
+        let report = crate::cert::lint::lint(&rules, lint_role(role), input, ctx);
+        let out = match (&report.output, report.is_ok()) {
+            (Some(out), true) => out.clone(),
+            _ => {
+                let findings: Vec<String> = report
+                    .findings
+                    .iter()
+                    .filter(|f| f.is_blocking() || report.output.is_none())
+                    .map(|f| format!("  {f}"))
+                    .collect();
+                return Err(PrepareError::Rejected {
+                    role,
+                    findings: findings.join("\n"),
+                });
+            }
+        };
+        let credential = Credential {
+            bytes: out.bytes,
+            name: name_from_destination(family, &out.destination),
+        };
+        match role {
+            Role::Ca => creds.ca = Some(credential),
+            Role::ClientCert => creds.client_cert = Some(credential),
+            Role::ClientKey => creds.client_key = Some(credential),
+        }
+        reports.push(report);
+    }
+    Ok((creds, reports))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations_become_flow_names() {
+        assert_eq!(
+            name_from_destination(Family::Sim800, "C:\\USER\\ROOT.CER"),
+            "ROOT.CER"
+        );
+        assert_eq!(
+            name_from_destination(Family::Sim7600, "ca_cert.der"),
+            "ca_cert.der"
+        );
+        assert_eq!(
+            name_from_destination(Family::TelitLe910, "AT#SSLSECDATA=1,1,1"),
+            ""
+        );
+        assert_eq!(
+            name_from_destination(Family::Spwf04, "/ab12.ca"),
+            "/ab12.ca"
+        );
+        assert_eq!(
+            name_from_destination(Family::Spwf04, "AT+S.TLSCERT=cert"),
+            ""
+        );
+    }
+
+    #[test]
+    fn unreadable_input_is_refused_with_the_lints_words() {
+        let ctx = crate::cert::lint::LintContext::default();
+        let err = from_lint(
+            Family::Sim7600,
+            Some(b"not a certificate"),
+            None,
+            None,
+            &ctx,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, PrepareError::Rejected { role: Role::Ca, .. }),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,439 @@
+//! SIMCom SIM800 series: flash files (`AT+FSCREATE` / `AT+FSWRITE`) bound with
+//! `AT+SSLSETCERT` (shared/reference/modules/sim800.md).
+//!
+//! Only the root CA: no source documents a way to give the SSL layer a client key, and a
+//! SIMCom engineer stated client authentication is not supported (sim800.md §3, [S]).
+//!
+//! Verification: the file's size (`AT+FSFLSIZE`) must equal what was sent, and the SSL import
+//! must report `+SSLSETCERT: 0`. `AT+FSREAD` emits raw bytes with no length header, which no
+//! engine can tell from the final `OK` in binary DER, so content is not read back.
+
+use crate::at::{Final, Trigger};
+use crate::modules::Family;
+use crate::modules::cmd::{Utc, binary_read, line, quoted, secs, upload};
+use crate::modules::explain::{Explanation, Row, explain_common, lookup};
+use crate::modules::plan::{
+    Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
+};
+
+const FAMILY: Family = Family::Sim800;
+/// [C] `AT+FSWRITE` `<size>` max 10240 per command; larger files are appended in parts.
+pub const MAX_WRITE: usize = 10_240;
+/// [C] TinyGSM uses 10 s `<inputtime>`; the module answers after the data, ~2 s later at most.
+const INPUT_TIME: u64 = 10;
+
+/// `+HTTPACTION` status codes that are module errors (SIM800 HTTP app note [S]).
+pub const HTTP_ERRORS: &[Row] = &[
+    (
+        600,
+        "not an HTTP PDU",
+        "check the URL and that the server speaks HTTP",
+    ),
+    (
+        601,
+        "network error",
+        "check the bearer (AT+SAPBR=2,1) and signal",
+    ),
+    (602, "no memory", "close other connections and retry"),
+    (603, "DNS error", "check the host name and the bearer's DNS"),
+    (
+        604,
+        "stack busy",
+        "wait for the running request to end, then retry",
+    ),
+    (
+        605,
+        "SSL failed to establish channels",
+        "the server likely requires TLS 1.1 or later, which SIM800 lacks (SSL 3.0 / TLS 1.0 only); use a TLS 1.0 endpoint or a newer module",
+    ),
+    (
+        606,
+        "SSL fatal alert: the server ended the connection",
+        "the server refused SIM800's TLS 1.0 or its ciphers, or the CA does not match; check the server's minimum TLS version",
+    ),
+];
+
+/// Explains a SIM800 final result.
+pub fn explain(fin: &Final) -> Option<Explanation> {
+    if let Final::Vendor { line, .. } = fin
+        && line.ends_with("SEND FAIL")
+    {
+        return Some(Explanation::new(
+            "the module could not send the data on the socket",
+            "the connection dropped: open it again",
+        ));
+    }
+    explain_common(fin)
+}
+
+/// Explains the IP application's own result lines and `+SSLSETCERT:` / `+HTTPACTION:` codes.
+pub fn explain_line(text: &str) -> Option<Explanation> {
+    let text = text.trim();
+    if let Some(rest) = text.strip_prefix("+SSLSETCERT:") {
+        return match rest.trim() {
+            "0" => None,
+            other => Some(Explanation::new(
+                format!(
+                    "the SSL layer refused the file (result {other}; codes other than 0 are undocumented)"
+                ),
+                "upload the root CA as DER (binary) and import it again; check the file exists (AT+FSLS=C:\\User\\)",
+            )),
+        };
+    }
+    if let Some(rest) = text.strip_prefix("+HTTPACTION:") {
+        let code = rest.split(',').nth(1)?.trim().parse().ok()?;
+        return lookup(HTTP_ERRORS, code);
+    }
+    // Multi-connection results are `<mux>, <TEXT>`; single-connection ones are bare.
+    let body = text.split_once(", ").map_or(text, |(_, b)| b);
+    match body {
+        "CONNECT FAIL" => Some(Explanation::new(
+            "the TCP or TLS connection failed",
+            "SIM800 speaks only SSL 3.0 / TLS 1.0: most servers now require TLS 1.2. Check the host, port and the server's minimum TLS version",
+        )),
+        "CLOSE OK" | "CLOSED" => Some(Explanation::new(
+            "the connection closed during the TLS handshake",
+            "the server refused SIM800's TLS 1.0 or the CA does not match the server's chain",
+        )),
+        "ALREADY CONNECT" => Some(Explanation::new(
+            "a connection is already open on this channel",
+            "close it (AT+CIPSHUT) and connect again",
+        )),
+        "PDP: DEACT" | "+PDP: DEACT" => Some(Explanation::new(
+            "the data bearer dropped",
+            "check signal and APN, then bring the bearer up again",
+        )),
+        _ => None,
+    }
+}
+
+/// `C:\User\<name>`, refusing characters the unquoted path cannot carry.
+fn path(role: Role, name: &str) -> Result<String, PlanError> {
+    // [I] 8.3-style names are safe; separators, quotes and commas would split the command.
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(format!("C:\\User\\{name}"))
+    } else {
+        Err(PlanError::BadName {
+            family: FAMILY,
+            role,
+            name: name.to_owned(),
+            why: "use letters, digits, '.', '_' or '-' (8.3 names such as ROOT.CER are safest)"
+                .into(),
+        })
+    }
+}
+
+fn refuse_client(creds: &Credentials) -> Result<(), PlanError> {
+    if creds.client_cert.is_some() || creds.client_key.is_some() {
+        return Err(PlanError::Unsupported {
+            family: FAMILY,
+            what: "use a client certificate and key".into(),
+            why: "no SIM800 command gives the SSL layer a client key, and SIMCom states client authentication is not supported; provision the root CA only".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Sets the RTC (`+CCLK`); whether SIM800 checks certificate dates is unknown [I], so it is
+/// set whenever a time is given.
+pub fn plan_set_clock(opts: &Options) -> Plan {
+    let mut plan = Plan::new(FAMILY, "set the clock");
+    if let Some(t) = opts.unix_time {
+        plan.push(
+            "set the module clock (UTC)",
+            Purpose::SetClock,
+            line(format!("AT+CCLK={}", Utc::from_unix(t).cclk()), secs(5)),
+        );
+    }
+    plan
+}
+
+/// Writes the CA file, checks its size, imports it into the SSL layer, configures.
+pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
+    refuse_client(creds)?;
+    let Some(ca) = &creds.ca else {
+        return Err(PlanError::Nothing);
+    };
+    if ca.bytes.is_empty() {
+        return Err(PlanError::Empty { role: Role::Ca });
+    }
+    let p = path(Role::Ca, &ca.name)?;
+    let mut plan = Plan::new(FAMILY, "provision TLS credentials");
+    // 1. Select the local flash drive [C GsmCertificate.cpp].
+    plan.push_expect(
+        "select the local flash drive",
+        Purpose::Prepare,
+        line("AT+FSDRIVE=0", secs(5)),
+        Expect::Line {
+            prefix: "+FSDRIVE:".into(),
+            value: "C".into(),
+        },
+    );
+    plan.extend(plan_set_clock(opts));
+    // 2. FSCREATE fails on an existing file, so delete first; "not found" is fine.
+    plan.push_expect(
+        format!("delete an old {p} (an error means there was none)"),
+        Purpose::Clean(Role::Ca),
+        line(format!("AT+FSDEL={p}"), secs(5)),
+        Expect::Tolerate,
+    );
+    plan.push(
+        format!("create {p}"),
+        Purpose::Write(Role::Ca),
+        line(format!("AT+FSCREATE={p}"), secs(5)),
+    );
+    // 3. Write exactly <size> bytes after '>', in parts of at most 10240 (mode 1 appends).
+    for (i, part) in ca.bytes.chunks(MAX_WRITE).enumerate() {
+        let mode = u8::from(i > 0);
+        plan.push(
+            format!("write {} bytes of the root CA", part.len()),
+            Purpose::Write(Role::Ca),
+            upload(
+                format!("AT+FSWRITE={p},{mode},{},{INPUT_TIME}", part.len()),
+                Trigger::Prompt,
+                part.to_vec(),
+                None,
+                secs(INPUT_TIME + 2),
+            ),
+        );
+    }
+    // 4. Verify by size: the strongest check this module allows (see the module doc).
+    plan.push(
+        "check the file's size",
+        Purpose::Verify(
+            Role::Ca,
+            Check::Size {
+                prefix: "+FSFLSIZE:".into(),
+                bytes: ca.bytes.len(),
+            },
+        ),
+        line(format!("AT+FSFLSIZE={p}"), secs(5)),
+    );
+    // 5. Import into the SSL layer; success is the URC `+SSLSETCERT: 0` [C TinyGSM].
+    plan.push_expect(
+        "import the file into the SSL layer",
+        Purpose::Bind(Role::Ca),
+        line(format!("AT+SSLSETCERT=\"{p}\""), secs(5)),
+        Expect::OkThenUrc {
+            prefix: "+SSLSETCERT:".into(),
+            value: Some("0".into()),
+            fail: vec![],
+            within: secs(5),
+        },
+    );
+    plan.note("SIM800 cannot read the imported certificate back: the file's size is checked, not its content");
+    plan.extend(plan_configure_tls(opts)?);
+    Ok(plan)
+}
+
+/// Strict certificate checking and SSL for the TCP application.
+pub fn plan_configure_tls(opts: &Options) -> Result<Plan, PlanError> {
+    if opts.tls_version.is_some_and(|v| v > TlsVersion::Tls10) {
+        return Err(PlanError::Unsupported {
+            family: FAMILY,
+            what: "use TLS 1.1 or 1.2".into(),
+            why: "SIM800 firmware speaks SSL 3.0 and TLS 1.0 only".into(),
+        });
+    }
+    let mut plan = Plan::new(FAMILY, "configure TLS");
+    // [C] TinyGSM comment: <opt> 0 = ignore invalid certificate, <enable> 0 = off, so
+    // `0,0` keeps checking. (A forum answer in seeds/000 reads it the other way round.)
+    plan.push(
+        "do not ignore invalid server certificates",
+        Purpose::Configure,
+        line("AT+SSLOPT=0,0", secs(5)),
+    );
+    plan.push(
+        "use SSL for TCP connections",
+        Purpose::Configure,
+        line("AT+CIPSSL=1", secs(5)),
+    );
+    Ok(plan)
+}
+
+/// Deletes the file. The SSL layer's imported copy cannot be listed or removed [I].
+pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
+    let mut plan = Plan::new(FAMILY, "remove TLS credentials");
+    if let Some(ca) = &creds.ca {
+        let p = path(Role::Ca, &ca.name)?;
+        plan.push(
+            format!("delete {p}"),
+            Purpose::Remove(Role::Ca),
+            line(format!("AT+FSDEL={p}"), secs(5)),
+        );
+    }
+    plan.note(
+        "SIM800 has no command to list or delete a certificate already imported with AT+SSLSETCERT",
+    );
+    Ok(plan)
+}
+
+/// TCP application, multi-connection, quick send, manual receive (TinyGSM's sequence [C]).
+pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
+    let host = quoted(&opts.host).ok_or_else(|| PlanError::Unsupported {
+        family: FAMILY,
+        what: "use this host name".into(),
+        why: "it contains quotes or control characters".into(),
+    })?;
+    let mut plan = Plan::new(FAMILY, "test a TLS connection");
+    plan.push(
+        "reset the IP application",
+        Purpose::Open,
+        line("AT+CIPSHUT", secs(65)),
+    );
+    plan.push(
+        "several connections",
+        Purpose::Open,
+        line("AT+CIPMUX=1", secs(5)),
+    );
+    plan.push("quick send", Purpose::Open, line("AT+CIPQSEND=1", secs(5)));
+    plan.push(
+        "receive on request",
+        Purpose::Open,
+        line("AT+CIPRXGET=1", secs(5)),
+    );
+    if let Some(apn) = &opts.apn {
+        let apn = quoted(apn).ok_or_else(|| PlanError::Unsupported {
+            family: FAMILY,
+            what: "use this APN".into(),
+            why: "it contains quotes or control characters".into(),
+        })?;
+        plan.push(
+            "attach to packet service",
+            Purpose::Open,
+            line("AT+CGATT=1", secs(60)),
+        );
+        plan.push(
+            "set the APN",
+            Purpose::Open,
+            line(format!("AT+CSTT={apn}"), secs(60)),
+        );
+        plan.push(
+            "bring up the bearer",
+            Purpose::Open,
+            line("AT+CIICR", secs(60)),
+        );
+    }
+    plan.push("SSL on", Purpose::Open, line("AT+CIPSSL=1", secs(5)));
+    plan.push_expect(
+        format!("open TLS to {}:{}", opts.host, opts.port),
+        Purpose::Open,
+        line(
+            format!("AT+CIPSTART=0,\"TCP\",{host},{}", opts.port),
+            secs(75),
+        ),
+        Expect::OkThenUrc {
+            prefix: "0, ".into(),
+            value: Some("CONNECT OK".into()),
+            fail: vec![],
+            within: secs(75),
+        },
+    );
+    let req = opts.request_bytes();
+    plan.push_expect(
+        format!("send {} bytes", req.len()),
+        Purpose::Send,
+        upload(
+            format!("AT+CIPSEND=0,{}", req.len()),
+            Trigger::Prompt,
+            req,
+            None,
+            secs(30),
+        ),
+        Expect::OkThenUrc {
+            prefix: "+CIPRXGET: 1,0".into(),
+            value: None,
+            fail: vec!["0, CLOSED".into()],
+            within: secs(60),
+        },
+    );
+    plan.push(
+        "read the response",
+        Purpose::Receive,
+        binary_read(
+            format!("AT+CIPRXGET=2,0,{}", opts.max_response.min(1460)),
+            "+CIPRXGET: 2,",
+            1,
+            secs(10),
+        ),
+    );
+    plan.push_expect(
+        "close",
+        Purpose::Close,
+        line("AT+CIPSHUT", secs(65)),
+        Expect::Tolerate,
+    );
+    Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::plan::Credential;
+
+    #[test]
+    fn explains_every_documented_failure() {
+        for code in 600..=606 {
+            assert!(explain_line(&format!("+HTTPACTION: 0,{code},0")).is_some());
+        }
+        assert!(explain_line("+HTTPACTION: 0,200,1256").is_none());
+        assert!(explain_line("0, CONNECT FAIL").is_some_and(|e| e.next_step.contains("TLS 1.0")));
+        assert!(explain_line("CONNECT FAIL").is_some());
+        assert!(explain_line("0, CLOSE OK").is_some());
+        assert!(explain_line("+SSLSETCERT: 1").is_some());
+        assert!(explain_line("+SSLSETCERT: 0").is_none());
+        assert!(
+            explain(&Final::Vendor {
+                code: None,
+                line: "0, SEND FAIL".into()
+            })
+            .is_some()
+        );
+    }
+
+    #[test]
+    fn large_files_are_appended_in_parts_and_client_keys_refused() {
+        let creds = Credentials {
+            ca: Some(Credential {
+                bytes: vec![0x30; 12_000],
+                name: "ROOT.CER".into(),
+            }),
+            ..Credentials::default()
+        };
+        let plan = plan_provision(&creds, &Options::default()).unwrap();
+        let lines: Vec<String> = plan
+            .steps
+            .iter()
+            .map(|s| String::from_utf8_lossy(&s.command.line).into_owned())
+            .collect();
+        assert!(lines.contains(&"AT+FSWRITE=C:\\User\\ROOT.CER,0,10240,10".to_owned()));
+        assert!(lines.contains(&"AT+FSWRITE=C:\\User\\ROOT.CER,1,1760,10".to_owned()));
+        let mutual = Credentials {
+            client_key: Some(Credential {
+                bytes: vec![1],
+                name: "K".into(),
+            }),
+            ..creds
+        };
+        assert!(matches!(
+            plan_provision(&mutual, &Options::default()),
+            Err(PlanError::Unsupported { .. })
+        ));
+        let bad = Credentials {
+            ca: Some(Credential {
+                bytes: vec![1],
+                name: "a,b".into(),
+            }),
+            ..Credentials::default()
+        };
+        assert!(matches!(
+            plan_provision(&bad, &Options::default()),
+            Err(PlanError::BadName { .. })
+        ));
+    }
+}

@@ -1,0 +1,569 @@
+//! The machinery every simulated module shares: the line parser with echo and data phases,
+//! timers, the module clock, and the handle that opens ports onto a module.
+
+use core::cell::RefCell;
+use core::time::Duration;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use super::clock::{RealTime, SimClock, VirtualClock};
+use super::port::{LineConfig, LineFaults, SimPort, duration_ns};
+use super::server::Server;
+use crate::modules::Family;
+use crate::session::Clock;
+
+/// Bytes a module sends in answer to one input byte or timer.
+#[derive(Debug)]
+pub(crate) struct Emit {
+    /// Echo goes out at once; everything else after the line latency plus `delay`.
+    pub echo: bool,
+    pub delay: Duration,
+    pub bytes: Vec<u8>,
+}
+
+/// How a data phase ends.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum DataEnd {
+    /// Exactly this many bytes.
+    Count(usize),
+    /// Until Ctrl+Z (0x1A, not stored); ESC (0x1B) cancels.
+    CtrlZ,
+    /// Exactly this many bytes (0x1A among them is data), then a Ctrl+Z.
+    CountCtrlZ(usize),
+    /// CR-separated lines until one holding `-----END` (iChip's multi-line parameters).
+    PemEnd,
+    /// Online (data) mode: bytes are flushed after `idle` without input; `+++` escapes.
+    Online { idle: Duration },
+}
+
+/// How a data phase ended.
+#[derive(Debug)]
+pub(crate) enum DataOutcome {
+    Complete(Vec<u8>),
+    Cancelled,
+    TimedOut,
+    /// The byte after the counted data was not the Ctrl+Z that should end it.
+    Overrun,
+    /// Online mode: bytes to forward now; the mode continues.
+    Flush(Vec<u8>),
+}
+
+/// Work a module scheduled for later.
+#[derive(Debug)]
+pub(crate) enum Timer {
+    /// Server bytes reach the module's buffer for connection `conn`; `closed` = the peer
+    /// closed after them.
+    Deliver {
+        conn: u8,
+        bytes: Vec<u8>,
+        closed: bool,
+    },
+}
+
+/// Largest data phase kept; a host that streams more is cut off there (the module would
+/// overflow too).
+const MAX_DATA: usize = 1 << 20;
+/// Longest command line kept.
+const MAX_LINE: usize = 4096;
+
+/// Module-side faults.
+#[derive(Clone, Debug, Default)]
+pub struct Faults {
+    /// Commands starting with one of these (case-insensitive) get the family's plain error.
+    pub error_on_prefix: Vec<String>,
+    /// Added to the latency of every answer.
+    pub extra_latency: Duration,
+    /// Added to the latency of commands starting with the prefix (case-insensitive).
+    pub slow_prefix: Vec<(String, Duration)>,
+}
+
+/// The module's real-time clock: unset, or an epoch second at a simulation instant.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Rtc {
+    /// (Unix seconds, simulation ns when set).
+    pub set: Option<(i64, u64)>,
+    /// Seconds shown when never set (modules boot at a fixed date).
+    pub boot_epoch: i64,
+}
+
+impl Rtc {
+    pub fn epoch(&self, now_ns: u64) -> i64 {
+        match self.set {
+            Some((epoch, at)) => epoch.saturating_add(
+                i64::try_from(now_ns.saturating_sub(at) / 1_000_000_000).unwrap_or(0),
+            ),
+            None => self
+                .boot_epoch
+                .saturating_add(i64::try_from(now_ns / 1_000_000_000).unwrap_or(0)),
+        }
+    }
+}
+
+/// What a family's handler may do: answer, start a data phase, schedule work.
+pub(crate) struct Cx<'a> {
+    pub now: u64,
+    pub out: &'a mut Vec<Emit>,
+    pub extra: Duration,
+    pub echo: &'a mut bool,
+    pub rtc: &'a mut Rtc,
+    pub server: &'a Server,
+    pub(crate) phase: &'a mut Option<(DataEnd, Vec<u8>)>,
+    pub(crate) data_deadline: &'a mut Option<u64>,
+    pub(crate) timers: &'a mut Vec<(u64, Timer)>,
+}
+
+impl Cx<'_> {
+    pub fn answer(&mut self, bytes: impl Into<Vec<u8>>) {
+        self.later(Duration::ZERO, bytes);
+    }
+
+    /// An answer (or URC) `delay` after the normal answer time.
+    pub fn later(&mut self, delay: Duration, bytes: impl Into<Vec<u8>>) {
+        self.out.push(Emit {
+            echo: false,
+            delay: delay + self.extra,
+            bytes: bytes.into(),
+        });
+    }
+
+    /// Starts collecting data; `timeout` counts from now.
+    pub fn start_data(&mut self, end: DataEnd, initial: Vec<u8>, timeout: Option<Duration>) {
+        *self.phase = Some((end, initial));
+        *self.data_deadline = timeout.map(|t| self.now.saturating_add(duration_ns(t)));
+    }
+
+    /// Server bytes reach connection `conn` after `delay`.
+    pub fn deliver(&mut self, delay: Duration, conn: u8, bytes: Vec<u8>, closed: bool) {
+        let at = self.now.saturating_add(duration_ns(delay));
+        self.timers.push((
+            at,
+            Timer::Deliver {
+                conn,
+                bytes,
+                closed,
+            },
+        ));
+    }
+
+    pub fn epoch(&self) -> i64 {
+        self.rtc.epoch(self.now)
+    }
+
+    /// Whether a data phase (or online mode) is running.
+    pub fn in_data(&self) -> bool {
+        self.phase.is_some()
+    }
+
+    /// Leaves a data phase from outside it (online mode ended by the peer).
+    pub fn end_data(&mut self) {
+        *self.phase = None;
+        *self.data_deadline = None;
+    }
+}
+
+/// One family's behaviour.
+pub(crate) trait Personality {
+    fn family(&self) -> Family;
+    /// A complete command line, without its terminator.
+    fn command(&mut self, cx: &mut Cx, line: &[u8]);
+    /// The data phase a command started has ended.
+    fn data(&mut self, cx: &mut Cx, outcome: DataOutcome);
+    /// Server bytes arrived on a connection.
+    fn deliver(&mut self, cx: &mut Cx, conn: u8, bytes: Vec<u8>, closed: bool);
+    /// Called on every byte of a command line before its terminator; a family whose data
+    /// follows a header inside the line (iChip `AT+iSSND%:h,n:`) starts its phase here.
+    fn inline_data(&mut self, _cx: &mut Cx, _partial: &[u8]) -> bool {
+        false
+    }
+    /// The family's plain error answer (for the ERROR-by-prefix fault).
+    fn plain_error(&self) -> Vec<u8>;
+    /// Everything stored, by name: files, slots, parameters.
+    fn storage(&self) -> BTreeMap<String, Vec<u8>>;
+    /// Drops open connections and volatile state after a link reset.
+    fn link_reset(&mut self) {}
+}
+
+pub(crate) struct Module {
+    personality: Box<dyn Personality>,
+    echo: bool,
+    line: Vec<u8>,
+    phase: Option<(DataEnd, Vec<u8>)>,
+    data_deadline: Option<u64>,
+    timers: Vec<(u64, Timer)>,
+    rtc: Rtc,
+    server: Server,
+    faults: Faults,
+    link: u64,
+}
+
+impl Module {
+    pub fn link(&self) -> u64 {
+        self.link
+    }
+
+    pub fn new_link(&mut self) -> u64 {
+        self.link += 1;
+        self.line.clear();
+        self.phase = None;
+        self.data_deadline = None;
+        self.timers.clear();
+        self.personality.link_reset();
+        self.link
+    }
+
+    fn with_cx<R>(
+        &mut self,
+        now: u64,
+        extra: Duration,
+        out: &mut Vec<Emit>,
+        f: impl FnOnce(&mut dyn Personality, &mut Cx) -> R,
+    ) -> R {
+        let mut cx = Cx {
+            now,
+            out,
+            extra,
+            echo: &mut self.echo,
+            rtc: &mut self.rtc,
+            server: &self.server,
+            phase: &mut self.phase,
+            data_deadline: &mut self.data_deadline,
+            timers: &mut self.timers,
+        };
+        f(self.personality.as_mut(), &mut cx)
+    }
+
+    pub fn next_timer(&self) -> Option<u64> {
+        let t = self.timers.iter().map(|(at, _)| *at).min();
+        match (t, self.data_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Fires the earliest timer due by `upto`, returning its time and output.
+    pub fn fire_next(&mut self, upto: u64) -> Option<(u64, Vec<Emit>)> {
+        let next = self.next_timer().filter(|t| *t <= upto)?;
+        let mut out = Vec::new();
+        if self.data_deadline == Some(next) {
+            self.data_deadline = None;
+            if let Some((DataEnd::Online { .. }, data)) = &mut self.phase {
+                let bytes = core::mem::take(data);
+                self.with_cx(next, Duration::ZERO, &mut out, |p, cx| {
+                    p.data(cx, DataOutcome::Flush(bytes))
+                });
+                for e in &mut out {
+                    e.echo = e.delay.is_zero();
+                }
+                return Some((next, out));
+            }
+            self.phase = None;
+            self.with_cx(next, Duration::ZERO, &mut out, |p, cx| {
+                p.data(cx, DataOutcome::TimedOut)
+            });
+            return Some((next, out));
+        }
+        let idx = self.timers.iter().position(|(at, _)| *at == next)?;
+        let (_, timer) = self.timers.remove(idx);
+        let Timer::Deliver {
+            conn,
+            bytes,
+            closed,
+        } = timer;
+        self.with_cx(next, Duration::ZERO, &mut out, |p, cx| {
+            p.deliver(cx, conn, bytes, closed)
+        });
+        // Timer outputs go out at their own time, not after a command latency.
+        for e in &mut out {
+            e.echo = e.delay.is_zero();
+        }
+        Some((next, out))
+    }
+
+    pub fn feed(&mut self, byte: u8, now: u64) -> Vec<Emit> {
+        let mut out = Vec::new();
+        if let Some((end, data)) = &mut self.phase {
+            // iChip's multi-line parameters are still a command line: echoed.
+            if matches!(end, DataEnd::PemEnd) && self.echo {
+                out.push(Emit {
+                    echo: true,
+                    delay: Duration::ZERO,
+                    bytes: vec![byte],
+                });
+            }
+            let done = match *end {
+                DataEnd::Count(n) => {
+                    data.push(byte);
+                    (data.len() >= n).then(|| DataOutcome::Complete(core::mem::take(data)))
+                }
+                DataEnd::Online { idle } => {
+                    if data.len() < MAX_DATA {
+                        data.push(byte);
+                    }
+                    if data.ends_with(b"+++") {
+                        data.truncate(data.len() - 3);
+                        Some(DataOutcome::Complete(core::mem::take(data)))
+                    } else {
+                        self.data_deadline = Some(now.saturating_add(duration_ns(idle)));
+                        None
+                    }
+                }
+                DataEnd::CountCtrlZ(n) if data.len() >= n => {
+                    let d = core::mem::take(data);
+                    Some(if byte == 0x1a {
+                        DataOutcome::Complete(d)
+                    } else {
+                        DataOutcome::Overrun
+                    })
+                }
+                DataEnd::CountCtrlZ(_) => {
+                    data.push(byte);
+                    None
+                }
+                DataEnd::CtrlZ => match byte {
+                    0x1a => Some(DataOutcome::Complete(core::mem::take(data))),
+                    0x1b => Some(DataOutcome::Cancelled),
+                    _ => {
+                        if data.len() < MAX_DATA {
+                            data.push(byte);
+                        }
+                        None
+                    }
+                },
+                DataEnd::PemEnd => {
+                    if data.len() < MAX_DATA {
+                        data.push(byte);
+                    }
+                    if byte == b'\r' {
+                        let body = &data[..data.len() - 1];
+                        let last = body
+                            .iter()
+                            .rposition(|&b| b == b'\r')
+                            .map_or(body, |i| &body[i + 1..]);
+                        let is_end = last.windows(8).any(|w| w == b"-----END");
+                        is_end.then(|| DataOutcome::Complete(core::mem::take(data)))
+                    } else {
+                        None
+                    }
+                }
+            };
+            if let Some(outcome) = done {
+                self.phase = None;
+                self.data_deadline = None;
+                self.with_cx(now, Duration::ZERO, &mut out, |p, cx| p.data(cx, outcome));
+            }
+            return out;
+        }
+        if self.echo {
+            out.push(Emit {
+                echo: true,
+                delay: Duration::ZERO,
+                bytes: vec![byte],
+            });
+        }
+        match byte {
+            b'\r' => {
+                let line = core::mem::take(&mut self.line);
+                self.command(now, &line, &mut out);
+            }
+            b'\n' if self.line.is_empty() => {}
+            _ => {
+                if self.line.len() < MAX_LINE {
+                    self.line.push(byte);
+                }
+                let partial = self.line.clone();
+                let started = self.with_cx(now, Duration::ZERO, &mut out, |p, cx| {
+                    p.inline_data(cx, &partial)
+                });
+                if started {
+                    self.line.clear();
+                }
+            }
+        }
+        out
+    }
+
+    fn command(&mut self, now: u64, raw: &[u8], out: &mut Vec<Emit>) {
+        // Modules ignore what comes before "AT" (noise, a stray LF).
+        let Some(start) = raw.windows(2).position(|w| w.eq_ignore_ascii_case(b"AT")) else {
+            return;
+        };
+        let line = &raw[start..];
+        let upper = String::from_utf8_lossy(line).to_ascii_uppercase();
+        let mut extra = self.faults.extra_latency;
+        for (prefix, d) in &self.faults.slow_prefix {
+            if upper.starts_with(&prefix.to_ascii_uppercase()) {
+                extra += *d;
+            }
+        }
+        if self
+            .faults
+            .error_on_prefix
+            .iter()
+            .any(|p| upper.starts_with(&p.to_ascii_uppercase()))
+        {
+            let e = self.personality.plain_error();
+            out.push(Emit {
+                echo: false,
+                delay: extra,
+                bytes: e,
+            });
+            return;
+        }
+        self.with_cx(now, extra, out, |p, cx| p.command(cx, line));
+    }
+}
+
+/// Settings shared by every simulated family.
+#[derive(Clone, Debug)]
+pub struct CommonConfig {
+    /// Echo at power-on.
+    pub echo: bool,
+    /// Unix seconds the module clock shows at simulation time zero when never set
+    /// (\[I\]: modules boot at a fixed past date; 2004-01-01 here).
+    pub boot_epoch: i64,
+    pub faults: Faults,
+    /// The other end of test connections.
+    pub server: Server,
+}
+
+impl Default for CommonConfig {
+    fn default() -> Self {
+        Self {
+            echo: true,
+            boot_epoch: 1_072_915_200,
+            faults: Faults::default(),
+            server: Server::default(),
+        }
+    }
+}
+
+/// A simulated module: its storage and state survive every port opened onto it.
+#[derive(Clone)]
+pub struct SimModule {
+    inner: Rc<RefCell<Module>>,
+}
+
+impl SimModule {
+    pub(crate) fn from_personality(p: Box<dyn Personality>, common: CommonConfig) -> Self {
+        let module = Module {
+            personality: p,
+            echo: common.echo,
+            line: Vec::new(),
+            phase: None,
+            data_deadline: None,
+            timers: Vec::new(),
+            rtc: Rtc {
+                set: None,
+                boot_epoch: common.boot_epoch,
+            },
+            server: common.server,
+            faults: common.faults,
+            link: 0,
+        };
+        Self {
+            inner: Rc::new(RefCell::new(module)),
+        }
+    }
+
+    pub fn family(&self) -> Family {
+        self.inner.borrow().personality.family()
+    }
+
+    /// Opens a port on a virtual clock. Opening a new port (or [`Self::reconnect`])
+    /// disconnects the previous one; the module keeps its storage.
+    pub fn port(&self, clock: VirtualClock, line: LineConfig) -> SimPort<VirtualClock> {
+        self.port_with_faults(clock, line, LineFaults::default())
+    }
+
+    pub fn port_with_faults<C: SimClock>(
+        &self,
+        clock: C,
+        line: LineConfig,
+        faults: LineFaults,
+    ) -> SimPort<C> {
+        SimPort::open(self.inner.clone(), clock, line, faults)
+    }
+
+    /// A port paced by a real clock (the page's demo mode).
+    pub fn port_realtime<C: Clock>(&self, clock: C, line: LineConfig) -> SimPort<RealTime<C>> {
+        SimPort::open(
+            self.inner.clone(),
+            RealTime(clock),
+            line,
+            LineFaults::default(),
+        )
+    }
+
+    /// A fresh port to the same module, as after unplugging and plugging the cable back.
+    pub fn reconnect(&self, clock: VirtualClock, line: LineConfig) -> SimPort<VirtualClock> {
+        self.port(clock, line)
+    }
+
+    /// Everything the module stores (files, slots, parameters), by name.
+    pub fn storage(&self) -> BTreeMap<String, Vec<u8>> {
+        self.inner.borrow().personality.storage()
+    }
+
+    /// Replaces the server test connections reach.
+    pub fn set_server(&self, server: Server) {
+        self.inner.borrow_mut().server = server;
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        self.inner.borrow_mut().faults = faults;
+    }
+
+    /// The module clock in Unix seconds at simulation instant `now`.
+    pub fn clock_epoch(&self, now: crate::at::Instant) -> i64 {
+        self.inner
+            .borrow()
+            .rtc
+            .epoch(now.as_micros().saturating_mul(1000))
+    }
+}
+
+/// Splits `AT+CMD=a,"b,c",d` parameters: commas outside quotes; quotes removed.
+pub(crate) fn params(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in s.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(core::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out.into_iter().map(|p| p.trim().to_owned()).collect()
+}
+
+/// Whether the raw parameter text was quoted (SIMCom names must be).
+pub(crate) fn is_quoted(raw: &str) -> bool {
+    let t = raw.trim();
+    t.len() >= 2 && t.starts_with('"') && t.ends_with('"')
+}
+
+/// Splits `AT+NAME=rest` / `AT+NAME?` / `AT+NAME`; the name upper-cased.
+pub(crate) fn split_cmd(line: &[u8]) -> (String, Option<char>, String) {
+    let text = String::from_utf8_lossy(line).into_owned();
+    let body = text.get(2..).unwrap_or("");
+    let cut = body.find(['=', '?', ':']).unwrap_or(body.len());
+    let name = body[..cut].trim().to_ascii_uppercase();
+    let rest = &body[cut..];
+    let mut chars = rest.chars();
+    match chars.next() {
+        None => (name, None, String::new()),
+        Some(c) => (name, Some(c), chars.as_str().to_owned()),
+    }
+}
+
+/// A decimal parameter. Values above `u32::MAX` are refused: no module field is that
+/// large, and it keeps `as usize` lossless on wasm32.
+pub(crate) fn parse_u64(s: &str) -> Option<u64> {
+    let t = s.trim();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok().filter(|v| *v <= u64::from(u32::MAX))
+}

@@ -1,0 +1,268 @@
+//! Native only: a simulated module's test connection made for real. On the module's TLS
+//! open command, a rustls client is built from exactly the bytes stored on the module and
+//! connects to a local server; the module's send and receive commands relay over it.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{
+    CertificateDer, PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, PrivateSec1KeyDer,
+    ServerName, UnixTime,
+};
+use rustls::{
+    AlertDescription, CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct,
+    RootCertStore, SignatureScheme, StreamOwned,
+};
+
+use super::creds::KeyFormat;
+use super::server::{ClientOffer, Refusal, TlsVersion};
+
+/// A real TLS server the simulated module connects to instead of the model.
+#[derive(Clone, Debug)]
+pub struct RealTlsTarget {
+    /// Where to connect, whatever host the module names (the name is still used for SNI
+    /// and certificate name checks).
+    pub addr: SocketAddr,
+    pub connect_timeout: Duration,
+    /// Longest wait for a handshake step or for the first byte of a response.
+    pub io_timeout: Duration,
+    /// Silence after which a response counts as complete.
+    pub idle_timeout: Duration,
+    /// The handshake and response times the module reports on its virtual clock.
+    pub reported_handshake_time: core::time::Duration,
+    pub reported_response_time: core::time::Duration,
+}
+
+impl RealTlsTarget {
+    /// A server on 127.0.0.1:`port`, with bounded timeouts.
+    pub fn localhost(port: u16) -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            connect_timeout: Duration::from_secs(3),
+            io_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_millis(400),
+            reported_handshake_time: Duration::from_millis(800),
+            reported_response_time: Duration::from_millis(100),
+        }
+    }
+
+    pub(crate) fn open(&self, offer: &ClientOffer) -> Result<RealLink, Refusal> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut versions = Vec::new();
+        if offer.versions.0 <= TlsVersion::Tls12 && offer.versions.1 >= TlsVersion::Tls12 {
+            versions.push(&rustls::version::TLS12);
+        }
+        if offer.versions.1 >= TlsVersion::Tls13 {
+            versions.push(&rustls::version::TLS13);
+        }
+        if versions.is_empty() {
+            // rustls speaks only TLS 1.2 and 1.3; an older module cannot reach it.
+            return Err(Refusal::Version);
+        }
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(&versions)
+            .map_err(|e| Refusal::Handshake(e.to_string()))?;
+        let builder = match &offer.trust {
+            Some(cas) => {
+                let mut roots = RootCertStore::empty();
+                for ca in cas {
+                    roots
+                        .add(CertificateDer::from(ca.der.clone()))
+                        .map_err(|e| Refusal::Handshake(e.to_string()))?;
+                }
+                builder.with_root_certificates(roots)
+            }
+            None => builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AcceptAny(provider))),
+        };
+        let mut config = match &offer.client {
+            Some((cert, key)) => {
+                let key_der = match key.format {
+                    KeyFormat::Pkcs1 => {
+                        PrivateKeyDer::Pkcs1(PrivatePkcs1KeyDer::from(key.der.clone()))
+                    }
+                    KeyFormat::Sec1 => {
+                        PrivateKeyDer::Sec1(PrivateSec1KeyDer::from(key.der.clone()))
+                    }
+                    KeyFormat::Pkcs8 => {
+                        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.der.clone()))
+                    }
+                };
+                builder
+                    .with_client_auth_cert(vec![CertificateDer::from(cert.der.clone())], key_der)
+                    .map_err(|e| Refusal::Handshake(e.to_string()))?
+            }
+            None => builder.with_no_client_auth(),
+        };
+        config.enable_sni = offer.sni.is_some();
+        let name = ServerName::try_from(offer.host.clone())
+            .map_err(|e| Refusal::Handshake(format!("bad server name: {e}")))?;
+        let conn = ClientConnection::new(Arc::new(config), name)
+            .map_err(|e| Refusal::Handshake(e.to_string()))?;
+        let tcp = TcpStream::connect_timeout(&self.addr, self.connect_timeout)
+            .map_err(|e| Refusal::Unreachable(e.to_string()))?;
+        let set = |d| {
+            tcp.set_read_timeout(Some(d))
+                .and_then(|()| tcp.set_write_timeout(Some(d)))
+        };
+        set(self.io_timeout).map_err(|e| Refusal::Unreachable(e.to_string()))?;
+        let mut tls = StreamOwned::new(conn, tcp);
+        let deadline = Instant::now() + self.io_timeout;
+        while tls.conn.is_handshaking() {
+            if Instant::now() > deadline {
+                return Err(Refusal::Handshake("handshake timed out".into()));
+            }
+            tls.conn
+                .complete_io(&mut tls.sock)
+                .map_err(|e| refusal(&e, offer))?;
+        }
+        // A TLS 1.3 server rejects a client certificate only after the handshake: probe.
+        tls.sock
+            .set_read_timeout(Some(Duration::from_millis(300)))
+            .map_err(|e| Refusal::Unreachable(e.to_string()))?;
+        let mut early = Vec::new();
+        let mut buf = [0u8; 4096];
+        match tls.read(&mut buf) {
+            Ok(0) => return Err(Refusal::Handshake("server closed after handshake".into())),
+            Ok(n) => early.extend_from_slice(buf.get(..n).unwrap_or_default()),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) => return Err(refusal(&e, offer)),
+        }
+        Ok(RealLink {
+            tls,
+            early,
+            io_timeout: self.io_timeout,
+            idle_timeout: self.idle_timeout,
+        })
+    }
+}
+
+fn refusal(e: &std::io::Error, offer: &ClientOffer) -> Refusal {
+    let inner = e
+        .get_ref()
+        .and_then(|i| i.downcast_ref::<rustls::Error>())
+        .cloned();
+    match inner {
+        Some(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
+            Refusal::UnknownCa
+        }
+        Some(rustls::Error::InvalidCertificate(
+            CertificateError::Expired | CertificateError::NotValidYet,
+        )) => Refusal::Expired,
+        Some(rustls::Error::AlertReceived(
+            AlertDescription::CertificateRequired | AlertDescription::HandshakeFailure,
+        )) if offer.client.is_none() => Refusal::ClientCertMissing,
+        Some(rustls::Error::AlertReceived(
+            AlertDescription::UnknownCA
+            | AlertDescription::BadCertificate
+            | AlertDescription::DecryptError,
+        )) if offer.client.is_some() => Refusal::ClientCertRejected,
+        Some(other) => Refusal::Handshake(other.to_string()),
+        None => Refusal::Handshake(e.to_string()),
+    }
+}
+
+/// An open real TLS connection.
+pub(crate) struct RealLink {
+    tls: StreamOwned<ClientConnection, TcpStream>,
+    early: Vec<u8>,
+    io_timeout: Duration,
+    idle_timeout: Duration,
+}
+
+impl RealLink {
+    /// Writes `bytes`, then reads until the server closes or falls silent (bounded).
+    pub fn exchange(&mut self, bytes: &[u8]) -> Result<(Vec<u8>, bool), String> {
+        let mut got = core::mem::take(&mut self.early);
+        if !bytes.is_empty() {
+            self.tls.write_all(bytes).map_err(|e| e.to_string())?;
+            self.tls.flush().map_err(|e| e.to_string())?;
+        }
+        let start = Instant::now();
+        let mut buf = [0u8; 4096];
+        loop {
+            let wait = if got.is_empty() {
+                self.io_timeout.saturating_sub(start.elapsed())
+            } else {
+                self.idle_timeout
+            };
+            if wait.is_zero() || got.len() > (1 << 20) {
+                return Ok((got, false));
+            }
+            self.tls
+                .sock
+                .set_read_timeout(Some(wait))
+                .map_err(|e| e.to_string())?;
+            match self.tls.read(&mut buf) {
+                Ok(0) => return Ok((got, true)),
+                Ok(n) => got.extend_from_slice(buf.get(..n).unwrap_or_default()),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    return Ok((got, false));
+                }
+                // A server that closes without close_notify (openssl -www does) has still
+                // said everything.
+                Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok((got, true)),
+                Err(e) => {
+                    if got.is_empty() {
+                        return Err(e.to_string());
+                    }
+                    return Ok((got, true));
+                }
+            }
+        }
+    }
+}
+
+/// The verifier for a module that does not verify the server (auth mode 0).
+#[derive(Debug)]
+struct AcceptAny(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAny {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}

@@ -1,0 +1,282 @@
+//! Provisioning speed on the simulators: each family's full provisioning flow (clock, CA,
+//! client certificate and key where supported, verification, TLS configuration) at 115200
+//! baud, in virtual time, against the lower bound of the same exchange: every byte both
+//! ways at 10 bit times, plus the line's answer latency once per command and once per data
+//! prompt. Echo is off so no byte overlaps another. The ratio is measured with the runner's
+//! pre-command drain off (a policy for noisy real ports, not part of the flow); the last
+//! column shows it with the default 20 ms drain.
+//!
+//! Run: `cargo bench --bench provision`. Prints one line per family; target ratio <= 1.05.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use atcert::modules::flows;
+use atcert::modules::{Credentials, Family, Options, plan_provision, prepare};
+use atcert::session::{Clock, Options as SessionOptions, Session};
+use atcert::sim::{LineConfig, SimModule, VirtualClock};
+use futures::executor::block_on;
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let ok = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(ok, "openssl {args:?} failed");
+}
+
+/// A CA and a client certificate with a PKCS#1 RSA key, made by openssl.
+fn pki(dir: &Path) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "365",
+            "-subj",
+            "/CN=Bench CA",
+            "-addext",
+            "subjectKeyIdentifier=hash",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "client.key",
+            "-out",
+            "client.csr",
+            "-subj",
+            "/CN=bench-device",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "client.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "365",
+            "-out",
+            "client.pem",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "rsa",
+            "-in",
+            "client.key",
+            "-traditional",
+            "-out",
+            "client.rsa.key",
+        ],
+    );
+    // iChip verifies CA signatures made with MD5 or SHA-1 only (ichip.md 3.1).
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-sha1",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca1.key",
+            "-out",
+            "ca1.pem",
+            "-days",
+            "365",
+            "-subj",
+            "/CN=Bench CA SHA-1",
+            "-addext",
+            "subjectKeyIdentifier=hash",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-sha1",
+            "-in",
+            "client.csr",
+            "-CA",
+            "ca1.pem",
+            "-CAkey",
+            "ca1.key",
+            "-CAcreateserial",
+            "-days",
+            "365",
+            "-out",
+            "client1.pem",
+        ],
+    );
+}
+
+/// The family's simulator with every default except echo, which is off.
+fn quiet_module(family: Family) -> SimModule {
+    use atcert::sim::{IchipConfig, Sim800Config, Sim7600Config, Spwf04Config, TelitConfig};
+    match family {
+        Family::Sim800 => {
+            let mut c = Sim800Config::default();
+            c.common.echo = false;
+            c.build()
+        }
+        Family::Sim7600 => {
+            let mut c = Sim7600Config::default();
+            c.common.echo = false;
+            c.build()
+        }
+        Family::Spwf04 => {
+            let mut c = Spwf04Config::default();
+            c.common.echo = false;
+            c.build()
+        }
+        Family::TelitLegacy | Family::TelitLe910 => {
+            let mut c = if family == Family::TelitLegacy {
+                TelitConfig::legacy()
+            } else {
+                TelitConfig::le910()
+            };
+            c.common.echo = false;
+            c.build()
+        }
+        Family::Ichip => {
+            let mut c = IchipConfig::default();
+            c.common.echo = false;
+            c.build()
+        }
+    }
+}
+
+/// Delays the simulators model beyond the line latency, once per provisioning run: SIM800
+/// reports its certificate import (`+SSLSETCERT: 0`) after `setcert_delay`.
+fn modelled_delays(family: Family) -> Duration {
+    match family {
+        Family::Sim800 => atcert::sim::Sim800Config::default().setcert_delay,
+        _ => Duration::ZERO,
+    }
+}
+
+/// One provisioning run on a fresh echo-less simulator: virtual time and bytes both ways.
+fn run(
+    family: Family,
+    creds: &Credentials,
+    opts: &Options,
+    drain: Duration,
+) -> Option<(Duration, u64)> {
+    let line = LineConfig::default();
+    let module = quiet_module(family);
+    let clock = VirtualClock::new();
+    let port = module.port(clock.clone(), line);
+    let mut session = Session::new(
+        port,
+        clock.clone(),
+        SessionOptions {
+            drain_quiet: drain,
+            ..SessionOptions::with_engine(family.engine_config())
+        },
+    );
+    flows::attach(&mut session, family);
+    let start = clock.now();
+    let report = block_on(flows::provision(&mut session, family, creds, opts));
+    let took = clock.now() - start;
+    if let Err(e) = report {
+        println!("{:<14} FAILED: {e}", family.id());
+        return None;
+    }
+    let (port, _, _) = session.into_parts();
+    Some((took, port.host_bytes() + port.delivered_bytes()))
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    pki(dir.path());
+    let read = |n: &str| std::fs::read(dir.path().join(n)).expect("read");
+    let line = LineConfig::default();
+    println!(
+        "provisioning at {} baud, answer latency {:?} (virtual time)",
+        line.baud, line.latency
+    );
+    println!(
+        "{:<14} {:>10} {:>12} {:>12} {:>7} {:>14}",
+        "family", "bytes", "flow", "bound", "ratio", "ratio w/ drain"
+    );
+    for family in Family::ALL {
+        let (ca, cert) = if family == Family::Ichip {
+            (read("ca1.pem"), read("client1.pem"))
+        } else {
+            (read("ca.pem"), read("client.pem"))
+        };
+        let key = read("client.rsa.key");
+        let mutual = family.mutual_tls();
+        let ctx = atcert::cert::lint::LintContext::default();
+        let creds: Credentials = prepare::from_lint(
+            family,
+            Some(&ca),
+            mutual.then_some(cert.as_slice()),
+            mutual.then_some(key.as_slice()),
+            &ctx,
+        )
+        .expect("lint")
+        .0;
+        let opts = Options {
+            unix_time: Some(1_800_000_000),
+            ..Options::default()
+        };
+        let plan = plan_provision(family, &creds, &opts).expect("plan");
+        let prompts = plan
+            .steps
+            .iter()
+            .filter(|s| {
+                s.command
+                    .data
+                    .as_ref()
+                    .is_some_and(|d| d.trigger != atcert::at::Trigger::Immediately)
+            })
+            .count();
+        let commands = plan.steps.len();
+        let Some((took, bytes)) = run(family, &creds, &opts, Duration::ZERO) else {
+            continue;
+        };
+        let (with_drain, _) = run(family, &creds, &opts, SessionOptions::default().drain_quiet)
+            .unwrap_or((Duration::ZERO, 0));
+        let latencies = u32::try_from(commands + prompts).unwrap_or(u32::MAX);
+        let bound = Duration::from_nanos(bytes * line.byte_time_ns())
+            + line.latency * latencies
+            + modelled_delays(family);
+        println!(
+            "{:<14} {:>10} {:>10.3} s {:>10.3} s {:>7.3} {:>14.3}",
+            family.id(),
+            bytes,
+            took.as_secs_f64(),
+            bound.as_secs_f64(),
+            took.as_secs_f64() / bound.as_secs_f64(),
+            with_drain.as_secs_f64() / bound.as_secs_f64()
+        );
+    }
+}
