@@ -15,6 +15,7 @@ pub mod matching;
 pub mod parse;
 pub mod pem;
 pub mod pkcs12;
+pub mod report;
 pub mod roots;
 pub mod tlv;
 pub mod verify;
