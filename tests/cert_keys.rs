@@ -737,3 +737,62 @@ fn cli_inspect_json_fields() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["items"][0]["validity"]["text"], "expired 2 days ago");
 }
+
+#[test]
+fn pkcs12_empty_password_and_no_mac() {
+    let lab = Lab::new();
+    lab.ssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        "@k.pem",
+    ]);
+    lab.ssl(&[
+        "req", "-x509", "-new", "-key", "@k.pem", "-subj", "/CN=p12", "-days", "5", "-out",
+        "@c.pem",
+    ]);
+    // Consoles that export "without password" write an empty one: no passphrase needed.
+    lab.ssl(&[
+        "pkcs12",
+        "-export",
+        "-in",
+        "@c.pem",
+        "-inkey",
+        "@k.pem",
+        "-passout",
+        "pass:",
+        "-out",
+        "@empty.p12",
+    ]);
+    let out = cert::parse(&lab.read("empty.p12"), None);
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    assert_eq!(out.items.len(), 2);
+    // No MAC (-nomac): the passphrase is still needed for the key, and said so.
+    lab.ssl(&[
+        "pkcs12",
+        "-export",
+        "-nomac",
+        "-in",
+        "@c.pem",
+        "-inkey",
+        "@k.pem",
+        "-passout",
+        &format!("pass:{PASS}"),
+        "-out",
+        "@nomac.p12",
+    ]);
+    let out = cert::parse(&lab.read("nomac.p12"), None);
+    assert!(
+        out.problems
+            .iter()
+            .any(|p| matches!(p.error, ParseError::NeedsPassphrase { .. })),
+        "{:?}",
+        out.problems
+    );
+    let out = cert::parse(&lab.read("nomac.p12"), Some(PASS));
+    assert!(out.problems.is_empty(), "{:?}", out.problems);
+    assert_eq!(out.private_keys().count(), 1);
+}
