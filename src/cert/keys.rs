@@ -166,6 +166,18 @@ pub enum PrivateKey {
     },
 }
 
+impl Drop for PrivateKey {
+    // Key material is wiped when the user removes a key (architecture: keys live in memory only).
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        match self {
+            PrivateKey::Rsa { pkcs1, .. } => pkcs1.zeroize(),
+            PrivateKey::Ec { d, .. } => d.zeroize(),
+            PrivateKey::Other { pkcs8, .. } => pkcs8.zeroize(),
+        }
+    }
+}
+
 impl std::fmt::Debug for PrivateKey {
     // Never print key material.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
