@@ -303,3 +303,30 @@ fn mozilla_roots_find_themselves_and_two_separate_chains() {
     assert_eq!(r.duplicates, vec![(1, 0)]);
     assert_eq!(r.chains.len(), 1);
 }
+
+#[test]
+fn leaf_alone_names_the_issuer_the_ca_slot_needs() {
+    let lab = Lab::new();
+    lab.make_chain("p256", "p256", "p256", "sha256", &[]);
+    let leaf = lab.der("leaf.pem");
+    let r = chain::build_chains(&[leaf.as_slice()]);
+    let c = &r.chains[0];
+    assert_eq!(c.ca_slot, None, "a leaf never goes in the CA slot");
+    assert_eq!(
+        c.missing_issuer.as_deref(),
+        Some("CN=Test Intermediate,O=Test Lab")
+    );
+    assert!(c.advice.contains("CN=Test Intermediate"), "{}", c.advice);
+    // The report for the page carries the same, with item indices.
+    let mut pem = std::fs::read(lab.dir.path().join("leaf.pem")).unwrap();
+    pem.extend(std::fs::read(lab.dir.path().join("root.pem")).unwrap());
+    pem.extend(std::fs::read(lab.dir.path().join("inter.pem")).unwrap());
+    let out = cert::parse(&pem, None);
+    let rep = cert::report::report(&out, 0);
+    assert_eq!(rep.chains.len(), 1);
+    assert_eq!(rep.chains[0].order, vec![0, 2, 1]);
+    assert_eq!(rep.chains[0].ca_slot, Some(1));
+    let json = serde_json::to_value(&rep).unwrap();
+    assert_eq!(json["items"][1]["self_signed"], true);
+    assert_eq!(json["chains"][0]["links"][0]["result"], "valid");
+}

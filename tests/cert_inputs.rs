@@ -445,3 +445,58 @@ fn conversions_match_openssl() {
         .is_err()
     );
 }
+
+#[test]
+fn unsupported_encryption_and_foreign_key_formats_are_named() {
+    // A legacy PEM cipher we do not implement: named in the error, not "damaged".
+    let t = setup();
+    let enc = String::from_utf8(ssl(
+        t.path(),
+        &[
+            "rsa",
+            "-in",
+            "leaf.key",
+            "-traditional",
+            "-aes128",
+            "-passout",
+            "pass:x",
+        ],
+    ))
+    .unwrap();
+    let bf = enc.replace("AES-128-CBC", "BF-CBC");
+    let out = cert::parse(bf.as_bytes(), Some("x"));
+    assert_eq!(
+        out.problems[0].error,
+        ParseError::UnsupportedEncryption {
+            what: "RSA PRIVATE KEY (PEM block 1)".into(),
+            algorithm: "BF-CBC".into()
+        }
+    );
+    // Proc-Type without DEK-Info.
+    let no_dek: String = enc
+        .lines()
+        .filter(|l| !l.starts_with("DEK-Info"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let out = cert::parse(no_dek.as_bytes(), Some("x"));
+    assert!(
+        out.problems[0].to_string().contains("no DEK-Info"),
+        "{}",
+        out.problems[0]
+    );
+    // OpenSSH keys: say how to convert them.
+    let ssh = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+    let out = cert::parse(ssh.as_bytes(), None);
+    assert!(matches!(
+        out.problems[0].error,
+        ParseError::Unsupported { .. }
+    ));
+    assert!(out.problems[0].to_string().contains("ssh-keygen -p -m PEM"));
+    // A wrong passphrase on a legacy encrypted PEM: the typed error.
+    let out = cert::parse(enc.as_bytes(), Some("not x"));
+    assert!(
+        matches!(out.problems[0].error, ParseError::WrongPassphrase { .. }),
+        "{:?}",
+        out.problems
+    );
+}

@@ -383,7 +383,12 @@ fn ip_text(b: &[u8]) -> String {
 
 /// openssl's short name for a signature algorithm OID.
 pub fn signature_algorithm_name(oid: &ObjectIdentifier) -> String {
-    match oid.to_string().as_str() {
+    signature_algorithm_name_str(&oid.to_string())
+}
+
+/// openssl's short name for a dotted signature algorithm OID (the OID itself if unknown).
+pub fn signature_algorithm_name_str(oid: &str) -> String {
+    match oid {
         "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
         "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
         "1.2.840.113549.1.1.14" => "sha224WithRSAEncryption",

@@ -352,6 +352,14 @@ pub fn parse_pfx(
             }),
         }
     }
+    if mac_data.is_none() && passphrase.is_none() {
+        // No MAC to tell us: a bag that did not decrypt with the empty password needs one.
+        for p in &mut problems {
+            if let ParseError::WrongPassphrase { what } = &p.error {
+                p.error = ParseError::NeedsPassphrase { what: what.clone() };
+            }
+        }
+    }
     Ok((entries, problems))
 }
 

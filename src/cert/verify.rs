@@ -106,9 +106,7 @@ fn scheme_of(alg: &Tlv<'_>) -> Result<Scheme, SigCheck> {
         "1.2.840.113549.1.1.10" => pss_params(r.next().ok().flatten())?,
         other => {
             return Err(SigCheck::Unsupported(
-                super::inspect::signature_algorithm_name(
-                    &ObjectIdentifier::new(other).unwrap_or(ObjectIdentifier::new_unwrap("0.0")),
-                ),
+                super::inspect::signature_algorithm_name_str(other),
             ));
         }
     })

@@ -2,9 +2,8 @@
 
 use anyhow::{Context, Result, bail};
 use atcert::cert::{
-    self, Item, ItemKind, LineEnding, ParseOutcome, chain,
+    self, Item, ItemKind, LineEnding, ParseOutcome,
     convert::{ConvertOptions, Target, convert},
-    matching,
 };
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -25,6 +24,9 @@ pub struct InspectArgs {
     /// The time to judge validity against, unix seconds (default: now).
     #[arg(long)]
     now: Option<i64>,
+    /// When a chain's root is missing and the Mozilla root store has it, write it here (PEM).
+    #[arg(long)]
+    save_root: Option<PathBuf>,
 }
 
 /// Convert certificates and keys: PEM/DER, PKCS#1/PKCS#8/SEC1, line endings, split bundles.
@@ -84,51 +86,6 @@ fn where_(item: &Item) -> String {
             item.source.location
         ),
     }
-}
-
-fn item_json(file: &Path, item: &Item, now: i64) -> Value {
-    let mut v = json!({
-        "file": file.display().to_string(),
-        "kind": item.kind,
-        "source": item.source,
-        "notes": item.notes,
-    });
-    match item.kind {
-        ItemKind::Certificate => {
-            let info = item.cert_info(now).map(|i| serde_json::to_value(&i));
-            if let (Value::Object(m), Some(Ok(Value::Object(i)))) = (&mut v, info) {
-                m.extend(i);
-            }
-        }
-        ItemKind::PrivateKey => {
-            if let Some(k) = &item.private_key {
-                let info = k.info();
-                v["algorithm"] = json!(info.algorithm);
-                v["key_algorithm"] = json!(info.algorithm);
-                v["bits"] = json!(info.bits);
-                v["key_bits"] = json!(info.bits);
-                v["curve"] = json!(info.curve);
-                v["spki_sha256"] = json!(info.spki_sha256);
-            }
-            v["encoding"] = json!(item.key_encoding);
-            v["encrypted"] = json!(item.protection.is_some());
-            v["protection"] = json!(item.protection);
-        }
-        ItemKind::PublicKey => {
-            if let Some(k) = item.public_key() {
-                let info = k.info();
-                v["algorithm"] = json!(info.algorithm);
-                v["key_algorithm"] = json!(info.algorithm);
-                v["bits"] = json!(info.bits);
-                v["key_bits"] = json!(info.bits);
-                v["curve"] = json!(info.curve);
-                v["spki_sha256"] = json!(info.spki_sha256);
-            }
-            v["encoding"] = json!(item.public_key_encoding);
-        }
-        _ => {}
-    }
-    v
 }
 
 fn print_item(item: &Item, now: i64) {
@@ -227,65 +184,91 @@ fn print_item(item: &Item, now: i64) {
 /// Runs `atcert inspect`.
 pub fn inspect(args: InspectArgs) -> Result<()> {
     let now = args.now.unwrap_or_else(now_unix);
-    let mut all_items: Vec<(PathBuf, Item)> = Vec::new();
-    let mut problems: Vec<(PathBuf, cert::ParseProblem)> = Vec::new();
+    // One combined outcome, so chains and key matches work across files.
+    let mut all = ParseOutcome::default();
+    let mut item_file = Vec::new();
+    let mut problem_file = Vec::new();
     for f in &args.files {
         let out = read(f, args.password.as_deref())?;
-        all_items.extend(out.items.into_iter().map(|i| (f.clone(), i)));
-        problems.extend(out.problems.into_iter().map(|p| (f.clone(), p)));
+        item_file.extend(std::iter::repeat_n(f.clone(), out.items.len()));
+        problem_file.extend(std::iter::repeat_n(f.clone(), out.problems.len()));
+        all.items.extend(out.items);
+        all.problems.extend(out.problems);
     }
-    let items: Vec<Item> = all_items.iter().map(|(_, i)| i.clone()).collect();
-    let cert_idx: Vec<usize> = (0..items.len())
-        .filter(|i| items[*i].kind == ItemKind::Certificate)
+    let report = cert::report::report(&all, now);
+    // A chain without its root: offer the root from the bundled Mozilla store.
+    let mozilla: Vec<Option<cert::roots::RootMatch>> = report
+        .chains
+        .iter()
+        .map(|c| match (c.has_root, c.order.last()) {
+            (false, Some(top)) => cert::roots::find_mozilla_issuer(&all.items[*top].der),
+            _ => None,
+        })
         .collect();
-    let cert_ders: Vec<&[u8]> = cert_idx.iter().map(|i| items[*i].der.as_slice()).collect();
-    let chains = chain::build_chains(&cert_ders);
-    let matches = matching::match_keys(&items);
+    if let Some(path) = &args.save_root {
+        let found: Vec<&cert::roots::RootMatch> = mozilla.iter().flatten().collect();
+        match found.first() {
+            Some(m) => {
+                std::fs::write(
+                    path,
+                    cert::pem::encode("CERTIFICATE", &m.der, LineEnding::Lf),
+                )
+                .with_context(|| format!("cannot write {}", path.display()))?;
+                eprintln!(
+                    "wrote the missing root \"{}\" to {}",
+                    m.subject,
+                    path.display()
+                );
+            }
+            None => bail!("no missing root was found in the Mozilla root store"),
+        }
+    }
 
     if args.json {
-        let chains_json: Vec<Value> = chains
-            .chains
-            .iter()
-            .map(|c| {
-                json!({
-                    "order": c.order.iter().map(|i| cert_idx[*i]).collect::<Vec<_>>(),
-                    "links": c.links,
-                    "has_root": c.has_root,
-                    "ca_slot": c.ca_slot.map(|i| cert_idx[i]),
-                    "missing_issuer": c.missing_issuer,
-                    "advice": c.advice,
-                })
-            })
-            .collect();
-        let out = json!({
-            "items": all_items.iter().map(|(f, i)| item_json(f, i, now)).collect::<Vec<_>>(),
-            "problems": problems.iter().map(|(f, p)| json!({
-                "file": f.display().to_string(),
-                "location": p.location,
-                "error": p.error,
-                "message": p.to_string(),
-            })).collect::<Vec<_>>(),
-            "chains": chains_json,
-            "key_matches": matches.pairs,
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        let mut v = serde_json::to_value(&report)?;
+        if let Some(items) = v["items"].as_array_mut() {
+            for (i, item) in items.iter_mut().enumerate() {
+                item["file"] = json!(item_file[i].display().to_string());
+            }
+        }
+        if let Some(problems) = v["problems"].as_array_mut() {
+            for (i, p) in problems.iter_mut().enumerate() {
+                p["file"] = json!(problem_file[i].display().to_string());
+            }
+        }
+        if let Some(chains) = v["chains"].as_array_mut() {
+            for (i, c) in chains.iter_mut().enumerate() {
+                c["mozilla_root"] = match &mozilla[i] {
+                    Some(m) => {
+                        json!({"subject": m.subject, "sha256": sha256_hex(&m.der), "signature": m.signature})
+                    }
+                    None => Value::Null,
+                };
+            }
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
+        let items = &all.items;
         let mut last: Option<&PathBuf> = None;
-        for (f, item) in &all_items {
-            if last != Some(f) {
-                println!("{}:", f.display());
-                last = Some(f);
+        for (n, item) in items.iter().enumerate() {
+            if last != Some(&item_file[n]) {
+                println!("{}:", item_file[n].display());
+                last = Some(&item_file[n]);
             }
             print_item(item, now);
         }
-        if cert_ders.len() > 1 {
+        let certs = items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Certificate)
+            .count();
+        if certs > 1 || report.chains.iter().any(|c| !c.has_root) {
             println!("chains:");
-            for c in &chains.chains {
+            for (ci, c) in report.chains.iter().enumerate() {
                 let names: Vec<String> = c
                     .order
                     .iter()
                     .map(|i| {
-                        items[cert_idx[*i]]
+                        items[*i]
                             .cert_info(now)
                             .map(|x| x.subject)
                             .unwrap_or_default()
@@ -293,29 +276,54 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
                     .collect();
                 println!("  {}", names.join("  <-  "));
                 for (n, l) in c.links.iter().enumerate() {
-                    println!("    signature {} by {}: {:?}", n + 1, n + 2, l);
+                    println!("    signature of {} by {}: {}", n + 1, n + 2, sig_text(l));
                 }
                 println!("    {}", c.advice);
+                if let Some(m) = &mozilla[ci] {
+                    println!(
+                        "    found in the Mozilla root store: \"{}\" (sha256 {}); save it with --save-root FILE",
+                        m.subject,
+                        sha256_hex(&m.der)
+                    );
+                }
             }
         }
-        for (k, c) in &matches.pairs {
+        for (k, c) in &report.key_matches {
             println!(
-                "key {} [{}] matches certificate [{}]",
+                "{} [{}] matches the certificate [{}]",
                 items[*k].describe(),
                 where_(&items[*k]),
                 where_(&items[*c])
             );
         }
-        for k in &matches.keys_without_cert {
-            if !cert_ders.is_empty() {
+        if certs > 0 {
+            for k in &report.keys_without_cert {
                 println!(
-                    "key [{}] matches none of the certificates",
+                    "{} [{}] matches none of the certificates",
+                    items[*k].describe(),
                     where_(&items[*k])
                 );
             }
         }
     }
+    let problems: Vec<(PathBuf, cert::ParseProblem)> =
+        problem_file.into_iter().zip(all.problems).collect();
     report_problems(&problems)
+}
+
+fn sig_text(s: &cert::verify::SigCheck) -> String {
+    use cert::verify::SigCheck;
+    match s {
+        SigCheck::Valid => "valid".into(),
+        SigCheck::Invalid => "INVALID (not signed by this issuer)".into(),
+        SigCheck::Unsupported(a) => format!("not checked ({a})"),
+        SigCheck::Malformed(d) => format!("could not check ({d})"),
+    }
+}
+
+fn sha256_hex(d: &[u8]) -> String {
+    use sha2::Digest;
+    cert::hex(&sha2::Sha256::digest(d))
 }
 
 fn report_problems(problems: &[(PathBuf, cert::ParseProblem)]) -> Result<()> {
