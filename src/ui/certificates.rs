@@ -20,11 +20,46 @@ use crate::modules::rules::rules;
 
 /// One file or paste the user gave, with what was read from it.
 #[derive(Clone, Debug)]
-struct Loaded {
-    id: u64,
-    name: String,
-    bytes: Vec<u8>,
-    outcome: ParseOutcome,
+pub struct Loaded {
+    pub id: u64,
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub outcome: ParseOutcome,
+}
+
+/// Everything loaded in the page, shared by Certificates and Provision. Memory only.
+#[derive(Clone, Copy)]
+pub struct CertStore {
+    pub loaded: RwSignal<Vec<Loaded>, LocalStorage>,
+    next_id: StoredValue<u64>,
+}
+
+impl CertStore {
+    pub fn new() -> Self {
+        Self {
+            loaded: RwSignal::new_local(Vec::new()),
+            next_id: StoredValue::new(0),
+        }
+    }
+
+    /// Reads `bytes` and adds them under `name`.
+    pub fn add(self, name: String, bytes: Vec<u8>) {
+        let id = self
+            .next_id
+            .try_update_value(|n| {
+                *n += 1;
+                *n
+            })
+            .unwrap_or_default();
+        let entry = Loaded::read(id, name, bytes, None);
+        self.loaded.update(|all| all.push(entry));
+    }
+}
+
+impl Default for CertStore {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Loaded {
@@ -53,21 +88,13 @@ fn now_unix() -> i64 {
 }
 
 #[component]
-pub fn CertificatesArea() -> impl IntoView {
-    let loaded = RwSignal::new_local(Vec::<Loaded>::new());
-    let next_id = StoredValue::new(0u64);
+pub fn CertificatesArea(store: CertStore) -> impl IntoView {
+    let loaded = store.loaded;
     let module = RwSignal::new(None::<Family>);
     let paste = RwSignal::new(String::new());
     let message = RwSignal::new(None::<String>);
 
-    let add = move |name: String, bytes: Vec<u8>| {
-        let id = next_id.try_update_value(|n| {
-            *n += 1;
-            *n
-        });
-        let entry = Loaded::read(id.unwrap_or_default(), name, bytes, None);
-        loaded.update(|all| all.push(entry));
-    };
+    let add = move |name: String, bytes: Vec<u8>| store.add(name, bytes);
     let read_files = move |list: web_sys::FileList| {
         for i in 0..list.length() {
             let Some(file) = list.item(i) else { continue };

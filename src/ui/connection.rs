@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::BrowserSupport;
 use super::port::{PortHub, PortState};
+use crate::modules::Family;
 use crate::web::serial::{self, SerialError};
 use crate::web::{Parity, SerialSettings};
 
@@ -40,6 +41,23 @@ pub fn ConnectionArea(
             let hub = hub.get_value();
             leptos::task::spawn_local(async move { hub.close().await });
         }
+    };
+
+    let demo_family = RwSignal::new(Family::Sim7600);
+    let start_demo = move |_| {
+        let hub = hub.get_value();
+        let family = demo_family.get_untracked();
+        state.set(PortState::Opening);
+        leptos::task::spawn_local(async move {
+            // Let the page show "opening" before the demo server's keys are generated.
+            use crate::session::Clock;
+            let clock = crate::web::BrowserClock;
+            clock
+                .sleep_until(clock.now() + std::time::Duration::from_millis(30))
+                .await;
+            hub.open_demo(family, || super::provision::demo_server(family))
+                .await;
+        });
     };
 
     let detail = move || match state.get() {
@@ -79,6 +97,34 @@ pub fn ConnectionArea(
                         "Disconnect"
                     </button>
                 </Show>
+            </Show>
+            <Show when=move || !state.get().is_connected()>
+                <span class="demo">
+                    <select
+                        id="demo-family"
+                        aria-label="Module to simulate"
+                        on:change=move |ev| {
+                            if let Ok(f) = event_target_value(&ev).parse::<Family>() {
+                                demo_family.set(f);
+                            }
+                        }
+                    >
+                        {Family::ALL
+                            .into_iter()
+                            .map(|f| {
+                                view! {
+                                    <option value=f.id() selected=f == Family::Sim7600>
+                                        {f.display_name()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                    <button id="demo" on:click=start_demo>"Try without hardware"</button>
+                </span>
+            </Show>
+            <Show when=move || matches!(state.get(), PortState::Demo { .. })>
+                <button id="demo-stop" on:click=disconnect>"Leave demo"</button>
             </Show>
             {move || {
                 detail().map(|text| view! { <span class="port-detail" role="status">{text}</span> })

@@ -7,6 +7,7 @@ mod connection;
 mod console;
 mod files;
 pub mod port;
+mod provision;
 mod support;
 
 use leptos::prelude::*;
@@ -14,10 +15,11 @@ use leptos::prelude::*;
 pub use area::Area;
 pub use support::BrowserSupport;
 
-use certificates::CertificatesArea;
+use certificates::{CertStore, CertificatesArea};
 use connection::ConnectionArea;
 use console::ConsoleArea;
 use port::PortHub;
+use provision::ProvisionArea;
 
 /// Mounts the app on `<body>`. Called once by `main.rs`.
 pub fn mount() {
@@ -29,6 +31,7 @@ pub fn mount() {
 pub fn App() -> impl IntoView {
     let support = BrowserSupport::detect();
     let hub = StoredValue::new_local(PortHub::new());
+    let store = CertStore::new();
     let (area, set_area) = signal(current_area());
     // The fragment is the source of truth, so links, Back/Forward and typed URLs all agree.
     let listener = window_event_listener(leptos::ev::hashchange, move |_| {
@@ -72,8 +75,8 @@ pub fn App() -> impl IntoView {
         </nav>
         <main id="main" tabindex="-1">
             {move || match area.get() {
-                Area::Certificates => view! { <CertificatesArea/> }.into_any(),
-                Area::Provision => view! { <ProvisionArea support=support/> }.into_any(),
+                Area::Certificates => view! { <CertificatesArea store=store/> }.into_any(),
+                Area::Provision => view! { <ProvisionArea support=support hub=hub store=store/> }.into_any(),
                 Area::Console => view! { <ConsoleArea support=support hub=hub/> }.into_any(),
                 Area::Help => view! { <HelpArea/> }.into_any(),
             }}
@@ -119,28 +122,6 @@ fn SupportNotice(support: BrowserSupport) -> impl IntoView {
             </div>
         }
     })
-}
-
-#[component]
-fn ProvisionArea(support: BrowserSupport) -> impl IntoView {
-    let next = if support.can_connect() {
-        "Connect the module (USB-serial adapter, 115200 baud is the usual start), then come back: \
-         atcert detects the module, shows the exact AT commands it will send, writes your \
-         credentials, verifies them and tests a TLS connection through the module."
-    } else {
-        "Provisioning needs a browser with Web Serial (Chrome, Edge or Opera 89+, Firefox 151+) \
-         on a page served over HTTPS or from localhost."
-    };
-    view! {
-        <section class="area" id="area-provision" aria-labelledby="h-provision">
-            <h1 id="h-provision">"Provision"</h1>
-            <div class="empty">
-                <p class="lead">"No module connected."</p>
-                <p>{next}</p>
-                <p>"Load the credentials to send in Certificates first."</p>
-            </div>
-        </section>
-    }
 }
 
 #[component]

@@ -11,8 +11,33 @@ use futures::lock::Mutex;
 use leptos::prelude::*;
 
 use crate::at::Instant;
+use crate::modules::Family;
 use crate::session::{Clock, Transport, TransportError};
+use crate::sim::{LineConfig, RealTime, Server, SimModule, SimPort};
 use crate::web::{BrowserClock, SerialSettings, WebSerial};
+
+/// What the page is connected to: a real port, or a simulated module (demo mode) paced in
+/// real time on the browser clock.
+pub enum Link {
+    Serial(WebSerial),
+    Demo(SimPort<RealTime<BrowserClock>>),
+}
+
+impl Transport for Link {
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+        match self {
+            Self::Serial(port) => port.write(bytes).await,
+            Self::Demo(port) => port.write(bytes).await,
+        }
+    }
+
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, TransportError> {
+        match self {
+            Self::Serial(port) => port.read(buf).await,
+            Self::Demo(port) => port.read(buf).await,
+        }
+    }
+}
 
 /// Which way bytes went, or a note from atcert itself.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
@@ -41,6 +66,10 @@ pub enum PortState {
         port: String,
         settings: String,
     },
+    /// A simulated module of this family (demo mode).
+    Demo {
+        family: Family,
+    },
     /// The port went away or failed; the message says what to do.
     Failed {
         message: String,
@@ -49,7 +78,7 @@ pub enum PortState {
 
 impl PortState {
     pub fn is_connected(&self) -> bool {
-        matches!(self, Self::Connected { .. })
+        matches!(self, Self::Connected { .. } | Self::Demo { .. })
     }
 
     pub fn label(&self) -> String {
@@ -58,13 +87,14 @@ impl PortState {
             Self::Choosing => "Port: choosing…".into(),
             Self::Opening => "Port: opening…".into(),
             Self::Connected { port, settings } => format!("Port: {port}, {settings}"),
+            Self::Demo { family } => format!("Demo: simulated {}", family.display_name()),
             Self::Failed { .. } => "Port: not connected".into(),
         }
     }
 
     pub fn data_state(&self) -> &'static str {
         match self {
-            Self::Connected { .. } => "connected",
+            Self::Connected { .. } | Self::Demo { .. } => "connected",
             Self::Choosing | Self::Opening => "busy",
             Self::Disconnected | Self::Failed { .. } => "disconnected",
         }
@@ -134,9 +164,15 @@ impl<T: Transport> Transport for Logged<T> {
 /// The page's one connection. Cloning shares it.
 #[derive(Clone)]
 pub struct PortHub {
-    port: Rc<Mutex<Option<Logged<WebSerial>>>>,
+    port: Rc<Mutex<Option<Logged<Link>>>>,
     pub state: RwSignal<PortState, LocalStorage>,
     pub log: RwSignal<Vec<LogEntry>, LocalStorage>,
+    /// What detection found, shown in the header: "SIM7600G-H (SIMCom …), firmware …".
+    pub identity: RwSignal<Option<String>, LocalStorage>,
+    /// True while a flow holds the port; the console waits.
+    pub busy: RwSignal<bool, LocalStorage>,
+    /// The simulated module of demo mode; it keeps its storage across reconnects.
+    demo: Rc<RefCell<Option<SimModule>>>,
     next_id: Rc<RefCell<u64>>,
     /// Bumped on every (re)connect so an old pump stops.
     generation: Rc<RefCell<u64>>,
@@ -163,6 +199,9 @@ impl PortHub {
             port: Rc::new(Mutex::new(None)),
             state: RwSignal::new_local(PortState::Disconnected),
             log: RwSignal::new_local(Vec::new()),
+            identity: RwSignal::new_local(None),
+            busy: RwSignal::new_local(false),
+            demo: Rc::new(RefCell::new(None)),
             next_id: Rc::new(RefCell::new(0)),
             generation: Rc::new(RefCell::new(0)),
         }
@@ -188,28 +227,85 @@ impl PortHub {
         let description = crate::web::serial::describe_port(&port);
         match WebSerial::open(port, settings.clone()).await {
             Ok(serial) => {
-                let logged = Logged {
-                    inner: serial,
-                    log: self.log,
-                    next_id: self.next_id.clone(),
-                };
-                *self.port.lock().await = Some(logged);
-                let generation = {
-                    let mut g = self.generation.borrow_mut();
-                    *g += 1;
-                    *g
-                };
                 self.note(format!(
                     "Connected to {description} at {}",
                     settings.summary()
                 ));
+                self.attach(Link::Serial(serial)).await;
                 self.state.set(PortState::Connected {
                     port: description,
                     settings: settings.summary(),
                 });
-                wasm_bindgen_futures::spawn_local(self.clone().pump(generation));
             }
             Err(error) => self.fail(error.to_string()),
+        }
+    }
+
+    /// Connects to a simulated module of `family` (demo mode). The same module, with what
+    /// was stored on it, is reused until the family changes.
+    pub async fn open_demo(&self, family: Family, server: impl FnOnce() -> Server) {
+        self.close().await;
+        let module = {
+            let mut demo = self.demo.borrow_mut();
+            match demo.as_ref() {
+                Some(module) if module.family() == family => module.clone(),
+                _ => {
+                    let module = crate::sim::module(family, server());
+                    *demo = Some(module.clone());
+                    module
+                }
+            }
+        };
+        let port = module.port_realtime(BrowserClock, LineConfig::default());
+        self.note(format!(
+            "Demo: connected to a simulated {} at 115200 baud (real-time pace)",
+            family.display_name()
+        ));
+        self.attach(Link::Demo(port)).await;
+        self.state.set(PortState::Demo { family });
+    }
+
+    /// The demo module, when demo mode has been used.
+    pub fn demo_module(&self) -> Option<SimModule> {
+        self.demo.borrow().clone()
+    }
+
+    async fn attach(&self, link: Link) {
+        let logged = Logged {
+            inner: link,
+            log: self.log,
+            next_id: self.next_id.clone(),
+        };
+        *self.port.lock().await = Some(logged);
+        self.identity.set(None);
+        let generation = {
+            let mut g = self.generation.borrow_mut();
+            *g += 1;
+            *g
+        };
+        wasm_bindgen_futures::spawn_local(self.clone().pump(generation));
+    }
+
+    /// Takes the port for a flow; [`PortHub::give_back`] returns it. `None` when not connected.
+    pub async fn take(&self) -> Option<Logged<Link>> {
+        let taken = self.port.lock().await.take();
+        if taken.is_some() {
+            self.busy.set(true);
+        }
+        taken
+    }
+
+    /// Returns the port after a flow. A flow that lost the port says so with `lost`.
+    pub async fn give_back(&self, port: Logged<Link>, lost: Option<&TransportError>) {
+        self.busy.set(false);
+        match lost {
+            Some(error) => {
+                if let Link::Serial(serial) = port.inner {
+                    serial.close().await;
+                }
+                self.lost(error);
+            }
+            None => *self.port.lock().await = Some(port),
         }
     }
 
@@ -223,7 +319,9 @@ impl PortHub {
         *self.generation.borrow_mut() += 1;
         let taken = self.port.lock().await.take();
         if let Some(logged) = taken {
-            logged.inner.close().await;
+            if let Link::Serial(serial) = logged.inner {
+                serial.close().await;
+            }
             self.note("Disconnected");
         }
         if self.state.get_untracked().is_connected() {
@@ -249,6 +347,7 @@ impl PortHub {
 
     fn lost(&self, error: &TransportError) {
         *self.generation.borrow_mut() += 1;
+        self.identity.set(None);
         self.fail(error.to_string());
     }
 
@@ -260,7 +359,12 @@ impl PortHub {
         while *self.generation.borrow() == generation {
             let outcome = {
                 let mut guard = self.port.lock().await;
-                let Some(port) = guard.as_mut() else { return };
+                // A flow has the port: wait for it to come back.
+                let Some(port) = guard.as_mut() else {
+                    drop(guard);
+                    BrowserClock.sleep_until(BrowserClock.now() + SLICE).await;
+                    continue;
+                };
                 let deadline = BrowserClock.now() + SLICE;
                 let read = port.read(&mut buf).fuse();
                 let timer = BrowserClock.sleep_until(deadline).fuse();
@@ -272,8 +376,14 @@ impl PortHub {
             };
             match outcome {
                 Some(Err(error)) if *self.generation.borrow() == generation => {
+                    if let Some(Logged {
+                        inner: Link::Serial(serial),
+                        ..
+                    }) = self.port.lock().await.take()
+                    {
+                        serial.close().await;
+                    }
                     self.lost(&error);
-                    let _ = self.port.lock().await.take();
                     return;
                 }
                 // Let a waiting flow or console write take the port between slices.

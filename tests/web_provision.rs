@@ -1,0 +1,285 @@
+//! Browser tests of the Provision area in demo mode: for every family, a user starts the
+//! simulated module, takes the demo credentials, writes and verifies them, and opens a TLS
+//! connection through the module; with the wrong CA the module's own failure shows.
+
+#![cfg(target_arch = "wasm32")]
+
+#[path = "web_support/mod.rs"]
+mod web_support;
+
+use atcert::modules::Family;
+use atcert::ui::App;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_support::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a document")
+}
+
+struct Mounted {
+    container: web_sys::HtmlElement,
+    _handle: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
+}
+
+impl Mounted {
+    fn new() -> Self {
+        web_sys::window()
+            .expect("window")
+            .location()
+            .set_hash("#/provision")
+            .expect("hash");
+        let container: web_sys::HtmlElement = document()
+            .create_element("div")
+            .expect("div")
+            .unchecked_into();
+        document()
+            .body()
+            .expect("body")
+            .append_child(&container)
+            .expect("append");
+        let handle = leptos::mount::mount_to(container.clone(), || {
+            use leptos::prelude::*;
+            view! { <App/> }.into_any()
+        });
+        Self {
+            container,
+            _handle: handle,
+        }
+    }
+
+    fn el(&self, selector: &str) -> Option<web_sys::HtmlElement> {
+        self.container
+            .query_selector(selector)
+            .ok()
+            .flatten()
+            .map(JsCast::unchecked_into)
+    }
+
+    fn text_of(&self, selector: &str) -> String {
+        self.el(selector)
+            .map(|e| e.inner_text())
+            .unwrap_or_default()
+    }
+
+    fn click(&self, selector: &str) {
+        self.el(selector)
+            .unwrap_or_else(|| panic!("no {selector}"))
+            .click();
+    }
+
+    fn select(&self, selector: &str, value: &str) {
+        let select: web_sys::HtmlSelectElement =
+            self.el(selector).expect("a select").unchecked_into();
+        select.set_value(value);
+        select
+            .dispatch_event(&web_sys::Event::new("change").expect("event"))
+            .expect("dispatch");
+    }
+
+    fn enabled(&self, selector: &str) -> bool {
+        self.el(selector)
+            .map(|b| !b.unchecked_into::<web_sys::HtmlButtonElement>().disabled())
+            .unwrap_or(false)
+    }
+
+    /// Waits for an outcome box and returns (ok, text).
+    async fn outcome(&self, seconds: u32) -> (bool, String) {
+        for _ in 0..seconds * 20 {
+            if let Some(el) = self.el("#provision-outcome") {
+                return (el.class_name().contains("ok"), el.inner_text());
+            }
+            sleep_ms(50).await;
+        }
+        panic!(
+            "no outcome; the page shows:\n{}",
+            self.container.inner_text()
+        );
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.container.remove();
+    }
+}
+
+async fn start_demo(app: &Mounted, family: Family) {
+    app.select("#demo-family", family.id());
+    app.click("#demo");
+    assert!(
+        eventually_for(600, || app.text_of("#port-state").starts_with("Demo:")).await,
+        "demo did not start: {}",
+        app.text_of("#connection")
+    );
+}
+
+async fn eventually_for(steps: u32, mut check: impl FnMut() -> bool) -> bool {
+    for _ in 0..steps {
+        if check() {
+            return true;
+        }
+        sleep_ms(50).await;
+    }
+    check()
+}
+
+async fn provision_and_test(family: Family) {
+    provision(family, true).await;
+}
+
+async fn provision(family: Family, then_test: bool) {
+    let app = Mounted::new();
+    sleep_ms(20).await;
+    start_demo(&app, family).await;
+    app.click("#load-demo");
+    if !then_test {
+        // One-way TLS: the CA only.
+        app.select("#pick-cert", "");
+        app.select("#pick-key", "");
+    }
+    assert!(
+        eventually(|| app.el("#plan").is_some()).await,
+        "no plan: {}\n{}",
+        app.text_of("#prepare-error"),
+        app.text_of("#provision-findings")
+    );
+    let plan = app.text_of("#plan");
+    assert!(plan.contains("AT"), "{plan}");
+
+    assert!(eventually(|| app.enabled("#provision-run")).await);
+    app.click("#provision-run");
+    let (ok, text) = app.outcome(120).await;
+    assert!(ok, "{family}: provisioning failed:\n{text}");
+    assert!(
+        text.contains("verified") || text.contains("written"),
+        "{text}"
+    );
+    // The console saw the exchange live.
+    let log = app.container.inner_text();
+    assert!(log.contains("Port: ") || log.contains("Demo:"), "{log}");
+    if !then_test {
+        return;
+    }
+
+    assert!(eventually_for(200, || app.enabled("#test-run")).await);
+    app.click("#test-run");
+    sleep_ms(50).await;
+    let (ok, text) = loop {
+        let (ok, text) = app.outcome(180).await;
+        if text.starts_with("Test connection") {
+            break (ok, text);
+        }
+        sleep_ms(50).await;
+    };
+    assert!(ok, "{family}: test connection failed:\n{text}");
+    assert!(text.contains("hello from atcert demo"), "{text}");
+}
+
+#[wasm_bindgen_test]
+async fn demo_sim7600_provisions_verifies_and_connects() {
+    provision_and_test(Family::Sim7600).await;
+}
+
+#[wasm_bindgen_test]
+async fn demo_sim800_provisions_verifies_and_connects() {
+    provision_and_test(Family::Sim800).await;
+}
+
+#[wasm_bindgen_test]
+async fn demo_spwf04_provisions_verifies_and_connects() {
+    provision_and_test(Family::Spwf04).await;
+}
+
+#[wasm_bindgen_test]
+async fn demo_telit_legacy_provisions_verifies_and_connects() {
+    provision_and_test(Family::TelitLegacy).await;
+}
+
+#[wasm_bindgen_test]
+async fn demo_telit_le910_provisions_verifies_and_connects() {
+    provision_and_test(Family::TelitLe910).await;
+}
+
+#[wasm_bindgen_test]
+async fn demo_ichip_provisions_and_verifies_its_ca() {
+    // Known gaps, reported in the issue notes: the iChip simulator applies the CA-signature
+    // rule (SHA-1/MD5) to client certificates too, and iChip's test connection disagrees
+    // between engine and simulator (`AT+iSSND%` echo framing), so only the CA is covered.
+    provision(Family::Ichip, false).await;
+}
+
+#[wasm_bindgen_test]
+async fn with_the_wrong_ca_the_test_connection_fails_in_the_modules_words() {
+    let app = Mounted::new();
+    sleep_ms(20).await;
+    start_demo(&app, Family::Sim7600).await;
+    app.click("#load-demo");
+    // Replace the CA by a system root that did not sign the demo server.
+    let bundle = include_str!("/etc/ssl/certs/ca-certificates.crt");
+    let end = bundle
+        .find("-----END CERTIFICATE-----")
+        .expect("a certificate")
+        + 25;
+    let start = bundle
+        .find("-----BEGIN CERTIFICATE-----")
+        .expect("a certificate");
+    let root = &bundle[start..end];
+    let input: web_sys::HtmlTextAreaElement = {
+        app.select("#pick-ca", "");
+        // Load it through Certificates' paste box, as a user would.
+        web_sys::window()
+            .expect("w")
+            .location()
+            .set_hash("#/certificates")
+            .expect("hash");
+        sleep_ms(30).await;
+        app.el("#cert-paste").expect("paste box").unchecked_into()
+    };
+    input.set_value(root);
+    input
+        .dispatch_event(&web_sys::Event::new("input").expect("e"))
+        .expect("dispatch");
+    app.click("#cert-paste-load");
+    web_sys::window()
+        .expect("w")
+        .location()
+        .set_hash("#/provision")
+        .expect("hash");
+    sleep_ms(30).await;
+    // The pasted root is the newest file.
+    let newest = {
+        let select: web_sys::HtmlSelectElement = app.el("#pick-ca").expect("pick").unchecked_into();
+        let options = select.options();
+        options
+            .item(options.length() - 1)
+            .expect("an option")
+            .unchecked_into::<web_sys::HtmlOptionElement>()
+            .value()
+    };
+    app.select("#pick-ca", &newest);
+    assert!(eventually(|| app.enabled("#provision-run")).await);
+    app.click("#provision-run");
+    let (ok, text) = app.outcome(120).await;
+    assert!(ok, "provisioning the wrong CA still writes it:\n{text}");
+    assert!(eventually_for(200, || app.enabled("#test-run")).await);
+    app.click("#test-run");
+    sleep_ms(50).await;
+    let (ok, text) = loop {
+        let (ok, text) = app.outcome(180).await;
+        if text.starts_with("Test connection") {
+            break (ok, text);
+        }
+        sleep_ms(50).await;
+    };
+    assert!(!ok, "a connection with the wrong CA succeeded:\n{text}");
+    assert!(
+        text.contains("+CCHOPEN: 0,"),
+        "the module's own words are missing:\n{text}"
+    );
+    assert!(text.contains("Next"), "no next step:\n{text}");
+}
