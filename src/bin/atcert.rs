@@ -6,6 +6,8 @@ use clap::Parser;
 mod flow_cmds;
 #[path = "atcert/gen_cmds.rs"]
 mod gen_cmds;
+#[path = "atcert/cert_cmds.rs"]
+mod cert_cmds;
 
 /// Put TLS credentials onto AT-command modules: inspect, convert, lint and generate
 /// certificates and keys, plan and simulate provisioning flows.
@@ -24,6 +26,10 @@ enum Command {
     Simulate(flow_cmds::SimulateArgs),
     Lint(gen_cmds::LintArgs),
     Generate(gen_cmds::GenerateArgs),
+    /// Show what certificates and keys hold; order chains; pair keys with certificates.
+    Inspect(cert_cmds::InspectArgs),
+    /// Convert certificates and keys (PEM/DER, PKCS#1/PKCS#8/SEC1, line endings, split).
+    Convert(cert_cmds::ConvertArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -34,6 +40,8 @@ fn main() -> anyhow::Result<()> {
             Command::Simulate(args) => flow_cmds::simulate(&args),
             Command::Lint(args) => gen_cmds::lint(args),
             Command::Generate(args) => gen_cmds::generate(args),
+            Command::Inspect(a) => cert_cmds::inspect(a),
+            Command::Convert(a) => cert_cmds::convert_cmd(a),
         },
         None => {
             use clap::CommandFactory;

@@ -1,5 +1,46 @@
 //! Certificates and keys: parse, inspect, convert, chain, match, lint and generate.
 //! Pure Rust, no platform: the page and the command-line tool share every line of it.
+//!
+//! Start with [`parse`] (any input → [`Item`]s and located [`ParseProblem`]s), then
+//! [`inspect::inspect`] for a certificate's [`CertInfo`], [`chain::build_chains`] to order
+//! and verify a pile, [`matching::match_keys`] to pair keys and certificates, and
+//! [`convert::convert`] to write what a module needs.
 
+pub mod chain;
+pub mod convert;
 pub mod generate;
 pub mod lint;
+pub mod error;
+pub mod inspect;
+pub mod keys;
+pub mod matching;
+pub mod parse;
+pub mod pem;
+pub mod pkcs12;
+pub mod report;
+pub mod roots;
+pub mod tlv;
+pub mod verify;
+
+pub use error::{CertError, Location, ParseError, ParseProblem};
+pub use inspect::{CertInfo, Validity};
+pub use keys::{KeyEncoding, KeyInfo, PrivateKey, PublicKey, PublicKeyEncoding};
+pub use parse::{Item, ItemKind, ParseOutcome, Source, SourceFormat, parse};
+pub use pem::LineEnding;
+
+/// Lowercase hex, no separators.
+pub fn hex(b: &[u8]) -> String {
+    inspect::hex(b)
+}
+
+/// Decodes hex (either case); `None` if malformed.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim();
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|p| u8::from_str_radix(p, 16).ok()))
+        .collect()
+}
