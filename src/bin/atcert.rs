@@ -2,12 +2,12 @@
 
 use clap::Parser;
 
+#[path = "atcert/cert_cmds.rs"]
+mod cert_cmds;
 #[path = "atcert/flow_cmds.rs"]
 mod flow_cmds;
 #[path = "atcert/gen_cmds.rs"]
 mod gen_cmds;
-#[path = "atcert/cert_cmds.rs"]
-mod cert_cmds;
 
 /// Put TLS credentials onto AT-command modules: inspect, convert, lint and generate
 /// certificates and keys, plan and simulate provisioning flows.

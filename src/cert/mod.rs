@@ -8,11 +8,11 @@
 
 pub mod chain;
 pub mod convert;
-pub mod generate;
-pub mod lint;
 pub mod error;
+pub mod generate;
 pub mod inspect;
 pub mod keys;
+pub mod lint;
 pub mod matching;
 pub mod parse;
 pub mod pem;
