@@ -357,3 +357,37 @@ fn signatures_are_checked_with_the_issuer_key() {
     offer.trust = Some(vec![other]);
     assert_eq!(model.handshake(&offer), Err(Refusal::UnknownCa));
 }
+
+#[test]
+fn der_ending_in_zero_bytes_is_kept_whole() {
+    // Find a certificate whose DER ends in 0x00 (its signature's last byte), as one in
+    // 256 do, and check it parses as given.
+    let pki = Pki::new();
+    for i in 0..2000 {
+        pki.openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:512",
+            "-nodes",
+            "-keyout",
+            "z.key",
+            "-out",
+            "z.der",
+            "-outform",
+            "DER",
+            "-days",
+            "9",
+            "-subj",
+            &format!("/CN=z{i}"),
+        ]);
+        let der = pki.read("z.der");
+        if der.last() == Some(&0) {
+            let c = creds::certs(&der, Encoding::Der).expect("DER ending in 0x00 parses");
+            assert_eq!(c[0].der, der);
+            assert_eq!(c[0].signed_by(&c[0]), Some(true));
+            return;
+        }
+    }
+    panic!("no certificate ending in 0x00 in 2000 tries");
+}

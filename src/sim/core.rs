@@ -499,7 +499,10 @@ impl SimModule {
         self.port(clock, line)
     }
 
-    /// Everything the module stores (files, slots, parameters), by name.
+    /// Everything the module stores, by name, as the module holds it: SIM800 flash files
+    /// (`C:\USER\ROOT.CER`, upper case), SIM7600 certificate files (`ca.pem`), SPWF04
+    /// slots and files (`tlscert:ca|cert|key|auth`, `fs:/<name>`), Telit security data
+    /// (`cert`, `ca`, `key`), iChip parameters (`CA`, `CA2`..`CA4`, `CERT`, `PKEY`).
     pub fn storage(&self) -> BTreeMap<String, Vec<u8>> {
         self.inner.borrow().personality.storage()
     }

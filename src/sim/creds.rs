@@ -301,8 +301,11 @@ pub fn certs(bytes: &[u8], enc: Encoding) -> Result<Vec<CertInfo>, CredError> {
                 }
             })
     } else {
-        let trimmed = trim_nul(bytes);
-        cert_from_der(trimmed).map(|c| vec![c])
+        // The bytes as given; DER may end in 0x00, so trailing NULs are only dropped as a
+        // fallback (a C string's terminator).
+        cert_from_der(bytes)
+            .or_else(|e| cert_from_der(trim_nul(bytes)).map_err(|_| e))
+            .map(|c| vec![c])
     }
 }
 
@@ -353,10 +356,12 @@ pub fn key(bytes: &[u8], enc: Encoding) -> Result<KeyInfo, CredError> {
             ))),
         }
     } else {
-        let der = trim_nul(bytes);
-        key_pkcs8(der)
-            .or_else(|_| key_pkcs1(der))
-            .or_else(|_| key_sec1(der))
+        let exact = |der: &[u8]| {
+            key_pkcs8(der)
+                .or_else(|_| key_pkcs1(der))
+                .or_else(|_| key_sec1(der))
+        };
+        exact(bytes).or_else(|e| exact(trim_nul(bytes)).map_err(|_| e))
     }
 }
 
