@@ -796,3 +796,73 @@ fn pkcs12_empty_password_and_no_mac() {
     assert!(out.problems.is_empty(), "{:?}", out.problems);
     assert_eq!(out.private_keys().count(), 1);
 }
+
+#[test]
+fn cli_split_bundle_to_der_files() {
+    let lab = Lab::new();
+    let d = lab.dir.path();
+    lab.ssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "@a.key",
+        "-subj",
+        "/CN=a",
+        "-days",
+        "2",
+        "-out",
+        "@a.pem",
+    ]);
+    lab.ssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "@b.key",
+        "-subj",
+        "/CN=b",
+        "-days",
+        "2",
+        "-out",
+        "@b.pem",
+    ]);
+    lab.ssl(&["x509", "-in", "@a.pem", "-outform", "DER", "-out", "@a.der"]);
+    lab.ssl(&["x509", "-in", "@b.pem", "-outform", "DER", "-out", "@b.der"]);
+    let mut bundle = lab.read("a.pem");
+    bundle.extend(lab.read("b.pem"));
+    std::fs::write(lab.p("bundle.pem"), bundle).unwrap();
+    let o = atcert(
+        &["convert", "bundle.pem", "--to", "der", "--out", "split"],
+        d,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read(d.join("split/bundle-1-cert.der")).unwrap(),
+        lab.read("a.der")
+    );
+    assert_eq!(
+        std::fs::read(d.join("split/bundle-2-cert.der")).unwrap(),
+        lab.read("b.der")
+    );
+    // Several outputs and no --out: refused with the reason, nothing half-written to stdout.
+    let o = atcert(&["convert", "bundle.pem", "--to", "der"], d);
+    assert!(!o.status.success());
+    assert!(o.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--out DIR"));
+    // Garbage input: non-zero exit and the located message.
+    std::fs::write(lab.p("junk.bin"), [0x13u8, 0x37, 0x00, 0xff]).unwrap();
+    let o = atcert(&["inspect", "junk.bin"], d);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("junk.bin: byte 0: not a certificate or key")
+    );
+}

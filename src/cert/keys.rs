@@ -166,6 +166,18 @@ pub enum PrivateKey {
     },
 }
 
+impl Drop for PrivateKey {
+    // Key material is wiped when the user removes a key (architecture: keys live in memory only).
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        match self {
+            PrivateKey::Rsa { pkcs1, .. } => pkcs1.zeroize(),
+            PrivateKey::Ec { d, .. } => d.zeroize(),
+            PrivateKey::Other { pkcs8, .. } => pkcs8.zeroize(),
+        }
+    }
+}
+
 impl std::fmt::Debug for PrivateKey {
     // Never print key material.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -385,8 +397,10 @@ impl PrivateKey {
         }
     }
 
-    /// PKCS#8 DER, as `openssl pkey -outform DER` writes it (version 0; for EC the inner
-    /// ECPrivateKey has no `[0]` parameters but keeps `[1]` the public key).
+    /// PKCS#8 DER, byte-identical to `openssl pkcs8 -topk8 -nocrypt -outform DER` and to the
+    /// PEM body of `openssl pkey` (version 0; for EC the inner ECPrivateKey has no `[0]`
+    /// parameters but keeps `[1]` the public key). Note: OpenSSL 3.0's `pkey -outform DER`
+    /// writes the traditional PKCS#1/SEC1 form instead (seen with 3.0.22; tests/cert_keys.rs).
     pub fn to_pkcs8_der(&self) -> Result<Vec<u8>, CertError> {
         match self {
             PrivateKey::Rsa { pkcs1, .. } => {

@@ -1,10 +1,11 @@
 //! Certificates and keys: parse, inspect, convert, chain, match, lint and generate.
 //! Pure Rust, no platform: the page and the command-line tool share every line of it.
 //!
-//! Start with [`parse`] (any input → [`Item`]s and located [`ParseProblem`]s), then
+//! Start with [`parse()`] (any input → [`Item`]s and located [`ParseProblem`]s), then
 //! [`inspect::inspect`] for a certificate's [`CertInfo`], [`chain::build_chains`] to order
 //! and verify a pile, [`matching::match_keys`] to pair keys and certificates, and
-//! [`convert::convert`] to write what a module needs.
+//! [`convert::convert`] to write what a module needs, and [`report::report`] for all of it
+//! as one serialisable value (what the page renders).
 
 pub mod chain;
 pub mod convert;

@@ -80,6 +80,15 @@ pub struct Item {
     pub notes: Vec<String>,
 }
 
+impl Drop for Item {
+    // A private key item's DER is key material: wipe it when the item goes.
+    fn drop(&mut self) {
+        if self.kind == ItemKind::PrivateKey {
+            zeroize::Zeroize::zeroize(&mut self.der);
+        }
+    }
+}
+
 impl Item {
     /// Inspects a certificate item (`now`: unix seconds).
     pub fn cert_info(&self, now: i64) -> Option<super::inspect::CertInfo> {
