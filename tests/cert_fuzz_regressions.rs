@@ -1,5 +1,8 @@
 //! Inputs the fuzzers found; each once panicked. They must now give errors, never panics.
 
+// Runs openssl, real sockets or temp files: native only.
+#![cfg(not(target_arch = "wasm32"))]
+
 use atcert::cert;
 
 /// Runs every public entry point the fuzz targets cover.

@@ -69,6 +69,20 @@ fn plan_shows_control_characters_and_raw_is_exactly_what_the_flow_sends() {
     let plan = plan_provision(Family::TelitLegacy, &creds, &opts).unwrap();
     assert_eq!(raw, plan.raw_bytes());
     assert!(raw.contains(&0x1a));
+
+    let (ok, out, err) = atcert(&[
+        "plan",
+        "--module",
+        "telit-legacy",
+        "--ca",
+        ca,
+        "--flow",
+        "remove",
+    ]);
+    assert!(ok, "{err}");
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("AT#SSLSECDATA=1,0,1<CR>"), "{text}");
+    assert!(text.contains("AT#SSLSECDATA?<CR>"), "{text}");
 }
 
 #[test]

@@ -98,3 +98,29 @@ fn noise_and_urcs_anywhere_do_not_change_the_outcome() {
         b"+CCHEVENT: 1,RECV EVENT\r\n",
     );
 }
+
+#[test]
+fn set_clock_and_configure_tls_flows_stand_alone() {
+    use atcert::modules::flows;
+    use atcert::session::Clock;
+    use futures::executor::block_on;
+    let pki = Pki::new();
+    let m = module(&pki, false);
+    let creds = credentials(&pki, FAMILY, "ca", false);
+    let mut s = session(&m, FAMILY, LineFaults::default());
+    let opts = options();
+    let set = block_on(flows::set_clock(&mut s, FAMILY, &opts)).unwrap();
+    assert!(set);
+    let module_time = m.clock_epoch(s.clock().now());
+    let want = i64::try_from(opts.unix_time.unwrap()).unwrap();
+    assert!(
+        (module_time - want).abs() <= 2,
+        "module clock {module_time}, set {want}"
+    );
+    block_on(flows::configure_tls(&mut s, FAMILY, &creds, &opts)).unwrap();
+    let without_time = atcert::modules::Options {
+        unix_time: None,
+        ..opts
+    };
+    assert!(!block_on(flows::set_clock(&mut s, FAMILY, &without_time)).unwrap());
+}

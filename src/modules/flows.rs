@@ -257,7 +257,7 @@ async fn run_step<T: Transport, C: Clock>(
         cmd.line = fill(t, values).into_bytes();
     }
     if let Expect::OkThenUrc { prefix, fail, .. } = &step.expect {
-        expect_urcs(session, family, prefix, fail);
+        expect_urcs(session, prefix, fail);
     }
     let response = match step.expect {
         Expect::Tolerate => session.run_raw(&cmd).await?,
@@ -354,12 +354,7 @@ async fn run_step<T: Transport, C: Clock>(
 
 /// Makes sure the engine reports the lines a step waits for as URCs, not stale input
 /// (SIM800's `0, CONNECT OK` is no `+X:` line).
-fn expect_urcs<T: Transport, C: Clock>(
-    session: &mut Session<T, C>,
-    family: Family,
-    prefix: &str,
-    fail: &[String],
-) {
+fn expect_urcs<T: Transport, C: Clock>(session: &mut Session<T, C>, prefix: &str, fail: &[String]) {
     let mut config = session.engine().config().clone();
     let before = config.urc_prefixes.len();
     for p in core::iter::once(prefix).chain(fail.iter().map(String::as_str)) {
@@ -370,7 +365,6 @@ fn expect_urcs<T: Transport, C: Clock>(
     if config.urc_prefixes.len() != before {
         session.set_engine_config(config);
     }
-    let _ = family;
 }
 
 /// A refusal preceded by an informational line that says why (`AT-S.Certificate Error:23`

@@ -35,11 +35,27 @@ pub struct FlowArgs {
     time: String,
 }
 
+/// Which flow `atcert plan` prints.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum FlowKind {
+    /// Clock, credentials, verification, TLS settings (and the test connection with --host).
+    Provision,
+    /// Delete the credentials and check they are gone.
+    Remove,
+    /// TLS settings only.
+    Configure,
+    /// The test connection only.
+    Test,
+}
+
 /// `atcert plan`.
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
     #[command(flatten)]
     flow: FlowArgs,
+    /// The flow to print.
+    #[arg(long = "flow", value_enum, default_value = "provision")]
+    flow_kind: FlowKind,
     /// Print the exact bytes written to the module, nothing else.
     #[arg(long)]
     raw: bool,
@@ -119,7 +135,21 @@ impl FlowArgs {
 
 /// Prints the plan: readable with control characters shown, or the raw bytes.
 pub fn plan(args: &PlanArgs) -> anyhow::Result<()> {
-    let plans = args.flow.plans()?;
+    let f = &args.flow;
+    let plans = match args.flow_kind {
+        FlowKind::Provision => f.plans()?,
+        FlowKind::Remove => vec![modules::plan_remove(
+            f.module,
+            &f.credentials()?,
+            &f.options()?,
+        )?],
+        FlowKind::Configure => vec![modules::plan_configure_tls(
+            f.module,
+            &f.credentials()?,
+            &f.options()?,
+        )?],
+        FlowKind::Test => vec![modules::plan_test_connection(f.module, &f.options()?)?],
+    };
     let mut out = std::io::stdout().lock();
     for p in &plans {
         if args.raw {
