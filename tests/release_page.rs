@@ -101,6 +101,39 @@ fn release_page_renders_areas_without_errors_or_foreign_origins() {
     );
 
     let errors = browser.console_errors();
+
+    // The Mozilla root store is not part of the first paint...
+    assert!(
+        !resources
+            .iter()
+            .any(|u| u.as_str().unwrap_or_default().contains("mozilla-roots")),
+        "the root store was fetched before anyone asked for it"
+    );
+    // ...and is fetched when a chain lacks its root. A leaf from a private CA is not found.
+    let leaf = private_leaf_pem();
+    browser.navigate(&server.url("/#/certificates"));
+    browser.wait_for_text("No certificates or keys loaded.", Duration::from_secs(30));
+    browser.script(&format!(
+        "const t = document.getElementById('cert-paste'); t.value = {leaf:?}; \
+         t.dispatchEvent(new Event('input')); document.getElementById('cert-paste-load').click();"
+    ));
+    browser.wait_for_text(
+        "Look for the root in the Mozilla root store",
+        Duration::from_secs(10),
+    );
+    browser.script("document.getElementById('root-lookup').click()");
+    browser.wait_for_text("Not in the Mozilla root store", Duration::from_secs(30));
+    let fetched = browser.script(
+        "return performance.getEntriesByType('resource').map(e => e.name)\
+         .filter(n => n.includes('mozilla-roots'))",
+    );
+    assert_eq!(fetched.as_array().map(Vec::len), Some(1), "{fetched}");
+    assert!(
+        browser.console_errors().is_empty(),
+        "{:#?}",
+        browser.console_errors()
+    );
+    browser.screenshot("release-root-lookup.png");
     assert!(
         errors.is_empty(),
         "the browser console has errors: {errors:#?}"
@@ -125,6 +158,27 @@ impl Site {
             Self::Running(base) => format!("{base}{path}"),
         }
     }
+}
+
+/// A server certificate from a CA made here: its root is in no public store.
+fn private_leaf_pem() -> String {
+    use atcert::cert::generate::{GenerateOptions, generate};
+    let mut options = GenerateOptions::new(1_700_000_000);
+    options.key = atcert::cert::generate::KeyAlgorithm::P256;
+    let set = generate(&options, &mut rand_core::OsRng).expect("generate");
+    set.server.cert_pem()
+}
+
+#[test]
+#[ignore = "needs `trunk build --release`; ./dev test runs it"]
+fn release_ships_the_mozilla_root_store_as_its_own_file() {
+    let store =
+        std::fs::read(dist_dir().join("mozilla-roots.der")).expect("dist/mozilla-roots.der");
+    let outcome = atcert::cert::parse(&store, None);
+    assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+    let roots = outcome.certificates().count();
+    assert!(roots > 100, "only {roots} roots");
+    assert_eq!(roots, atcert::cert::roots::mozilla_roots().len());
 }
 
 #[test]

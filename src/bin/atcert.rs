@@ -35,9 +35,23 @@ enum Command {
     Simulate(flow_cmds::SimulateArgs),
     Lint(gen_cmds::LintArgs),
     Generate(gen_cmds::GenerateArgs),
+    /// Write the bundled Mozilla root store as concatenated DER (used by the page build).
+    #[command(hide = true)]
+    ExportRoots(cert_cmds::ExportRootsArgs),
 }
 
-fn main() -> anyhow::Result<()> {
+/// Errors are printed as a sentence chain, never as a Debug dump with a backtrace.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(command) => match command {
@@ -49,6 +63,7 @@ fn main() -> anyhow::Result<()> {
             Command::Simulate(args) => flow_cmds::simulate(&args),
             Command::Lint(args) => gen_cmds::lint(args),
             Command::Generate(args) => gen_cmds::generate(args),
+            Command::ExportRoots(args) => cert_cmds::export_roots(args),
         },
         None => {
             use clap::CommandFactory;

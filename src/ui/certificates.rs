@@ -201,7 +201,7 @@ pub fn CertificatesArea(store: CertStore) -> impl IntoView {
                     }
                 }
             >
-                <ChainView loaded=loaded/>
+                <ChainView store=store/>
                 <For each=move || loaded.get() key=|l| (l.id, l.outcome.items.len(), l.outcome.problems.len()) let:entry>
                     <LoadedView entry=entry loaded=loaded module=module/>
                 </For>
@@ -213,18 +213,23 @@ pub fn CertificatesArea(store: CertStore) -> impl IntoView {
 
 /// Every chain that the loaded certificates form, leaf first, with the CA-slot advice.
 #[component]
-fn ChainView(loaded: RwSignal<Vec<Loaded>, LocalStorage>) -> impl IntoView {
+fn ChainView(store: CertStore) -> impl IntoView {
+    let loaded = store.loaded;
     let chains = move || {
         let all = loaded.get();
         let certs: Vec<Item> = all
             .iter()
             .flat_map(|l| l.outcome.certificates().cloned())
             .collect();
-        if certs.len() < 2 {
+        if certs.is_empty() {
             return None;
         }
         let ders: Vec<&[u8]> = certs.iter().map(|c| c.der.as_slice()).collect();
         let report = build_chains(&ders);
+        // A lone root needs no chain drawing; anything else does.
+        if certs.len() < 2 && report.chains.iter().all(|c| c.has_root) {
+            return None;
+        }
         let now = now_unix();
         let views = report
             .chains
@@ -256,10 +261,20 @@ fn ChainView(loaded: RwSignal<Vec<Loaded>, LocalStorage>) -> impl IntoView {
                         }
                     })
                     .collect_view();
+                let top = chain
+                    .order
+                    .last()
+                    .and_then(|&i| certs.get(i))
+                    .map(|c| c.der.clone());
+                let lookup = (!chain.has_root)
+                    .then_some(top)
+                    .flatten()
+                    .map(|top| view! { <RootLookup top=top store=store/> });
                 view! {
                     <div class="chain">
                         <ol>{steps}</ol>
                         <p class="advice">{chain.advice.clone()}</p>
+                        {lookup}
                     </div>
                 }
             })
@@ -272,6 +287,70 @@ fn ChainView(loaded: RwSignal<Vec<Loaded>, LocalStorage>) -> impl IntoView {
         })
     };
     view! { {chains} }
+}
+
+/// Looks for the missing root of a chain in the Mozilla root store. The store is its own
+/// file (`mozilla-roots.der`, same origin), fetched only when the user asks.
+#[component]
+fn RootLookup(top: Vec<u8>, store: CertStore) -> impl IntoView {
+    let status = RwSignal::new_local(None::<Result<Option<(String, Vec<u8>)>, String>>);
+    let look = move |_| {
+        let top = top.clone();
+        status.set(Some(Ok(None)));
+        leptos::task::spawn_local(async move {
+            let found = fetch_roots().await.map(|roots| {
+                let store = parse(&roots, None);
+                let ders: Vec<&[u8]> = store.certificates().map(|c| c.der.as_slice()).collect();
+                crate::cert::roots::find_issuer_in(&ders, &top).map(|m| (m.subject, m.der))
+            });
+            status.set(Some(
+                found.map(|f| f.or_else(|| Some((String::new(), Vec::new())))),
+            ));
+        });
+    };
+    view! {
+        <div class="root-lookup">
+            <button class="small" id="root-lookup" on:click=look>
+                "Look for the root in the Mozilla root store"
+            </button>
+            {move || status.get().map(|s| match s {
+                Ok(None) => view! { <span class="muted">" Loading the root store…"</span> }.into_any(),
+                Ok(Some((subject, der))) if !der.is_empty() => {
+                    let name = format!("root from the Mozilla store: {subject}");
+                    let label = format!("Add {subject}");
+                    view! {
+                        <span>" Found: " {subject.clone()} " "</span>
+                        <button class="small" on:click=move |_| store.add(name.clone(), der.clone())>{label}</button>
+                    }.into_any()
+                }
+                Ok(Some(_)) => view! {
+                    <span class="problem">
+                        " Not in the Mozilla root store: this chain's root is private. Load it from whoever runs the server."
+                    </span>
+                }.into_any(),
+                Err(e) => view! { <span class="problem">{format!(" Could not load the root store: {e}")}</span> }.into_any(),
+            })}
+        </div>
+    }
+}
+
+/// Fetches `mozilla-roots.der` from the page's own origin.
+async fn fetch_roots() -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str("mozilla-roots.der"))
+        .await
+        .map_err(|_| "the page's server did not answer".to_owned())?;
+    let response: web_sys::Response = wasm_bindgen::JsCast::unchecked_into(response);
+    if !response.ok() {
+        return Err(format!("HTTP {} for mozilla-roots.der", response.status()));
+    }
+    let buffer = response
+        .array_buffer()
+        .map_err(|_| "unreadable answer".to_owned())?;
+    let buffer = JsFuture::from(buffer)
+        .await
+        .map_err(|_| "unreadable answer".to_owned())?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
 /// One loaded file: its problems, passphrase prompt, item cards, and the module lint.

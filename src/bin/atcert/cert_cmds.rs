@@ -387,3 +387,25 @@ pub fn convert_cmd(args: ConvertArgs) -> Result<()> {
     }
     Ok(())
 }
+
+/// Writes the bundled Mozilla root store as concatenated DER: the page's lazily fetched
+/// `mozilla-roots.der` (made by the trunk build hook, see `dev`).
+#[derive(Debug, clap::Args)]
+pub struct ExportRootsArgs {
+    /// Where to write the roots.
+    out: PathBuf,
+}
+
+pub fn export_roots(args: ExportRootsArgs) -> anyhow::Result<()> {
+    let roots = cert::roots::mozilla_roots();
+    let bytes: Vec<u8> = roots.iter().flat_map(|der| der.iter().copied()).collect();
+    std::fs::write(&args.out, &bytes)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", args.out.display()))?;
+    eprintln!(
+        "wrote {} Mozilla roots ({} bytes) to {}",
+        roots.len(),
+        bytes.len(),
+        args.out.display()
+    );
+    Ok(())
+}
