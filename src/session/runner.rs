@@ -20,8 +20,12 @@ pub struct Options {
     /// Data phases are written in chunks of this many bytes, with a progress report and a
     /// cancellation check after each.
     pub chunk_size: usize,
-    /// Before each command, read and discard until the line has been quiet this long
-    /// (stale answers, boot messages). Zero skips the drain. [I] 20 ms follows atat's
+    /// Before each command, whatever has already arrived is taken as stale input or URCs.
+    /// When stale input is likely (the session's first command, and the one after a
+    /// command that timed out or failed) the runner also waits until the line has been
+    /// quiet this long: a late answer or a boot banner must not be read as the next
+    /// answer. After a clean final result the module has finished and nothing is waited
+    /// for, so provisioning runs at wire speed. Zero never waits. [I] 20 ms follows atat's
     /// "wait after a final result for buffered URCs" advice.
     pub drain_quiet: Duration,
     /// A drain gives up after this long even when the module never goes quiet.
@@ -169,6 +173,8 @@ pub struct Session<T: Transport, C: Clock> {
     urc_backlog: Vec<String>,
     urc_data_backlog: Vec<u8>,
     buf: Vec<u8>,
+    /// Stale input is likely: wait for a quiet line before the next command.
+    settle: bool,
 }
 
 /// Where a command run ended, before it is turned into a `Result`.
@@ -185,6 +191,7 @@ impl<T: Transport, C: Clock> Session<T, C> {
             engine: Engine::new(options.engine.clone()),
             transcript: Transcript::new(options.transcript_limit),
             buf: vec![0; options.read_buffer.max(1)],
+            settle: true,
             options,
             cancel: CancelToken::new(),
             progress: None,
@@ -294,16 +301,22 @@ impl<T: Transport, C: Clock> Session<T, C> {
             urc_data: core::mem::take(&mut self.urc_data_backlog),
             ..Response::default()
         };
-        if !self.options.drain_quiet.is_zero() {
-            let quiet = self.options.drain_quiet;
-            self.drain_into(quiet, &mut response)
-                .await
-                .map_err(|f| self.error(command, f, Vec::new()))?;
-        }
+        let quiet = if self.settle {
+            self.options.drain_quiet
+        } else {
+            Duration::ZERO
+        };
+        self.drain_into(quiet, &mut response)
+            .await
+            .map_err(|f| self.error(command, f, Vec::new()))?;
         let now = self.clock.now();
         self.engine.send(command.clone(), now);
+        // Cleared only by a clean final result below.
+        self.settle = true;
         match self.drive(command, &mut response).await {
             Ok(Outcome::Final(result)) => {
+                // Any final result, OK or not, means the module finished its answer.
+                self.settle = false;
                 response.final_result = result;
                 Ok(response)
             }
@@ -791,9 +804,17 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err.failure, Failure::TimedOut { .. }));
-        // Two drains of 20 ms and one 50 ms timeout on the jumping clock.
-        assert_eq!(s.clock().now(), Instant::from_micros(90_000));
+        // One 20 ms drain before the first command (none after a clean answer) and one
+        // 50 ms timeout on the jumping clock.
+        assert_eq!(s.clock().now(), Instant::from_micros(70_000));
         assert!(s.transcript().to_text().contains("<< AT+CGMM<CR>"));
+        // After the timeout the line may still carry the late answer: the runner waits for
+        // quiet again before the next command.
+        let before = s.clock().now();
+        let _ = futures::executor::block_on(
+            s.run(&Command::new("AT").with_timeout(Duration::from_millis(50))),
+        );
+        assert_eq!(s.clock().now() - before, Duration::from_millis(70));
     }
 
     struct Closed;
