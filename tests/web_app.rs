@@ -3,69 +3,18 @@
 
 #![cfg(target_arch = "wasm32")]
 
-use atcert::ui::App;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn document() -> web_sys::Document {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .expect("a document")
-}
+#[path = "web_support/mod.rs"]
+mod web_support;
 
-/// Mounts a fresh app in its own container; the app is unmounted and removed on drop.
-struct Mounted {
-    container: web_sys::HtmlElement,
-    _handle: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
-}
+use web_support::Mounted;
 
-impl Mounted {
-    fn new() -> Self {
-        let container: web_sys::HtmlElement = document()
-            .create_element("div")
-            .expect("a div")
-            .unchecked_into();
-        document()
-            .body()
-            .expect("a body")
-            .append_child(&container)
-            .expect("append");
-        let handle = leptos::mount::mount_to(container.clone(), || {
-            use leptos::prelude::*;
-            view! { <App/> }.into_any()
-        });
-        Self {
-            container,
-            _handle: handle,
-        }
-    }
-
-    fn text(&self) -> String {
-        self.container.inner_text()
-    }
-
-    fn query(&self, selector: &str) -> Option<web_sys::HtmlElement> {
-        self.container
-            .query_selector(selector)
-            .ok()
-            .flatten()
-            .map(|e| e.unchecked_into())
-    }
-
-    fn heading(&self) -> String {
-        self.query("main h1")
-            .map(|h| h.inner_text())
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        self.container.remove();
-    }
+fn main_heading(app: &Mounted) -> String {
+    app.text_of("main h1")
 }
 
 /// Lets the reactive system and the browser run pending work (hashchange events, effects).
@@ -93,14 +42,14 @@ async fn go_to(hash: &str) {
 #[wasm_bindgen_test]
 async fn shows_the_header_connection_area_and_every_area() {
     go_to("").await;
-    let app = Mounted::new();
+    let app = Mounted::at("");
     settle().await;
     let text = app.text();
     assert!(text.contains("atcert"), "{text}");
     assert!(text.contains("Port: not connected"), "{text}");
     for area in ["Certificates", "Provision", "Console", "Help"] {
         let link = app
-            .query(&format!("#nav-{}", area.to_lowercase()))
+            .el(&format!("#nav-{}", area.to_lowercase()))
             .expect("a nav link");
         assert_eq!(link.inner_text(), area);
         // Links are in the tab order: keyboard users reach every area.
@@ -111,14 +60,14 @@ async fn shows_the_header_connection_area_and_every_area() {
         );
     }
     // With no fragment the page opens on Certificates and says what to do first.
-    assert_eq!(app.heading(), "Certificates");
+    assert_eq!(main_heading(&app), "Certificates");
     assert!(text.contains("No certificates or keys loaded."), "{text}");
 }
 
 #[wasm_bindgen_test]
 async fn navigates_between_areas_by_link_and_by_url() {
     go_to("").await;
-    let app = Mounted::new();
+    let app = Mounted::at("");
     settle().await;
     for (slug, heading, empty_state) in [
         ("provision", "Provision", "No module connected."),
@@ -130,13 +79,11 @@ async fn navigates_between_areas_by_link_and_by_url() {
             "No certificates or keys loaded.",
         ),
     ] {
-        app.query(&format!("#nav-{slug}"))
-            .expect("nav link")
-            .click();
+        app.el(&format!("#nav-{slug}")).expect("nav link").click();
         settle().await;
-        assert_eq!(app.heading(), heading);
+        assert_eq!(main_heading(&app), heading);
         assert!(app.text().contains(empty_state), "{}", app.text());
-        let current = app.query(&format!("#nav-{slug}")).expect("nav link");
+        let current = app.el(&format!("#nav-{slug}")).expect("nav link");
         assert_eq!(
             current.get_attribute("aria-current").as_deref(),
             Some("page")
@@ -150,9 +97,9 @@ async fn navigates_between_areas_by_link_and_by_url() {
     }
     // A typed URL (or Back) changes the area too.
     go_to("#/console").await;
-    assert_eq!(app.heading(), "Console");
+    assert_eq!(main_heading(&app), "Console");
     go_to("#/nonsense").await;
-    assert_eq!(app.heading(), "Certificates");
+    assert_eq!(main_heading(&app), "Certificates");
 }
 
 #[wasm_bindgen_test]
@@ -165,10 +112,10 @@ async fn without_web_serial_says_which_browsers_work_and_that_cert_tools_still_d
     js_sys::Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE).expect("set");
     js_sys::Object::define_property(&navigator, &"serial".into(), &descriptor);
 
-    let app = Mounted::new();
+    let app = Mounted::at("");
     settle().await;
     let notice = app
-        .query("#support-notice")
+        .el("#support-notice")
         .expect("a notice about serial ports");
     let text = notice.inner_text();
     assert!(text.contains("Chrome, Edge or Opera 89"), "{text}");
@@ -178,10 +125,10 @@ async fn without_web_serial_says_which_browsers_work_and_that_cert_tools_still_d
     drop(app);
 
     js_sys::Reflect::delete_property(&navigator, &"serial".into()).expect("restore");
-    let app = Mounted::new();
+    let app = Mounted::at("");
     settle().await;
     assert!(
-        app.query("#support-notice").is_none(),
+        app.el("#support-notice").is_none(),
         "a notice although Web Serial is back"
     );
 }

@@ -7,7 +7,6 @@
 #[path = "web_support/mod.rs"]
 mod web_support;
 
-use atcert::ui::App;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -53,105 +52,25 @@ extern "C" {
     async fn blob_bytes(blob: JsValue) -> JsValue;
 }
 
-fn document() -> web_sys::Document {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .expect("a document")
-}
-
-struct Mounted {
-    container: web_sys::HtmlElement,
-    _handle: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
-}
-
-impl Mounted {
-    fn new() -> Self {
-        web_sys::window()
-            .expect("window")
-            .location()
-            .set_hash("#/certificates")
-            .expect("hash");
-        let container: web_sys::HtmlElement = document()
-            .create_element("div")
-            .expect("div")
-            .unchecked_into();
-        document()
-            .body()
-            .expect("body")
-            .append_child(&container)
-            .expect("append");
-        let handle = leptos::mount::mount_to(container.clone(), || {
-            use leptos::prelude::*;
-            view! { <App/> }.into_any()
-        });
-        Self {
-            container,
-            _handle: handle,
-        }
-    }
-
-    fn el(&self, selector: &str) -> Option<web_sys::HtmlElement> {
-        self.container
-            .query_selector(selector)
-            .ok()
-            .flatten()
-            .map(JsCast::unchecked_into)
-    }
-
-    fn text(&self) -> String {
-        self.container.inner_text()
-    }
-
-    fn load(&self, name: &str, text: &str) {
-        let input: web_sys::HtmlInputElement = self
-            .el("#cert-file")
-            .expect("a file input")
-            .unchecked_into();
-        put_files(
-            &input,
-            js_sys::Array::of1(&name.into()),
-            js_sys::Array::of1(&text.into()),
-        );
-    }
-
-    fn button(&self, label: &str) -> web_sys::HtmlElement {
-        let buttons = self
-            .container
-            .query_selector_all("button")
-            .expect("buttons");
-        (0..buttons.length())
-            .filter_map(|i| buttons.item(i))
-            .map(JsCast::unchecked_into::<web_sys::HtmlElement>)
-            .find(|b| b.inner_text() == label)
-            .unwrap_or_else(|| panic!("no button {label:?}"))
-    }
-
-    fn choose_module(&self, id: &str) {
-        let select: web_sys::HtmlSelectElement = self
-            .el("#cert-module")
-            .expect("module select")
-            .unchecked_into();
-        select.set_value(id);
-        select
-            .dispatch_event(&web_sys::Event::new("change").expect("event"))
-            .expect("dispatch");
-    }
-}
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        self.container.remove();
-    }
+/// Puts a file into the file input, as the chooser would.
+fn load(app: &Mounted, name: &str, text: &str) {
+    let input: web_sys::HtmlInputElement =
+        app.el("#cert-file").expect("a file input").unchecked_into();
+    put_files(
+        &input,
+        js_sys::Array::of1(&name.into()),
+        js_sys::Array::of1(&text.into()),
+    );
 }
 
 #[wasm_bindgen_test]
 async fn a_loaded_root_shows_its_card_converts_and_clears() {
     capture_downloads();
-    let app = Mounted::new();
+    let app = Mounted::at("#/certificates");
     sleep_ms(20).await;
     assert!(app.text().contains("No certificates or keys loaded."));
 
-    app.load("root.pem", &first_system_root_pem());
+    load(&app, "root.pem", &first_system_root_pem());
     assert!(
         eventually(|| app.text().contains("root CA certificate")).await,
         "{}",
@@ -198,11 +117,11 @@ async fn a_loaded_root_shows_its_card_converts_and_clears() {
 
 #[wasm_bindgen_test]
 async fn a_crlf_pem_for_telit_legacy_is_flagged_and_fixed_to_lf() {
-    let app = Mounted::new();
+    let app = Mounted::at("#/certificates");
     sleep_ms(20).await;
-    app.choose_module("telit-legacy");
+    app.select("#cert-module", "telit-legacy");
     let crlf = first_system_root_pem().replace('\n', "\r\n");
-    app.load("root-crlf.pem", &crlf);
+    load(&app, "root-crlf.pem", &crlf);
     assert!(
         eventually(|| app.el(".lint").is_some()).await,
         "no lint shown:\n{}",
@@ -220,11 +139,11 @@ async fn a_crlf_pem_for_telit_legacy_is_flagged_and_fixed_to_lf() {
 
 #[wasm_bindgen_test]
 async fn damaged_input_gets_a_located_error_and_the_page_keeps_working() {
-    let app = Mounted::new();
+    let app = Mounted::at("#/certificates");
     sleep_ms(20).await;
     let pem = first_system_root_pem();
     let damaged = pem.replacen("MII", "MI*", 1);
-    app.load("damaged.pem", &damaged);
+    load(&app, "damaged.pem", &damaged);
     assert!(
         eventually(|| app.el(".problem").is_some()).await,
         "{}",
@@ -236,6 +155,6 @@ async fn damaged_input_gets_a_located_error_and_the_page_keeps_working() {
         "no location: {problem}"
     );
     // A good file still loads next to it.
-    app.load("root.pem", &pem);
+    load(&app, "root.pem", &pem);
     assert!(eventually(|| app.text().contains("root CA certificate")).await);
 }

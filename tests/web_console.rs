@@ -6,90 +6,17 @@
 #[path = "web_support/mod.rs"]
 mod web_support;
 
-use atcert::ui::App;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_support::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn document() -> web_sys::Document {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .expect("a document")
-}
-
-struct Mounted {
-    container: web_sys::HtmlElement,
-    _handle: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
-}
-
-impl Mounted {
-    fn new() -> Self {
-        web_sys::window()
-            .expect("window")
-            .location()
-            .set_hash("#/console")
-            .expect("hash");
-        let container: web_sys::HtmlElement = document()
-            .create_element("div")
-            .expect("div")
-            .unchecked_into();
-        document()
-            .body()
-            .expect("body")
-            .append_child(&container)
-            .expect("append");
-        let handle = leptos::mount::mount_to(container.clone(), || {
-            use leptos::prelude::*;
-            view! { <App/> }.into_any()
-        });
-        Self {
-            container,
-            _handle: handle,
-        }
-    }
-
-    fn el(&self, selector: &str) -> Option<web_sys::HtmlElement> {
-        self.container
-            .query_selector(selector)
-            .ok()
-            .flatten()
-            .map(JsCast::unchecked_into)
-    }
-
-    fn click(&self, selector: &str) {
-        self.el(selector)
-            .unwrap_or_else(|| panic!("no {selector}"))
-            .click();
-    }
-
-    fn text_of(&self, selector: &str) -> String {
-        self.el(selector)
-            .map(|e| e.inner_text())
-            .unwrap_or_default()
-    }
-
-    fn type_into(&self, selector: &str, text: &str) {
-        let input: web_sys::HtmlInputElement =
-            self.el(selector).expect("an input").unchecked_into();
-        input.set_value(text);
-        let event = web_sys::Event::new("input").expect("event");
-        input.dispatch_event(&event).expect("dispatch");
-    }
-}
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        self.container.remove();
-    }
-}
-
 #[wasm_bindgen_test]
 async fn connect_type_at_see_ok_then_unplug_and_reconnect() {
     let (_serial, port) = fake_with_port();
     answer_writes_with(&port, b"\r\nOK\r\n");
-    let app = Mounted::new();
+    let app = Mounted::at("#/console");
     sleep_ms(20).await;
     assert_eq!(app.text_of("#port-state"), "Port: not connected");
 
@@ -162,7 +89,7 @@ async fn connect_type_at_see_ok_then_unplug_and_reconnect() {
 #[wasm_bindgen_test]
 async fn a_cancelled_chooser_leaves_the_page_disconnected_and_says_why() {
     let _serial = install_fake_serial();
-    let app = Mounted::new();
+    let app = Mounted::at("#/console");
     sleep_ms(20).await;
     app.click("#connect");
     assert!(eventually(|| app.text_of("#console-log").contains("no port was chosen")).await);
@@ -177,7 +104,7 @@ async fn a_cancelled_chooser_leaves_the_page_disconnected_and_says_why() {
 async fn a_port_held_elsewhere_says_so() {
     let (_serial, port) = fake_with_port();
     set(&port, "busy", &JsValue::TRUE);
-    let app = Mounted::new();
+    let app = Mounted::at("#/console");
     sleep_ms(20).await;
     app.click("#connect");
     assert!(eventually(|| app.text_of("#connection").contains("Another program")).await);

@@ -8,104 +8,21 @@
 mod web_support;
 
 use atcert::modules::Family;
-use atcert::ui::App;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_support::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn document() -> web_sys::Document {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .expect("a document")
-}
-
-struct Mounted {
-    container: web_sys::HtmlElement,
-    _handle: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
-}
-
-impl Mounted {
-    fn new() -> Self {
-        web_sys::window()
-            .expect("window")
-            .location()
-            .set_hash("#/provision")
-            .expect("hash");
-        let container: web_sys::HtmlElement = document()
-            .create_element("div")
-            .expect("div")
-            .unchecked_into();
-        document()
-            .body()
-            .expect("body")
-            .append_child(&container)
-            .expect("append");
-        let handle = leptos::mount::mount_to(container.clone(), || {
-            use leptos::prelude::*;
-            view! { <App/> }.into_any()
-        });
-        Self {
-            container,
-            _handle: handle,
+/// Waits for an outcome box and returns (ok, text).
+async fn outcome(app: &Mounted, seconds: u32) -> (bool, String) {
+    for _ in 0..seconds * 20 {
+        if let Some(el) = app.el("#provision-outcome") {
+            return (el.class_name().contains("ok"), el.inner_text());
         }
+        sleep_ms(50).await;
     }
-
-    fn el(&self, selector: &str) -> Option<web_sys::HtmlElement> {
-        self.container
-            .query_selector(selector)
-            .ok()
-            .flatten()
-            .map(JsCast::unchecked_into)
-    }
-
-    fn text_of(&self, selector: &str) -> String {
-        self.el(selector)
-            .map(|e| e.inner_text())
-            .unwrap_or_default()
-    }
-
-    fn click(&self, selector: &str) {
-        self.el(selector)
-            .unwrap_or_else(|| panic!("no {selector}"))
-            .click();
-    }
-
-    fn select(&self, selector: &str, value: &str) {
-        let select: web_sys::HtmlSelectElement =
-            self.el(selector).expect("a select").unchecked_into();
-        select.set_value(value);
-        select
-            .dispatch_event(&web_sys::Event::new("change").expect("event"))
-            .expect("dispatch");
-    }
-
-    fn enabled(&self, selector: &str) -> bool {
-        self.el(selector)
-            .map(|b| !b.unchecked_into::<web_sys::HtmlButtonElement>().disabled())
-            .unwrap_or(false)
-    }
-
-    /// Waits for an outcome box and returns (ok, text).
-    async fn outcome(&self, seconds: u32) -> (bool, String) {
-        for _ in 0..seconds * 20 {
-            if let Some(el) = self.el("#provision-outcome") {
-                return (el.class_name().contains("ok"), el.inner_text());
-            }
-            sleep_ms(50).await;
-        }
-        panic!(
-            "no outcome; the page shows:\n{}",
-            self.container.inner_text()
-        );
-    }
-}
-
-impl Drop for Mounted {
-    fn drop(&mut self) {
-        self.container.remove();
-    }
+    panic!("no outcome; the page shows:\n{}", app.text());
 }
 
 async fn start_demo(app: &Mounted, family: Family) {
@@ -133,7 +50,7 @@ async fn provision_and_test(family: Family) {
 }
 
 async fn provision(family: Family, then_test: bool) {
-    let app = Mounted::new();
+    let app = Mounted::at("#/provision");
     sleep_ms(20).await;
     start_demo(&app, family).await;
     app.click("#load-demo");
@@ -153,14 +70,14 @@ async fn provision(family: Family, then_test: bool) {
 
     assert!(eventually(|| app.enabled("#provision-run")).await);
     app.click("#provision-run");
-    let (ok, text) = app.outcome(120).await;
+    let (ok, text) = outcome(&app, 120).await;
     assert!(ok, "{family}: provisioning failed:\n{text}");
     assert!(
         text.contains("verified") || text.contains("written"),
         "{text}"
     );
     // The console saw the exchange live.
-    let log = app.container.inner_text();
+    let log = app.text();
     assert!(log.contains("Port: ") || log.contains("Demo:"), "{log}");
     if !then_test {
         return;
@@ -170,7 +87,7 @@ async fn provision(family: Family, then_test: bool) {
     app.click("#test-run");
     sleep_ms(50).await;
     let (ok, text) = loop {
-        let (ok, text) = app.outcome(180).await;
+        let (ok, text) = outcome(&app, 180).await;
         if text.starts_with("Test connection") {
             break (ok, text);
         }
@@ -215,7 +132,7 @@ async fn demo_ichip_provisions_and_verifies_its_ca() {
 
 #[wasm_bindgen_test]
 async fn with_the_wrong_ca_the_test_connection_fails_in_the_modules_words() {
-    let app = Mounted::new();
+    let app = Mounted::at("#/provision");
     sleep_ms(20).await;
     start_demo(&app, Family::Sim7600).await;
     app.click("#load-demo");
@@ -264,13 +181,13 @@ async fn with_the_wrong_ca_the_test_connection_fails_in_the_modules_words() {
     app.select("#pick-ca", &newest);
     assert!(eventually(|| app.enabled("#provision-run")).await);
     app.click("#provision-run");
-    let (ok, text) = app.outcome(120).await;
+    let (ok, text) = outcome(&app, 120).await;
     assert!(ok, "provisioning the wrong CA still writes it:\n{text}");
     assert!(eventually_for(200, || app.enabled("#test-run")).await);
     app.click("#test-run");
     sleep_ms(50).await;
     let (ok, text) = loop {
-        let (ok, text) = app.outcome(180).await;
+        let (ok, text) = outcome(&app, 180).await;
         if text.starts_with("Test connection") {
             break (ok, text);
         }

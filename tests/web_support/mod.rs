@@ -133,3 +133,111 @@ pub async fn eventually(mut check: impl FnMut() -> bool) -> bool {
     }
     check()
 }
+
+/// The real app mounted in its own container at a URL fragment, as a user opens it.
+/// Unmounted and removed on drop.
+pub struct Mounted {
+    pub container: web_sys::HtmlElement,
+    _handle: leptos::mount::UnmountHandle<leptos::tachys::view::any_view::AnyViewState>,
+}
+
+impl Mounted {
+    pub fn at(hash: &str) -> Self {
+        use wasm_bindgen::JsCast;
+        let window = web_sys::window().expect("a window");
+        window.location().set_hash(hash).expect("set the fragment");
+        let document = window.document().expect("a document");
+        let container: web_sys::HtmlElement = document
+            .create_element("div")
+            .expect("a div")
+            .unchecked_into();
+        document
+            .body()
+            .expect("a body")
+            .append_child(&container)
+            .expect("append");
+        let handle = leptos::mount::mount_to(container.clone(), || {
+            use leptos::prelude::*;
+            view! { <atcert::ui::App/> }.into_any()
+        });
+        Self {
+            container,
+            _handle: handle,
+        }
+    }
+
+    pub fn el(&self, selector: &str) -> Option<web_sys::HtmlElement> {
+        use wasm_bindgen::JsCast;
+        self.container
+            .query_selector(selector)
+            .ok()
+            .flatten()
+            .map(JsCast::unchecked_into)
+    }
+
+    /// Everything the app shows.
+    pub fn text(&self) -> String {
+        self.container.inner_text()
+    }
+
+    pub fn text_of(&self, selector: &str) -> String {
+        self.el(selector)
+            .map(|e| e.inner_text())
+            .unwrap_or_default()
+    }
+
+    pub fn click(&self, selector: &str) {
+        self.el(selector)
+            .unwrap_or_else(|| panic!("no {selector}"))
+            .click();
+    }
+
+    /// Types into an input as a user does (value, then an `input` event).
+    pub fn type_into(&self, selector: &str, text: &str) {
+        use wasm_bindgen::JsCast;
+        let input: web_sys::HtmlInputElement =
+            self.el(selector).expect("an input").unchecked_into();
+        input.set_value(text);
+        input
+            .dispatch_event(&web_sys::Event::new("input").expect("event"))
+            .expect("dispatch");
+    }
+
+    /// Chooses an option of a select (value, then a `change` event).
+    pub fn select(&self, selector: &str, value: &str) {
+        use wasm_bindgen::JsCast;
+        let select: web_sys::HtmlSelectElement =
+            self.el(selector).expect("a select").unchecked_into();
+        select.set_value(value);
+        select
+            .dispatch_event(&web_sys::Event::new("change").expect("event"))
+            .expect("dispatch");
+    }
+
+    pub fn enabled(&self, selector: &str) -> bool {
+        use wasm_bindgen::JsCast;
+        self.el(selector)
+            .map(|b| !b.unchecked_into::<web_sys::HtmlButtonElement>().disabled())
+            .unwrap_or(false)
+    }
+
+    /// The button whose text is exactly `label`.
+    pub fn button(&self, label: &str) -> web_sys::HtmlElement {
+        use wasm_bindgen::JsCast;
+        let buttons = self
+            .container
+            .query_selector_all("button")
+            .expect("buttons");
+        (0..buttons.length())
+            .filter_map(|i| buttons.item(i))
+            .map(JsCast::unchecked_into::<web_sys::HtmlElement>)
+            .find(|b| b.inner_text() == label)
+            .unwrap_or_else(|| panic!("no button {label:?}"))
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.container.remove();
+    }
+}
