@@ -53,8 +53,8 @@ fn runs_a_command_and_records_the_transcript() {
         text.contains("<< +CGMR: LE20B04SIM7600G22<CR><LF>"),
         "{text}"
     );
-    // 20 ms drain, then the answer 30 ms after the write.
-    assert_eq!(clock.micros(), 50_000);
+    // No quiet-wait before a session's first command: the answer 30 ms after the write.
+    assert_eq!(clock.micros(), 30_000);
 }
 
 #[test]
@@ -133,7 +133,8 @@ fn silent_module_times_out_with_a_message_naming_step_and_command() {
         "{msg}"
     );
     assert!(msg.contains("baud rate"), "{msg}");
-    assert_eq!(clock.micros(), 320_000);
+    // Exactly the 0.3 s timeout: nothing waited before the first command.
+    assert_eq!(clock.micros(), 300_000);
 }
 
 #[test]

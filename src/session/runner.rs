@@ -21,10 +21,10 @@ pub struct Options {
     /// cancellation check after each.
     pub chunk_size: usize,
     /// Before each command, whatever has already arrived is taken as stale input or URCs.
-    /// When stale input is likely (the session's first command, and the one after a
-    /// command that timed out or failed) the runner also waits until the line has been
-    /// quiet this long: a late answer or a boot banner must not be read as the next
-    /// answer. After a clean final result the module has finished and nothing is waited
+    /// When stale input is likely (the command after one that timed out or lost its
+    /// answer) the runner also waits until the line has been quiet this long: a late
+    /// answer must not be read as the next one. A new session does not wait: whoever
+    /// opened the port has read what was there (the page's idle reader, a fresh port). After a clean final result the module has finished and nothing is waited
     /// for, so provisioning runs at wire speed. Zero never waits. [I] 20 ms follows atat's
     /// "wait after a final result for buffered URCs" advice.
     pub drain_quiet: Duration,
@@ -191,7 +191,7 @@ impl<T: Transport, C: Clock> Session<T, C> {
             engine: Engine::new(options.engine.clone()),
             transcript: Transcript::new(options.transcript_limit),
             buf: vec![0; options.read_buffer.max(1)],
-            settle: true,
+            settle: false,
             options,
             cancel: CancelToken::new(),
             progress: None,
@@ -804,9 +804,9 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err.failure, Failure::TimedOut { .. }));
-        // One 20 ms drain before the first command (none after a clean answer) and one
-        // 50 ms timeout on the jumping clock.
-        assert_eq!(s.clock().now(), Instant::from_micros(70_000));
+        // No quiet-wait before the first command or after a clean answer; one 50 ms
+        // timeout on the jumping clock.
+        assert_eq!(s.clock().now(), Instant::from_micros(50_000));
         assert!(s.transcript().to_text().contains("<< AT+CGMM<CR>"));
         // After the timeout the line may still carry the late answer: the runner waits for
         // quiet again before the next command.
