@@ -224,7 +224,7 @@ fn main() {
     );
     println!(
         "{:<14} {:>10} {:>12} {:>12} {:>7} {:>14}",
-        "family", "bytes", "flow", "bound", "ratio", "ratio w/ drain"
+        "family", "bytes", "flow", "bound", "ratio", "ratio (defaults)"
     );
     for family in Family::ALL {
         let (ca, cert) = if family == Family::Ichip {
