@@ -4,6 +4,11 @@
 fn main() {
     console_error_panic_hook::set_once();
     atcert::ui::mount();
+    // The first render is synchronous: this mark is when the page became usable, which the
+    // release-page test reports as navigation-to-interactive time.
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark("atcert-interactive");
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -43,6 +43,14 @@ fn release_page_renders_areas_without_errors_or_foreign_origins() {
         );
     }
     browser.screenshot("release-certificates-1280.png");
+    let interactive = browser.script(
+        "const m = performance.getEntriesByName('atcert-interactive')[0]; \
+         return m ? m.startTime : null",
+    );
+    let interactive = interactive
+        .as_f64()
+        .expect("the page marks when it is interactive");
+    eprintln!("navigation to interactive: {interactive:.0} ms");
 
     // Every area is reachable from its link and has its own URL.
     for (slug, heading) in [

@@ -7,7 +7,7 @@ mod connection;
 mod console;
 mod files;
 pub mod port;
-mod provision;
+pub mod provision;
 mod support;
 
 use leptos::prelude::*;
