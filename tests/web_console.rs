@@ -110,3 +110,46 @@ async fn a_port_held_elsewhere_says_so() {
     assert!(eventually(|| app.text_of("#connection").contains("Another program")).await);
     assert_eq!(app.text_of("#port-state"), "Port: not connected");
 }
+
+#[wasm_bindgen_test]
+async fn find_baud_rate_reopens_until_the_module_answers() {
+    use wasm_bindgen::prelude::Closure;
+    let (_serial, port) = fake_with_port();
+    // A module that only understands 57600 baud: at other rates it hears noise.
+    let replying = port.clone();
+    let on_write = Closure::<dyn FnMut(JsValue)>::new(move |_chunk: JsValue| {
+        let baud = get(&get(&replying, "options"), "baudRate").as_f64();
+        if baud == Some(57_600.0) {
+            let ok = js_sys::Uint8Array::from(&b"\r\nOK\r\n"[..]);
+            call(&replying, "push", &[ok.into()]);
+        }
+    });
+    set(&port, "onwrite", on_write.as_ref());
+    on_write.forget();
+
+    let app = Mounted::at("#/console");
+    sleep_ms(20).await;
+    app.click("#connect");
+    assert!(eventually(|| app.text_of("#port-state").contains("115200")).await);
+    app.click("#find-baud");
+    let mut found = false;
+    for _ in 0..400 {
+        if app.text_of("#port-state").contains("57600 8N1") {
+            found = true;
+            break;
+        }
+        sleep_ms(50).await;
+    }
+    assert!(
+        found,
+        "{}\n{}",
+        app.text_of("#connection"),
+        app.text_of("#console-log")
+    );
+    assert!(
+        app.text_of("#console-log")
+            .contains("answers at 57600 baud")
+    );
+    app.click("#disconnect");
+    assert!(eventually(|| get(&port, "closed") == JsValue::TRUE).await);
+}

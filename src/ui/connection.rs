@@ -93,6 +93,19 @@ pub fn ConnectionArea(
                             }
                     }
                 >
+                    <button
+                        id="find-baud"
+                        on:click=move |_| {
+                            let hub = hub.get_value();
+                            let chosen = settings.get_untracked();
+                            leptos::task::spawn_local(async move {
+                                hub.find_baud(chosen).await;
+                            });
+                        }
+                        title="Reopen the port at each common rate until the module answers AT"
+                    >
+                        "Find baud rate"
+                    </button>
                     <button id="disconnect" on:click=disconnect>
                         "Disconnect"
                     </button>

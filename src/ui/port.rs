@@ -241,6 +241,70 @@ impl PortHub {
         }
     }
 
+    /// Finds the baud rate the module answers at: reopens the port at each common rate and
+    /// sends `AT` (twice, 0.5 s each) until something answers, then stays at that rate.
+    /// Returns the rate, or `None` (the port is then closed, with a note saying what to try).
+    pub async fn find_baud(&self, settings: SerialSettings) -> Option<u32> {
+        let taken = self.port.lock().await.take();
+        let Some(Logged {
+            inner: Link::Serial(serial),
+            ..
+        }) = taken
+        else {
+            self.note("Find baud rate needs a connected serial port.");
+            return None;
+        };
+        *self.generation.borrow_mut() += 1;
+        let port = serial.port().clone();
+        serial.close().await;
+        let description = crate::web::serial::describe_port(&port);
+        for baud in SerialSettings::BAUD_PRESETS {
+            let try_settings = SerialSettings {
+                baud_rate: baud,
+                ..settings.clone()
+            };
+            self.state.set(PortState::Opening);
+            self.note(format!("Trying {} baud…", baud));
+            let serial = match WebSerial::open(port.clone(), try_settings.clone()).await {
+                Ok(serial) => serial,
+                Err(error) => {
+                    self.fail(error.to_string());
+                    return None;
+                }
+            };
+            let logged = Logged {
+                inner: Link::Serial(serial),
+                log: self.log,
+                next_id: self.next_id.clone(),
+            };
+            let mut session = crate::session::Session::new(
+                logged,
+                BrowserClock,
+                crate::session::Options::default(),
+            );
+            let answered = session.probe(2).await.is_ok();
+            let (logged, _, _) = session.into_parts();
+            if answered {
+                self.note(format!("The module answers at {baud} baud."));
+                self.attach(logged.inner).await;
+                self.state.set(PortState::Connected {
+                    port: description,
+                    settings: try_settings.summary(),
+                });
+                return Some(baud);
+            }
+            if let Link::Serial(serial) = logged.inner {
+                serial.close().await;
+            }
+        }
+        self.fail(
+            "No answer to AT at any common baud rate. Check that the module is powered and \
+             out of sleep, that TX/RX are not swapped, and try a custom rate."
+                .into(),
+        );
+        None
+    }
+
     /// Connects to a simulated module of `family` (demo mode). The same module, with what
     /// was stored on it, is reused until the family changes.
     pub async fn open_demo(&self, family: Family, server: impl FnOnce() -> Server) {
