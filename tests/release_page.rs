@@ -278,3 +278,44 @@ fn strips_comments_but_not_strings() {
     assert!(!stripped.contains("mdn.example"), "{stripped}");
     assert!(!stripped.contains("y.example"), "{stripped}");
 }
+
+/// Clicks through a demo provisioning on the release build, wide and narrow, saving a
+/// screenshot of each step under target/screenshots/ for a person to look at.
+#[test]
+#[ignore = "needs `trunk build --release` and chromium; ./dev test runs it"]
+fn release_demo_journey_step_by_step() {
+    let server = StaticServer::start(dist_dir());
+    for (width, height, tag) in [(1280, 800, "1280"), (390, 844, "narrow")] {
+        let browser = Browser::start(width, height);
+        browser.navigate(&server.url("/#/provision"));
+        browser.wait_for_text("No module connected.", Duration::from_secs(30));
+        browser.screenshot(&format!("step1-provision-empty-{tag}.png"));
+        browser.script("document.getElementById('demo').click()");
+        browser.wait_for_text("Demo: simulated", Duration::from_secs(60));
+        browser.script("document.getElementById('load-demo').click()");
+        browser.wait_for_script(
+            "return document.getElementById('plan') ? 'plan' : null",
+            "plan",
+            Duration::from_secs(30),
+        );
+        browser.screenshot(&format!("step2-plan-{tag}.png"));
+        browser.script("document.getElementById('provision-run').click()");
+        let done = "const o = document.getElementById('provision-outcome'); \
+                    return o && o.innerText.startsWith('{title}') ? o.className : null";
+        let provision = done.replace("{title}", "Provision");
+        browser.wait_for_script(&provision, "outcome ok", Duration::from_secs(120));
+        browser.screenshot(&format!("step3-provisioned-{tag}.png"));
+        browser.script("document.getElementById('test-run').click()");
+        let test = done.replace("{title}", "Test connection");
+        browser.wait_for_script(&test, "outcome ok", Duration::from_secs(120));
+        browser.screenshot(&format!("step4-tested-{tag}.png"));
+        browser.script("document.getElementById('nav-console').click()");
+        browser.wait_for_text("AT+CCERTDOWN", Duration::from_secs(10));
+        browser.screenshot(&format!("step5-console-{tag}.png"));
+        let errors = browser.console_errors();
+        assert!(
+            errors.is_empty(),
+            "the browser console has errors: {errors:#?}"
+        );
+    }
+}

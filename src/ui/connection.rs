@@ -76,7 +76,9 @@ pub fn ConnectionArea(
             </span>
             <Show when=move || support.can_connect()>
                 <Show
-                    when=move || state.get().is_connected()
+                    when=move || {
+                        matches!(state.get(), PortState::Connected { .. } | PortState::Demo { .. })
+                    }
                     fallback=move || {
                             view! {
                                 <SerialSettingsForm settings=settings/>
@@ -93,6 +95,8 @@ pub fn ConnectionArea(
                             }
                     }
                 >
+                    // A simulated module has no baud rate or cable: "Leave demo" ends it.
+                    <Show when=move || matches!(state.get(), PortState::Connected { .. })>
                     <button
                         id="find-baud"
                         on:click=move |_| {
@@ -109,6 +113,7 @@ pub fn ConnectionArea(
                     <button id="disconnect" on:click=disconnect>
                         "Disconnect"
                     </button>
+                    </Show>
                 </Show>
             </Show>
             <Show when=move || !state.get().is_connected()>
