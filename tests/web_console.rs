@@ -153,3 +153,40 @@ async fn find_baud_rate_reopens_until_the_module_answers() {
     app.click("#disconnect");
     assert!(eventually(|| get(&port, "closed") == JsValue::TRUE).await);
 }
+
+#[wasm_bindgen_test]
+async fn a_port_granted_before_is_offered_and_a_plugged_in_one_appears() {
+    let (serial, port) = fake_with_port();
+    answer_writes_with(&port, b"\r\nOK\r\n");
+    set(&serial, "granted", &js_sys::Array::of1(&port));
+    let app = Mounted::at("#/console");
+    assert!(
+        eventually(|| app
+            .text_of("#connection")
+            .contains("Reconnect USB 1e0e:9001"))
+        .await,
+        "{}",
+        app.text_of("#connection")
+    );
+    app.button("Reconnect USB 1e0e:9001").click();
+    assert!(eventually(|| app.text_of("#port-state").contains("USB 1e0e:9001, 115200")).await);
+    app.click("#disconnect");
+    assert!(eventually(|| app.text_of("#port-state") == "Port: not connected").await);
+
+    // A second granted device is plugged in: the page offers it without a reload.
+    let other = call(&serial, "makePort", &[0x1a86.into(), 0x7523.into()]);
+    set(&serial, "granted", &js_sys::Array::of2(&port, &other));
+    let event = web_sys::Event::new("connect").expect("event");
+    serial
+        .unchecked_ref::<web_sys::EventTarget>()
+        .dispatch_event(&event)
+        .expect("dispatch");
+    assert!(
+        eventually(|| app
+            .text_of("#connection")
+            .contains("Reconnect USB 1a86:7523"))
+        .await,
+        "{}",
+        app.text_of("#connection")
+    );
+}

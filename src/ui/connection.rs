@@ -15,7 +15,26 @@ pub fn ConnectionArea(
     hub: StoredValue<PortHub, LocalStorage>,
 ) -> impl IntoView {
     let settings = RwSignal::new_local(SerialSettings::default());
-    let state = hub.with_value(|hub| hub.state);
+    let (state, identity) = hub.with_value(|hub| (hub.state, hub.identity));
+    // Ports this origin was granted before: offered without the chooser, and refreshed when
+    // a device is plugged in or out.
+    let granted = RwSignal::new_local(Vec::<web_sys::SerialPort>::new());
+    let refresh = move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(ports) = serial::granted_ports().await {
+                granted.set(ports);
+            }
+        });
+    };
+    if support.can_connect() {
+        refresh();
+        serial::on_plug_events(refresh);
+    }
+    let reconnect = move |port: web_sys::SerialPort| {
+        let hub = hub.get_value();
+        let chosen = settings.get_untracked();
+        leptos::task::spawn_local(async move { hub.open(port, chosen).await });
+    };
 
     let connect = {
         move |_| {
@@ -82,6 +101,20 @@ pub fn ConnectionArea(
                     fallback=move || {
                             view! {
                                 <SerialSettingsForm settings=settings/>
+                                {move || {
+                                    granted
+                                        .get()
+                                        .into_iter()
+                                        .map(|port| {
+                                            let label = format!("Reconnect {}", serial::describe_port(&port));
+                                            view! {
+                                                <button class="reconnect" on:click=move |_| reconnect(port.clone())>
+                                                    {label}
+                                                </button>
+                                            }
+                                        })
+                                        .collect_view()
+                                }}
                                 <button
                                     class="primary"
                                     id="connect"
@@ -144,6 +177,11 @@ pub fn ConnectionArea(
             <Show when=move || matches!(state.get(), PortState::Demo { .. })>
                 <button id="demo-stop" on:click=disconnect>"Leave demo"</button>
             </Show>
+            {move || {
+                identity
+                    .get()
+                    .map(|who| view! { <span class="port-detail" id="header-identity">{who}</span> })
+            }}
             {move || {
                 detail().map(|text| view! { <span class="port-detail" role="status">{text}</span> })
             }}

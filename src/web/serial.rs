@@ -187,6 +187,18 @@ pub async fn granted_ports() -> Result<Vec<SerialPort>, SerialError> {
         .collect())
 }
 
+/// Calls `changed` whenever a serial device is plugged in or out (the `connect` and
+/// `disconnect` events bubble from ports to `navigator.serial`). For the page's lifetime.
+pub fn on_plug_events(changed: impl Fn() + 'static) {
+    let Ok(serial) = serial() else { return };
+    let callback = wasm_bindgen::closure::Closure::<dyn Fn()>::new(changed);
+    for event in ["connect", "disconnect"] {
+        let _ = serial.add_event_listener_with_callback(event, callback.as_ref().unchecked_ref());
+    }
+    // Lives as long as the page, like the listeners.
+    callback.forget();
+}
+
 /// "USB 1e0e:9001", or "serial port" when the browser gives no USB ids.
 pub fn describe_port(port: &SerialPort) -> String {
     let info = port.get_info();
