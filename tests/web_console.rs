@@ -50,6 +50,14 @@ async fn connect_type_at_see_ok_then_unplug_and_reconnect() {
     app.click("#console-hex");
     assert!(eventually(|| app.text_of("#console-log").contains("41 54 0d")).await);
 
+    // DTR and RTS, one signal per call.
+    app.click("#console-dtr");
+    app.click("#console-rts");
+    assert!(eventually(|| js_sys::Array::from(&get(&port, "signals")).length() == 2).await);
+    let signals = js_sys::Array::from(&get(&port, "signals"));
+    assert_eq!(get(&signals.get(0), "dataTerminalReady"), JsValue::TRUE);
+    assert_eq!(get(&signals.get(1), "requestToSend"), JsValue::TRUE);
+
     // Ctrl+Z goes out as 0x1A.
     app.click("#console-ctrl-z");
     assert!(eventually(|| written(&port).ends_with(&[0x1A])).await);

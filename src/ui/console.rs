@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::BrowserSupport;
 use super::files;
-use super::port::{Direction, LogEntry, PortHub, transcript_of};
+use super::port::{Direction, LogEntry, PortHub, PortState, Signal, transcript_of};
 use crate::session::transcript::escape;
 
 /// What ends a line typed in the console.
@@ -155,6 +155,15 @@ pub fn ConsoleArea(
         status.set(Some("Transcript copied.".into()));
     };
     let connected = move || state.get().is_connected();
+    let set_signal = move |signal: Signal, on: bool| {
+        let hub = hub.get_value();
+        leptos::task::spawn_local(async move {
+            if let Err(error) = hub.set_signal(signal, on).await {
+                status.set(Some(error));
+            }
+        });
+    };
+    let serial_port = move || matches!(state.get(), PortState::Connected { .. });
     let send_ctrl_z = move |_| send_bytes(vec![0x1A]);
     let send_esc = move |_| send_bytes(vec![0x1B]);
 
@@ -186,6 +195,16 @@ pub fn ConsoleArea(
                         <button on:click=export id="console-export">"Download transcript"</button>
                         <button on:click=copy id="console-copy">"Copy"</button>
                         <button on:click=move |_| log.set(Vec::new()) id="console-clear">"Clear"</button>
+                        <Show when=serial_port>
+                            <label class="check">
+                                <input type="checkbox" id="console-dtr" on:change=move |ev| set_signal(Signal::Dtr, event_target_checked(&ev))/>
+                                "DTR"
+                            </label>
+                            <label class="check">
+                                <input type="checkbox" id="console-rts" on:change=move |ev| set_signal(Signal::Rts, event_target_checked(&ev))/>
+                                "RTS"
+                            </label>
+                        </Show>
                     </div>
                     <ol class="log" id="console-log" aria-live="polite" aria-label="Exchange with the module">
                         <For each=move || log.get() key=|entry| (entry.id, entry.bytes.len()) let:entry>

@@ -56,6 +56,13 @@ pub struct LogEntry {
     pub bytes: Vec<u8>,
 }
 
+/// A modem control line the host drives.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum Signal {
+    Dtr,
+    Rts,
+}
+
 /// What the header shows about the port.
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub enum PortState {
@@ -390,6 +397,35 @@ impl PortHub {
         }
         if self.state.get_untracked().is_connected() {
             self.state.set(PortState::Disconnected);
+        }
+    }
+
+    /// Sets DTR or RTS on a serial port (one signal per call; Chrome 139 stopped combining
+    /// them). Some modules reset or wake on DTR; RTS matters with hardware flow control.
+    pub async fn set_signal(&self, signal: Signal, on: bool) -> Result<(), String> {
+        let guard = self.port.lock().await;
+        let Some(Logged {
+            inner: Link::Serial(serial),
+            ..
+        }) = guard.as_ref()
+        else {
+            return Err("DTR and RTS need a connected serial port".into());
+        };
+        let result = match signal {
+            Signal::Dtr => serial.set_dtr(on).await,
+            Signal::Rts => serial.set_rts(on).await,
+        };
+        drop(guard);
+        let name = match signal {
+            Signal::Dtr => "DTR",
+            Signal::Rts => "RTS",
+        };
+        match result {
+            Ok(()) => {
+                self.note(format!("{name} {}", if on { "on" } else { "off" }));
+                Ok(())
+            }
+            Err(error) => Err(format!("could not set {name}: {error}")),
         }
     }
 
