@@ -571,11 +571,15 @@ impl Engine {
                 .find_map(|h| header_count(text, h)),
             _ => None,
         };
+        // iChip's `I/<value>` ends a command, except inside an open block: a PEM line of
+        // base64 starts with `I/` once in 4096 lines and is data there.
+        let in_block = r.block_opened && !r.block_closed;
         let ends = matches!(r.command.response, ResponseShape::FirstLine)
-            || config
-                .value_final_prefix
-                .as_deref()
-                .is_some_and(|p| !p.is_empty() && text.starts_with(p));
+            || (!in_block
+                && config
+                    .value_final_prefix
+                    .as_deref()
+                    .is_some_and(|p| !p.is_empty() && text.starts_with(p)));
         LineKind::Answer { count, ends }
     }
 

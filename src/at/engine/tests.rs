@@ -243,6 +243,32 @@ fn ichip_inline_length_and_value_finals() {
     assert_eq!(ev, vec![line("I/000"), Event::Final(Final::Ok)]);
 }
 
+/// A PEM read-back on iChip: a base64 line may start with `I/` (one line in 4096 does),
+/// which is iChip's value-final prefix. Inside an open block it is data, not the end.
+#[test]
+fn ichip_block_read_keeps_base64_lines_that_start_like_a_value_final() {
+    let cmd = Command::new("AT+iCA?").with_response(ResponseShape::Block {
+        end_marker: "-----END".into(),
+    });
+    let (ev, _) = run(
+        Config::ichip(),
+        cmd,
+        b"AT+iCA?\r\nCN=x\r\n-----BEGIN CERTIFICATE-----\r\nI/OKMIIB\r\nI/2048\r\n-----END CERTIFICATE-----\r\nI/OK\r\n",
+    );
+    assert_eq!(
+        ev,
+        vec![
+            Event::Echo(b"AT+iCA?".to_vec()),
+            line("CN=x"),
+            line("-----BEGIN CERTIFICATE-----"),
+            line("I/OKMIIB"),
+            line("I/2048"),
+            line("-----END CERTIFICATE-----"),
+            Event::Final(Final::Ok)
+        ]
+    );
+}
+
 #[test]
 fn timeout_reports_what_was_received() {
     let mut e = Engine::new(Config::default());
