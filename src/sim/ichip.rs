@@ -97,7 +97,10 @@ const PEM_PARAMS: [&str; 6] = ["CA", "CA2", "CA3", "CA4", "CERT", "PKEY"];
 impl Ichip {
     /// Checks a CA (or client certificate) the way iChip does [C: RSA 1024/2048 with an
     /// MD2/MD5/SHA-1 signature, at most `max_ca_chars`; I: LF breaks the CR-line parser].
-    fn check_cert(&self, data: &[u8]) -> bool {
+    /// A CA must be RSA 1024/2048 signed with MD2/MD5/SHA-1 [C Libelium]; the signature
+    /// rule is documented for trusted CAs only, so a client certificate is held to the
+    /// key rule alone (the module presents it, it does not verify it).
+    fn check_cert(&self, data: &[u8], ca: bool) -> bool {
         if data.contains(&b'\n') || data.len() > self.cfg.max_ca_chars {
             return false;
         }
@@ -108,8 +111,9 @@ impl Ichip {
             return false;
         };
         let key_ok = matches!(c.key, KeyKind::Rsa { bits: 1024 | 2048 });
-        let sig_ok =
-            self.cfg.allow_sha2_ca || [SIG_MD2, SIG_MD5, SIG_SHA1].contains(&c.sig_alg.as_str());
+        let sig_ok = !ca
+            || self.cfg.allow_sha2_ca
+            || [SIG_MD2, SIG_MD5, SIG_SHA1].contains(&c.sig_alg.as_str());
         key_ok && sig_ok
     }
 
@@ -388,7 +392,7 @@ impl Personality for Ichip {
                 let ok = if name == "PKEY" {
                     Self::check_key(&bytes)
                 } else {
-                    self.check_cert(&bytes)
+                    self.check_cert(&bytes, name.starts_with("CA"))
                 };
                 if ok {
                     self.params.insert(name, bytes);
