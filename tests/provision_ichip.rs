@@ -30,11 +30,9 @@ fn mutual_tls_reads_back_and_verifies() {
     provisions(FAMILY, &ichip, EXPECT);
 }
 
-/// The engine takes the echo of `AT+iSSND%:<h>,<n>:` to be followed by the echoed data and
-/// a line end; the simulator echoes the command, not the data, and puts `I/OK` on the same
-/// line. Which one a real iChip does is not documented (ichip.md 1, [I]).
+/// `AT+iSSND%` answers on its echo's line (`AT+iSSND%:000,54:I/OK`); the engine takes
+/// that as the result.
 #[test]
-#[ignore = "engine and simulator disagree on the echo of AT+iSSND (see the doc comment)"]
 fn mutual_tls_connects() {
     provisions_and_connects(FAMILY, &ichip, EXPECT);
 }

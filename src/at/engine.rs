@@ -480,6 +480,15 @@ impl Engine {
             self.handle_idle_line(raw, text);
             return;
         }
+        if let Some((echo_len, result)) = self.inline_final(trimmed) {
+            let echo = trimmed.get(..echo_len).unwrap_or_default().to_vec();
+            if let Some(r) = self.running.as_mut() {
+                r.echo_seen = true;
+            }
+            self.events.push_back(Event::Echo(echo));
+            self.finish(result);
+            return;
+        }
         match self.classify(trimmed, &text) {
             LineKind::Echo => self.events.push_back(Event::Echo(trimmed.to_vec())),
             LineKind::Trigger => {
@@ -497,6 +506,54 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// A final result on the echo's own line, after the command and part (or none) of
+    /// an immediate payload: iChip answers `AT+iSSND%:000,24:<bytes>` as
+    /// `AT+iSSND%:000,24:I/OK` (the GEVCU iChip 2128 driver: "the AT+iSSND has the I/OK or
+    /// I/ERROR in-line", e.g. `AT+iSSND%:000,24:I/ERROR (203)`). Whether the payload is
+    /// echoed before the result is not documented (ichip.md 9), so any prefix of it is
+    /// accepted. Returns the echo's length and the result.
+    fn inline_final(&self, line: &[u8]) -> Option<(usize, Final)> {
+        let r = self.running.as_ref()?;
+        let data = r.command.data.as_ref()?;
+        if self.config.echo == EchoMode::Off
+            || data.trigger != Trigger::Immediately
+            || r.answer_lines > 0
+            || !(r.echo.active || r.echo.next == 0)
+        {
+            return None;
+        }
+        // Only results in the vendor's own shape (`I/...`): a bare `OK` at the end of an
+        // echoed line is more likely payload.
+        let prefix = self
+            .config
+            .value_final_prefix
+            .as_deref()
+            .filter(|p| !p.is_empty())?;
+        let expected = r.echo.lines.get(r.echo.next)?;
+        if line.eq_ignore_ascii_case(expected) {
+            return None;
+        }
+        // The first line must carry the whole command line, so that a bare result or an
+        // unrelated line is never taken for an echo.
+        let shortest = if r.echo.next == 0 {
+            r.command.line.len()
+        } else {
+            1
+        };
+        let longest = line.len().min(expected.len());
+        (shortest..=longest).rev().find_map(|k| {
+            let (echo, rest) = line.split_at_checked(k)?;
+            if !echo.eq_ignore_ascii_case(expected.get(..k)?) {
+                return None;
+            }
+            let rest = core::str::from_utf8(rest).ok()?;
+            if !rest.starts_with(prefix) {
+                return None;
+            }
+            parse_final(&self.config, rest).map(|f| (k, f))
+        })
     }
 
     /// Decides what a complete line means for the running command, updating its state.

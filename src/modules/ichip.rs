@@ -82,7 +82,8 @@ pub const ERRORS: &[Row] = &[
     (
         116,
         "error parsing the new trusted CA certificate",
-        "send the CA as PEM with CR line ends, RSA 1024/2048-bit, signed with MD5 or SHA-1, at most 1300 characters",
+        // The table names only the CA; a refused +iCERT likely answers the same code [I].
+        "send the certificate as PEM with CR line ends, RSA 1024/2048-bit, at most 1300 characters; a CA must also be signed with MD5 or SHA-1",
     ),
     (
         117,

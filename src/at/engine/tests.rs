@@ -269,6 +269,70 @@ fn ichip_block_read_keeps_base64_lines_that_start_like_a_value_final() {
     );
 }
 
+fn ichip_send(payload: &[u8]) -> Command {
+    Command::new(format!("AT+iSSND%:000,{}:", payload.len()))
+        .with_terminator(Vec::new())
+        .with_data(DataPhase {
+            trigger: Trigger::Immediately,
+            payload: payload.to_vec(),
+            terminator: None,
+            trigger_timeout: Duration::from_secs(1),
+        })
+}
+
+/// iChip puts the send's result on the echo's own line, after the command (GEVCU's
+/// driver) and perhaps after the payload's echo; both end the command with that result.
+#[test]
+fn ichip_send_result_on_the_echo_line() {
+    let (ev, wire) = run(
+        Config::ichip(),
+        ichip_send(b"GET / HTTP/1.0\r\n\r\n"),
+        b"AT+iSSND%:000,18:I/OK\r\n",
+    );
+    assert_eq!(wire, b"AT+iSSND%:000,18:GET / HTTP/1.0\r\n\r\n");
+    assert_eq!(
+        ev,
+        vec![
+            Event::DataQueued { bytes: 18 },
+            Event::Echo(b"AT+iSSND%:000,18:".to_vec()),
+            Event::Final(Final::Ok)
+        ]
+    );
+    let (ev, _) = run(
+        Config::ichip(),
+        ichip_send(b"ping"),
+        b"AT+iSSND%:000,4:pingI/ERROR (203)\r\n",
+    );
+    assert_eq!(
+        ev.get(1),
+        Some(&Event::Echo(b"AT+iSSND%:000,4:ping".to_vec()))
+    );
+    assert!(
+        matches!(
+            ev.get(2),
+            Some(Event::Final(Final::Vendor {
+                code: Some(203),
+                ..
+            }))
+        ),
+        "{ev:?}"
+    );
+    // The payload echoed on its own lines, then the result on its own.
+    let (ev, _) = run(
+        Config::ichip(),
+        ichip_send(b"GET / HTTP/1.0\r\n\r\n"),
+        b"AT+iSSND%:000,18:GET / HTTP/1.0\r\n\r\nI/OK\r\n",
+    );
+    assert_eq!(ev.last(), Some(&Event::Final(Final::Ok)), "{ev:?}");
+    // A payload that ends in `OK` is not a result.
+    let (ev, _) = run(
+        Config::ichip(),
+        ichip_send(b"xOK"),
+        b"AT+iSSND%:000,3:xOK\r\n",
+    );
+    assert!(!ev.iter().any(|e| matches!(e, Event::Final(_))), "{ev:?}");
+}
+
 #[test]
 fn timeout_reports_what_was_received() {
     let mut e = Engine::new(Config::default());
