@@ -23,10 +23,6 @@ struct OpensslServer {
 }
 
 impl OpensslServer {
-    fn start(pki: &Pki, require_client_cert: bool) -> Self {
-        Self::start_with(pki, require_client_cert, &[])
-    }
-
     fn start_with(pki: &Pki, require_client_cert: bool, extra: &[&str]) -> Self {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -83,7 +79,7 @@ fn real_tls(family: Family, mutual: bool, wrong_ca_said: &str) {
     let pki = pki_for(family);
     let make = make(family);
     // 1. Matching credentials.
-    let server = OpensslServer::start(&pki, mutual);
+    let server = OpensslServer::start_with(&pki, mutual, legacy_server(family));
     let m = make(server.target());
     let creds = credentials(&pki, family, "ca", mutual);
     let mut s = session(&m, family, LineFaults::default());
@@ -100,24 +96,15 @@ fn real_tls(family: Family, mutual: bool, wrong_ca_said: &str) {
     assert!(err.to_string().contains(wrong_ca_said), "{family}: {err}");
 }
 
-/// Modules that speak only SSL 3.0 / TLS 1.0 cannot reach a TLS 1.2 server; the flow must
-/// say so in the module's words, never report success.
-fn tls10_module_is_refused(family: Family, said: &str) {
-    let pki = pki_for(family);
-    // iChip's credentials are SHA-1 signed (its rules), which OpenSSL 3 refuses to serve at
-    // its default security level.
-    let extra: &[&str] = if family == Family::Ichip {
-        &["-cipher", "DEFAULT:@SECLEVEL=0"]
+/// The server options a module limited to TLS 1.0 needs: OpenSSL 3 allows TLS 1.0 (and
+/// iChip's SHA-1-signed test credentials) only at security level 0.
+fn legacy_server(family: Family) -> &'static [&'static str] {
+    // The simulators' defaults: SIM800, Telit GE/GL and iChip speak up to TLS 1.0.
+    if matches!(family, Family::Sim800 | Family::TelitLegacy | Family::Ichip) {
+        &["-min_protocol", "TLSv1", "-cipher", "DEFAULT:@SECLEVEL=0"]
     } else {
         &[]
-    };
-    let server = OpensslServer::start_with(&pki, false, extra);
-    let m = make(family)(server.target());
-    let creds = credentials(&pki, family, "ca", false);
-    let mut s = session(&m, family, LineFaults::default());
-    provision(&mut s, family, &creds).unwrap();
-    let err = test_connection(&mut s, family).unwrap_err();
-    assert!(err.to_string().contains(said), "{family}: {err}");
+    }
 }
 
 #[test]
@@ -135,9 +122,42 @@ fn spwf04_mutual_tls_against_openssl() {
     real_tls(Family::Spwf04, true, "AT-S.Certificate Error");
 }
 
+/// SIM800 presents no client certificate (sim800.md): one-way TLS 1.0.
 #[test]
-fn tls10_only_modules_are_refused_in_their_own_words() {
-    tls10_module_is_refused(Family::Sim800, "0, CLOSE OK");
-    tls10_module_is_refused(Family::TelitLegacy, "+CME ERROR: 839");
-    tls10_module_is_refused(Family::Ichip, "I/ERROR (220)");
+fn sim800_tls10_against_openssl() {
+    real_tls(Family::Sim800, false, "0, CLOSE OK");
+}
+
+#[test]
+fn telit_legacy_mutual_tls10_against_openssl() {
+    real_tls(Family::TelitLegacy, true, "+CME ERROR: 839");
+}
+
+#[test]
+fn ichip_mutual_tls10_against_openssl() {
+    real_tls(Family::Ichip, true, "I/ERROR (220)");
+}
+
+/// A module that speaks only TLS 1.0 cannot reach a TLS 1.2-only server; the flow says so
+/// in the module's words and never reports success.
+#[test]
+fn tls10_only_modules_are_refused_by_a_tls12_server_in_their_own_words() {
+    for (family, said) in [
+        (Family::Sim800, "0, CLOSE OK"),
+        (Family::TelitLegacy, "+CME ERROR: 839"),
+        (Family::Ichip, "I/ERROR (220)"),
+    ] {
+        let pki = pki_for(family);
+        let server = OpensslServer::start_with(
+            &pki,
+            false,
+            &["-min_protocol", "TLSv1.2", "-cipher", "DEFAULT:@SECLEVEL=0"],
+        );
+        let m = make(family)(server.target());
+        let creds = credentials(&pki, family, "ca", false);
+        let mut s = session(&m, family, LineFaults::default());
+        provision(&mut s, family, &creds).unwrap();
+        let err = test_connection(&mut s, family).unwrap_err();
+        assert!(err.to_string().contains(said), "{family}: {err}");
+    }
 }

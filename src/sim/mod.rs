@@ -16,6 +16,8 @@ mod common;
 mod core;
 pub mod creds;
 mod ichip;
+#[cfg(not(target_arch = "wasm32"))]
+mod legacytls;
 mod port;
 #[cfg(not(target_arch = "wasm32"))]
 mod realtls;

@@ -1,6 +1,7 @@
 //! Native only: a simulated module's test connection made for real. On the module's TLS
 //! open command, a rustls client is built from exactly the bytes stored on the module and
 //! connects to a local server; the module's send and receive commands relay over it.
+//! Modules limited to TLS 1.1 or older go through `openssl s_client` (legacytls.rs).
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -63,8 +64,9 @@ impl RealTlsTarget {
             versions.push(&rustls::version::TLS13);
         }
         if versions.is_empty() {
-            // rustls speaks only TLS 1.2 and 1.3; an older module cannot reach it.
-            return Err(Refusal::Version);
+            // rustls speaks only TLS 1.2 and 1.3; an older module's handshake is made by
+            // `openssl s_client` instead, with the same stored bytes.
+            return super::legacytls::LegacyLink::open(self, offer).map(RealLink::Legacy);
         }
         let builder = ClientConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(&versions)
@@ -141,12 +143,12 @@ impl RealTlsTarget {
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
             Err(e) => return Err(refusal(&e, offer)),
         }
-        Ok(RealLink {
+        Ok(RealLink::Rustls(Box::new(RustlsLink {
             tls,
             early,
             io_timeout: self.io_timeout,
             idle_timeout: self.idle_timeout,
-        })
+        })))
     }
 }
 
@@ -176,14 +178,31 @@ fn refusal(e: &std::io::Error, offer: &ClientOffer) -> Refusal {
 }
 
 /// An open real TLS connection.
-pub(crate) struct RealLink {
+pub(crate) enum RealLink {
+    Rustls(Box<RustlsLink>),
+    /// SSL 3.0 / TLS 1.0 / 1.1 modules, through `openssl s_client`.
+    Legacy(super::legacytls::LegacyLink),
+}
+
+impl RealLink {
+    /// Writes `bytes`, then reads until the server closes or falls silent (bounded).
+    pub fn exchange(&mut self, bytes: &[u8]) -> Result<(Vec<u8>, bool), String> {
+        match self {
+            Self::Rustls(link) => link.exchange(bytes),
+            Self::Legacy(link) => link.exchange(bytes),
+        }
+    }
+}
+
+/// A rustls connection (TLS 1.2 and 1.3).
+pub(crate) struct RustlsLink {
     tls: StreamOwned<ClientConnection, TcpStream>,
     early: Vec<u8>,
     io_timeout: Duration,
     idle_timeout: Duration,
 }
 
-impl RealLink {
+impl RustlsLink {
     /// Writes `bytes`, then reads until the server closes or falls silent (bounded).
     pub fn exchange(&mut self, bytes: &[u8]) -> Result<(Vec<u8>, bool), String> {
         let mut got = core::mem::take(&mut self.early);
