@@ -261,7 +261,7 @@ async fn connect_detect_provision_unplug_retry_and_test_over_web_serial() {
 
 /// Connect, detect, write and verify, and test a TLS connection over the fake port for
 /// `family`, with the device credentials where the family's plan takes them.
-async fn journey(family: Family, test_connection: bool) {
+async fn journey(family: Family) {
     let set = atcert::ui::provision::demo_set(family).expect("demo credentials");
     let module = atcert::sim::module(family, atcert::ui::provision::demo_server(family));
     let (_serial, port) = fake_with_port();
@@ -287,24 +287,22 @@ async fn journey(family: Family, test_connection: bool) {
 
     app.select("#pick-ca", "1");
     // Device credentials only where this family's plan takes them (SIM800 has no client
-    // authentication), and not for iChip, whose simulator wants a SHA-1-signed client
-    // certificate (see the issue notes).
+    // authentication).
     let ctx = LintContext {
         now: Some((js_sys::Date::now() / 1000.0) as i64),
         ..Default::default()
     };
-    let takes_client = family != Family::Ichip
-        && atcert::modules::prepare::from_lint(
-            family,
-            Some(ca.as_bytes()),
-            Some(device.as_bytes()),
-            Some(device.as_bytes()),
-            &ctx,
-        )
-        .ok()
-        .is_some_and(|(creds, _)| {
-            atcert::modules::plan_provision(family, &creds, &Options::default()).is_ok()
-        });
+    let takes_client = atcert::modules::prepare::from_lint(
+        family,
+        Some(ca.as_bytes()),
+        Some(device.as_bytes()),
+        Some(device.as_bytes()),
+        &ctx,
+    )
+    .ok()
+    .is_some_and(|(creds, _)| {
+        atcert::modules::plan_provision(family, &creds, &Options::default()).is_ok()
+    });
     if takes_client {
         app.select("#pick-cert", "2");
         app.select("#pick-key", "2");
@@ -319,38 +317,35 @@ async fn journey(family: Family, test_connection: bool) {
     let (ok, text) = outcome_of(&app, "Provision").await;
     assert!(ok, "{family}: {text}");
 
-    if test_connection {
-        app.type_into("#test-host", atcert::ui::provision::DEMO_HOST);
-        assert!(eventually(|| app.enabled("#test-run")).await);
-        app.click("#test-run");
-        let (ok, text) = outcome_of(&app, "Test connection").await;
-        assert!(ok, "{family}: {text}");
-        assert!(text.contains("hello from atcert demo"), "{family}: {text}");
-    }
+    app.type_into("#test-host", atcert::ui::provision::DEMO_HOST);
+    assert!(eventually(|| app.enabled("#test-run")).await);
+    app.click("#test-run");
+    let (ok, text) = outcome_of(&app, "Test connection").await;
+    assert!(ok, "{family}: {text}");
+    assert!(text.contains("hello from atcert demo"), "{family}: {text}");
 }
 
 #[wasm_bindgen_test]
 async fn sim800_journey_over_web_serial() {
-    journey(Family::Sim800, true).await;
+    journey(Family::Sim800).await;
 }
 
 #[wasm_bindgen_test]
 async fn spwf04_journey_over_web_serial() {
-    journey(Family::Spwf04, true).await;
+    journey(Family::Spwf04).await;
 }
 
 #[wasm_bindgen_test]
 async fn telit_legacy_journey_over_web_serial() {
-    journey(Family::TelitLegacy, true).await;
+    journey(Family::TelitLegacy).await;
 }
 
 #[wasm_bindgen_test]
 async fn telit_le910_journey_over_web_serial() {
-    journey(Family::TelitLe910, true).await;
+    journey(Family::TelitLe910).await;
 }
 
 #[wasm_bindgen_test]
 async fn ichip_journey_over_web_serial() {
-    // iChip's test connection waits on the AT+iSSND% framing question (issue notes).
-    journey(Family::Ichip, false).await;
+    journey(Family::Ichip).await;
 }

@@ -46,19 +46,10 @@ async fn eventually_for(steps: u32, mut check: impl FnMut() -> bool) -> bool {
 }
 
 async fn provision_and_test(family: Family) {
-    provision(family, true).await;
-}
-
-async fn provision(family: Family, then_test: bool) {
     let app = Mounted::at("#/provision");
     sleep_ms(20).await;
     start_demo(&app, family).await;
     app.click("#load-demo");
-    if !then_test {
-        // One-way TLS: the CA only.
-        app.select("#pick-cert", "");
-        app.select("#pick-key", "");
-    }
     assert!(
         eventually(|| app.el("#plan").is_some()).await,
         "no plan: {}\n{}",
@@ -79,9 +70,6 @@ async fn provision(family: Family, then_test: bool) {
     // The console saw the exchange live.
     let log = app.text();
     assert!(log.contains("Port: ") || log.contains("Demo:"), "{log}");
-    if !then_test {
-        return;
-    }
 
     assert!(eventually_for(200, || app.enabled("#test-run")).await);
     app.click("#test-run");
@@ -123,11 +111,8 @@ async fn demo_telit_le910_provisions_verifies_and_connects() {
 }
 
 #[wasm_bindgen_test]
-async fn demo_ichip_provisions_and_verifies_its_ca() {
-    // Known gaps, reported in the issue notes: the iChip simulator applies the CA-signature
-    // rule (SHA-1/MD5) to client certificates too, and iChip's test connection disagrees
-    // between engine and simulator (`AT+iSSND%` echo framing), so only the CA is covered.
-    provision(Family::Ichip, false).await;
+async fn demo_ichip_provisions_verifies_and_connects() {
+    provision_and_test(Family::Ichip).await;
 }
 
 #[wasm_bindgen_test]
