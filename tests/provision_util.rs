@@ -33,84 +33,11 @@ pub fn session(module: &SimModule, family: Family, faults: LineFaults) -> SimSes
 /// Test credentials for `family`: the shared openssl PKI, except that iChip only takes CAs
 /// signed with MD5 or SHA-1 (ichip.md 3.1), so its set is signed with SHA-1.
 pub fn pki_for(family: Family) -> Pki {
-    if family != Family::Ichip {
-        return Pki::new();
+    if family == Family::Ichip {
+        Pki::signed_with("sha1")
+    } else {
+        Pki::new()
     }
-    let pki = Pki {
-        dir: tempfile::tempdir().expect("tempdir"),
-    };
-    for (name, cn) in [("ca", "Test Root CA"), ("other", "Other Root CA")] {
-        pki.openssl(&[
-            "req",
-            "-x509",
-            "-sha1",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.pem"),
-            "-days",
-            "3650",
-            "-subj",
-            &format!("/CN={cn}"),
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "subjectKeyIdentifier=hash",
-        ]);
-    }
-    for (name, cn) in [("server", "localhost"), ("client", "device-001")] {
-        pki.openssl(&[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.csr"),
-            "-subj",
-            &format!("/CN={cn}"),
-        ]);
-        pki.openssl(&[
-            "x509",
-            "-req",
-            "-sha1",
-            "-in",
-            &format!("{name}.csr"),
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "825",
-            "-out",
-            &format!("{name}.pem"),
-        ]);
-    }
-    for name in ["ca", "other", "server", "client"] {
-        pki.openssl(&[
-            "x509",
-            "-in",
-            &format!("{name}.pem"),
-            "-outform",
-            "DER",
-            "-out",
-            &format!("{name}.der"),
-        ]);
-    }
-    pki.openssl(&[
-        "rsa",
-        "-in",
-        "client.key",
-        "-traditional",
-        "-out",
-        "client.rsa.key",
-    ]);
-    pki
 }
 
 /// CA (+ client certificate and key when `mutual`) from `pki`, in the family's form.

@@ -12,37 +12,13 @@ use std::time::Duration;
 use atcert::sim::{IchipConfig, Server, ServerModel, TlsVersion};
 use util::{Host, Pki};
 
-/// A PKI whose root is SHA-1 signed, as iChip's CA parameter requires.
+/// A PKI signed with SHA-1 throughout, as iChip's CA parameter requires.
 fn pki() -> Pki {
-    let pki = Pki::new();
-    pki.openssl(&[
-        "req",
-        "-x509",
-        "-sha1",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca1.key",
-        "-out",
-        "ca1.pem",
-        "-days",
-        "3650",
-        "-subj",
-        "/CN=Legacy Root",
-    ]);
-    pki.openssl(&[
-        "x509", "-in", "ca1.pem", "-outform", "DER", "-out", "ca1.der",
-    ]);
-    pki.leaf("srv1", "ca1", "localhost", "rsa:2048", true);
-    pki.openssl(&[
-        "x509", "-in", "srv1.pem", "-outform", "DER", "-out", "srv1.der",
-    ]);
-    pki
+    Pki::signed_with("sha1")
 }
 
 fn module(pki: &Pki, versions: (TlsVersion, TlsVersion)) -> atcert::sim::SimModule {
-    let mut server = ServerModel::new(vec![pki.read("srv1.der")], pki.read("ca1.der"));
+    let mut server = ServerModel::new(vec![pki.read("server.der")], pki.read("ca.der"));
     server.versions = versions;
     let mut cfg = IchipConfig::default();
     cfg.common.server = Server::Model(server);
@@ -61,7 +37,7 @@ fn reference_fixture() {
     let m = module(&pki, (TlsVersion::Ssl3, TlsVersion::Tls12));
     let mut h = Host::new(&m);
     assert_eq!(h.cmd("AT+i"), "AT+i\rI/OK\r\n");
-    let echoed = upload(&mut h, "CA", &pki.read("ca1.pem"));
+    let echoed = upload(&mut h, "CA", &pki.read("ca.pem"));
     assert!(
         echoed.starts_with("AT+iCA=-----BEGIN CERTIFICATE-----\r"),
         "{echoed:?}"
@@ -72,8 +48,8 @@ fn reference_fixture() {
     );
     assert_eq!(h.cmd("AT+iRP1"), "AT+iRP1\rIRZ804B06\r\nI/OK\r\n");
     let read = h.cmd("AT+iCA?");
-    assert!(read.starts_with("AT+iCA?\rCN=Legacy Root\r\n"), "{read:?}");
-    let pem = String::from_utf8_lossy(&pki.read("ca1.pem"))
+    assert!(read.starts_with("AT+iCA?\rCN=Test Root CA\r\n"), "{read:?}");
+    let pem = String::from_utf8_lossy(&pki.read("ca.pem"))
         .trim_end()
         .replace('\n', "\r\n");
     assert!(read.ends_with(&format!("{pem}\r\nI/OK\r\n")), "{read:?}");
@@ -112,9 +88,10 @@ fn parameter_checks() {
     let m = module(&pki, (TlsVersion::Ssl3, TlsVersion::Tls12));
     let mut h = Host::new(&m);
     // SHA-256 signed CA: outside MD2/MD5/SHA-1.
-    assert!(upload(&mut h, "CA", &pki.read("ca.pem")).ends_with("-----\rI/ERROR (116)\r\n"));
+    let sha256 = Pki::new();
+    assert!(upload(&mut h, "CA", &sha256.read("ca.pem")).ends_with("-----\rI/ERROR (116)\r\n"));
     // LF line ends break the CR-line parser.
-    let lf = String::from_utf8_lossy(&pki.read("ca1.pem"))
+    let lf = String::from_utf8_lossy(&pki.read("ca.pem"))
         .trim_end()
         .to_owned();
     assert!(
@@ -122,7 +99,7 @@ fn parameter_checks() {
             .ends_with("I/ERROR (116)\r\n")
     );
     // Longer than the parameter holds (a firmware with a 1000-character limit).
-    let pem = pki.read("ca1.pem");
+    let pem = pki.read("ca.pem");
     assert!(pem.len() > 1000 && pem.len() <= 1300);
     let mut cfg = IchipConfig {
         max_ca_chars: 1000,
@@ -156,15 +133,15 @@ fn ssl_socket_errors() {
         h.cmd_for("AT+iSSL:0", Duration::from_secs(5))
             .ends_with("I/ERROR (222)\r\n")
     );
-    upload(&mut h, "CA", &pki.read("ca1.pem"));
+    upload(&mut h, "CA", &pki.read("ca.pem"));
     // A TLS 1.2 server: iChip speaks SSL3/TLS1.0 only.
     assert!(
         h.cmd_for("AT+iSSL:0", Duration::from_secs(5))
             .ends_with("I/ERROR (220)\r\n")
     );
     m.set_server(Server::Model(ServerModel::new(
-        vec![pki.read("srv1.der")],
-        pki.read("ca1.der"),
+        vec![pki.read("server.der")],
+        pki.read("ca.der"),
     )));
     assert!(
         h.cmd_for("AT+iSSL:0", Duration::from_secs(5))

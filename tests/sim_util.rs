@@ -111,6 +111,8 @@ impl Host {
 /// Test credentials made by the openssl CLI in a temp dir.
 pub struct Pki {
     pub dir: tempfile::TempDir,
+    /// The digest every certificate is signed with (`sha256`; `sha1` for iChip).
+    digest: &'static str,
 }
 
 impl Pki {
@@ -131,8 +133,15 @@ impl Pki {
     /// `other`, a client cert signed by `ca`, and DER forms of each.
     #[allow(clippy::new_without_default)] // Runs openssl: not a cheap default.
     pub fn new() -> Self {
+        Self::signed_with("sha256")
+    }
+
+    /// The same set, every signature made with `digest` (`sha1` for modules that verify
+    /// only MD5/SHA-1 signatures, such as iChip).
+    pub fn signed_with(digest: &'static str) -> Self {
         let pki = Pki {
             dir: tempfile::tempdir().expect("tempdir"),
+            digest,
         };
         pki.ca("ca", "rsa:2048", "Test Root CA");
         pki.ca("other", "rsa:2048", "Other Root CA");
@@ -175,6 +184,7 @@ impl Pki {
         self.openssl(&[
             "req",
             "-x509",
+            &format!("-{}", self.digest),
             "-newkey",
             newkey,
             "-nodes",
@@ -217,6 +227,7 @@ impl Pki {
         self.openssl(&[
             "x509",
             "-req",
+            &format!("-{}", self.digest),
             "-in",
             &format!("{name}.csr"),
             "-CA",

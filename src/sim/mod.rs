@@ -43,20 +43,26 @@ use crate::modules::Family;
 
 /// A module of `family` with every default, talking to `server`.
 pub fn module(family: Family, server: Server) -> SimModule {
+    module_with(family, |c| c.server = server)
+}
+
+/// A module of `family` with every default except what `adjust` changes in the settings
+/// all families share (server, echo, latencies, faults).
+pub fn module_with(family: Family, adjust: impl FnOnce(&mut CommonConfig)) -> SimModule {
     match family {
         Family::Sim800 => {
             let mut c = Sim800Config::default();
-            c.common.server = server;
+            adjust(&mut c.common);
             c.build()
         }
         Family::Sim7600 => {
             let mut c = Sim7600Config::default();
-            c.common.server = server;
+            adjust(&mut c.common);
             c.build()
         }
         Family::Spwf04 => {
             let mut c = Spwf04Config::default();
-            c.common.server = server;
+            adjust(&mut c.common);
             c.build()
         }
         Family::TelitLegacy | Family::TelitLe910 => {
@@ -65,12 +71,12 @@ pub fn module(family: Family, server: Server) -> SimModule {
             } else {
                 TelitConfig::le910()
             };
-            c.common.server = server;
+            adjust(&mut c.common);
             c.build()
         }
         Family::Ichip => {
             let mut c = IchipConfig::default();
-            c.common.server = server;
+            adjust(&mut c.common);
             c.build()
         }
     }

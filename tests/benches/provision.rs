@@ -8,8 +8,6 @@
 //!
 //! Run: `cargo bench --bench provision`. Prints one line per family; target ratio <= 1.05.
 
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use atcert::modules::flows;
@@ -18,159 +16,15 @@ use atcert::session::{Clock, Options as SessionOptions, Session};
 use atcert::sim::{LineConfig, SimModule, VirtualClock};
 use futures::executor::block_on;
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let ok = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(ok, "openssl {args:?} failed");
-}
+// The tests' openssl PKI (tests/sim_util.rs): one way to make test credentials.
+#[path = "../sim_util.rs"]
+mod sim_util;
 
-/// A CA and a client certificate with a PKCS#1 RSA key, made by openssl.
-fn pki(dir: &Path) {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "365",
-            "-subj",
-            "/CN=Bench CA",
-            "-addext",
-            "subjectKeyIdentifier=hash",
-        ],
-    );
-    openssl(
-        dir,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "client.key",
-            "-out",
-            "client.csr",
-            "-subj",
-            "/CN=bench-device",
-        ],
-    );
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "client.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "365",
-            "-out",
-            "client.pem",
-        ],
-    );
-    openssl(
-        dir,
-        &[
-            "rsa",
-            "-in",
-            "client.key",
-            "-traditional",
-            "-out",
-            "client.rsa.key",
-        ],
-    );
-    // iChip verifies CA signatures made with MD5 or SHA-1 only (ichip.md 3.1).
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-sha1",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca1.key",
-            "-out",
-            "ca1.pem",
-            "-days",
-            "365",
-            "-subj",
-            "/CN=Bench CA SHA-1",
-            "-addext",
-            "subjectKeyIdentifier=hash",
-        ],
-    );
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-sha1",
-            "-in",
-            "client.csr",
-            "-CA",
-            "ca1.pem",
-            "-CAkey",
-            "ca1.key",
-            "-CAcreateserial",
-            "-days",
-            "365",
-            "-out",
-            "client1.pem",
-        ],
-    );
-}
+use sim_util::Pki;
 
 /// The family's simulator with every default except echo, which is off.
 fn quiet_module(family: Family) -> SimModule {
-    use atcert::sim::{IchipConfig, Sim800Config, Sim7600Config, Spwf04Config, TelitConfig};
-    match family {
-        Family::Sim800 => {
-            let mut c = Sim800Config::default();
-            c.common.echo = false;
-            c.build()
-        }
-        Family::Sim7600 => {
-            let mut c = Sim7600Config::default();
-            c.common.echo = false;
-            c.build()
-        }
-        Family::Spwf04 => {
-            let mut c = Spwf04Config::default();
-            c.common.echo = false;
-            c.build()
-        }
-        Family::TelitLegacy | Family::TelitLe910 => {
-            let mut c = if family == Family::TelitLegacy {
-                TelitConfig::legacy()
-            } else {
-                TelitConfig::le910()
-            };
-            c.common.echo = false;
-            c.build()
-        }
-        Family::Ichip => {
-            let mut c = IchipConfig::default();
-            c.common.echo = false;
-            c.build()
-        }
-    }
+    atcert::sim::module_with(family, |c| c.echo = false)
 }
 
 /// Delays the simulators model beyond the line latency, once per provisioning run: SIM800
@@ -214,9 +68,8 @@ fn run(
 }
 
 fn main() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    pki(dir.path());
-    let read = |n: &str| std::fs::read(dir.path().join(n)).expect("read");
+    // iChip verifies CA signatures made with MD5 or SHA-1 only (ichip.md 3.1).
+    let (sha256, sha1) = (Pki::new(), Pki::signed_with("sha1"));
     let line = LineConfig::default();
     println!(
         "provisioning at {} baud, answer latency {:?} (virtual time)",
@@ -227,11 +80,13 @@ fn main() {
         "family", "bytes", "flow", "bound", "ratio", "ratio (defaults)"
     );
     for family in Family::ALL {
-        let (ca, cert) = if family == Family::Ichip {
-            (read("ca1.pem"), read("client1.pem"))
+        let pki = if family == Family::Ichip {
+            &sha1
         } else {
-            (read("ca.pem"), read("client.pem"))
+            &sha256
         };
+        let read = |n: &str| pki.read(n);
+        let (ca, cert) = (read("ca.pem"), read("client.pem"));
         let key = read("client.rsa.key");
         let mutual = family.mutual_tls();
         let ctx = atcert::cert::lint::LintContext::default();
