@@ -1,13 +1,12 @@
 //! One call for a page or a CLI: everything about a parsed input as plain, serialisable data
 //! (items with their inspection, problems with messages, chains, key ↔ certificate pairs).
 
-use super::chain::{ChainReport, build_chains};
+use super::chain::{Chain, ChainReport, build_chains};
 use super::error::{Location, ParseError};
 use super::inspect::CertInfo;
 use super::keys::{KeyEncoding, KeyInfo, Protection, PublicKeyEncoding};
 use super::matching::match_keys;
 use super::parse::{ItemKind, ParseOutcome, Source};
-use super::verify::SigCheck;
 use serde::Serialize;
 
 /// One item, described.
@@ -47,23 +46,6 @@ pub struct ProblemReport {
     pub message: String,
 }
 
-/// One chain, with indices into [`Report::items`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChainSummary {
-    /// Leaf first.
-    pub order: Vec<usize>,
-    /// Signature checks between consecutive certificates.
-    pub links: Vec<SigCheck>,
-    /// Ends in a self-signed root.
-    pub has_root: bool,
-    /// The item for the module's CA slot.
-    pub ca_slot: Option<usize>,
-    /// The issuer name to look for when the root is missing.
-    pub missing_issuer: Option<String>,
-    /// One sentence for the user.
-    pub advice: String,
-}
-
 /// Everything about one input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
@@ -72,7 +54,8 @@ pub struct Report {
     /// Problems in input order.
     pub problems: Vec<ProblemReport>,
     /// Chains over the certificates.
-    pub chains: Vec<ChainSummary>,
+    /// Chains, their indices re-pointed into [`Report::items`].
+    pub chains: Vec<Chain>,
     /// (private key item, certificate item) pairs that belong together.
     pub key_matches: Vec<(usize, usize)>,
     /// Private key items without their certificate in the input.
@@ -109,13 +92,10 @@ pub fn report(outcome: &ParseOutcome, now: i64) -> Report {
     let ChainReport { chains, .. } = build_chains(&ders);
     let chains = chains
         .into_iter()
-        .map(|c| ChainSummary {
+        .map(|c| Chain {
             order: c.order.iter().map(|i| cert_idx[*i]).collect(),
-            links: c.links,
-            has_root: c.has_root,
             ca_slot: c.ca_slot.map(|i| cert_idx[i]),
-            missing_issuer: c.missing_issuer,
-            advice: c.advice,
+            ..c
         })
         .collect();
     let m = match_keys(&outcome.items);
