@@ -95,7 +95,7 @@ impl<T> Rule<T> {
 }
 
 /// The three credentials a module stores.
-#[derive(Clone, Copy, Debug, Eq, Hash, PartialEq)]
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum Role {
     /// The CA certificate the module trusts to verify the server.
     Ca,
@@ -110,7 +110,7 @@ impl Role {
 
     pub const fn describe(self) -> &'static str {
         match self {
-            Self::Ca => "CA certificate",
+            Self::Ca => "root CA certificate",
             Self::ClientCert => "client certificate",
             Self::ClientKey => "client private key",
         }

@@ -2,40 +2,14 @@
 //! the check the flow applies to the answer. `atcert plan` prints plans; the flows run them,
 //! so what is printed is what is sent.
 
-use core::fmt::{self, Write as _};
+use core::fmt::Write as _;
 use core::time::Duration;
 
 use crate::at::{Command, Trigger};
 use crate::modules::Family;
 
-/// What a credential is for.
-#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-pub enum Role {
-    /// The root CA the module uses to check the server.
-    Ca,
-    /// The module's own certificate, shown to servers that ask for one.
-    ClientCert,
-    /// The private key of the client certificate.
-    ClientKey,
-}
-
-impl Role {
-    pub const ALL: [Self; 3] = [Self::Ca, Self::ClientCert, Self::ClientKey];
-
-    pub const fn describe(self) -> &'static str {
-        match self {
-            Self::Ca => "root CA certificate",
-            Self::ClientCert => "client certificate",
-            Self::ClientKey => "client private key",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.describe())
-    }
-}
+/// What a credential is for: the lint's roles, one type for rules, lint and flows.
+pub use crate::cert::lint::Role;
 
 /// One credential, already in the form the module stores (encoding, line endings) and with
 /// the name or slot it goes to. The lint (`cert::lint`) produces these; the flows only send.

@@ -14,14 +14,6 @@ pub enum PrepareError {
     Rejected { role: Role, findings: String },
 }
 
-fn lint_role(role: Role) -> crate::cert::lint::Role {
-    match role {
-        Role::Ca => crate::cert::lint::Role::Ca,
-        Role::ClientCert => crate::cert::lint::Role::ClientCert,
-        Role::ClientKey => crate::cert::lint::Role::ClientKey,
-    }
-}
-
 /// The name a flow uses from the lint's destination: a file name for file-system families
 /// (`C:\USER\ROOT.CER` gives `ROOT.CER`; `ca_cert.pem` stays), nothing for slots and
 /// parameters, which the flows address by role.
@@ -57,7 +49,7 @@ pub fn from_lint(
         (Role::ClientKey, key),
     ] {
         let Some(input) = input else { continue };
-        let report = crate::cert::lint::lint(&rules, lint_role(role), input, ctx);
+        let report = crate::cert::lint::lint(&rules, role, input, ctx);
         let out = match (&report.output, report.is_ok()) {
             (Some(out), true) => out.clone(),
             _ => {
