@@ -16,7 +16,7 @@ const MAX_RECEIVED: usize = 256;
 
 fn command(selector: u8, arg: u8) -> Command {
     let timeout = Duration::from_millis(u64::from(arg) * 10);
-    let base = match selector % 12 {
+    let base = match selector % 13 {
         0 => Command::new("AT"),
         1 => Command::new("AT+CCERTDOWN=\"a.pem\",4").with_data(DataPhase::after_prompt("OK\r\n")),
         2 => Command::new("AT#SSLSECDATA=1,1,1")
@@ -39,6 +39,10 @@ fn command(selector: u8, arg: u8) -> Command {
         10 => Command::new("AT+iCA=")
             .with_terminator("")
             .with_data(DataPhase::immediately("-----BEGIN\rI/OK\r")),
+        // iChip's send: the result may share the echo's line.
+        11 => Command::new("AT+iSSND%:000,4:")
+            .with_terminator("")
+            .with_data(DataPhase::immediately("I/OK")),
         _ => Command::new(vec![arg; usize::from(arg % 8)]),
     };
     base.with_timeout(timeout)
