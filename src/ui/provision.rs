@@ -540,18 +540,28 @@ fn Findings(reports: Vec<LintReport>) -> impl IntoView {
                         Severity::Warning => "finding warning",
                         Severity::Info => "finding info",
                     };
+                    let who = capitalised(&role.to_string());
                     let text = match (&f.fix, &f.user_action) {
                         (Some(fix), _) => {
-                            format!("{role}: the module would {}; fixed: {fix}.", f.module_would)
+                            format!("{who}: the module would {}; fixed: {fix}.", f.module_would)
                         }
                         (None, Some(todo)) => {
-                            format!("{role}: the module would {}. {todo}", f.module_would)
+                            format!("{who}: the module would {}. To do: {todo}", f.module_would)
                         }
-                        (None, None) => format!("{role}: {} ({})", f.module_would, f.why),
+                        (None, None) => format!("{who}: {} ({})", f.module_would, f.why),
                     };
                     view! { <li class=class>{text}</li> }.into_any()
                 }))
         })
         .collect_view();
     view! { <ul class="findings" id="provision-findings">{items}</ul> }
+}
+
+/// `root CA certificate` → `Root CA certificate`, to start a sentence.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
