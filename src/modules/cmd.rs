@@ -131,6 +131,20 @@ pub(crate) fn quoted(s: &str) -> Option<String> {
     }
 }
 
+/// `value` as a quoted AT parameter, or the plan error saying that `family` cannot
+/// `what` (e.g. "use this host name"): quotes and control characters cannot be sent.
+pub(crate) fn quoted_param(
+    family: crate::modules::Family,
+    what: &str,
+    value: &str,
+) -> Result<String, crate::modules::plan::PlanError> {
+    quoted(value).ok_or_else(|| crate::modules::plan::PlanError::Unsupported {
+        family,
+        what: what.into(),
+        why: "it contains quotes or control characters".into(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@
 
 use crate::at::{Final, Trigger};
 use crate::modules::Family;
-use crate::modules::cmd::{Utc, binary_read, line, quoted, secs, upload};
+use crate::modules::cmd::{Utc, binary_read, line, quoted, quoted_param, secs, upload};
 use crate::modules::explain::{Explanation, Row, explain_common, lookup};
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
@@ -347,11 +347,7 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
 /// Opens TLS through the CCH service in command mode with manual receive, sends the
 /// request, reads the answer, closes.
 pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
-    let host = quoted(&opts.host).ok_or_else(|| PlanError::Unsupported {
-        family: FAMILY,
-        what: "use this host name".into(),
-        why: "it contains quotes or control characters".into(),
-    })?;
+    let host = quoted_param(FAMILY, "use this host name", &opts.host)?;
     let ctx = opts.context;
     let req = opts.request_bytes();
     let mut plan = Plan::new(FAMILY, "test a TLS connection");

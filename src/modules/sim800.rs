@@ -10,7 +10,7 @@
 
 use crate::at::{Final, Trigger};
 use crate::modules::Family;
-use crate::modules::cmd::{Utc, binary_read, line, quoted, secs, upload};
+use crate::modules::cmd::{Utc, binary_read, line, quoted_param, secs, upload};
 use crate::modules::explain::{Explanation, Row, explain_common, lookup};
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
@@ -275,11 +275,7 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
 
 /// TCP application, multi-connection, quick send, manual receive (TinyGSM's sequence [C]).
 pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
-    let host = quoted(&opts.host).ok_or_else(|| PlanError::Unsupported {
-        family: FAMILY,
-        what: "use this host name".into(),
-        why: "it contains quotes or control characters".into(),
-    })?;
+    let host = quoted_param(FAMILY, "use this host name", &opts.host)?;
     let mut plan = Plan::new(FAMILY, "test a TLS connection");
     plan.push(
         "reset the IP application",
@@ -298,11 +294,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         line("AT+CIPRXGET=1", secs(5)),
     );
     if let Some(apn) = &opts.apn {
-        let apn = quoted(apn).ok_or_else(|| PlanError::Unsupported {
-            family: FAMILY,
-            what: "use this APN".into(),
-            why: "it contains quotes or control characters".into(),
-        })?;
+        let apn = quoted_param(FAMILY, "use this APN", apn)?;
         plan.push(
             "attach to packet service",
             Purpose::Open,

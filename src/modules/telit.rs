@@ -12,7 +12,7 @@
 
 use crate::at::{Final, Trigger};
 use crate::modules::Family;
-use crate::modules::cmd::{Utc, binary_read, block, line, quoted, secs, upload};
+use crate::modules::cmd::{Utc, binary_read, block, line, quoted_param, secs, upload};
 use crate::modules::explain::{Explanation, Row, cme_number, explain_common, lookup};
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
@@ -482,18 +482,10 @@ pub fn plan_remove(family: Family, creds: &Credentials, opts: &Options) -> Plan 
 pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, PlanError> {
     let g = Gen::of(family);
     let id = ssid(opts);
-    let host = quoted(&opts.host).ok_or_else(|| PlanError::Unsupported {
-        family,
-        what: "use this host name".into(),
-        why: "it contains quotes or control characters".into(),
-    })?;
+    let host = quoted_param(family, "use this host name", &opts.host)?;
     let mut plan = Plan::new(family, "test a TLS connection");
     if let Some(apn) = &opts.apn {
-        let apn = quoted(apn).ok_or_else(|| PlanError::Unsupported {
-            family,
-            what: "use this APN".into(),
-            why: "it contains quotes or control characters".into(),
-        })?;
+        let apn = quoted_param(family, "use this APN", apn)?;
         plan.push(
             "define data context 1",
             Purpose::Open,
