@@ -62,3 +62,19 @@ fn every_plan_kind_builds_for_every_family() {
         }
     }
 }
+
+/// A host name that cannot go on the command line is refused before anything is sent, in
+/// words that name the family and the field.
+#[test]
+fn unsendable_host_names_are_refused_for_every_family() {
+    for family in Family::ALL {
+        let opts = atcert::modules::Options {
+            host: "evil\r\nAT+CFUN=0".into(),
+            ..options()
+        };
+        let err = modules::plan_test_connection(family, &opts)
+            .expect_err("a host with CR LF must be refused")
+            .to_string();
+        assert!(err.contains("cannot use this host name"), "{family}: {err}");
+    }
+}
