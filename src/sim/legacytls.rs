@@ -7,11 +7,11 @@
 //! module cannot do better, so the client runs at `@SECLEVEL=0`, as the module would.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
+
+use tempfile::TempDir;
 
 use super::creds::KeyFormat;
 use super::realtls::RealTlsTarget;
@@ -29,35 +29,11 @@ pub(crate) struct LegacyLink {
     idle_timeout: Duration,
 }
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> std::io::Result<Self> {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "atcert-legacytls-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let mut builder = std::fs::DirBuilder::new();
-        // The private key goes in here: readable by this user only.
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(&path)?;
-        Ok(Self(path))
-    }
-
-    fn write(&self, name: &str, bytes: &[u8]) -> Result<String, Refusal> {
-        let path = self.0.join(name);
-        std::fs::write(&path, bytes).map_err(|e| Refusal::Handshake(e.to_string()))?;
-        Ok(path.to_string_lossy().into_owned())
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// Writes `bytes` as `name` in `dir`; returns its path for openssl's command line.
+fn write(dir: &TempDir, name: &str, bytes: &[u8]) -> Result<String, Refusal> {
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).map_err(|e| Refusal::Handshake(e.to_string()))?;
+    Ok(path.to_string_lossy().into_owned())
 }
 
 fn version_name(v: TlsVersion) -> &'static str {
@@ -104,7 +80,11 @@ fn pump(mut from: impl Read + Send + 'static) -> Receiver<Option<Vec<u8>>> {
 
 impl LegacyLink {
     pub fn open(target: &RealTlsTarget, offer: &ClientOffer) -> Result<Self, Refusal> {
-        let dir = TempDir::new().map_err(|e| Refusal::Handshake(e.to_string()))?;
+        // Owner-only (0700 on Unix): the private key goes in here.
+        let dir = tempfile::Builder::new()
+            .prefix("atcert-legacytls-")
+            .tempdir()
+            .map_err(|e| Refusal::Handshake(e.to_string()))?;
         let ciphers = if offer.rsa_only {
             // RSA key exchange only (iChip's list, ichip.md 6).
             "AES128-SHA:AES256-SHA:DES-CBC3-SHA:@SECLEVEL=0"
@@ -127,11 +107,8 @@ impl LegacyLink {
                 .iter()
                 .flat_map(|c| pem("CERTIFICATE", &c.der))
                 .collect();
-            cmd.args(["-CAfile", &dir.write("ca.pem", &bundle)?]).args([
-                "-verify_return_error",
-                "-verify_hostname",
-                &offer.host,
-            ]);
+            cmd.args(["-CAfile", &write(&dir, "ca.pem", &bundle)?])
+                .args(["-verify_return_error", "-verify_hostname", &offer.host]);
         }
         if let Some((cert, key)) = &offer.client {
             let label = match key.format {
@@ -141,9 +118,9 @@ impl LegacyLink {
             };
             cmd.args([
                 "-cert",
-                &dir.write("client.pem", &pem("CERTIFICATE", &cert.der))?,
+                &write(&dir, "client.pem", &pem("CERTIFICATE", &cert.der))?,
             ])
-            .args(["-key", &dir.write("client.key", &pem(label, &key.der))?]);
+            .args(["-key", &write(&dir, "client.key", &pem(label, &key.der))?]);
         }
         let mut child = cmd
             .stdin(Stdio::piped())
