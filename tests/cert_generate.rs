@@ -387,7 +387,7 @@ fn module_files_are_readable_by_openssl_in_each_module_encoding() {
             if out.encoding == Encoding::Pem {
                 let text = std::str::from_utf8(&out.bytes).unwrap();
                 match rule.line_endings.value.send() {
-                    b"\r" => assert!(!text.contains('\n'), "{family:?}"),
+                    atcert::cert::LineEnding::Cr => assert!(!text.contains('\n'), "{family:?}"),
                     _ => assert!(!text.contains('\r'), "{family:?}"),
                 }
                 // OpenSSL wants LF; the module's CR-only text is the same PEM otherwise.

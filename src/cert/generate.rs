@@ -245,9 +245,8 @@ impl Issued {
 }
 
 fn pem(der: &[u8], label: &str) -> String {
-    // Encoding into a String cannot fail for a well-formed label; an empty string would be
-    // caught by every consumer.
-    pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der).unwrap_or_default()
+    // Base64 and ASCII labels: always UTF-8.
+    String::from_utf8(super::pem::encode(label, der, super::LineEnding::Lf)).unwrap_or_default()
 }
 
 #[derive(Clone, Debug)]

@@ -152,10 +152,10 @@ pub enum LineEndings {
 
 impl LineEndings {
     /// The line ending atcert sends for this rule.
-    pub const fn send(self) -> &'static [u8] {
+    pub const fn send(self) -> crate::cert::LineEnding {
         match self {
-            Self::LfOnly | Self::LfOrCrLf => b"\n",
-            Self::CrOnly => b"\r",
+            Self::LfOnly | Self::LfOrCrLf => crate::cert::LineEnding::Lf,
+            Self::CrOnly => crate::cert::LineEnding::Cr,
         }
     }
 }
@@ -1820,15 +1820,7 @@ impl Linter<'_, '_> {
     fn encode(&mut self, payload: &Payload) -> Option<(Vec<u8>, Encoding)> {
         let rr = self.rr;
         let eol = rr.line_endings.value.send();
-        let pem = |label: &str, der: &[u8]| -> Option<Vec<u8>> {
-            let text = pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der).ok()?;
-            let mut out = Vec::with_capacity(text.len());
-            for line in text.lines() {
-                out.extend_from_slice(line.as_bytes());
-                out.extend_from_slice(eol);
-            }
-            Some(out)
-        };
+        let pem = |label: &str, der: &[u8]| Some(crate::cert::pem::encode(label, der, eol));
         match (payload, rr.send_as) {
             (Payload::Certs(certs), Encoding::Der) => {
                 let cert = certs.first()?;

@@ -47,9 +47,7 @@ fn version_name(v: TlsVersion) -> &'static str {
 }
 
 fn pem(label: &str, der: &[u8]) -> Vec<u8> {
-    pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der)
-        .unwrap_or_default()
-        .into_bytes()
+    crate::cert::pem::encode(label, der, crate::cert::LineEnding::Lf)
 }
 
 /// Reads `from` to its end in a thread, each chunk (then `None`) sent on the channel: the
