@@ -31,6 +31,13 @@ fn write_file(h: &mut Host, path: &str, data: &[u8]) -> String {
     String::from_utf8_lossy(&h.raw_for(data, Duration::from_secs(1))).into_owned()
 }
 
+/// CSTT, CIICR, CIFSR: what multi-connection CIPSTART needs first (AT manual V1.09 §8.2.2).
+fn bring_up(h: &mut Host) {
+    assert_eq!(h.cmd("AT+CSTT=\"\""), "\r\nOK\r\n");
+    assert_eq!(h.cmd("AT+CIICR"), "\r\nOK\r\n");
+    assert_eq!(h.cmd("AT+CIFSR"), "\r\n10.12.34.56\r\n");
+}
+
 #[test]
 fn identification() {
     let m = Sim800Config::default().build();
@@ -89,6 +96,14 @@ fn reference_fixture_root_upload_and_tls_socket() {
     for c in ["AT+CIPMUX=1", "AT+CIPQSEND=1", "AT+CIPRXGET=1"] {
         assert_eq!(h.cmd(c), "\r\nOK\r\n");
     }
+    // Multi-connection CIPSTART before the bearer is up: refused.
+    assert_eq!(
+        h.cmd("AT+CIPSTART=0,\"TCP\",\"localhost\",443"),
+        "\r\nERROR\r\n"
+    );
+    bring_up(&mut h);
+    // CIPMUX is only taken in IP INITIAL.
+    assert_eq!(h.cmd("AT+CIPMUX=1"), "\r\nERROR\r\n");
     assert_eq!(
         h.cmd_for(
             "AT+CIPSTART=0,\"TCP\",\"localhost\",443",
@@ -156,6 +171,7 @@ fn handshake_failures_close_the_socket() {
     let mut h = Host::new(&m);
     h.cmd("ATE0");
     h.cmd("AT+CIPMUX=1");
+    bring_up(&mut h);
     h.cmd("AT+CIPSSL=1");
     // No root imported: the server cannot be verified.
     assert_eq!(

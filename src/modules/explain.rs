@@ -20,7 +20,14 @@ pub(crate) fn lookup(table: &[Row], code: u32) -> Option<Explanation> {
 pub(crate) fn cme_number(fin: &Final) -> Option<u32> {
     match fin {
         Final::CmeError(ErrorCode::Number(n)) => Some(*n),
-        Final::CmeError(ErrorCode::Text(t)) => t.trim().parse().ok(),
+        Final::CmeError(ErrorCode::Text(t)) => t.trim().parse().ok().or_else(|| {
+            // `AT+CMEE=2` words (3GPP TS 27.007 §9.2.1) for the codes in [`GSM_CME`].
+            let t = t.trim().to_ascii_lowercase();
+            GSM_CME_TEXT
+                .iter()
+                .find(|(_, words)| t == *words)
+                .map(|(n, _)| *n)
+        }),
         _ => None,
     }
 }
@@ -63,6 +70,17 @@ pub(crate) const GSM_CME: &[Row] = &[
         "unknown error",
         "power-cycle the module and run the step again",
     ),
+];
+
+/// The verbose (`AT+CMEE=2`) text of the codes in [`GSM_CME`], as 3GPP TS 27.007 words them.
+const GSM_CME_TEXT: &[(u32, &str)] = &[
+    (3, "operation not allowed"),
+    (4, "operation not supported"),
+    (10, "sim not inserted"),
+    (23, "text string too long"),
+    (30, "no network service"),
+    (50, "incorrect parameters"),
+    (100, "unknown"),
 ];
 
 /// Explains a 3GPP `+CME ERROR` number, or a bare `ERROR`.

@@ -167,7 +167,7 @@ impl FlowError {
 /// Prepares a session for `family`: its line discipline and its error table.
 pub fn attach<T: Transport, C: Clock>(session: &mut Session<T, C>, family: Family) {
     session.set_engine_config(family.engine_config());
-    session.set_explainer(move |_, result| m::explain(family, result));
+    session.set_explainer(move |cmd, result| m::explain_command(family, cmd, result));
 }
 
 /// Finds out which module is attached.
@@ -260,7 +260,7 @@ async fn run_step<T: Transport, C: Clock>(
         expect_urcs(session, prefix, fail);
     }
     let response = match step.expect {
-        Expect::Tolerate => session.run_raw(&cmd).await?,
+        Expect::Tolerate | Expect::TolerateThenUrc { .. } => session.run_raw(&cmd).await?,
         _ => session
             .run(&cmd)
             .await
@@ -271,6 +271,24 @@ async fn run_step<T: Transport, C: Clock>(
     let label = || format!("step {index} ({})", step.label);
     match &step.expect {
         Expect::Ok | Expect::Tolerate => {}
+        Expect::TolerateThenUrc { prefix, within } => {
+            // Something was there to clean up: wait until the module says it is done.
+            let done = response.lines.iter().chain(&response.urcs).any(|l| l.starts_with(prefix.as_str()));
+            if response.final_result.is_ok() && !done {
+                let deadline = session.clock().now() + *within;
+                loop {
+                    let left = deadline - session.clock().now();
+                    let urc = session.wait_urc("", left).await.map_err(|mut e| {
+                        e.step = label();
+                        e.command = cmd.line_text();
+                        FlowError::from(e)
+                    })?;
+                    if urc.starts_with(prefix.as_str()) {
+                        break;
+                    }
+                }
+            }
+        }
         Expect::Line { prefix, value } => {
             let got = response.value(prefix).unwrap_or("");
             if got != value {
@@ -289,7 +307,15 @@ async fn run_step<T: Transport, C: Clock>(
             within,
         } => {
             let deadline = session.clock().now() + *within;
-            let mut pending = response.urcs.clone();
+            // Some firmware prints the result line before the command's `OK`, where it reads
+            // as the command's own answer line.
+            let mut pending: Vec<String> = response
+                .lines
+                .iter()
+                .filter(|l| l.starts_with(prefix.as_str()))
+                .chain(&response.urcs)
+                .cloned()
+                .collect();
             loop {
                 let urc = if pending.is_empty() {
                     let left = deadline - session.clock().now();

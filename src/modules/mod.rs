@@ -104,6 +104,19 @@ pub fn explain(family: Family, fin: &Final) -> Option<Explanation> {
     }
 }
 
+/// What a final result means as the answer to `command`: the family's reading of that
+/// command's failure where it has one (a bare `ERROR` to `AT+CCHSTART` means the service is
+/// already started), else [`explain`].
+pub fn explain_command(family: Family, command: &crate::at::Command, fin: &Final) -> Option<Explanation> {
+    let line = command.line_text();
+    let specific = match family {
+        Family::Sim800 => sim800::explain_command(&line, fin),
+        Family::Sim7600 => sim7600::explain_command(&line, fin),
+        _ => None,
+    };
+    specific.or_else(|| explain(family, fin))
+}
+
 /// What an informational or unsolicited line means (`+CCHOPEN: 0,15`,
 /// `AT-S.Certificate Error:23`, `0, CONNECT FAIL`), when it reports a failure.
 pub fn explain_line(family: Family, line: &str) -> Option<Explanation> {

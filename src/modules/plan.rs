@@ -136,6 +136,11 @@ pub enum Expect {
     },
     /// Success and a response line starting with `prefix` whose rest equals `value`.
     Line { prefix: String, value: String },
+    /// Clean-up that may find nothing to do (any final result is accepted), but that
+    /// finishes later when it did something: after `OK`, wait for a line starting with
+    /// `prefix` (SIM7600 `AT+CCHSTOP` then `+CCHSTOP: 0`), so the next command does not
+    /// meet a service still stopping.
+    TolerateThenUrc { prefix: String, within: Duration },
 }
 
 /// How a verification step proves what was written.
@@ -205,20 +210,29 @@ pub struct Capture {
     pub field: usize,
     /// The value shown in the plan.
     pub planned: String,
+    /// For a number: the range it must fall in, or the capture fails; larger numbers are
+    /// lowered to the top of the range (read no more than the module holds, nor more than
+    /// asked for).
+    pub range: Option<(u64, u64)>,
 }
 
 impl Capture {
     /// Finds the value in a line, if the line is the one.
     pub fn find(&self, line: &str) -> Option<String> {
         let rest = line.strip_prefix(self.prefix.as_str())?;
-        if self.field == usize::MAX {
-            let v = rest.trim();
-            return (!v.is_empty()).then(|| v.to_owned());
+        let value = if self.field == usize::MAX {
+            Some(rest.trim().to_owned())
+        } else {
+            rest.split([',', ':']).nth(self.field).map(|v| v.trim().to_owned())
         }
-        rest.split([',', ':'])
-            .nth(self.field)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
+        .filter(|v| !v.is_empty())?;
+        match self.range {
+            None => Some(value),
+            Some((lo, hi)) => {
+                let n: u64 = value.parse().ok()?;
+                (n >= lo).then(|| n.min(hi).to_string())
+            }
+        }
     }
 }
 
@@ -285,7 +299,24 @@ impl Plan {
                 prefix: prefix.to_owned(),
                 field,
                 planned: planned.to_owned(),
+                range: None,
             });
+        }
+    }
+
+    /// As [`Plan::capture_last`], for a number that must be at least `lo` and is lowered
+    /// to `hi` when larger.
+    pub fn capture_last_number(
+        &mut self,
+        name: &str,
+        prefix: &str,
+        field: usize,
+        planned: &str,
+        (lo, hi): (u64, u64),
+    ) {
+        self.capture_last(name, prefix, field, planned);
+        if let Some(c) = self.steps.last_mut().and_then(|s| s.capture.as_mut()) {
+            c.range = Some((lo, hi));
         }
     }
 

@@ -3,6 +3,12 @@
 //!
 //! Verification: the CCH command set has no read-back of certificate content (§2.4), so the
 //! strongest check is that `AT+CCERTLIST` names the file. The result says so.
+//!
+//! Every flow starts from whatever an earlier run left: files are deleted before they are
+//! written (whether `AT+CCERTDOWN` replaces a file is unknown), a test connection first
+//! closes session 0 and stops the CCH service (a started service answers a second
+//! `AT+CCHSTART` with a bare `ERROR`), and clean-up that finds nothing is not a failure.
+//! The audit of every command against public evidence is `tests/audit/sim7600.md`.
 
 use crate::at::{Final, Trigger};
 use crate::modules::Family;
@@ -143,7 +149,81 @@ pub fn explain_line(text: &str) -> Option<Explanation> {
             return lookup(CCH_ERRORS, rest.trim().parse().ok()?);
         }
     }
+    if text.starts_with("+CCH_PEER_CLOSED:") {
+        return Some(Explanation::new(
+            "the server closed the TLS connection",
+            "the server may require a client certificate or refuse this client; check the server's log and the credentials bound to the SSL context",
+        ));
+    }
     None
+}
+
+/// What a bare `ERROR` (or `+CME ERROR`) means as the answer to this command: the CCH and
+/// certificate commands answer plain `ERROR` for state faults that `AT+CMEE` does not
+/// explain (the issue 9 demo: `AT+CCHSTART` after a failed open).
+pub fn explain_command(line: &str, fin: &Final) -> Option<Explanation> {
+    if fin.is_ok() {
+        return None;
+    }
+    let cmd = line.to_ascii_uppercase();
+    let (meaning, next) = if cmd.starts_with("AT+CCHSTART") {
+        (
+            "the SSL service could not start: it is most likely still running from an earlier run (a second AT+CCHSTART is refused), or the data bearer is not available",
+            "stop it first (AT+CCHCLOSE=0, then AT+CCHSTOP; atcert's test connection does this itself), then check registration and the PDP context (AT+CEREG?, AT+CGDCONT?)",
+        )
+    } else if cmd.starts_with("AT+CCHSET") || cmd.starts_with("AT+CCHMODE") {
+        (
+            "the receive/send mode can only be changed while the SSL service is stopped",
+            "stop the service (AT+CCHSTOP) and run the step again",
+        )
+    } else if cmd.starts_with("AT+CCHOPEN") {
+        (
+            "the module refused to open the session: the SSL service is not started or the host/port is invalid",
+            "run the whole test connection again (it starts the service); check the host name and port",
+        )
+    } else if cmd.starts_with("AT+CCHSEND") {
+        (
+            "no open session to send on, or the length is over the module's limit (2048 bytes is the usual maximum)",
+            "open the session again; send a shorter request",
+        )
+    } else if cmd.starts_with("AT+CCHRECV") {
+        (
+            "the module has no open session or nothing cached to read",
+            "open the session again and read only after +CCHEVENT: 0,RECV EVENT",
+        )
+    } else if cmd.starts_with("AT+CCHSSLCFG") || cmd.starts_with("AT+CCHCLOSE") {
+        (
+            "the session number or SSL context is not valid now (no such session open, or context out of 0-9)",
+            "stop and start the SSL service (AT+CCHSTOP, AT+CCHSTART), then run the step again",
+        )
+    } else if cmd.starts_with("AT+CCERTDOWN") {
+        (
+            "the module refused the file: the name must be 5-108 bytes and end in .pem or .der, the length 1-10240 bytes, and some firmware refuses to overwrite an existing name",
+            "delete the old file (AT+CCERTDELE) and upload again; check the name and size",
+        )
+    } else if cmd.starts_with("AT+CCERTDELE") {
+        (
+            "there is no file of that name on the module",
+            "nothing to delete: check the name with AT+CCERTLIST",
+        )
+    } else if cmd.contains("\"ENABLESNI\"") {
+        (
+            "this firmware has no SNI setting (older SIM7600 builds)",
+            "servers that need SNI (shared hosts, cloud front doors) will fail the handshake; update the firmware or use a dedicated endpoint",
+        )
+    } else if cmd.starts_with("AT+CSSLCFG") {
+        (
+            "the module refused this SSL context setting (unknown keyword, value out of range, or a name not quoted)",
+            "keywords must be lower case and contexts 0-9; check the firmware supports the setting (AT+CSSLCFG=?)",
+        )
+    } else {
+        return None;
+    };
+    let code = explain_common(fin)
+        .filter(|_| !matches!(fin, Final::Error))
+        .map(|e| format!(" (module code: {})", e.meaning))
+        .unwrap_or_default();
+    Some(Explanation::new(format!("{meaning}{code}"), next))
 }
 
 fn name_checked(role: Role, name: &str) -> Result<String, PlanError> {
@@ -203,6 +283,18 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
                 hint: "upload only the root, not a chain, or use DER".into(),
             });
         }
+        // Whether CCERTDOWN replaces an existing name is not documented [I]: delete first,
+        // so a rerun stores exactly the new bytes either way. Not found is fine.
+        // [C] A76XX SSL AN §CCERTDELE; TinyGSM src/TinyGsmClientA7672x.h @4c55210
+        // `deleteCertificate` sends `+CCERTDELE=<name>`.
+        plan.push_expect(
+            format!("delete an old {name} (an error means there was none)"),
+            Purpose::Clean(role),
+            line(format!("AT+CCERTDELE={name}"), SLOW),
+            Expect::Tolerate,
+        );
+        // [C] TinyGSM src/TinyGsmClientA7672x.h @4c55210 `addCertificate`:
+        // `+CCERTDOWN=<name>,<len>`, wait for `>`, write exactly <len> bytes, then `OK`.
         plan.push(
             format!("upload the {role} as {name}"),
             Purpose::Write(role),
@@ -321,10 +413,12 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
     for role in creds.roles() {
         let Some(c) = creds.get(role) else { continue };
         let name = name_checked(role, &c.name)?;
-        plan.push(
-            format!("delete {}", c.name),
+        // Nothing to delete is not a failure: the listing below decides.
+        plan.push_expect(
+            format!("delete {} (an error means it was not there)", c.name),
             Purpose::Remove(role),
             line(format!("AT+CCERTDELE={name}"), SLOW),
+            Expect::Tolerate,
         );
     }
     for role in creds.roles() {
@@ -346,32 +440,62 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
 
 /// Opens TLS through the CCH service in command mode with manual receive, sends the
 /// request, reads the answer, closes.
+///
+/// It first closes session 0 and stops the service, whatever an earlier run left: a
+/// second `AT+CCHSTART` on a started service answers a bare `ERROR`, and `AT+CCHSET` is
+/// only taken before the start [C A76XX SSL AN]. Reads ask how much is cached first
+/// (`AT+CCHRECV?`) and never ask for more: over-reading freezes some modules [S LilyGO].
 pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     let host = quoted_param(FAMILY, "use this host name", &opts.host)?;
     let ctx = opts.context;
     let req = opts.request_bytes();
     let mut plan = Plan::new(FAMILY, "test a TLS connection");
+    // A session left open by an interrupted run. [C] TinyGSM src/TinyGsmClientA7672x.h
+    // @4c55210 `stop()`: `+CCHCLOSE=<mux>`; `+CCHCLOSE: 0,<err>` follows [C A76XX AN].
+    plan.push_expect(
+        "close a session an earlier run left open (an error means there was none)",
+        Purpose::Prepare,
+        line("AT+CCHCLOSE=0", secs(10)),
+        Expect::Tolerate,
+    );
+    // A started service: stop it and wait for `+CCHSTOP:` (TinyGSM waits 60 s). An error
+    // means it was not running.
+    plan.push_expect(
+        "stop the SSL service if an earlier run left it started (an error means it was stopped)",
+        Purpose::Prepare,
+        line("AT+CCHSTOP", secs(60)),
+        Expect::TolerateThenUrc {
+            prefix: "+CCHSTOP:".into(),
+            within: secs(60),
+        },
+    );
+    // [C] TinyGSM PR #767 (src/TinyGsmClientSIM7600.h @228da8b) sends `+CCHSET=0,1`;
+    // A76XX AN: set before CCHSTART.
     plan.push(
         "no send reports; receive in manual mode",
         Purpose::Open,
         line("AT+CCHSET=0,1", secs(5)),
     );
+    // [C] A76XX SSL AN: `OK` then `+CCHSTART: <err>`, max 120 s.
     plan.push_expect(
         "start the SSL service (activates the bearer)",
         Purpose::Open,
         line("AT+CCHSTART", SLOW),
         Expect::OkThenUrc {
-            prefix: "+CCHSTART: ".into(),
+            prefix: "+CCHSTART:".into(),
             value: Some("0".into()),
             fail: vec![],
             within: SLOW,
         },
     );
+    // [C] TinyGSM src/TinyGsmClientA7672x.h @4c55210: `+CCHSSLCFG=<mux>,0`.
     plan.push(
         format!("use SSL context {ctx} for session 0"),
         Purpose::Open,
         line(format!("AT+CCHSSLCFG=0,{ctx}"), secs(5)),
     );
+    // [C] TinyGSM src/TinyGsmClientA7672x.h @4c55210: `+CCHOPEN=0,"<host>",<port>,2`, then
+    // `+CCHOPEN: 0,<err>`; bounded by negotiatetime (default 300 s) [C A7682 range].
     plan.push_expect(
         format!("open TLS to {}:{}", opts.host, opts.port),
         Purpose::Open,
@@ -383,6 +507,8 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
             within: secs(300),
         },
     );
+    // [C] TinyGSM src/TinyGsmClientA7672x.h @4c55210 `modemSend`: `+CCHSEND=<mux>,<len>`,
+    // `>`, exactly <len> bytes, `OK`.
     plan.push_expect(
         format!("send {} bytes", req.len()),
         Purpose::Send,
@@ -401,16 +527,30 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
             within: secs(60),
         },
     );
-    // `OK`, `+CCHRECV: DATA,0,<n>` + bytes, then `+CCHRECV: 0,<err>` [C LilyGO, TinyGSM].
-    plan.push_expect(
-        "read the response",
+    // [C] TinyGSM src/TinyGsmClientA7672x.h @4c55210 `modemRead`: `+CCHRECV?` before every
+    // `+CCHRECV=<mux>,<size>`; answer `+CCHRECV: LEN,<cached 0>,<cached 1>` [C LilyGO].
+    // Read the cached length, at most what was asked for; none cached is an error here,
+    // never a read that could freeze the module.
+    let most = u64::try_from(opts.max_response.max(1)).unwrap_or(u64::MAX);
+    plan.push(
+        "ask how many bytes the module holds",
         Purpose::Receive,
-        binary_read(
-            format!("AT+CCHRECV=0,{}", opts.max_response),
-            "+CCHRECV: DATA,",
-            1,
-            secs(30),
-        ),
+        line("AT+CCHRECV?", secs(10)),
+    );
+    plan.capture_last_number(
+        "cached",
+        "+CCHRECV: LEN,",
+        0,
+        &opts.max_response.to_string(),
+        (1, most),
+    );
+    // `OK`, `+CCHRECV: DATA,0,<n>` + bytes, then `+CCHRECV: 0,<err>` [C LilyGO, TinyGSM].
+    let read = binary_read("AT+CCHRECV=0,{cached}", "+CCHRECV: DATA,", 1, secs(30));
+    plan.push_templated(
+        "read exactly the cached bytes",
+        Purpose::Receive,
+        "AT+CCHRECV=0,{cached}",
+        read,
         Expect::OkThenUrc {
             prefix: "+CCHRECV: 0,".into(),
             value: Some("0".into()),
@@ -428,7 +568,10 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         "stop the SSL service",
         Purpose::Close,
         line("AT+CCHSTOP", secs(60)),
-        Expect::Tolerate,
+        Expect::TolerateThenUrc {
+            prefix: "+CCHSTOP:".into(),
+            within: secs(60),
+        },
     );
     Ok(plan)
 }
@@ -465,7 +608,8 @@ mod tests {
             .iter()
             .map(|s| String::from_utf8_lossy(&s.command.line).into_owned())
             .collect();
-        assert_eq!(lines[0], "AT+CCERTDOWN=\"ca_cert.pem\",57");
+        assert_eq!(lines[0], "AT+CCERTDELE=\"ca_cert.pem\"");
+        assert_eq!(lines[1], "AT+CCERTDOWN=\"ca_cert.pem\",57");
         assert!(lines.contains(&"AT+CSSLCFG=\"authmode\",0,1".to_owned()));
         assert!(lines.contains(&"AT+CSSLCFG=\"cacert\",0,\"ca_cert.pem\"".to_owned()));
         assert!(lines.contains(&"AT+CSSLCFG=\"ignorelocaltime\",0,1".to_owned()));

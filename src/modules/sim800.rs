@@ -7,8 +7,14 @@
 //! Verification: the file's size (`AT+FSFLSIZE`) must equal what was sent, and the SSL import
 //! must report `+SSLSETCERT: 0`. `AT+FSREAD` emits raw bytes with no length header, which no
 //! engine can tell from the final `OK` in binary DER, so content is not read back.
+//!
+//! Every flow starts from whatever an earlier run left: the file is deleted before it is
+//! created (whether `AT+FSCREATE` on an existing file fails is unknown), a removal that finds
+//! nothing is checked against the directory listing instead of failing, and a test
+//! connection shuts the IP application down and brings the bearer up again in the order the
+//! AT manual requires. The audit of every command is `tests/audit/sim800.md`.
 
-use crate::at::{Final, Trigger};
+use crate::at::{Final, ResponseShape, Trigger};
 use crate::modules::Family;
 use crate::modules::cmd::{Utc, binary_read, line, quoted_param, secs, upload};
 use crate::modules::explain::{Explanation, Row, explain_common, lookup};
@@ -107,6 +113,84 @@ pub fn explain_line(text: &str) -> Option<Explanation> {
     }
 }
 
+/// What a bare `ERROR` (or `+CME ERROR`) means as the answer to this command. SIM800
+/// answers plain `ERROR` for file-system and IP-state faults; `AT+CMEE` adds no reason.
+pub fn explain_command(line: &str, fin: &Final) -> Option<Explanation> {
+    if fin.is_ok() || matches!(fin, Final::Vendor { .. }) {
+        return None;
+    }
+    let cmd = line.to_ascii_uppercase();
+    let (meaning, next) = if cmd.starts_with("AT+FSCREATE") {
+        (
+            "the module could not create the file: it may already exist, or the path is not valid",
+            "delete it first (AT+FSDEL) and check the path is C:\\User\\<8.3 name>",
+        )
+    } else if cmd.starts_with("AT+FSWRITE") {
+        (
+            "the module refused the write or stopped waiting for the data: the file may be missing, the size over 10240 bytes, flash full, or the bytes came later than <inputtime>",
+            "create the file again (AT+FSCREATE) and resend; check free space with AT+FSMEM",
+        )
+    } else if cmd.starts_with("AT+FSDEL")
+        || cmd.starts_with("AT+FSFLSIZE")
+        || cmd.starts_with("AT+FSREAD")
+    {
+        (
+            "there is no such file on the module",
+            "check the name with AT+FSLS=C:\\User\\",
+        )
+    } else if cmd.starts_with("AT+FSDRIVE") || cmd.starts_with("AT+FSLS") {
+        (
+            "this firmware has no flash file system commands, or the drive/directory does not exist",
+            "check the firmware (AT+CGMR); certificate upload needs a SIM800 build with FS and SSL commands",
+        )
+    } else if cmd.starts_with("AT+SSLSETCERT") || cmd.starts_with("AT+SSLSETROOT") {
+        (
+            "the SSL layer refused to import the file: it is missing, or this firmware lacks the command",
+            "check the file exists (AT+FSLS=C:\\User\\) and the firmware supports SSL (AT+CIPSSL=?; R13.08 builds need an update)",
+        )
+    } else if cmd.starts_with("AT+CIPSSL") || cmd.starts_with("AT+SSLOPT") {
+        (
+            "this firmware has no SSL (R13.08 builds)",
+            "update the firmware to 1308B09 or R14.18 or later",
+        )
+    } else if cmd.starts_with("AT+CIPMUX")
+        || cmd.starts_with("AT+CIPQSEND")
+        || cmd.starts_with("AT+CIPRXGET=1")
+    {
+        (
+            "the IP application is not in its initial state, where these settings are taken",
+            "shut it down first (AT+CIPSHUT) and run the step again",
+        )
+    } else if cmd.starts_with("AT+CGATT") {
+        (
+            "the module could not attach to the packet service",
+            "check the SIM, antenna and registration (AT+CREG?)",
+        )
+    } else if cmd.starts_with("AT+CSTT") || cmd.starts_with("AT+CIICR") || cmd.starts_with("AT+CIFSR") {
+        (
+            "the data bearer did not come up (wrong APN, no coverage, or not in the right IP state)",
+            "give the SIM's APN (and user/password) and run the test again; check registration (AT+CREG?)",
+        )
+    } else if cmd.starts_with("AT+CIPSTART") {
+        (
+            "the module refused to connect: in multi-connection mode it needs AT+CSTT, AT+CIICR and AT+CIFSR first (state IP STATUS)",
+            "run the whole test connection again (it does those steps); check the APN",
+        )
+    } else if cmd.starts_with("AT+CIPSEND") {
+        (
+            "there is no open connection to send on",
+            "open the connection again",
+        )
+    } else {
+        return None;
+    };
+    let code = explain_common(fin)
+        .filter(|_| !matches!(fin, Final::Error))
+        .map(|e| format!(" (module code: {})", e.meaning))
+        .unwrap_or_default();
+    Some(Explanation::new(format!("{meaning}{code}"), next))
+}
+
 /// `C:\User\<name>`, refusing characters the unquoted path cannot carry.
 fn path(role: Role, name: &str) -> Result<String, PlanError> {
     // [I] 8.3-style names are safe; separators, quotes and commas would split the command.
@@ -116,7 +200,9 @@ fn path(role: Role, name: &str) -> Result<String, PlanError> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
     if ok {
-        Ok(format!("C:\\User\\{name}"))
+        // Upper case as TinyGSM's SIM800_SslSetCert.ino (`C:\\USER\\CERT.CRT`): whether
+        // the module folds case is unknown [I], and the listing check needs one spelling.
+        Ok(format!("C:\\User\\{}", name.to_ascii_uppercase()))
     } else {
         Err(PlanError::BadName {
             family: FAMILY,
@@ -227,6 +313,7 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         },
     );
     plan.note("SIM800 cannot read the imported certificate back: the file's size is checked, not its content");
+    plan.note("no SIM800 command lists or clears what AT+SSLSETCERT imported: provisioning again imports the file again, and what the SSL layer keeps of an earlier import is unknown");
     plan.extend(plan_configure_tls(opts)?);
     Ok(plan)
 }
@@ -261,10 +348,24 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
     let mut plan = Plan::new(FAMILY, "remove TLS credentials");
     if let Some(ca) = &creds.ca {
         let p = path(Role::Ca, &ca.name)?;
-        plan.push(
-            format!("delete {p}"),
+        // Nothing to delete is not a failure: the listing decides.
+        plan.push_expect(
+            format!("delete {p} (an error means it was not there)"),
             Purpose::Remove(Role::Ca),
             line(format!("AT+FSDEL={p}"), secs(5)),
+            Expect::Tolerate,
+        );
+        // [S] `AT+FSLS=C:\\User\\` lists one file name a line, then `OK` (sim800.md §2.1).
+        plan.push(
+            format!("check {p} is no longer listed"),
+            Purpose::Verify(
+                Role::Ca,
+                Check::NotListed {
+                    prefix: String::new(),
+                    name: ca.name.to_ascii_uppercase(),
+                },
+            ),
+            line("AT+FSLS=C:\\User\\", secs(5)),
         );
     }
     plan.note(
@@ -274,14 +375,29 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
 }
 
 /// TCP application, multi-connection, quick send, manual receive (TinyGSM's sequence [C]).
+///
+/// The IP application is shut first, whatever an earlier run left open (`AT+CIPSHUT` closes
+/// every connection and deactivates the bearer). In multi-connection mode `AT+CIPSTART`
+/// then needs `AT+CSTT`, `AT+CIICR` and `AT+CIFSR` (SIM800 Series AT Command Manual V1.09
+/// §8.2.2 note), so they are always sent.
 pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     let host = quoted_param(FAMILY, "use this host name", &opts.host)?;
+    let apn = quoted_param(FAMILY, "use this APN", opts.apn.as_deref().unwrap_or(""))?;
     let mut plan = Plan::new(FAMILY, "test a TLS connection");
+    // [C] TinyGSM src/TinyGsmClientSIM800.h @4c55210 gprsDisconnect: `+CIPSHUT`, 60 s;
+    // answer `SHUT OK`. Manual V1.09: max response 65 s.
     plan.push(
-        "reset the IP application",
+        "shut the IP application (closes what an earlier run left open)",
         Purpose::Open,
         line("AT+CIPSHUT", secs(65)),
     );
+    // [C] TinyGSM gprsConnect: `+CGATT=1` (60 s) before the CIP settings.
+    plan.push(
+        "attach to packet service",
+        Purpose::Open,
+        line("AT+CGATT=1", secs(60)),
+    );
+    // [C] TinyGSM gprsConnect: `+CIPMUX=1`, `+CIPQSEND=1`, `+CIPRXGET=1`, in IP INITIAL.
     plan.push(
         "several connections",
         Purpose::Open,
@@ -293,24 +409,35 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         Purpose::Open,
         line("AT+CIPRXGET=1", secs(5)),
     );
-    if let Some(apn) = &opts.apn {
-        let apn = quoted_param(FAMILY, "use this APN", apn)?;
-        plan.push(
-            "attach to packet service",
-            Purpose::Open,
-            line("AT+CGATT=1", secs(60)),
-        );
-        plan.push(
-            "set the APN",
-            Purpose::Open,
-            line(format!("AT+CSTT={apn}"), secs(60)),
-        );
-        plan.push(
-            "bring up the bearer",
-            Purpose::Open,
-            line("AT+CIICR", secs(60)),
-        );
-    }
+    // [C] TinyGSM gprsConnect sends `+CSTT="<apn>","<user>","<pwd>"` even when they are
+    // empty; manual V1.09 §8.2.2: needed before CIPSTART in multi-IP mode.
+    plan.push(
+        match &opts.apn {
+            Some(_) => "set the APN",
+            None => "set the APN (none given: the network's default)",
+        },
+        Purpose::Open,
+        line(format!("AT+CSTT={apn}"), secs(60)),
+    );
+    // [C] TinyGSM: `+CIICR`, 60 s.
+    plan.push(
+        "bring up the bearer",
+        Purpose::Open,
+        line("AT+CIICR", secs(60)),
+    );
+    // [C] TinyGSM: `+CIFSR` answers the IP address alone, no `OK`; manual V1.09 §8.2.2:
+    // needed before CIPSTART in multi-IP mode (state IP STATUS).
+    plan.push(
+        "read the local IP address (the module needs it before connecting)",
+        Purpose::Open,
+        crate::at::Command {
+            response: ResponseShape::FirstLine,
+            ..line("AT+CIFSR", secs(10))
+        },
+    );
+    // [C] TinyGSM modemConnect: `+CIPSSL=1` then `+CIPSTART=<mux>,"TCP","<host>",<port>`,
+    // 75 s (manual V1.09: multi-IP max response 75 s); outcomes `<n>, CONNECT OK`,
+    // `CONNECT FAIL`, `ALREADY CONNECT`, `CLOSE OK` (failed handshake).
     plan.push("SSL on", Purpose::Open, line("AT+CIPSSL=1", secs(5)));
     plan.push_expect(
         format!("open TLS to {}:{}", opts.host, opts.port),
@@ -326,6 +453,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
             within: secs(75),
         },
     );
+    // [C] TinyGSM modemSend: `+CIPSEND=<mux>,<len>`, `>`, the bytes, `DATA ACCEPT:<mux>,<n>`.
     let req = opts.request_bytes();
     plan.push_expect(
         format!("send {} bytes", req.len()),
@@ -344,6 +472,8 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
             within: secs(60),
         },
     );
+    // [C] TinyGSM modemRead: `+CIPRXGET=2,<mux>,<size>` answers
+    // `+CIPRXGET: 2,<mux>,<n>,<left>`, the bytes, `OK`; at most 1460 a read.
     plan.push(
         "read the response",
         Purpose::Receive,

@@ -37,7 +37,46 @@ pub struct Sim7600Config {
     /// Server key curves the handshake fails on [S: "no EC384" on A76xx, LilyGO #75;
     /// I for SIM7600].
     pub unsupported_curves: Vec<String>,
+    /// `AT+CCERTDOWN` onto an existing name replaces the file \[I\]; `false`: `ERROR`.
+    pub certdown_overwrites: bool,
+    /// `AT+CCERTDELE` of a name that is not there answers `ERROR` \[I\]; `false`: `OK`.
+    pub certdele_missing_errors: bool,
+    /// `AT+CCHSTOP` on a stopped service answers `ERROR` \[I\]; `false`: `OK` and
+    /// `+CCHSTOP: 0`.
+    pub stop_when_stopped_errors: bool,
+    /// The service is stopped only when `+CCHSTOP:` is printed; until then `AT+CCHSTART`
+    /// answers `ERROR` \[I: the URC is the documented completion\]; `false`: at once.
+    pub stop_completes_at_urc: bool,
+    /// `AT+CCHSET` is refused while the service runs \[I: "set before CCHSTART", A76XX
+    /// AN\]; `false`: taken any time.
+    pub cchset_only_stopped: bool,
+    /// `+CCHSTART:`/`+CCHSTOP:`/`+CCHCLOSE:` come before the command's `OK` \[I\];
+    /// default after it, as in the A76XX AN transcripts.
+    pub result_before_ok: bool,
+    /// `AT+CCHRECV` prints the data and `+CCHRECV: <sid>,0` before its `OK` \[I: TinyGSM
+    /// A7672x reads the data before any `OK`\]; default `OK` first (LilyGO).
+    pub recv_data_before_ok: bool,
+    /// Asking `AT+CCHRECV` for more than is cached freezes the module \[S: LilyGO\];
+    /// `false`: it returns what it has.
+    pub over_read_freezes: bool,
 }
+
+/// Every error output this simulator can produce (final results and result lines), for
+/// the test that each has a specific explanation (`modules::explain`/`explain_line`).
+pub const ERROR_OUTPUTS: &[&str] = &[
+    "ERROR",
+    "+CME ERROR: 50",
+    "+CME ERROR: incorrect parameters",
+    "+CCHOPEN: 0,10",
+    "+CCHOPEN: 0,13",
+    "+CCHOPEN: 0,14",
+    "+CCHOPEN: 0,15",
+    "+CCHOPEN: 0,19",
+    "+CCHOPEN: 1,15",
+    "+CCHSEND: 0,4",
+    "+CCH_PEER_CLOSED: 0",
+    "CLOSED",
+];
 
 impl Default for Sim7600Config {
     fn default() -> Self {
@@ -54,6 +93,14 @@ impl Default for Sim7600Config {
             recv_chunk: 1024,
             prompt: b"\r\n> ".to_vec(),
             unsupported_curves: vec!["P-384".into()],
+            certdown_overwrites: true,
+            certdele_missing_errors: true,
+            stop_when_stopped_errors: true,
+            stop_completes_at_urc: true,
+            cchset_only_stopped: true,
+            result_before_ok: false,
+            recv_data_before_ok: false,
+            over_read_freezes: true,
         }
     }
 }
@@ -78,6 +125,8 @@ impl Sim7600Config {
                 pending: None,
                 transparent: false,
                 online: false,
+                stopping_until: None,
+                frozen: false,
             }),
             common,
         )
@@ -138,7 +187,14 @@ struct Sim7600 {
     /// `AT+CCHMODE=1`: session 0 opens in transparent (data) mode.
     transparent: bool,
     online: bool,
+    /// While stopping: the simulation time (ns) `+CCHSTOP:` is printed.
+    stopping_until: Option<u64>,
+    /// Over-read: the module no longer answers (a power cycle would be needed).
+    frozen: bool,
 }
+
+/// Delay of the CCH result URCs after `OK`.
+const RESULT_DELAY: Duration = Duration::from_millis(100);
 
 fn encoding_of(name: &str) -> Encoding {
     if name.to_ascii_lowercase().ends_with(".der") {
@@ -158,6 +214,22 @@ impl Sim7600 {
             "+GCAP: +CGSM".to_owned(),
         ];
         (ati, format!("+CGMR: {}", self.cfg.revision))
+    }
+
+    /// `OK` and a result line, in the order this firmware prints them.
+    fn ok_then(&self, cx: &mut Cx, delay: Duration, result: &str) {
+        if self.cfg.result_before_ok {
+            let mut out = urc(result);
+            out.extend_from_slice(OK);
+            cx.later(delay, out);
+        } else {
+            cx.answer(OK);
+            cx.later(delay, urc(result));
+        }
+    }
+
+    fn stopping(&self, cx: &Cx) -> bool {
+        self.stopping_until.is_some_and(|t| cx.now < t)
     }
 
     fn cert(&self, name: &str) -> Option<&Vec<u8>> {
@@ -346,6 +418,9 @@ impl Sim7600 {
                     .get(1)
                     .map_or(Some(0), |v| parse_u64(v).filter(|v| *v <= 1));
                 match (a, b) {
+                    _ if self.cfg.cchset_only_stopped && (self.started || self.stopping(cx)) => {
+                        cx.answer(ERROR);
+                    }
                     (Some(a), Some(b)) => {
                         self.report_send = a == 1;
                         self.recv_mode = b as u8;
@@ -363,24 +438,32 @@ impl Sim7600 {
                 _ => cx.answer(ERROR),
             },
             ("+CCHSTART", None) => {
-                if self.started {
+                // A started (or still stopping) service refuses a second start with a bare
+                // ERROR (issue 9, seen in demo mode; public scripts stop it first).
+                if self.started || self.stopping(cx) {
                     cx.answer(ERROR);
                 } else {
                     self.started = true;
-                    cx.answer(OK);
-                    cx.later(Duration::from_millis(100), urc("+CCHSTART: 0"));
+                    self.ok_then(cx, RESULT_DELAY, "+CCHSTART: 0");
                 }
             }
             ("+CCHSTOP", None) => {
                 if !self.started {
-                    return cx.answer(ERROR);
+                    if self.cfg.stop_when_stopped_errors || self.stopping(cx) {
+                        return cx.answer(ERROR);
+                    }
+                    return self.ok_then(cx, RESULT_DELAY, "+CCHSTOP: 0");
                 }
                 self.started = false;
                 for s in &mut self.sessions {
                     s.link = None;
+                    s.rx.clear();
                 }
-                cx.answer(OK);
-                cx.later(Duration::from_millis(100), urc("+CCHSTOP: 0"));
+                if self.cfg.stop_completes_at_urc {
+                    let latency = u64::try_from(RESULT_DELAY.as_nanos()).unwrap_or(u64::MAX);
+                    self.stopping_until = Some(cx.now.saturating_add(latency));
+                }
+                self.ok_then(cx, RESULT_DELAY, "+CCHSTOP: 0");
             }
             ("+CCHSSLCFG", Some('=')) => {
                 let ctx = p.get(1).and_then(|c| parse_u64(c)).filter(|c| *c < 10);
@@ -480,22 +563,32 @@ impl Sim7600 {
                     .and_then(|v| parse_u64(v))
                     .map_or(usize::MAX, |v| v as usize);
                 let sess = &mut self.sessions[s];
+                if self.cfg.over_read_freezes && max != usize::MAX && max > sess.rx.len() {
+                    // [S] LilyGO: asking for more than is cached hangs the module.
+                    self.frozen = true;
+                    return;
+                }
                 let n = sess.rx.len().min(max).min(1500);
                 let data: Vec<u8> = sess.rx.drain(..n).collect();
-                let mut out = OK.to_vec();
-                out.extend_from_slice(format!("\r\n+CCHRECV: DATA,{s},{n}\r\n").as_bytes());
-                out.extend_from_slice(&data);
-                out.extend_from_slice(format!("\r\n+CCHRECV: {s},0\r\n").as_bytes());
+                let mut block = format!("\r\n+CCHRECV: DATA,{s},{n}\r\n").into_bytes();
+                block.extend_from_slice(&data);
+                block.extend_from_slice(format!("\r\n+CCHRECV: {s},0\r\n").as_bytes());
+                let out = if self.cfg.recv_data_before_ok {
+                    [block, OK.to_vec()].concat()
+                } else {
+                    [OK.to_vec(), block].concat()
+                };
                 cx.answer(out);
             }
             ("+CCHCLOSE", Some('=')) => match sid {
                 Some(s) if self.sessions[s].link.is_some() => {
                     self.sessions[s].link = None;
-                    cx.answer(OK);
+                    self.sessions[s].rx.clear();
                     if self.transparent && s == 0 {
+                        cx.answer(OK);
                         cx.later(Duration::from_millis(50), urc("CLOSED"));
                     } else {
-                        cx.later(Duration::from_millis(50), urc(&format!("+CCHCLOSE: {s},0")));
+                        self.ok_then(cx, Duration::from_millis(50), &format!("+CCHCLOSE: {s},0"));
                     }
                 }
                 _ => cx.answer(ERROR),
@@ -519,6 +612,9 @@ impl Personality for Sim7600 {
             cgmr: &cgmr,
             imei: &self.cfg.imei,
         };
+        if self.frozen {
+            return;
+        }
         if common::basic(cx, &mut self.cme, &id, line) {
             return;
         }
@@ -554,7 +650,9 @@ impl Personality for Sim7600 {
                 let name_ok = (5..=108).contains(&name.len())
                     && (lower.ends_with(".pem") || lower.ends_with(".der"))
                     && is_quoted(name_raw);
+                let exists = self.certs.iter().any(|(n, _)| *n == name);
                 match len {
+                    _ if exists && !self.cfg.certdown_overwrites => cx.answer(ERROR),
                     Some(n) if name_ok && (1..=self.cfg.max_cert_len).contains(&n) => {
                         self.pending = Some(Pending::CertDown(name));
                         cx.answer(self.cfg.prompt.clone());
@@ -586,7 +684,8 @@ impl Personality for Sim7600 {
                         self.certs.remove(i);
                         cx.answer(OK);
                     }
-                    None => cx.answer(ERROR),
+                    None if self.cfg.certdele_missing_errors => cx.answer(ERROR),
+                    None => cx.answer(OK),
                 }
             }
             ("+CSSLCFG", _) => self.csslcfg(cx, op, &rest),

@@ -39,7 +39,49 @@ pub struct Sim800Config {
     pub setcert_delay: Duration,
     /// Data prompt \[I: `>`; whether a space follows is unconfirmed\].
     pub prompt: Vec<u8>,
+    /// `AT+FSCREATE` on an existing file answers `ERROR` \[I\]; `false`: `OK`, the file
+    /// emptied.
+    pub fscreate_existing_errors: bool,
+    /// `AT+FSDEL` of a missing file answers `ERROR` \[I\]; `false`: `OK`.
+    pub fsdel_missing_errors: bool,
+    /// File names match whatever their case \[I: TinyGSM writes `C:\\USER\\`, the app note
+    /// `C:\\User\\`\]; `false`: exact spelling, listed as created.
+    pub case_insensitive_paths: bool,
+    /// `AT+SSLOPT=0,0` turns "ignore invalid certificate" off, as TinyGSM's comment reads
+    /// the parameters \[C\]; `true`: the reading of the answer in seeds/000, where `0,0`
+    /// ignores invalid certificates.
+    pub sslopt_zero_ignores: bool,
+    /// `AT+SSLSETCERT` imports only DER ("files must be binary encoded", SSL app note
+    /// \[S\]); default `false`: PEM too, as TinyGSM's example uploads PEM \[C\].
+    pub setcert_der_only: bool,
+    /// In multi-connection mode `AT+CIPSTART` needs state IP STATUS: `AT+CSTT`,
+    /// `AT+CIICR`, `AT+CIFSR` first \[C: AT manual V1.09 §8.2.2\]; `false`: any state.
+    pub cipstart_needs_ip_status: bool,
 }
+
+/// Every error output this simulator can produce (final results and result lines), for
+/// the test that each has a specific explanation (`modules::explain`/`explain_line`).
+pub const ERROR_OUTPUTS: &[&str] = &[
+    "ERROR",
+    "+CME ERROR: 50",
+    "+CME ERROR: incorrect parameters",
+    "0, CONNECT FAIL",
+    "CONNECT FAIL",
+    "0, CLOSE OK",
+    "CLOSE OK",
+    "0, CLOSED",
+    "CLOSED",
+    "0, ALREADY CONNECT",
+    "ALREADY CONNECT",
+    "0, SEND FAIL",
+    "SEND FAIL",
+    "+SSLSETCERT: 1",
+    "+HTTPACTION: 0,600,0",
+    "+HTTPACTION: 0,601,0",
+    "+HTTPACTION: 0,603,0",
+    "+HTTPACTION: 0,605,0",
+    "+HTTPACTION: 0,606,0",
+];
 
 impl Default for Sim800Config {
     fn default() -> Self {
@@ -58,6 +100,12 @@ impl Default for Sim800Config {
             check_dates: false,
             setcert_delay: Duration::from_millis(500),
             prompt: b"\r\n> ".to_vec(),
+            fscreate_existing_errors: true,
+            fsdel_missing_errors: true,
+            case_insensitive_paths: true,
+            sslopt_zero_ignores: false,
+            setcert_der_only: false,
+            cipstart_needs_ip_status: true,
         }
     }
 }
@@ -80,6 +128,7 @@ impl Sim800Config {
                 pending: None,
                 cme: Cme::default(),
                 http: Http::default(),
+                ip: IpState::Initial,
             }),
             common,
         )
@@ -100,6 +149,15 @@ struct Http {
     url: String,
     ssl: bool,
     body: Vec<u8>,
+}
+
+/// The IP application's state (AT manual V1.09 `+CIPSTATUS` states) \[C\].
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+enum IpState {
+    Initial,
+    Start,
+    GprsAct,
+    Status,
 }
 
 enum Pending {
@@ -124,12 +182,19 @@ struct Sim800 {
     pending: Option<Pending>,
     cme: Cme,
     http: Http,
+    ip: IpState,
 }
 
-/// `C:\User\name` (quoted or not, any case) to the stored key `C:\USER\NAME` [I: the
-/// module matches case-insensitively].
-fn canon(path: &str) -> Option<String> {
-    let p = path.trim().trim_matches('"').to_ascii_uppercase();
+/// `C:\User\name` (quoted or not) to the stored key: `C:\USER\NAME` when `fold` (the
+/// module matches case-insensitively \[I\]), else `C:\USER\` and the name as spelled.
+fn canon_with(path: &str, fold: bool) -> Option<String> {
+    let raw = path.trim().trim_matches('"');
+    let dir = raw.get(..8).filter(|d| d.eq_ignore_ascii_case("C:\\USER\\"))?;
+    let p = if fold {
+        raw.to_ascii_uppercase()
+    } else {
+        format!("C:\\USER\\{}", raw.get(dir.len()..)?)
+    };
     let name = p.strip_prefix("C:\\USER\\")?;
     let ok = !name.is_empty()
         && name.len() <= 64
@@ -155,7 +220,9 @@ impl Sim800 {
     fn offer(&self, cx: &Cx, host: &str, port: u16) -> ClientOffer {
         let mut offer = ClientOffer::new(host, port, self.cfg.versions);
         offer.rsa_only = true;
-        if !self.sslopt[0] {
+        // Whether `SSLOPT=0,<e>` ignores invalid certificates when <e> is 0 or when 1.
+        let ignore = self.sslopt[0] != self.cfg.sslopt_zero_ignores;
+        if !ignore {
             let mut trust = self.roots.clone();
             for der in &self.cfg.builtin_roots {
                 if let Ok(c) = creds::cert_from_der(der) {
@@ -170,16 +237,20 @@ impl Sim800 {
         offer
     }
 
+    fn path(&self, raw: &str) -> Option<String> {
+        canon_with(raw, self.cfg.case_insensitive_paths)
+    }
+
     fn fs(&mut self, cx: &mut Cx, name: &str, rest: &str) -> bool {
         let p = params(rest);
-        let path = p.first().and_then(|s| canon(s));
+        let path = p.first().and_then(|s| self.path(s));
         match name {
             "+FSDRIVE" => match p.first().map(String::as_str) {
                 Some("0") => cx.answer(info_ok(&["+FSDRIVE: C".into()])),
                 _ => cx.answer(ERROR),
             },
             "+FSCREATE" => match path {
-                Some(f) if !self.files.contains_key(&f) => {
+                Some(f) if !self.files.contains_key(&f) || !self.cfg.fscreate_existing_errors => {
                     self.files.insert(f, Vec::new());
                     cx.answer(OK);
                 }
@@ -228,12 +299,13 @@ impl Sim800 {
                 Some(d) => cx.answer(info_ok(&[format!("+FSFLSIZE: {}", d.len())])),
                 None => cx.answer(ERROR),
             },
-            "+FSDEL" => match path.and_then(|f| self.files.remove(&f)) {
-                Some(_) => cx.answer(OK),
-                None => cx.answer(ERROR),
+            "+FSDEL" => match path.as_ref().map(|f| self.files.remove(f)) {
+                Some(Some(_)) => cx.answer(OK),
+                Some(None) if !self.cfg.fsdel_missing_errors => cx.answer(OK),
+                _ => cx.answer(ERROR),
             },
             "+FSRENAME" => {
-                let to = p.get(1).and_then(|s| canon(s));
+                let to = p.get(1).and_then(|s| self.path(s));
                 match (path, to) {
                     (Some(a), Some(b)) if !self.files.contains_key(&b) => {
                         match self.files.remove(&a) {
@@ -281,18 +353,23 @@ impl Sim800 {
             ("+SSLSETCERT", Some('=')) => {
                 let Some(data) = p
                     .first()
-                    .and_then(|s| canon(s))
+                    .and_then(|s| self.path(s))
                     .and_then(|f| self.files.get(&f))
                 else {
                     cx.answer(ERROR);
                     return true;
+                };
+                let encoding = if self.cfg.setcert_der_only {
+                    Encoding::Der
+                } else {
+                    Encoding::Auto
                 };
                 let result = if p.len() > 1 {
                     // With a password: a client credential file [I: PKCS#12].
                     self.client_file = Some(data.clone());
                     0
                 } else {
-                    match creds::certs(data, Encoding::Auto) {
+                    match creds::certs(data, encoding) {
                         Ok(cs) => {
                             self.roots.extend(cs);
                             0
@@ -309,7 +386,7 @@ impl Sim800 {
             ("+SSLSETROOT", Some('=')) if self.cfg.setroot_supported => {
                 let file = p
                     .first()
-                    .and_then(|s| canon(s))
+                    .and_then(|s| self.path(s))
                     .and_then(|f| self.files.get(&f));
                 let size = p.get(1).and_then(|v| parse_u64(v)).map(|v| v as usize);
                 match (file, size) {
@@ -381,8 +458,12 @@ impl Sim800 {
                 for c in &mut self.conns {
                     *c = Conn::default();
                 }
+                // Deactivates the PDP context: back to IP INITIAL [C manual V1.09].
+                self.ip = IpState::Initial;
                 cx.answer(b"\r\nSHUT OK\r\n".to_vec());
             }
+            // Only in IP INITIAL [I: TinyGSM sets it before CSTT, after CIPSHUT].
+            ("+CIPMUX", Some('=')) if self.ip != IpState::Initial => cx.answer(ERROR),
             ("+CIPMUX", Some('=')) => match flag(rest) {
                 Some(f) => {
                     self.mux = f;
@@ -446,8 +527,20 @@ impl Sim800 {
                     _ => cx.answer(ERROR),
                 }
             }
-            ("+CSTT", Some('=')) | ("+CIICR", None) => cx.answer(OK),
-            ("+CIFSR", None) => cx.answer(b"\r\n10.12.34.56\r\n".to_vec()),
+            // The bring-up order CSTT, CIICR, CIFSR [C manual V1.09 §8.2; TinyGSM].
+            ("+CSTT", Some('=')) if self.ip == IpState::Initial => {
+                self.ip = IpState::Start;
+                cx.answer(OK);
+            }
+            ("+CIICR", None) if self.ip == IpState::Start => {
+                self.ip = IpState::GprsAct;
+                cx.answer(OK);
+            }
+            ("+CIFSR", None) if matches!(self.ip, IpState::GprsAct | IpState::Status) => {
+                self.ip = IpState::Status;
+                cx.answer(b"\r\n10.12.34.56\r\n".to_vec());
+            }
+            ("+CSTT", Some('=')) | ("+CIICR", None) | ("+CIFSR", None) => cx.answer(ERROR),
             ("+CIPSTART", Some('=')) => self.cipstart(cx, &p),
             ("+CIPSEND", _) => {
                 let Some((mux, at)) = (if op.is_none() && !self.mux {
@@ -531,6 +624,10 @@ impl Sim800 {
             return cx.answer(ERROR);
         };
         if host.is_empty() {
+            return cx.answer(ERROR);
+        }
+        // Multi-IP: only in IP STATUS [C manual V1.09 §8.2.2 note].
+        if self.mux && self.cfg.cipstart_needs_ip_status && self.ip != IpState::Status {
             return cx.answer(ERROR);
         }
         let pre = self.prefix(mux);
@@ -786,6 +883,18 @@ impl Personality for Sim800 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn canon(path: &str) -> Option<String> {
+        canon_with(path, true)
+    }
+
+    #[test]
+    fn case_sensitive_paths_keep_the_spelling() {
+        assert_eq!(
+            canon_with("C:\\User\\root.cer", false).as_deref(),
+            Some("C:\\USER\\root.cer")
+        );
+    }
 
     #[test]
     fn paths_are_canonical_and_checked() {
