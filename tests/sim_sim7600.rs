@@ -400,3 +400,102 @@ fn transparent_mode_reference_4_6() {
     assert_eq!(h.raw_for(b"+++", Duration::from_secs(1)), b"\r\nOK\r\n");
     assert_eq!(h.cmd("AT+CCHCLOSE=0"), "\r\nOK\r\n\r\nCLOSED\r\n");
 }
+
+/// The state a command needs before the simulator refuses it (a second `AT+CCHSTART`).
+fn setup_for_error(cmd: &str) -> &'static [&'static str] {
+    match cmd {
+        "AT+CCHSTART" | "AT+CCHSET=0,1" | "AT+CCHMODE=0" => &["AT+CCHSTART"],
+        _ => &[],
+    }
+}
+
+#[test]
+fn every_error_output_and_refused_command_has_a_specific_explanation() {
+    use atcert::at::{Command, ErrorCode, Final, parse_final};
+    use atcert::modules::{self, Family};
+    use atcert::sim::{SIM7600_ERROR_COMMANDS, SIM7600_ERROR_OUTPUTS};
+    const FAMILY: Family = Family::Sim7600;
+    let generic = modules::explain(FAMILY, &Final::Error).expect("bare ERROR");
+    let config = FAMILY.engine_config();
+    for out in SIM7600_ERROR_OUTPUTS {
+        let e = match parse_final(&config, out) {
+            // A bare ERROR is explained per command below.
+            Some(Final::Error) => continue,
+            Some(f) if !f.is_ok() => modules::explain(FAMILY, &f),
+            _ => modules::explain_line(FAMILY, out),
+        };
+        let e = e.unwrap_or_else(|| panic!("{out:?} has no explanation"));
+        assert_ne!(e, generic, "{out:?}");
+        assert!(!e.next_step.contains("look the result up"), "{out:?}");
+    }
+    let pki = Pki::new();
+    for cmd in SIM7600_ERROR_COMMANDS {
+        // The simulator does refuse it.
+        let m = module_for(&pki);
+        let mut h = Host::new(&m);
+        h.cmd("ATE0");
+        for s in setup_for_error(cmd) {
+            h.cmd_for(s, Duration::from_secs(1));
+        }
+        let said = h.cmd(cmd);
+        assert!(said.contains("ERROR"), "{cmd}: {said:?}");
+        for fin in [
+            Final::Error,
+            Final::CmeError(ErrorCode::Number(50)),
+            Final::CmeError(ErrorCode::Text("incorrect parameters".into())),
+        ] {
+            let e = modules::explain_command(FAMILY, &Command::new(*cmd), &fin)
+                .unwrap_or_else(|| panic!("{cmd} {fin:?}: no explanation"));
+            assert_ne!(e, generic, "{cmd} {fin:?}");
+        }
+    }
+    // The case: the advice for a refused CCHSTART is to stop the service.
+    let e = modules::explain_command(FAMILY, &Command::new("AT+CCHSTART"), &Final::Error).unwrap();
+    assert!(e.next_step.contains("AT+CCHSTOP"), "{e:?}");
+}
+
+#[test]
+fn asking_for_more_than_is_cached_freezes_the_module_by_default() {
+    let pki = Pki::new();
+    let over = |freezes: bool| {
+        let mut cfg = Sim7600Config::default();
+        cfg.common.server = Server::Model(ServerModel::new(
+            vec![pki.read("server.der")],
+            pki.read("ca.der"),
+        ));
+        cfg.over_read_freezes = freezes;
+        let m = cfg.build();
+        let mut h = Host::new(&m);
+        h.cmd("ATE0");
+        for c in [
+            "AT+CSSLCFG=\"authmode\",0,0",
+            "AT+CCHSET=0,1",
+            "AT+CCHSTART",
+            "AT+CCHSSLCFG=0,0",
+        ] {
+            h.cmd_for(c, Duration::from_secs(1));
+        }
+        let open = h.cmd_for("AT+CCHOPEN=0,\"localhost\",443,2", Duration::from_secs(10));
+        assert!(open.contains("+CCHOPEN: 0,0"), "{open:?}");
+        let req = b"GET / HTTP/1.0\r\n\r\n";
+        h.cmd(&format!("AT+CCHSEND=0,{}", req.len()));
+        let sent = String::from_utf8_lossy(&h.raw_for(req, Duration::from_secs(5))).into_owned();
+        assert!(sent.contains("+CCHEVENT: 0,RECV EVENT"), "{sent:?}");
+        let len = h.cmd("AT+CCHRECV?");
+        let cached: usize = len
+            .split("+CCHRECV: LEN,")
+            .nth(1)
+            .and_then(|r| r.split(',').next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{len:?}"));
+        let answer = h.cmd(&format!("AT+CCHRECV=0,{}", cached + 1));
+        let after = h.cmd("AT");
+        (answer, after)
+    };
+    let (answer, after) = over(true);
+    assert_eq!(answer, "", "an over-read gets no answer");
+    assert_eq!(after, "", "nor does anything after it");
+    let (answer, after) = over(false);
+    assert!(answer.contains("+CCHRECV: DATA,0,"), "{answer:?}");
+    assert_eq!(after, "\r\nOK\r\n");
+}

@@ -344,3 +344,57 @@ fn single_connection_send_with_ctrl_z_and_esc() {
     assert_eq!(h.cmd("AT+CIPSEND"), "\r\nERROR\r\n");
     assert_eq!(h.cmd("AT+CIPCLOSE"), "\r\nERROR\r\n");
 }
+
+/// The state a command needs before the simulator refuses it.
+fn setup_for_error(cmd: &str) -> &'static [&'static str] {
+    match cmd {
+        "AT+FSCREATE=C:\\User\\ROOT.CER" => &["AT+FSCREATE=C:\\User\\ROOT.CER"],
+        "AT+CIPMUX=1" | "AT+CSTT=\"\"" => &["AT+CSTT=\"\""],
+        _ => &[],
+    }
+}
+
+#[test]
+fn every_error_output_and_refused_command_has_a_specific_explanation() {
+    use atcert::at::{Command, ErrorCode, Final, parse_final};
+    use atcert::modules::{self, Family};
+    use atcert::sim::{SIM800_ERROR_COMMANDS, SIM800_ERROR_OUTPUTS};
+    const FAMILY: Family = Family::Sim800;
+    let generic = modules::explain(FAMILY, &Final::Error).expect("bare ERROR");
+    let config = FAMILY.engine_config();
+    for out in SIM800_ERROR_OUTPUTS {
+        let e = match parse_final(&config, out) {
+            Some(Final::Error) => continue,
+            // `0, CLOSE OK` ends CIPCLOSE well but, after CIPSTART, is a failed handshake.
+            Some(f) if !f.is_ok() => modules::explain(FAMILY, &f),
+            _ => modules::explain_line(FAMILY, out),
+        };
+        let e = e.unwrap_or_else(|| panic!("{out:?} has no explanation"));
+        assert_ne!(e, generic, "{out:?}");
+        assert!(!e.next_step.contains("look the result up"), "{out:?}");
+    }
+    let pki = Pki::new();
+    for cmd in SIM800_ERROR_COMMANDS {
+        let mut cfg = Sim800Config::default();
+        cfg.common.server = server(&pki, (TlsVersion::Tls10, TlsVersion::Tls12));
+        // R13.08 builds have no SSL.
+        cfg.ssl_supported = !cmd.starts_with("AT+CIPSSL");
+        let m = cfg.build();
+        let mut h = Host::new(&m);
+        h.cmd("ATE0");
+        for s in setup_for_error(cmd) {
+            h.cmd(s);
+        }
+        let said = h.cmd(cmd);
+        assert!(said.contains("ERROR"), "{cmd}: {said:?}");
+        for fin in [
+            Final::Error,
+            Final::CmeError(ErrorCode::Number(50)),
+            Final::CmeError(ErrorCode::Text("incorrect parameters".into())),
+        ] {
+            let e = modules::explain_command(FAMILY, &Command::new(*cmd), &fin)
+                .unwrap_or_else(|| panic!("{cmd} {fin:?}: no explanation"));
+            assert_ne!(e, generic, "{cmd} {fin:?}");
+        }
+    }
+}

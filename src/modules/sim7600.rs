@@ -149,6 +149,13 @@ pub fn explain_line(text: &str) -> Option<Explanation> {
             return lookup(CCH_ERRORS, rest.trim().parse().ok()?);
         }
     }
+    if text == "CLOSED" {
+        // Transparent mode (AT+CCHMODE=1): the link closed [C A76XX AN].
+        return Some(Explanation::new(
+            "the transparent-mode TLS connection closed",
+            "the server or network ended it; open it again (AT+CCHOPEN) if more data is due",
+        ));
+    }
     if text.starts_with("+CCH_PEER_CLOSED:") {
         return Some(Explanation::new(
             "the server closed the TLS connection",
@@ -170,6 +177,11 @@ pub fn explain_command(line: &str, fin: &Final) -> Option<Explanation> {
         (
             "the SSL service could not start: it is most likely still running from an earlier run (a second AT+CCHSTART is refused), or the data bearer is not available",
             "stop it first (AT+CCHCLOSE=0, then AT+CCHSTOP; atcert's test connection does this itself), then check registration and the PDP context (AT+CEREG?, AT+CGDCONT?)",
+        )
+    } else if cmd.starts_with("AT+CCHSTOP") {
+        (
+            "the SSL service is not running (or is still stopping), so there is nothing to stop",
+            "nothing to do: the next AT+CCHSTART can start it",
         )
     } else if cmd.starts_with("AT+CCHSET") || cmd.starts_with("AT+CCHMODE") {
         (
@@ -215,6 +227,11 @@ pub fn explain_command(line: &str, fin: &Final) -> Option<Explanation> {
         (
             "the module refused this SSL context setting (unknown keyword, value out of range, or a name not quoted)",
             "keywords must be lower case and contexts 0-9; check the firmware supports the setting (AT+CSSLCFG=?)",
+        )
+    } else if cmd.starts_with("AT+CCLK") {
+        (
+            "the module refused the clock value",
+            "the time must be \"yy/MM/dd,hh:mm:ss+zz\" (quarter hours): check the computer's clock and run the step again",
         )
     } else {
         return None;

@@ -153,13 +153,15 @@ pub fn explain_command(line: &str, fin: &Final) -> Option<Explanation> {
             "this firmware has no SSL (R13.08 builds)",
             "update the firmware to 1308B09 or R14.18 or later",
         )
-    } else if cmd.starts_with("AT+CIPMUX")
-        || cmd.starts_with("AT+CIPQSEND")
-        || cmd.starts_with("AT+CIPRXGET=1")
-    {
+    } else if cmd.starts_with("AT+CIPMUX") || cmd.starts_with("AT+CIPQSEND") {
         (
-            "the IP application is not in its initial state, where these settings are taken",
+            "the IP application is not in its initial state, where these settings are taken, or the value is not 0/1",
             "shut it down first (AT+CIPSHUT) and run the step again",
+        )
+    } else if cmd.starts_with("AT+CIPRXGET") {
+        (
+            "the module refused the receive request: manual receive is set only in the initial state, and reads need an open connection on that channel",
+            "run the whole test connection again (it sets the mode after AT+CIPSHUT and reads after +CIPRXGET: 1)",
         )
     } else if cmd.starts_with("AT+CGATT") {
         (
@@ -176,10 +178,20 @@ pub fn explain_command(line: &str, fin: &Final) -> Option<Explanation> {
             "the module refused to connect: in multi-connection mode it needs AT+CSTT, AT+CIICR and AT+CIFSR first (state IP STATUS)",
             "run the whole test connection again (it does those steps); check the APN",
         )
+    } else if cmd.starts_with("AT+CIPCLOSE") {
+        (
+            "there is no open connection on that channel to close",
+            "nothing to close; AT+CIPSHUT closes every connection",
+        )
     } else if cmd.starts_with("AT+CIPSEND") {
         (
             "there is no open connection to send on",
             "open the connection again",
+        )
+    } else if cmd.starts_with("AT+CCLK") {
+        (
+            "the module refused the clock value",
+            "the time must be \"yy/MM/dd,hh:mm:ss+zz\" (quarter hours): check the computer's clock and run the step again",
         )
     } else {
         return None;

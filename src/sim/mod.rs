@@ -34,8 +34,13 @@ pub use port::{LineConfig, LineFaults, SimPort};
 #[cfg(not(target_arch = "wasm32"))]
 pub use realtls::RealTlsTarget;
 pub use server::{ClientOffer, Refusal, Server, ServerModel, TlsVersion};
-pub use sim800::{ERROR_OUTPUTS as SIM800_ERROR_OUTPUTS, Sim800Config};
-pub use sim7600::{ERROR_OUTPUTS as SIM7600_ERROR_OUTPUTS, Sim7600Config};
+pub use sim800::{
+    ERROR_COMMANDS as SIM800_ERROR_COMMANDS, ERROR_OUTPUTS as SIM800_ERROR_OUTPUTS, Sim800Config,
+};
+pub use sim7600::{
+    ERROR_COMMANDS as SIM7600_ERROR_COMMANDS, ERROR_OUTPUTS as SIM7600_ERROR_OUTPUTS,
+    Sim7600Config,
+};
 pub use spwf04::Spwf04Config;
 pub use telit::{SslError as TelitSslError, TelitConfig};
 

@@ -78,6 +78,25 @@ pub const ERROR_OUTPUTS: &[&str] = &[
     "CLOSED",
 ];
 
+/// Every command this simulator can answer with a bare `ERROR` (or `+CME ERROR`), as atcert
+/// or a user would send it: each needs its own explanation, since `AT+CMEE` adds nothing.
+pub const ERROR_COMMANDS: &[&str] = &[
+    "AT+CCLK=\"99/99/99,99:99:99+00\"",
+    "AT+CCERTDOWN=\"ca.crt\",10",
+    "AT+CCERTDELE=\"missing.pem\"",
+    "AT+CSSLCFG=\"SSLVERSION\",0,4",
+    "AT+CSSLCFG=\"enableSNI\",0,1",
+    "AT+CCHSET=0,1",
+    "AT+CCHMODE=0",
+    "AT+CCHSTART",
+    "AT+CCHSTOP",
+    "AT+CCHSSLCFG=2,0",
+    "AT+CCHOPEN=0,\"example.com\",443,2",
+    "AT+CCHSEND=0,10",
+    "AT+CCHRECV=0,10",
+    "AT+CCHCLOSE=0",
+];
+
 impl Default for Sim7600Config {
     fn default() -> Self {
         Self {
@@ -563,6 +582,9 @@ impl Sim7600 {
                     .and_then(|v| parse_u64(v))
                     .map_or(usize::MAX, |v| v as usize);
                 let sess = &mut self.sessions[s];
+                if sess.link.is_none() && sess.rx.is_empty() {
+                    return cx.answer(ERROR);
+                }
                 if self.cfg.over_read_freezes && max != usize::MAX && max > sess.rx.len() {
                     // [S] LilyGO: asking for more than is cached hangs the module.
                     self.frozen = true;

@@ -83,6 +83,32 @@ pub const ERROR_OUTPUTS: &[&str] = &[
     "+HTTPACTION: 0,606,0",
 ];
 
+/// Every command this simulator can answer with a bare `ERROR` (or `+CME ERROR`), as atcert
+/// or a user would send it: each needs its own explanation, since `AT+CMEE` adds nothing.
+pub const ERROR_COMMANDS: &[&str] = &[
+    "AT+CCLK=\"99/99/99,99:99:99+00\"",
+    "AT+FSDRIVE=1",
+    "AT+FSCREATE=C:\\User\\ROOT.CER",
+    "AT+FSWRITE=C:\\User\\ROOT.CER,0,20000,10",
+    "AT+FSREAD=C:\\User\\NONE.CER,0,10,0",
+    "AT+FSFLSIZE=C:\\User\\NONE.CER",
+    "AT+FSDEL=C:\\User\\NONE.CER",
+    "AT+FSLS=D:\\",
+    "AT+SSLSETCERT=\"C:\\User\\NONE.CER\"",
+    "AT+SSLSETROOT=\"C:\\User\\NONE.CER\",10",
+    "AT+SSLOPT=2,0",
+    "AT+CIPSSL=1",
+    "AT+CIPMUX=1",
+    "AT+CIPQSEND=2",
+    "AT+CIPRXGET=5",
+    "AT+CSTT=\"\"",
+    "AT+CIICR",
+    "AT+CIFSR",
+    "AT+CIPSTART=0,\"TCP\",\"example.com\",443",
+    "AT+CIPSEND=0,10",
+    "AT+CIPCLOSE=0",
+];
+
 impl Default for Sim800Config {
     fn default() -> Self {
         Self {
