@@ -73,6 +73,9 @@ const SWITCHES: &[Switch] = &[
         c.setcert_der_only = true;
     }),
     ("CIPSTART in any IP state", |c| c.cipstart_needs_ip_status = false),
+    ("'0,CONNECT OK' without the space (AT manual)", |c| {
+        c.mux_prefix_space = false;
+    }),
     ("certificate dates checked", |c| c.check_dates = true),
     ("no AT+SSLSETROOT (LilyGO #205)", |c| c.setroot_supported = false),
 ];

@@ -268,6 +268,7 @@ fn name_checked(role: Role, name: &str) -> Result<String, PlanError> {
 pub fn plan_set_clock(opts: &Options) -> Plan {
     let mut plan = Plan::new(FAMILY, "set the clock");
     if let Some(t) = opts.unix_time {
+        // [C] 3GPP TS 27.007 +CCLK; sim7600.md §5 (A76XX manual).
         plan.push(
             "set the module clock (UTC) so certificate dates can be checked",
             Purpose::SetClock,
@@ -324,7 +325,8 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
             ),
         );
     }
-    // 2. Check each file is listed: the strongest check this module has.
+    // 2. Check each file is listed: the strongest check this module has. [C] A76XX SSL AN:
+    // one `+CCERTLIST: "<name>"` line a file, then `OK`.
     for role in creds.roles() {
         let Some(c) = creds.get(role) else { continue };
         plan.push(
@@ -356,7 +358,9 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
         });
     }
     let mut plan = Plan::new(FAMILY, "configure TLS");
-    // [C] 0 SSL3.0, 1 TLS1.0, 2 TLS1.1, 3 TLS1.2, 4 all. The keyword must be lower case.
+    // [C] 0 SSL3.0, 1 TLS1.0, 2 TLS1.1, 3 TLS1.2, 4 all (A76XX SSL AN). The keyword must be
+    // lower case [C TinyGSM src/TinyGsmClientA7672x.h @4c55210 comment]. Each CSSLCFG
+    // setting is taken from the AN's `AT+CSSLCFG=?` list and TinyGSM PR #767.
     let version = match opts.tls_version {
         None => 4,
         Some(TlsVersion::Ssl3) => 0,

@@ -90,8 +90,12 @@ pub fn explain_line(text: &str) -> Option<Explanation> {
         let code = rest.split(',').nth(1)?.trim().parse().ok()?;
         return lookup(HTTP_ERRORS, code);
     }
-    // Multi-connection results are `<mux>, <TEXT>`; single-connection ones are bare.
-    let body = text.split_once(", ").map_or(text, |(_, b)| b);
+    // Multi-connection results are `<mux>, <TEXT>` (TinyGSM) or `<mux>,<TEXT>` (AT manual
+    // V1.09); single-connection ones are bare.
+    let body = match text.split_once(',') {
+        Some((mux, rest)) if mux.trim().parse::<u8>().is_ok() => rest.trim(),
+        _ => text,
+    };
     match body {
         "CONNECT FAIL" => Some(Explanation::new(
             "the TCP or TLS connection failed",
@@ -242,6 +246,7 @@ fn refuse_client(creds: &Credentials) -> Result<(), PlanError> {
 pub fn plan_set_clock(opts: &Options) -> Plan {
     let mut plan = Plan::new(FAMILY, "set the clock");
     if let Some(t) = opts.unix_time {
+        // [C] 3GPP TS 27.007 +CCLK, "yy/MM/dd,hh:mm:ss±zz" (SIM800 AT manual V1.09).
         plan.push(
             "set the module clock (UTC)",
             Purpose::SetClock,
@@ -273,7 +278,10 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         },
     );
     plan.extend(plan_set_clock(opts));
-    // 2. FSCREATE fails on an existing file, so delete first; "not found" is fine.
+    // 2. Whether FSCREATE fails on an existing file is unknown [I]: delete first, so a rerun
+    // leaves exactly the new bytes either way; "not found" is fine. FS commands take the
+    // path unquoted [C TinyGSM examples/more/SIM800_SslSetCert/SIM800_SslSetCert.ino
+    // @4c55210: `+FSCREATE=C:\\USER\\CERT.CRT`].
     plan.push_expect(
         format!("delete an old {p} (an error means there was none)"),
         Purpose::Clean(Role::Ca),
@@ -286,6 +294,8 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         line(format!("AT+FSCREATE={p}"), secs(5)),
     );
     // 3. Write exactly <size> bytes after '>', in parts of at most 10240 (mode 1 appends).
+    // [C] SIM800_SslSetCert.ino: `+FSWRITE=<path>,0,<size>,10`, wait for `>`, the bytes,
+    // `OK`; openluat SIM800 manual table: <size> <= 10240, mode 1 = append.
     for (i, part) in ca.bytes.chunks(MAX_WRITE).enumerate() {
         let mode = u8::from(i > 0);
         plan.push(
@@ -301,6 +311,7 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         );
     }
     // 4. Verify by size: the strongest check this module allows (see the module doc).
+    // [S] `+FSFLSIZE: <bytes>` (GsmCertificate.cpp reads the size before FSREAD).
     plan.push(
         "check the file's size",
         Purpose::Verify(
@@ -312,7 +323,8 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         ),
         line(format!("AT+FSFLSIZE={p}"), secs(5)),
     );
-    // 5. Import into the SSL layer; success is the URC `+SSLSETCERT: 0` [C TinyGSM].
+    // 5. Import into the SSL layer; success is the URC `+SSLSETCERT: 0` [C TinyGSM
+    // SIM800_SslSetCert.ino: `+SSLSETCERT="<path>"`, `OK`, then `+SSLSETCERT:` within 5 s].
     plan.push_expect(
         "import the file into the SSL layer",
         Purpose::Bind(Role::Ca),
@@ -347,6 +359,7 @@ pub fn plan_configure_tls(opts: &Options) -> Result<Plan, PlanError> {
         Purpose::Configure,
         line("AT+SSLOPT=0,0", secs(5)),
     );
+    // [C] TinyGSM src/TinyGsmClientSIM800.h @4c55210 modemConnect: `+CIPSSL=1`.
     plan.push(
         "use SSL for TCP connections",
         Purpose::Configure,
@@ -458,8 +471,9 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
             format!("AT+CIPSTART=0,\"TCP\",{host},{}", opts.port),
             secs(75),
         ),
+        // `0, CONNECT OK` [S TinyGSM] or `0,CONNECT OK` [MAN]: match both.
         Expect::OkThenUrc {
-            prefix: "0, ".into(),
+            prefix: "0,".into(),
             value: Some("CONNECT OK".into()),
             fail: vec![],
             within: secs(75),
@@ -480,7 +494,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         Expect::OkThenUrc {
             prefix: "+CIPRXGET: 1,0".into(),
             value: None,
-            fail: vec!["0, CLOSED".into()],
+            fail: vec!["0, CLOSED".into(), "0,CLOSED".into()],
             within: secs(60),
         },
     );

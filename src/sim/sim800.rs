@@ -57,6 +57,9 @@ pub struct Sim800Config {
     /// In multi-connection mode `AT+CIPSTART` needs state IP STATUS: `AT+CSTT`,
     /// `AT+CIICR`, `AT+CIFSR` first \[C: AT manual V1.09 §8.2.2\]; `false`: any state.
     pub cipstart_needs_ip_status: bool,
+    /// Multi-connection results read `0, CONNECT OK` (TinyGSM's comment, the reference
+    /// \[S\]); `false`: `0,CONNECT OK`, as the AT manual V1.09 §8.2.2 prints them.
+    pub mux_prefix_space: bool,
 }
 
 /// Every error output this simulator can produce (final results and result lines), for
@@ -66,10 +69,12 @@ pub const ERROR_OUTPUTS: &[&str] = &[
     "+CME ERROR: 50",
     "+CME ERROR: incorrect parameters",
     "0, CONNECT FAIL",
+    "0,CONNECT FAIL",
     "CONNECT FAIL",
     "0, CLOSE OK",
     "CLOSE OK",
     "0, CLOSED",
+    "0,CLOSED",
     "CLOSED",
     "0, ALREADY CONNECT",
     "ALREADY CONNECT",
@@ -132,6 +137,7 @@ impl Default for Sim800Config {
             sslopt_zero_ignores: false,
             setcert_der_only: false,
             cipstart_needs_ip_status: true,
+            mux_prefix_space: true,
         }
     }
 }
@@ -232,8 +238,10 @@ fn canon_with(path: &str, fold: bool) -> Option<String> {
 
 impl Sim800 {
     fn prefix(&self, mux: usize) -> String {
-        if self.mux {
+        if self.mux && self.cfg.mux_prefix_space {
             format!("{mux}, ")
+        } else if self.mux {
+            format!("{mux},")
         } else {
             String::new()
         }
