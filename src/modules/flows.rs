@@ -917,8 +917,13 @@ pub async fn test_connection<T: Transport, C: Clock>(
             continue;
         }
         if step.purpose == Purpose::Close {
-            // 4. Best effort.
-            let _ = run_step(session, family, i + 1, total, step, &mut values, &mut ran).await;
+            // 4. Best effort, but a lost port or a cancel is still a failed run.
+            if let Err(e) = run_step(session, family, i + 1, total, step, &mut values, &mut ran).await
+                && let FlowError::Step(s) = &e
+                && matches!(s.failure, Failure::Transport(_) | Failure::Cancelled)
+            {
+                return Err(e);
+            }
             continue;
         }
         run_step(session, family, i + 1, total, step, &mut values, &mut ran).await?;

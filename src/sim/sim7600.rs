@@ -182,6 +182,9 @@ impl Default for SslCtx {
 #[derive(Default)]
 struct Session {
     ctx: u8,
+    /// Bumped when the session opens or closes: server bytes scheduled for an earlier
+    /// connection are dropped (see `conn_id`).
+    generation: u8,
     link: Option<Link>,
     host: String,
     port: u16,
@@ -233,6 +236,19 @@ impl Sim7600 {
             "+GCAP: +CGSM".to_owned(),
         ];
         (ati, format!("+CGMR: {}", self.cfg.revision))
+    }
+
+    /// The id server bytes for session `sid` are scheduled under: the session and its
+    /// generation.
+    fn conn_id(&self, sid: usize) -> u8 {
+        u8::try_from(sid & 1).unwrap_or(0) | (self.sessions[sid & 1].generation % 128) << 1
+    }
+
+    fn end_session(&mut self, sid: usize) {
+        let s = &mut self.sessions[sid];
+        s.link = None;
+        s.rx.clear();
+        s.generation = s.generation.wrapping_add(1);
     }
 
     /// `OK` and a result line, in the order this firmware prints them.
@@ -343,7 +359,7 @@ impl Sim7600 {
             && (!resp.is_empty() || closed)
         {
             let t = cx.server.response_time();
-            cx.deliver(t, 0, resp, closed);
+            cx.deliver(t, self.conn_id(0), resp, closed);
         }
     }
 
@@ -474,9 +490,8 @@ impl Sim7600 {
                     return self.ok_then(cx, RESULT_DELAY, "+CCHSTOP: 0");
                 }
                 self.started = false;
-                for s in &mut self.sessions {
-                    s.link = None;
-                    s.rx.clear();
+                for sid in 0..self.sessions.len() {
+                    self.end_session(sid);
                 }
                 if self.cfg.stop_completes_at_urc {
                     let latency = u64::try_from(RESULT_DELAY.as_nanos()).unwrap_or(u64::MAX);
@@ -604,8 +619,7 @@ impl Sim7600 {
             }
             ("+CCHCLOSE", Some('=')) => match sid {
                 Some(s) if self.sessions[s].link.is_some() => {
-                    self.sessions[s].link = None;
-                    self.sessions[s].rx.clear();
+                    self.end_session(s);
                     if self.transparent && s == 0 {
                         cx.answer(OK);
                         cx.later(Duration::from_millis(50), urc("CLOSED"));
@@ -740,7 +754,7 @@ impl Personality for Sim7600 {
                         }
                         if !resp.is_empty() || closed {
                             let t = cx.server.response_time();
-                            cx.deliver(t, sid as u8, resp, closed);
+                            cx.deliver(t, self.conn_id(sid), resp, closed);
                         }
                     }
                     Err(_) => {
@@ -762,7 +776,11 @@ impl Personality for Sim7600 {
     }
 
     fn deliver(&mut self, cx: &mut Cx, conn: u8, bytes: Vec<u8>, closed: bool) {
-        let sid = usize::from(conn).min(1);
+        let sid = usize::from(conn & 1);
+        if conn >> 1 != self.sessions[sid].generation % 128 || self.sessions[sid].link.is_none() {
+            // Bytes for a session closed since (a later run's AT+CCHCLOSE / AT+CCHSTOP).
+            return;
+        }
         if self.transparent && sid == 0 {
             if self.online && cx.in_data() {
                 cx.answer(bytes);

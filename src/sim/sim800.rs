@@ -161,6 +161,7 @@ impl Sim800Config {
                 cme: Cme::default(),
                 http: Http::default(),
                 ip: IpState::Initial,
+                generation: [0; 6],
             }),
             common,
         )
@@ -173,6 +174,13 @@ struct Conn {
     host: String,
     port: u16,
     rx: Vec<u8>,
+}
+
+/// Server bytes are scheduled for a connection id that also carries the connection's
+/// generation, so bytes still on their way when a connection was shut (AT+CIPSHUT by a
+/// later run) do not reach, or close, the next connection on the same channel.
+fn conn_id(mux: usize, generation: u8) -> u8 {
+    u8::try_from(mux % 8).unwrap_or(0) | (generation % 32) << 3
 }
 
 #[derive(Default)]
@@ -215,6 +223,8 @@ struct Sim800 {
     cme: Cme,
     http: Http,
     ip: IpState,
+    /// Bumped each time a channel's connection ends or starts (see [`conn_id`]).
+    generation: [u8; 6],
 }
 
 /// `C:\User\name` (quoted or not) to the stored key: `C:\USER\NAME` when `fold` (the
@@ -492,6 +502,9 @@ impl Sim800 {
                 for c in &mut self.conns {
                     *c = Conn::default();
                 }
+                for g in &mut self.generation {
+                    *g = g.wrapping_add(1);
+                }
                 // Deactivates the PDP context: back to IP INITIAL [C manual V1.09].
                 self.ip = IpState::Initial;
                 cx.answer(b"\r\nSHUT OK\r\n".to_vec());
@@ -633,6 +646,7 @@ impl Sim800 {
                 match mux.filter(|m| *m < 6).map(|m| m as usize) {
                     Some(m) if self.conns[m].link.is_some() => {
                         self.conns[m].link = None;
+                        self.generation[m] = self.generation[m].wrapping_add(1);
                         let pre = self.prefix(m);
                         cx.answer(format!("\r\n{pre}CLOSE OK\r\n").into_bytes());
                     }
@@ -860,7 +874,7 @@ impl Personality for Sim800 {
                         }
                         if !resp.is_empty() || closed {
                             let t = cx.server.response_time();
-                            cx.deliver(t, mux as u8, resp, closed);
+                            cx.deliver(t, conn_id(mux, self.generation[mux]), resp, closed);
                         }
                     }
                     Err(_) => cx.answer(format!("\r\n{pre}SEND FAIL\r\n").into_bytes()),
@@ -873,7 +887,11 @@ impl Personality for Sim800 {
     }
 
     fn deliver(&mut self, cx: &mut Cx, conn: u8, bytes: Vec<u8>, closed: bool) {
-        let mux = usize::from(conn).min(5);
+        let mux = usize::from(conn & 7).min(5);
+        if conn >> 3 != self.generation[mux] % 32 || self.conns[mux].link.is_none() {
+            // For a connection that no longer exists.
+            return;
+        }
         let pre = self.prefix(mux);
         if !bytes.is_empty() {
             if self.rxget_manual {
