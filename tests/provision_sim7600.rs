@@ -129,7 +129,9 @@ type Switch = (&'static str, fn(&mut Sim7600Config));
 
 /// Every fact the evidence leaves uncertain, flipped from the simulator's default.
 const SWITCHES: &[Switch] = &[
-    ("prompt '>' without CRLF or space", |c| c.prompt = b">".to_vec()),
+    ("prompt '>' without CRLF or space", |c| {
+        c.prompt = b">".to_vec()
+    }),
     ("enableSNI supported", |c| c.sni_supported = true),
     ("ignorelocaltime defaults to 0", |c| {
         c.ignore_local_time_default = false;
@@ -146,10 +148,14 @@ const SWITCHES: &[Switch] = &[
     ("CCHSTOP completes at once", |c| {
         c.stop_completes_at_urc = false;
     }),
-    ("CCHSET taken while started", |c| c.cchset_only_stopped = false),
+    ("CCHSET taken while started", |c| {
+        c.cchset_only_stopped = false
+    }),
     ("CCH results before OK", |c| c.result_before_ok = true),
     ("CCHRECV data before OK", |c| c.recv_data_before_ok = true),
-    ("over-reading does not freeze", |c| c.over_read_freezes = false),
+    ("over-reading does not freeze", |c| {
+        c.over_read_freezes = false
+    }),
 ];
 
 /// Provision (twice), test, remove and remove again under `cfg`; the stored bytes must be

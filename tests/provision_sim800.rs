@@ -58,11 +58,15 @@ type Switch = (&'static str, fn(&mut Sim800Config));
 
 /// Every fact the evidence leaves uncertain, flipped from the simulator's default.
 const SWITCHES: &[Switch] = &[
-    ("prompt '>' without CRLF or space", |c| c.prompt = b">".to_vec()),
+    ("prompt '>' without CRLF or space", |c| {
+        c.prompt = b">".to_vec()
+    }),
     ("FSCREATE on an existing file is OK", |c| {
         c.fscreate_existing_errors = false;
     }),
-    ("FSDEL of a missing file is OK", |c| c.fsdel_missing_errors = false),
+    ("FSDEL of a missing file is OK", |c| {
+        c.fsdel_missing_errors = false
+    }),
     ("file names are case-sensitive", |c| {
         c.case_insensitive_paths = false;
     }),
@@ -72,12 +76,16 @@ const SWITCHES: &[Switch] = &[
     ("SSLSETCERT imports DER only (SSL app note)", |c| {
         c.setcert_der_only = true;
     }),
-    ("CIPSTART in any IP state", |c| c.cipstart_needs_ip_status = false),
+    ("CIPSTART in any IP state", |c| {
+        c.cipstart_needs_ip_status = false
+    }),
     ("'0,CONNECT OK' without the space (AT manual)", |c| {
         c.mux_prefix_space = false;
     }),
     ("certificate dates checked", |c| c.check_dates = true),
-    ("no AT+SSLSETROOT (LilyGO #205)", |c| c.setroot_supported = false),
+    ("no AT+SSLSETROOT (LilyGO #205)", |c| {
+        c.setroot_supported = false
+    }),
 ];
 
 fn full_cycle(what: &str, adjust: &dyn Fn(&mut Sim800Config)) -> Result<(), FlowError> {

@@ -322,7 +322,11 @@ async fn run_step<T: Transport, C: Clock>(
         Expect::Ok | Expect::Tolerate => {}
         Expect::TolerateThenUrc { prefix, within } => {
             // Something was there to clean up: wait until the module says it is done.
-            let done = response.lines.iter().chain(&response.urcs).any(|l| l.starts_with(prefix.as_str()));
+            let done = response
+                .lines
+                .iter()
+                .chain(&response.urcs)
+                .any(|l| l.starts_with(prefix.as_str()));
             if response.final_result.is_ok() && !done {
                 let deadline = session.clock().now() + *within;
                 loop {
@@ -918,7 +922,8 @@ pub async fn test_connection<T: Transport, C: Clock>(
         }
         if step.purpose == Purpose::Close {
             // 4. Best effort, but a lost port or a cancel is still a failed run.
-            if let Err(e) = run_step(session, family, i + 1, total, step, &mut values, &mut ran).await
+            if let Err(e) =
+                run_step(session, family, i + 1, total, step, &mut values, &mut ran).await
                 && let FlowError::Step(s) = &e
                 && matches!(s.failure, Failure::Transport(_) | Failure::Cancelled)
             {

@@ -115,7 +115,11 @@ pub fn explain(family: Family, fin: &Final) -> Option<Explanation> {
 /// What a final result means as the answer to `command`: the family's reading of that
 /// command's failure where it has one (a bare `ERROR` to `AT+CCHSTART` means the service is
 /// already started), else [`explain`].
-pub fn explain_command(family: Family, command: &crate::at::Command, fin: &Final) -> Option<Explanation> {
+pub fn explain_command(
+    family: Family,
+    command: &crate::at::Command,
+    fin: &Final,
+) -> Option<Explanation> {
     let line = command.line_text();
     let specific = match family {
         Family::Sim800 => sim800::explain_command(&line, fin),

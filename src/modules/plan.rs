@@ -227,7 +227,9 @@ impl Capture {
         let value = if self.field == usize::MAX {
             Some(rest.trim().to_owned())
         } else {
-            rest.split([',', ':']).nth(self.field).map(|v| v.trim().to_owned())
+            rest.split([',', ':'])
+                .nth(self.field)
+                .map(|v| v.trim().to_owned())
         }
         .filter(|v| !v.is_empty())?;
         match self.range {

@@ -172,7 +172,10 @@ pub fn explain_command(line: &str, fin: &Final) -> Option<Explanation> {
             "the module could not attach to the packet service",
             "check the SIM, antenna and registration (AT+CREG?)",
         )
-    } else if cmd.starts_with("AT+CSTT") || cmd.starts_with("AT+CIICR") || cmd.starts_with("AT+CIFSR") {
+    } else if cmd.starts_with("AT+CSTT")
+        || cmd.starts_with("AT+CIICR")
+        || cmd.starts_with("AT+CIFSR")
+    {
         (
             "the data bearer did not come up (wrong APN, no coverage, or not in the right IP state)",
             "give the SIM's APN (and user/password) and run the test again; check registration (AT+CREG?)",
@@ -298,15 +301,19 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
     // `OK`; openluat SIM800 manual table: <size> <= 10240, mode 1 = append.
     for (i, part) in ca.bytes.chunks(MAX_WRITE).enumerate() {
         let mode = u8::from(i > 0);
+        // The module stops waiting after <inputtime> s: 10 s (TinyGSM) is too short for a
+        // full 10240-byte part at 9600 baud (~10.7 s), so allow the bytes' time at 9600
+        // baud plus 5 s.
+        let input_time = INPUT_TIME.max(part.len().div_ceil(960) as u64 + 5);
         plan.push(
             format!("write {} bytes of the root CA", part.len()),
             Purpose::Write(Role::Ca),
             upload(
-                format!("AT+FSWRITE={p},{mode},{},{INPUT_TIME}", part.len()),
+                format!("AT+FSWRITE={p},{mode},{},{input_time}", part.len()),
                 Trigger::Prompt,
                 part.to_vec(),
                 None,
-                secs(INPUT_TIME + 2),
+                secs(input_time + 2),
             ),
         );
     }
@@ -559,7 +566,7 @@ mod tests {
             .iter()
             .map(|s| String::from_utf8_lossy(&s.command.line).into_owned())
             .collect();
-        assert!(lines.contains(&"AT+FSWRITE=C:\\User\\ROOT.CER,0,10240,10".to_owned()));
+        assert!(lines.contains(&"AT+FSWRITE=C:\\User\\ROOT.CER,0,10240,16".to_owned()));
         assert!(lines.contains(&"AT+FSWRITE=C:\\User\\ROOT.CER,1,1760,10".to_owned()));
         let mutual = Credentials {
             client_key: Some(Credential {

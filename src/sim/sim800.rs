@@ -231,7 +231,9 @@ struct Sim800 {
 /// module matches case-insensitively \[I\]), else `C:\USER\` and the name as spelled.
 fn canon_with(path: &str, fold: bool) -> Option<String> {
     let raw = path.trim().trim_matches('"');
-    let dir = raw.get(..8).filter(|d| d.eq_ignore_ascii_case("C:\\USER\\"))?;
+    let dir = raw
+        .get(..8)
+        .filter(|d| d.eq_ignore_ascii_case("C:\\USER\\"))?;
     let p = if fold {
         raw.to_ascii_uppercase()
     } else {
