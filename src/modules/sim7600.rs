@@ -497,6 +497,14 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         Purpose::Open,
         line("AT+CCHSET=0,1", secs(5)),
     );
+    // Command (non-transparent) mode, the default, in case other software left
+    // transparent mode set: only taken while stopped [C A76XX SSL AN `AT+CCHMODE`; TinyGSM
+    // src/TinyGsmClientA7672x.h @4c55210 lists CCHMODE `setDataMode`].
+    plan.push(
+        "command mode for the session (not transparent)",
+        Purpose::Open,
+        line("AT+CCHMODE=0", secs(5)),
+    );
     // [C] A76XX SSL AN: `OK` then `+CCHSTART: <err>`, max 120 s.
     plan.push_expect(
         "start the SSL service (activates the bearer)",
