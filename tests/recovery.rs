@@ -313,14 +313,22 @@ fn interrupted_at_every_step(family: Family, flow: Flow) {
     }
 }
 
-/// The last part of a session's transcript, for failure messages.
+/// The last part of a session's transcript, one line per direction change.
 fn tail(s: &SimSession) -> String {
-    let text = s.transcript().to_text();
-    let start = text.len().saturating_sub(3000);
-    let start = (start..text.len())
-        .find(|i| text.is_char_boundary(*i))
-        .unwrap_or(text.len());
-    text[start..].to_owned()
+    let mut out = String::new();
+    let mut last = None;
+    for r in s.transcript().records() {
+        if last != Some(r.direction) {
+            out.push_str(&format!("\n{} ", r.direction.marker()));
+            last = Some(r.direction);
+        }
+        out.push_str(&String::from_utf8_lossy(&r.bytes).escape_debug().to_string());
+    }
+    let start = out.len().saturating_sub(4000);
+    let start = (start..out.len())
+        .find(|i| out.is_char_boundary(*i))
+        .unwrap_or(out.len());
+    out[start..].to_owned()
 }
 
 /// Provisioning twice leaves the module as provisioning once, and the second run reports
