@@ -140,6 +140,12 @@ impl Bench {
 
     /// A clean run of `flow` on a fresh module: its outcome and the storage it leaves.
     fn clean(&self, flow: Flow) -> (Done, Storage) {
+        let (done, storage, _) = self.clean_sent(flow);
+        (done, storage)
+    }
+
+    /// Like [`Self::clean`], with the number of host bytes the flow sent.
+    fn clean_sent(&self, flow: Flow) -> (Done, Storage, u64) {
         let m = self.module();
         let clock = VirtualClock::new();
         self.prepare(&m, &clock, flow);
@@ -147,7 +153,8 @@ impl Bench {
         let done = self
             .run(flow, &mut s)
             .unwrap_or_else(|e| panic!("{}: clean {flow:?}: {e}", self.family));
-        (done, m.storage())
+        let sent = s.transcript().raw(atcert::session::Direction::Tx).len() as u64;
+        (done, m.storage(), sent)
     }
 
     /// Checks a finished rerun: what a clean run gives, and the module clock for SetClock.
@@ -181,22 +188,18 @@ fn other_credentials(pki: &Pki, family: Family, mutual: bool) -> Credentials {
         .0
 }
 
-/// Host bytes before the first close step of `plan` (all of it when none).
-fn closing_from(plan: &Plan) -> u64 {
-    let total = plan.raw_bytes().len() as u64;
-    let steps: u64 = plan
+/// Host bytes a run sends before its closing steps: `sent` (a clean run's total) less the
+/// plan's close steps at the end. Counted from the end, as captured values (a byte count
+/// read from the module) can make the real lines longer or shorter than planned.
+fn closing_from(plan: &Plan, sent: u64) -> u64 {
+    let closing: u64 = plan
         .steps
         .iter()
+        .rev()
+        .take_while(|s| s.purpose == modules::Purpose::Close)
         .map(|s| host_bytes(&s.command).len() as u64)
         .sum();
-    let mut at = total - steps;
-    for step in &plan.steps {
-        if step.purpose == modules::Purpose::Close {
-            return at;
-        }
-        at += host_bytes(&step.command).len() as u64;
-    }
-    total
+    sent.saturating_sub(closing)
 }
 
 /// Host byte offsets at which to cut the line during `plan`: after each command's
@@ -261,7 +264,7 @@ fn diff(got: &Storage, want: &Storage) -> String {
 /// Interrupts `flow` at every cut point, reconnects to the same module and runs it again.
 fn interrupted_at_every_step(family: Family, flow: Flow) {
     let bench = Bench::new(family);
-    let (want, want_storage) = bench.clean(flow);
+    let (want, want_storage, sent) = bench.clean_sent(flow);
     let plan = bench.plan(flow);
     let points = cut_points(&plan);
     assert!(
@@ -279,7 +282,7 @@ fn interrupted_at_every_step(family: Family, flow: Flow) {
         let mut s = session_on(&m, clock.clone(), family, faults);
         if let Ok(done) = bench.run(flow, &mut s) {
             // Closing after a good answer is best effort: a cut there is no failure.
-            let closing = flow == Flow::TestConnection && cut > closing_from(&plan);
+            let closing = flow == Flow::TestConnection && cut > closing_from(&plan, sent);
             assert!(
                 closing && matches!(done, Done::Connected(_)),
                 "{family} {flow:?}: the line was cut after {cut} host bytes, yet the flow \
