@@ -438,6 +438,8 @@ const ESCAPE_GUARD: Duration = Duration::from_millis(1200);
 /// once the phase is over, is ignored before the next `AT`.
 const FILL_BYTE: u8 = 0x1b;
 const FILL_BLOCK: usize = 256;
+/// Longer data timeouts are worth filling before waiting them out.
+const FILL_BEFORE_WAITING: Duration = Duration::from_secs(15);
 
 /// Brings the module to command mode from whatever an interrupted run left, then drains
 /// what it says on the way. Escalates only while the probe gets no answer:
@@ -447,8 +449,9 @@ const FILL_BLOCK: usize = 256;
 /// 2. the family's abort bytes (ESC ends a `>` prompt without storing), then the probe.
 /// 3. online mode: silence, `+++`, silence, then the probe.
 /// 4. a counted upload: wait as long as the module waits for its data, then the probe.
-/// 5. a counted phase that never times out: fill it in blocks (the module stores or sends
-///    junk the flow then overwrites), probing after each, up to the family's largest phase.
+/// 5. fill it in blocks (the module stores or sends junk the flow then overwrites or
+///    drops), probing after each, up to the family's largest phase. A phase that never
+///    times out needs this; one with a long timeout gets it before 4.
 async fn recover<T: Transport, C: Clock>(
     session: &mut Session<T, C>,
     family: Family,
@@ -483,23 +486,12 @@ async fn recover<T: Transport, C: Clock>(
             return Ok(());
         }
     }
-    // 4.
-    if !r.data_timeout.is_zero() {
-        session.begin_step(
-            index,
-            total,
-            label(&format!(
-                "wait up to {} s for the module to give up an unfinished upload",
-                r.data_timeout.as_secs()
-            )),
-        );
-        pause(session, r.data_timeout).await;
-        session.drain(Duration::from_millis(100)).await?;
-        if probe(session, &step.command, 2).await? {
-            return Ok(());
-        }
+    // 4. and 5.: waiting costs the module's whole timeout, filling about a second per
+    // block; a long timeout is filled first.
+    let wait_first = !r.data_timeout.is_zero() && r.data_timeout <= FILL_BEFORE_WAITING;
+    if wait_first && wait_out(session, index, total, step, &r).await? {
+        return Ok(());
     }
-    // 5.
     session.begin_step(index, total, label("fill an unfinished upload"));
     let mut sent = 0;
     while sent < r.max_data + FILL_BLOCK {
@@ -512,12 +504,38 @@ async fn recover<T: Transport, C: Clock>(
             return Ok(());
         }
     }
+    if !wait_first && !r.data_timeout.is_zero() && wait_out(session, index, total, step, &r).await?
+    {
+        return Ok(());
+    }
     Err(FlowError::Mismatch {
         step: format!("step {index} ({})", step.label),
         expected: format!("an answer to {}", step.command.line_text()),
         got: "silence, even after ending a data prompt, leaving online mode and waiting".into(),
         next: "check the cable and baud rate; if they are right, power-cycle the module and run the flow again".into(),
     })
+}
+
+/// Waits as long as the module waits for the rest of a counted upload, then probes.
+async fn wait_out<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+    index: usize,
+    total: usize,
+    step: &Step,
+    r: &m::Recovery,
+) -> Result<bool, FlowError> {
+    session.begin_step(
+        index,
+        total,
+        format!(
+            "{} (wait up to {} s for the module to give up an unfinished upload)",
+            step.label,
+            r.data_timeout.as_secs()
+        ),
+    );
+    pause(session, r.data_timeout).await;
+    session.drain(Duration::from_millis(100)).await?;
+    probe(session, &step.command, 2).await
 }
 
 /// Sends the probe up to `tries` times; true when the module gave any final result.
