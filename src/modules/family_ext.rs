@@ -56,13 +56,14 @@ impl Family {
             // ESC cancels data after the `>` prompt: "Ctrl-Z is used as a termination
             // symbol. ESC is used to cancel sending data" (SIM800 Series AT Command Manual
             // V1.05 p.216, AT+CIPSEND; the same words in SIM900 V1.07 p.188). AT+FSWRITE
-            // gives up after the input time the flow itself sends (10 s, sim800.md 2.2);
+            // gives up after the input time the flow itself sends (10 s, up to 16 s for a
+            // full 10240-byte part, sim800::plan_provision) and answers ~2 s later;
             // AT+CIPSEND=<n> has no documented timeout, hence filling.
             Self::Sim800 => Recovery {
                 probe: "AT",
                 abort: b"\x1b",
                 escape_online: false,
-                data_timeout: Duration::from_secs(10),
+                data_timeout: Duration::from_secs(18),
                 max_data: 10240,
             },
             // ESC is not documented for AT+CCERTDOWN / AT+CCHSEND (sim7600.md 2.1 [I]); it
