@@ -4,6 +4,13 @@
 //! Verification: the CA (`AT+iCA?`) and client certificate (`AT+iCERT?`) are read back and
 //! compared; the key cannot be read back, `AT+iPKEY?` answers its strength in bits, which
 //! is compared with the key's modulus size.
+//!
+//! The evidence for every command sent is in `tests/audit/ichip.md`. Sources named in the
+//! comments below:
+//! - Libelium: `Libelium/waspmoteapi` @02591a22, `libraries/WIFI_PRO/WaspWIFI_PRO.cpp`,
+//!   `utility/ati_generator.h`, `utility/ati_error_codes.h` (a Connect One WiReach/iChip);
+//! - manual 8.32: Connect One "AT+i Programmer's Manual" 8.32 (seed 004 and the excerpts in
+//!   shared/reference/modules/ichip.md).
 
 use crate::at::{Final, Trigger};
 use crate::modules::Family;
@@ -16,6 +23,8 @@ const FAMILY: Family = Family::Ichip;
 pub const MAX_CA: usize = 1300;
 /// [C] At most 2048 bytes per `AT+iSSND` (error 227).
 pub const MAX_SEND: usize = 2048;
+/// [S] Socket handles iChip hands out: 0-9 (Libelium keeps `socket[10]`).
+pub const SOCKETS: u8 = 10;
 
 /// The iChip error table for what a TLS flow meets (Libelium `ati_error_codes.h`, copied from
 /// the Connect One manual [C]).
@@ -256,13 +265,17 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         return Err(PlanError::Nothing);
     }
     let mut plan = Plan::new(FAMILY, "provision TLS credentials");
+    // `AT+i` -> `I/OK` [C Libelium `AT[] = "AT+i\r"`, `sendCommand(AT, I_OK, ..)`].
     plan.push(
         "check the module answers",
         Purpose::Prepare,
         line("AT+i", secs(2)),
     );
     // 1. Write each parameter: the command line carries the PEM, CR-separated, and ends
-    //    with the CR after the END line. Flash writes take a while [I 10 s].
+    //    with the CR after the END line [C Libelium `setCA`: "AT+iCA=" then the PEM, wait for
+    //    I/OK; its doc comment: "multiple lines separated by <CR>"]. Setting a parameter
+    //    replaces it: provisioning twice stores the same value. Flash writes take a while
+    //    [I 10 s; Libelium waits in 100 ms steps for as long as lines come].
     for role in creds.roles() {
         let Some(c) = creds.get(role) else { continue };
         let value = cr_lines(&c.bytes);
@@ -323,6 +336,8 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
                 }
             }
         } else {
+            // `AT+i<CA|CERT>?` answers the name, the validity and the PEM, then `I/OK`
+            // [C manual 8.32 +iCA; I for +iCERT, analogous].
             plan.push(
                 format!("read back the {role} and compare"),
                 Purpose::Verify(
@@ -350,14 +365,24 @@ pub fn plan_configure_tls() -> Plan {
     plan
 }
 
-/// Empties each parameter (`AT+iCA=` with an empty value [S]).
+/// Empties each parameter: `AT+iCA=` with an empty value [C manual 8.32 +iPKEY "empty value
+/// erases"; S: the +iCA excerpt shows `AT+iCA=<CR><CR>`].
+///
+/// One CR or two? Where one ends the command, the second is an empty line, which the module
+/// ignores like any line without `AT` [I]; where the multi-line parser waits for a line, the
+/// second CR is that empty line. Two are right under both readings. Erasing an empty
+/// parameter is not a failure: any answer is accepted, and the read-back is what proves
+/// the value gone.
 pub fn plan_remove(creds: &Credentials) -> Plan {
     let mut plan = Plan::new(FAMILY, "remove TLS credentials");
     for role in creds.roles() {
-        plan.push(
+        let mut cmd = line(format!("AT+i{}=", param(role)), secs(10));
+        cmd.terminator = b"\r\r".to_vec();
+        plan.push_expect(
             format!("erase the {role}"),
             Purpose::Remove(role),
-            line(format!("AT+i{}=", param(role)), secs(10)),
+            cmd,
+            Expect::Tolerate,
         );
     }
     plan
@@ -383,6 +408,20 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         });
     }
     let mut plan = Plan::new(FAMILY, "test a TLS connection");
+    // iChip has one SSL socket [C manual ch.21; error 225 "no additional SSL sockets"]: a
+    // session left open by an interrupted run makes every later `AT+iSSL` fail. Its handle is
+    // unknown, so every handle is closed first [C Libelium `closeSocket`: "AT+iSCLS:<hn>";
+    // S: 10 sockets, Libelium's `socket[10]`]; nothing to close is fine.
+    for h in 0..SOCKETS {
+        plan.push_expect(
+            format!("close socket {h} if an earlier run left it open (nothing to close is fine)"),
+            Purpose::Close,
+            line(format!("AT+iSCLS:{h}"), secs(10)),
+            Expect::Tolerate,
+        );
+    }
+    // `AT+iSTCP:<host>,<port>` -> `I/<handle>` [C Libelium `setTCPclient`, waits for "I/0",
+    // 15 s]; DNS and the TCP connect take a while [I 30 s].
     plan.push(
         format!("open TCP to {}:{}", opts.host, opts.port),
         Purpose::Open,
@@ -390,6 +429,8 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     );
     // `I/<handle>`: the whole rest is the handle [C Libelium; zero padding I].
     plan.capture_last("h", "I/", usize::MAX, "000");
+    // `AT+iSSL:<handle>` -> `I/OK` [C Libelium `sslHandshake`, 15 s; manual ch.21: SSL is
+    // layered on the open TCP socket].
     plan.push_templated(
         "open TLS on the socket (the handshake)",
         Purpose::Open,
@@ -397,6 +438,8 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         line("", secs(30)),
         Expect::Ok,
     );
+    // `AT+iSSND%:<handle>,<size>:<bytes>` -> `I/OK` [C Libelium `send`: the command line's CR
+    // replaced by ':' and the stream follows at once]; at most 2048 bytes [C error 227].
     let mut send = upload("", Trigger::Immediately, req.clone(), None, secs(30));
     send.terminator = Vec::new();
     plan.push_templated(
@@ -406,6 +449,9 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         send,
         Expect::Ok,
     );
+    // `AT+iSRCV:<handle>[,<max>]` -> `I/<n>:<n bytes>`, or `I/0` with nothing yet [C Libelium
+    // `receive` parses "I/<n>:"; the `,<max>` bound is the manual's syntax, so no more is read
+    // than asked for].
     let mut recv = line("", secs(30));
     recv.response = crate::at::ResponseShape::InlineLength {
         header: crate::at::LengthHeader {
@@ -420,6 +466,8 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         recv,
         Expect::Ok,
     );
+    // `AT+iSCLS:<handle>` -> `I/OK` [C Libelium `closeSocket`]; a socket the server closed
+    // answers `I/ERROR (203)`: the answer is in hand, so any answer is accepted.
     plan.push_templated(
         "close",
         Purpose::Close,
