@@ -251,6 +251,22 @@ fn param(role: Role) -> &'static str {
     }
 }
 
+/// First step of every flow: `AT+i` -> `I/OK` [C Libelium `AT[] = "AT+i\r"`,
+/// `sendCommand(AT, I_OK, ..)`]. It ends what an interrupted run may have left: the start of a
+/// command line (the module refuses `<leftover>AT+i` and the line is clean), a multi-line
+/// parameter still waiting for its END line, or an `AT+iSSND%` still counting bytes
+/// (`AT+i<CR>` is taken as data; the module answers when the count is met or its timeout
+/// ends the command [C error 69 "timeout on host communication"; I: how long, 75 s allowed]).
+/// Any answer is accepted.
+fn push_probe(plan: &mut Plan) {
+    plan.push_expect(
+        "check the module answers (and end anything an interrupted run left half-sent)",
+        Purpose::Prepare,
+        line("AT+i", secs(75)),
+        Expect::Tolerate,
+    );
+}
+
 /// iChip has no command to set its clock (only NTP settings), so there is nothing to send.
 pub fn plan_set_clock() -> Plan {
     let mut plan = Plan::new(FAMILY, "set the clock");
@@ -265,12 +281,7 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         return Err(PlanError::Nothing);
     }
     let mut plan = Plan::new(FAMILY, "provision TLS credentials");
-    // `AT+i` -> `I/OK` [C Libelium `AT[] = "AT+i\r"`, `sendCommand(AT, I_OK, ..)`].
-    plan.push(
-        "check the module answers",
-        Purpose::Prepare,
-        line("AT+i", secs(2)),
-    );
+    push_probe(&mut plan);
     // 1. Write each parameter: the command line carries the PEM, CR-separated, and ends
     //    with the CR after the END line [C Libelium `setCA`: "AT+iCA=" then the PEM, wait for
     //    I/OK; its doc comment: "multiple lines separated by <CR>"]. Setting a parameter
@@ -365,16 +376,19 @@ pub fn plan_configure_tls() -> Plan {
     plan
 }
 
-/// Empties each parameter: `AT+iCA=` with an empty value [C manual 8.32 +iPKEY "empty value
-/// erases"; S: the +iCA excerpt shows `AT+iCA=<CR><CR>`].
+/// Empties each parameter: `AT+iCA=<CR><CR>` [C manual 8.32 §34.16.2 +iCA, "tca =<CR><CR>
+/// Empty: No trusted certificate authority" (manualshelf/38.142.81.21 SM2144N1 page 293);
+/// v8.21 §33.16.4 +iPKEY "empty value erases"].
 ///
-/// One CR or two? Where one ends the command, the second is an empty line, which the module
-/// ignores like any line without `AT` [I]; where the multi-line parser waits for a line, the
-/// second CR is that empty line. Two are right under both readings. Erasing an empty
+/// The reference modelled one CR [I]. Where one CR ends the command, the second is an empty
+/// line, which the module ignores like any line without `AT` [I]; where the multi-line parser
+/// waits for a line (the manual's form), the second CR is that empty line. Two are right
+/// under both readings; one would leave the module swallowing the next command. Erasing an empty
 /// parameter is not a failure: any answer is accepted, and the read-back is what proves
 /// the value gone.
 pub fn plan_remove(creds: &Credentials) -> Plan {
     let mut plan = Plan::new(FAMILY, "remove TLS credentials");
+    push_probe(&mut plan);
     for role in creds.roles() {
         let mut cmd = line(format!("AT+i{}=", param(role)), secs(10));
         cmd.terminator = b"\r\r".to_vec();
@@ -408,6 +422,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         });
     }
     let mut plan = Plan::new(FAMILY, "test a TLS connection");
+    push_probe(&mut plan);
     // iChip has one SSL socket [C manual ch.21; error 225 "no additional SSL sockets"]: a
     // session left open by an interrupted run makes every later `AT+iSSL` fail. Its handle is
     // unknown, so every handle is closed first [C Libelium `closeSocket`: "AT+iSCLS:<hn>";
@@ -438,8 +453,9 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         line("", secs(30)),
         Expect::Ok,
     );
-    // `AT+iSSND%:<handle>,<size>:<bytes>` -> `I/OK` [C Libelium `send`: the command line's CR
-    // replaced by ':' and the stream follows at once]; at most 2048 bytes [C error 227].
+    // `AT+iSSND%:<handle>,<size>:<bytes>` -> `I/OK<CR><LF><CR><LF>` [C manual 8.32 §13.7
+    // (manualshelf SM2144N2 pages 84-85): `%` flushes the socket at once; on an SSL socket at
+    // most 2048 bytes, 227 above; over 256 bytes needs host flow control; Libelium `send`].
     let mut send = upload("", Trigger::Immediately, req.clone(), None, secs(30));
     send.terminator = Vec::new();
     plan.push_templated(
@@ -449,9 +465,9 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         send,
         Expect::Ok,
     );
-    // `AT+iSRCV:<handle>[,<max>]` -> `I/<n>:<n bytes>`, or `I/0` with nothing yet [C Libelium
-    // `receive` parses "I/<n>:"; the `,<max>` bound is the manual's syntax, so no more is read
-    // than asked for].
+    // `AT+iSRCV:<handle>[,<max>]` -> `I/<sz>:<sz bytes>`, or `I/0` with nothing yet, sz <= max
+    // [C manual 8.32 §13.8 (manualshelf SM2144N2 page 86; Motorola W24 manual 2-38); Libelium
+    // `receive` parses "I/<n>:"]: no more is read than asked for.
     let mut recv = line("", secs(30));
     recv.response = crate::at::ResponseShape::InlineLength {
         header: crate::at::LengthHeader {
@@ -476,6 +492,9 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         Expect::Tolerate,
     );
     plan.note("the socket handle is the one AT+iSTCP answers; the usual value is shown");
+    if req.len() > 256 {
+        plan.note("the request is over 256 bytes: iChip then expects host flow control (its FLW setting, RTS/CTS or XON/XOFF) while it arrives");
+    }
     Ok(plan)
 }
 

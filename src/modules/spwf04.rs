@@ -38,8 +38,8 @@ pub const ERRORS: &[Row] = &[
     ),
     (
         17,
-        "a parameter is invalid or missing",
-        "check the file name starts with '/', the length is between 1 and what the module takes per write (atcert writes files in 1024-byte parts), and the host and port are right",
+        "a parameter is invalid or missing (or the line began with what was left of a command cut off earlier)",
+        "run the step again; if it repeats, check the value sent: file names start with '/', lengths are 1 or more and within what the module takes per write (atcert writes files in 1024-byte parts), ports are 1-65535",
     ),
     (
         18,
@@ -181,10 +181,33 @@ pub fn subject_key_id(der: &[u8]) -> Option<String> {
     Some(hex.join(":"))
 }
 
+/// First step of every flow: `AT` -> `AT-S.OK` [C ST-fw "Null command, always returns OK";
+/// mbed `AT-S.OK`]. It ends what an interrupted run may have left: the start of a command line
+/// (the module then refuses `<leftover>AT`, and the line is clean), or a data phase still
+/// counting bytes (`AT<CR>` is taken as data; the module answers when its count is met or its
+/// data timeout ends the phase [I: length unknown; 15 s allowed]). Any answer is accepted.
+fn push_probe(plan: &mut Plan) {
+    plan.push_expect(
+        "check the module answers (and end anything an interrupted run left half-sent)",
+        Purpose::Prepare,
+        line("AT", secs(15)),
+        Expect::Tolerate,
+    );
+}
+
 /// Sets the module time: SPWF04 checks certificate dates [seed 002: "also perform a time
 /// validity check"]; `AT+S.TIME=<epoch>` [C X-CUBE SPWF04 `AT_SETTIME` "AT+S.TIME=%lu"; ST-fw
 /// "Get/Set current time in seconds"]. Setting it again is harmless: idempotent.
 pub fn plan_set_clock(opts: &Options) -> Plan {
+    let mut plan = Plan::new(FAMILY, "set the clock");
+    if opts.unix_time.is_some() {
+        push_probe(&mut plan);
+    }
+    plan.extend(clock_steps(opts));
+    plan
+}
+
+fn clock_steps(opts: &Options) -> Plan {
     let mut plan = Plan::new(FAMILY, "set the clock");
     if let Some(t) = opts.unix_time {
         plan.push(
@@ -211,6 +234,7 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         });
     }
     let mut plan = Plan::new(FAMILY, "provision TLS credentials");
+    push_probe(&mut plan);
     // 1. Clear the slots first, as ST's X-CUBE does (`AT+S.TLSCERT=content,2`, X-CUBE
     //    wifi_const.h AT_CLEAN_TLS_CERT, sent by wifi_interface.c at init): a stale CA would
     //    shadow the new one, and FS CAs are used only once the slots are empty [seed 002].
@@ -223,7 +247,7 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         Expect::Tolerate,
     );
     // 2. The module checks dates.
-    plan.extend(plan_set_clock(opts));
+    plan.extend(clock_steps(opts));
     // 3. Write each credential; the bytes follow the CR at once, counted by <len> [C].
     for role in creds.roles() {
         let Some(c) = creds.get(role) else { continue };
@@ -256,6 +280,9 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
     }
     Ok(plan)
 }
+
+/// [C mbed `SPWFXX_SEND_RECV_PKTSIZE`] Largest socket write.
+pub const MAX_WRITE: usize = 730;
 
 /// [C mbed `SPWFSA_SOCKET_COUNT`] Client socket ids 0-7.
 pub const SOCKETS: u8 = 8;
@@ -401,6 +428,7 @@ pub fn plan_configure_tls() -> Plan {
 /// (`AT+S.TLSCERT=content,2` [C X-CUBE]; `AT+S.FSD=/<name>` [C ST-fw, X-CUBE]).
 pub fn plan_remove(creds: &Credentials) -> Plan {
     let mut plan = Plan::new(FAMILY, "remove TLS credentials");
+    push_probe(&mut plan);
     plan.push_expect(
         "clear all TLS certificates and keys",
         Purpose::Remove(Role::Ca),
@@ -435,6 +463,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         });
     }
     let mut plan = Plan::new(FAMILY, "test a TLS connection");
+    push_probe(&mut plan);
     for id in 0..SOCKETS {
         // `AT+S.SOCKC=<id>` [C X-CUBE `AT_SOCKET_CLOSE` "AT+S.SOCKC=%d"; mbed].
         plan.push_expect(
@@ -463,6 +492,17 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     // `AT-S.On:<ip>:<id>` [C mbed]: the id is the 2nd field after the prefix.
     plan.capture_last("sock", "AT-S.On:", 1, "0");
     let req = opts.request_bytes();
+    if req.len() > MAX_WRITE {
+        // [C mbed README, issue #13: the firmware limits a TCP segment to 730 bytes;
+        // `SPWFXX_SEND_RECV_PKTSIZE` 730, writes are split there].
+        return Err(PlanError::TooLarge {
+            family: FAMILY,
+            role: Role::Ca,
+            len: req.len(),
+            max: MAX_WRITE,
+            hint: "SPWF04 sends at most 730 bytes per socket write: send a shorter request".into(),
+        });
+    }
     // `AT+S.SOCKW=<id>,<len><CR><bytes>` -> `AT-S.OK` [C X-CUBE `AT_SOCKET_WRITE`
     // "AT+S.SOCKW=%d,%d"; mbed], then `+WIND:55:Pending Data::<id>:<n>:<total>` when the answer
     // arrives [C mbed `SPWFXX_RECV_PENDING_DATA` "::%u:%*u:%u"]; `+WIND:58:Socket Closed`

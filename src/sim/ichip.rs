@@ -28,8 +28,9 @@ pub struct IchipConfig {
     pub versions: (TlsVersion, TlsVersion),
     /// Max bytes of one `AT+iSSND` \[C: 2048\].
     pub max_send: usize,
-    /// Erasing a parameter takes `AT+i<param>=` and then an empty line \[S: the +iCA excerpt
-    /// shows `AT+iCA=<CR><CR>`\]; `false`: the first CR ends it (the reference's model \[I\]).
+    /// Erasing a parameter takes `AT+i<param>=` and then an empty line \[C manual 8.32
+    /// §34.16.2: "tca =<CR><CR> Empty"\]; `false`: the first CR ends it (the reference's
+    /// model \[I\]).
     pub erase_needs_blank_line: bool,
     /// Socket handles zero-padded, `I/000` \[I\]; `false`: `I/0` (Libelium matches "I/0",
     /// which fits both).
@@ -71,7 +72,7 @@ impl Default for IchipConfig {
             allow_sha2_ca: false,
             versions: (TlsVersion::Ssl3, TlsVersion::Tls10),
             max_send: 2048,
-            erase_needs_blank_line: false,
+            erase_needs_blank_line: true,
             padded_handles: true,
             pkey_strength_as_value: false,
             max_sockets: 10,
@@ -89,6 +90,7 @@ impl IchipConfig {
                 sockets: BTreeMap::new(),
                 pending: None,
                 ntp: BTreeMap::new(),
+                opened: 0,
             }),
             common,
         )
@@ -103,6 +105,9 @@ enum Pending {
 }
 
 struct Socket {
+    /// Which opening of this id it is: a delivery meant for an earlier socket under the
+    /// same id (closed meanwhile) is dropped.
+    serial: u8,
     host: String,
     port: u16,
     link: Option<Link>,
@@ -118,6 +123,15 @@ struct Ichip {
     sockets: BTreeMap<u8, Socket>,
     pending: Option<Pending>,
     ntp: BTreeMap<String, String>,
+    /// Sockets opened so far (wrapping), for [`Socket::serial`].
+    opened: u8,
+}
+
+/// Deliveries carry the socket id and its serial in one byte.
+const IDS: u8 = 10;
+
+fn conn_of(h: u8, serial: u8) -> u8 {
+    serial % (u8::MAX / IDS) * IDS + h
 }
 
 fn err(code: u16) -> Vec<u8> {
@@ -162,7 +176,9 @@ impl Ichip {
 
     fn read_param(&self, name: &str) -> Vec<u8> {
         let Some(data) = self.params.get(name) else {
-            return OK.to_vec();
+            // "If the trusted certificate is empty, only <CRLF> is returned. The reply is
+            // followed by I/OK." [C manual 8.32 §34.16.2]
+            return b"\r\nI/OK\r\n".to_vec();
         };
         if name == "PKEY" {
             // Only the key strength is shown [C].
@@ -374,6 +390,7 @@ impl Personality for Ichip {
                 self.sockets.insert(
                     h,
                     Socket {
+                        serial: self.opened,
                         host: host.clone(),
                         port: port as u16,
                         link: None,
@@ -382,6 +399,7 @@ impl Personality for Ichip {
                         down: false,
                     },
                 );
+                self.opened = self.opened.wrapping_add(1);
                 let handle = if self.cfg.padded_handles {
                     format!("I/{h:03}\r\n")
                 } else {
@@ -487,10 +505,11 @@ impl Personality for Ichip {
                 };
                 match result {
                     Ok((resp, closed)) => {
-                        cx.answer(OK);
+                        // "I/OK<CR><LF><CR><LF>" [C manual 8.32 §13.7].
+                        cx.answer(b"I/OK\r\n\r\n".to_vec());
                         if !resp.is_empty() || closed {
                             let t = cx.server.response_time();
-                            cx.deliver(t, h, resp, closed);
+                            cx.deliver(t, conn_of(h, s.serial), resp, closed);
                         }
                     }
                     Err(_) => cx.answer(err(208)),
@@ -501,7 +520,12 @@ impl Personality for Ichip {
     }
 
     fn deliver(&mut self, _cx: &mut Cx, conn: u8, bytes: Vec<u8>, closed: bool) {
-        if let Some(s) = self.sockets.get_mut(&conn) {
+        let h = conn % IDS;
+        if let Some(s) = self
+            .sockets
+            .get_mut(&h)
+            .filter(|s| conn_of(h, s.serial) == conn)
+        {
             s.rx.extend_from_slice(&bytes);
             if closed {
                 s.down = true;

@@ -124,6 +124,7 @@ impl Spwf04Config {
                 sockets: BTreeMap::new(),
                 pending: None,
                 errs: true,
+                opened: 0,
             }),
             common,
         )
@@ -137,6 +138,9 @@ enum Pending {
 }
 
 struct Socket {
+    /// Which opening of this id it is: a delivery meant for an earlier socket under the
+    /// same id (closed meanwhile) is dropped.
+    serial: u8,
     link: Link,
     host: String,
     port: u16,
@@ -153,6 +157,15 @@ struct Spwf04 {
     pending: Option<Pending>,
     /// `console_errs`: error texts shown.
     errs: bool,
+    /// Sockets opened so far (wrapping), for [`Socket::serial`].
+    opened: u8,
+}
+
+/// Deliveries carry the socket id and its serial in one byte.
+const IDS: u8 = 8;
+
+fn conn_of(id: u8, serial: u8) -> u8 {
+    serial % (u8::MAX / IDS) * IDS + id
 }
 
 fn line(s: &str) -> Vec<u8> {
@@ -368,6 +381,7 @@ impl Spwf04 {
                 self.sockets.insert(
                     id,
                     Socket {
+                        serial: self.opened,
                         link,
                         host,
                         port: port as u16,
@@ -375,6 +389,7 @@ impl Spwf04 {
                         total: 0,
                     },
                 );
+                self.opened = self.opened.wrapping_add(1);
                 let mut out = line(&format!("AT-S.On:{ip}:{id}"));
                 out.extend_from_slice(&ok);
                 cx.later(hs, out);
@@ -733,6 +748,7 @@ impl Personality for Spwf04 {
                 cx.answer(ok.clone());
             }
             Some(Pending::SockW(id)) => {
+                let serial = self.sockets.get(&id).map_or(0, |s| s.serial);
                 let result = match self.sockets.get_mut(&id) {
                     Some(s) => s.link.exchange(&bytes),
                     None => Err("closed".into()),
@@ -742,7 +758,7 @@ impl Personality for Spwf04 {
                         cx.answer(ok.clone());
                         if !resp.is_empty() || closed {
                             let t = cx.server.response_time();
-                            cx.deliver(t, id, resp, closed);
+                            cx.deliver(t, conn_of(id, serial), resp, closed);
                         }
                     }
                     Err(_) => cx.answer(self.bad_socket()),
@@ -753,9 +769,15 @@ impl Personality for Spwf04 {
     }
 
     fn deliver(&mut self, cx: &mut Cx, conn: u8, bytes: Vec<u8>, closed: bool) {
-        let Some(s) = self.sockets.get_mut(&conn) else {
+        let id = conn % IDS;
+        let Some(s) = self
+            .sockets
+            .get_mut(&id)
+            .filter(|s| conn_of(id, s.serial) == conn)
+        else {
             return;
         };
+        let conn = id;
         if !bytes.is_empty() {
             s.rx.extend_from_slice(&bytes);
             let n = s.rx.len();
