@@ -292,52 +292,50 @@ const CERT_AREA: usize = 1475;
 
 /// Writes one TLSCERT slot; the CA's answer (its Subject Key Identifier) verifies it.
 fn push_slot(plan: &mut Plan, role: Role, c: &[u8]) -> Result<(), PlanError> {
-    {
-        let slot = match role {
-            Role::Ca => "ca",
-            Role::ClientCert => "cert",
-            Role::ClientKey => "key",
-        };
-        let text = format!("AT+S.TLSCERT={slot},{}", c.len());
-        if text.len() > MAX_LINE {
-            return Err(PlanError::TooLarge {
+    let slot = match role {
+        Role::Ca => "ca",
+        Role::ClientCert => "cert",
+        Role::ClientKey => "key",
+    };
+    let text = format!("AT+S.TLSCERT={slot},{}", c.len());
+    if text.len() > MAX_LINE {
+        return Err(PlanError::TooLarge {
+            family: FAMILY,
+            role,
+            len: c.len(),
+            max: MAX_LINE,
+            hint: "the command line is too long".into(),
+        });
+    }
+    // `AT+S.TLSCERT=<ca|cert|key>,<len><CR><bytes>` [C ST-fw; X-CUBE `AT_STORE_CERT`
+    // "AT+S.TLSCERT=cert,%d\r%s", `AT_STORE_KEY`; GHI `TLSCERT=ca,<len>` + raw bytes]; the
+    // CA answers `AT-S.SubjectKeyId:..` [C ST engineer's log, ST-comm-23]. Each write
+    // replaces the slot, and the slots were cleared first: idempotent.
+    let command = upload(text, Trigger::Immediately, c.to_vec(), None, secs(10));
+    let purpose = match (role, subject_key_id(c)) {
+        (Role::Ca, Some(ski)) => Purpose::Verify(
+            role,
+            Check::Reported {
+                prefix: "AT-S.SubjectKeyId:".into(),
+                field: usize::MAX,
+                expected: ski,
+                what: "Subject Key Identifier".into(),
+            },
+        ),
+        (Role::Ca, None) => {
+            return Err(PlanError::Unsupported {
                 family: FAMILY,
-                role,
-                len: c.len(),
-                max: MAX_LINE,
-                hint: "the command line is too long".into(),
+                what: "load this root CA".into(),
+                why: "SPWF04 takes the CA as DER with a Subject Key Identifier extension (convert with openssl x509 -outform DER)".into(),
             });
         }
-        // `AT+S.TLSCERT=<ca|cert|key>,<len><CR><bytes>` [C ST-fw; X-CUBE `AT_STORE_CERT`
-        // "AT+S.TLSCERT=cert,%d\r%s", `AT_STORE_KEY`; GHI `TLSCERT=ca,<len>` + raw bytes]; the
-        // CA answers `AT-S.SubjectKeyId:..` [C ST engineer's log, ST-comm-23]. Each write
-        // replaces the slot, and the slots were cleared first: idempotent.
-        let command = upload(text, Trigger::Immediately, c.to_vec(), None, secs(10));
-        let purpose = match (role, subject_key_id(c)) {
-            (Role::Ca, Some(ski)) => Purpose::Verify(
-                role,
-                Check::Reported {
-                    prefix: "AT-S.SubjectKeyId:".into(),
-                    field: usize::MAX,
-                    expected: ski,
-                    what: "Subject Key Identifier".into(),
-                },
-            ),
-            (Role::Ca, None) => {
-                return Err(PlanError::Unsupported {
-                    family: FAMILY,
-                    what: "load this root CA".into(),
-                    why: "SPWF04 takes the CA as DER with a Subject Key Identifier extension (convert with openssl x509 -outform DER)".into(),
-                });
-            }
-            _ => Purpose::Write(role),
-        };
-        plan.push(
-            format!("write the {role} into its TLSCERT slot"),
-            purpose,
-            command,
-        );
-    }
+        _ => Purpose::Write(role),
+    };
+    plan.push(
+        format!("write the {role} into its TLSCERT slot"),
+        purpose,
+        command,
+    );
     Ok(())
 }
 
