@@ -431,7 +431,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         plan.push_expect(
             format!("close socket {h} if an earlier run left it open (nothing to close is fine)"),
             Purpose::Close,
-            line(format!("AT+iSCLS:{h}"), secs(10)),
+            line(format!("AT+iSCLS:{h}"), secs(15)),
             Expect::Tolerate,
         );
     }
@@ -488,7 +488,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         "close",
         Purpose::Close,
         "AT+iSCLS:{h}",
-        line("", secs(10)),
+        line("", secs(15)),
         Expect::Tolerate,
     );
     plan.note("the socket handle is the one AT+iSTCP answers; the usual value is shown");
