@@ -252,17 +252,17 @@ fn param(role: Role) -> &'static str {
 }
 
 /// First step of every flow: `AT+i` -> `I/OK` [C Libelium `AT[] = "AT+i\r"`,
-/// `sendCommand(AT, I_OK, ..)`]. It ends what an interrupted run may have left: the start of a
-/// command line (the module refuses `<leftover>AT+i` and the line is clean), a multi-line
-/// parameter still waiting for its END line, or an `AT+iSSND%` still counting bytes
-/// (`AT+i<CR>` is taken as data; the module answers when the count is met or its timeout
-/// ends the command [C error 69 "timeout on host communication"; I: how long, 75 s allowed]).
-/// Any answer is accepted.
+/// `sendCommand(AT, I_OK, ..)`]. It is the flow's recovery step (`plan::with_recovery` marks
+/// it, and `flows::recover` escalates when it gets no answer): a command line cut off by an
+/// interrupted run is refused together with it, and a multi-line parameter or an
+/// `AT+iSSND` left waiting is waited out or filled (`Family::recovery`; the module gives up
+/// with error 69 "timeout on host communication" [C], after a time [I]). Any answer is
+/// accepted.
 fn push_probe(plan: &mut Plan) {
     plan.push_expect(
         "check the module answers (and end anything an interrupted run left half-sent)",
         Purpose::Prepare,
-        line("AT+i", secs(75)),
+        line("AT+i", secs(2)),
         Expect::Tolerate,
     );
 }

@@ -182,15 +182,15 @@ pub fn subject_key_id(der: &[u8]) -> Option<String> {
 }
 
 /// First step of every flow: `AT` -> `AT-S.OK` [C ST-fw "Null command, always returns OK";
-/// mbed `AT-S.OK`]. It ends what an interrupted run may have left: the start of a command line
-/// (the module then refuses `<leftover>AT`, and the line is clean), or a data phase still
-/// counting bytes (`AT<CR>` is taken as data; the module answers when its count is met or its
-/// data timeout ends the phase [I: length unknown; 15 s allowed]). Any answer is accepted.
+/// mbed `AT-S.OK`]. It is the flow's recovery step (`plan::with_recovery` marks it, and
+/// `flows::recover` escalates when it gets no answer): a command line cut off by an
+/// interrupted run is refused together with it, and a data phase left counting bytes is
+/// waited out or filled (`Family::recovery`). Any answer is accepted.
 fn push_probe(plan: &mut Plan) {
     plan.push_expect(
         "check the module answers (and end anything an interrupted run left half-sent)",
         Purpose::Prepare,
-        line("AT", secs(15)),
+        line("AT", secs(2)),
         Expect::Tolerate,
     );
 }
