@@ -8,7 +8,7 @@
 mod provision_util;
 
 use atcert::modules::Family;
-use atcert::sim::{IchipConfig, Server, SimModule};
+use atcert::sim::{IchipConfig, LineFaults, Server, ServerModel, SimModule};
 use provision_util::*;
 
 const FAMILY: Family = Family::Ichip;
@@ -45,4 +45,129 @@ fn wrong_ca_is_reported_in_the_modules_words() {
 #[test]
 fn sweeps_every_byte_and_line() {
     sweeps(FAMILY, &ichip);
+}
+
+type Switch = (&'static str, fn(&mut IchipConfig));
+
+/// The simulator's switches: each fact the evidence leaves uncertain, with the other
+/// behaviour (tests/audit/ichip.md lists the evidence for each).
+const SWITCHES: &[Switch] = &[
+    ("the first CR ends an erase", |c| {
+        c.erase_needs_blank_line = false;
+    }),
+    ("socket handles not zero-padded (I/0)", |c| {
+        c.padded_handles = false;
+    }),
+    ("AT+iPKEY? answers I/<bits>", |c| {
+        c.pkey_strength_as_value = true
+    }),
+    ("CA parameter holds 1500 characters", |c| {
+        c.max_ca_chars = 1500
+    }),
+    ("SHA-2 signed CAs accepted", |c| c.allow_sha2_ca = true),
+    ("echo off", |c| c.common.echo = false),
+];
+
+fn configs() -> Vec<(String, IchipConfig)> {
+    let mut out = vec![("defaults".to_owned(), IchipConfig::default())];
+    let mut all = IchipConfig::default();
+    for (name, flip) in SWITCHES {
+        let mut c = IchipConfig::default();
+        flip(&mut c);
+        flip(&mut all);
+        out.push(((*name).to_owned(), c));
+    }
+    out.push(("every switch flipped".to_owned(), all));
+    out
+}
+
+fn remove(s: &mut SimSession, creds: &atcert::modules::Credentials) {
+    futures::executor::block_on(atcert::modules::flows::remove(s, FAMILY, creds, &options()))
+        .unwrap_or_else(|e| panic!("remove: {e}"));
+}
+
+/// Under every switch: mutual provisioning twice stores the same parameters, the test
+/// connection works twice in a row (the second one after the first left nothing open),
+/// removal twice leaves nothing, and provisioning after removal works again.
+#[test]
+fn every_switch_provisions_verifies_connects_and_removes() {
+    let pki = shared_pki(FAMILY);
+    for (name, mut cfg) in configs() {
+        let mut server = ServerModel::new(vec![pki.read("server.der")], pki.read("ca.der"));
+        server.client_ca = Some(pki.read("ca.der"));
+        cfg.common.server = Server::Model(server);
+        let m = cfg.build();
+        let creds = credentials(pki, FAMILY, "ca", true);
+        let mut s = session(&m, FAMILY, LineFaults::default());
+        let report =
+            provision(&mut s, FAMILY, &creds).unwrap_or_else(|e| panic!("{name}, provision: {e}"));
+        let once = m.storage();
+        assert_eq!(once.len(), 3, "{name}: {:?}", once.keys());
+        provision(&mut s, FAMILY, &creds).unwrap_or_else(|e| panic!("{name}, again: {e}"));
+        assert_eq!(m.storage(), once, "{name}");
+        for (got, want) in report.credentials.iter().zip(EXPECT) {
+            assert!(
+                got.verification.to_string().starts_with(want),
+                "{name}: {report}"
+            );
+        }
+        for round in 0..2 {
+            let conn = test_connection(&mut s, FAMILY)
+                .unwrap_or_else(|e| panic!("{name}, connection {round}: {e}"));
+            assert!(
+                String::from_utf8_lossy(&conn.response).contains("200 OK"),
+                "{name}"
+            );
+        }
+        remove(&mut s, &creds);
+        remove(&mut s, &creds);
+        assert!(m.storage().is_empty(), "{name}: {:?}", m.storage().keys());
+        provision(&mut s, FAMILY, &creds).unwrap_or_else(|e| panic!("{name}, after remove: {e}"));
+        test_connection(&mut s, FAMILY).unwrap_or_else(|e| panic!("{name}, after remove: {e}"));
+    }
+}
+
+/// A test connection cut off after its handshake leaves iChip's one SSL socket open; the
+/// next test on the same module closes it first instead of failing with `I/ERROR (225)`.
+#[test]
+fn an_ssl_session_left_open_does_not_block_the_next_test() {
+    let pki = shared_pki(FAMILY);
+    let m = ichip(Server::Model(ServerModel::new(
+        vec![pki.read("server.der")],
+        pki.read("ca.der"),
+    )));
+    let creds = credentials(pki, FAMILY, "ca", false);
+    let mut s = session(&m, FAMILY, LineFaults::default());
+    provision(&mut s, FAMILY, &creds).unwrap();
+    // By hand, as an interrupted run leaves it: TCP and SSL open, never closed.
+    let mut h = session(&m, FAMILY, LineFaults::default());
+    let cmd = |t: &str| atcert::at::Command {
+        line: t.as_bytes().to_vec(),
+        terminator: b"\r".to_vec(),
+        data: None,
+        response: atcert::at::ResponseShape::Lines,
+        timeout: std::time::Duration::from_secs(30),
+    };
+    futures::executor::block_on(h.run_raw(&cmd("AT+iSTCP:localhost,443"))).unwrap();
+    let ssl = futures::executor::block_on(h.run_raw(&cmd("AT+iSSL:0"))).unwrap();
+    assert_eq!(ssl.final_result, atcert::at::Final::Ok, "{ssl:?}");
+    drop(h);
+    let mut again = session(&m, FAMILY, LineFaults::default());
+    let conn = test_connection(&mut again, FAMILY).unwrap_or_else(|e| panic!("{e}"));
+    assert!(String::from_utf8_lossy(&conn.response).contains("200 OK"));
+}
+
+#[test]
+fn every_simulator_error_is_explained() {
+    use atcert::at::parse_final;
+    let config = FAMILY.engine_config();
+    for out in atcert::sim::ICHIP_ERROR_OUTPUTS {
+        let fin = parse_final(&config, out).unwrap_or_else(|| panic!("{out}: not a final"));
+        let e = atcert::modules::explain(FAMILY, &fin)
+            .unwrap_or_else(|| panic!("{out}: no explanation"));
+        assert!(
+            !e.next_step.contains("look the code up") && !e.meaning.is_empty(),
+            "{out}: {e:?}"
+        );
+    }
 }

@@ -73,3 +73,179 @@ fn ca_in_the_tlscert_slot_is_checked_by_its_subject_key_identifier() {
     );
     test_connection(&mut s, FAMILY).unwrap();
 }
+
+/// The simulator's switches: each fact the evidence leaves uncertain, with the other
+/// behaviour (tests/audit/spwf04.md lists the evidence for each).
+type Switch = (&'static str, fn(&mut Spwf04Config));
+
+const SWITCHES: &[Switch] = &[
+    ("AT+S.FSC overwrites an existing file", |c| {
+        c.fsc_appends = false;
+    }),
+    ("AT+S.FSA exists (SPWF01 command kept)", |c| {
+        c.fsa_supported = true;
+    }),
+    ("AT+S.FSD of a missing file answers OK", |c| {
+        c.fsd_missing_is_error = false;
+    }),
+    ("AT+S.FSP needs its offset and length fields", |c| {
+        c.fsp_requires_range = true;
+    }),
+    ("AT+S.FSC takes at most 1024 bytes", |c| {
+        c.max_fs_write = 1024
+    }),
+    (
+        "AT+S.TLSCERT=content,2 on empty slots answers an error",
+        |c| {
+            c.clean_empty_is_error = true;
+        },
+    ),
+    ("AT-S.OK carries heap and Wi-Fi state", |c| {
+        c.verbose_ok = true
+    }),
+    ("file-system CAs are used with client slots filled", |c| {
+        c.fs_ca_needs_empty_slots = false;
+    }),
+    ("echo off", |c| c.common.echo = false),
+];
+
+/// Defaults, each switch flipped alone, and all flipped.
+fn configs() -> Vec<(String, Spwf04Config)> {
+    let mut out = vec![("defaults".to_owned(), Spwf04Config::default())];
+    let mut all = Spwf04Config::default();
+    for (name, flip) in SWITCHES {
+        let mut c = Spwf04Config::default();
+        flip(&mut c);
+        flip(&mut all);
+        out.push(((*name).to_owned(), c));
+    }
+    out.push(("every switch flipped".to_owned(), all));
+    out
+}
+
+fn with_server(mut c: Spwf04Config, server: Server) -> SimModule {
+    c.common.server = server;
+    c.build()
+}
+
+fn remove(s: &mut SimSession, creds: &atcert::modules::Credentials) {
+    futures::executor::block_on(atcert::modules::flows::remove(s, FAMILY, creds, &options()))
+        .unwrap_or_else(|e| panic!("remove: {e}"));
+}
+
+/// Under every switch: mutual provisioning twice stores exactly one copy of each credential,
+/// the test connection works twice in a row, removal twice leaves nothing, and provisioning
+/// after removal works again.
+#[test]
+fn every_switch_provisions_verifies_connects_and_removes() {
+    let pki = shared_pki(FAMILY);
+    let ca = pki.read("ca.der");
+    for (name, cfg) in configs() {
+        let mut server = ServerModel::new(vec![pki.read("server.der")], ca.clone());
+        server.client_ca = Some(ca.clone());
+        let m = with_server(cfg, Server::Model(server));
+        let creds = credentials(pki, FAMILY, "ca", true);
+        let file = format!("fs:{}", creds.ca.as_ref().unwrap().name);
+        let mut s = session(&m, FAMILY, LineFaults::default());
+        for round in 0..2 {
+            let report = provision(&mut s, FAMILY, &creds)
+                .unwrap_or_else(|e| panic!("{name}, provision {round}: {e}"));
+            assert!(
+                report.credentials[0]
+                    .verification
+                    .to_string()
+                    .starts_with("verified: read back"),
+                "{name}: {report}"
+            );
+            assert_eq!(m.storage().get(&file), Some(&ca), "{name}, round {round}");
+        }
+        for round in 0..2 {
+            let conn = test_connection(&mut s, FAMILY)
+                .unwrap_or_else(|e| panic!("{name}, connection {round}: {e}"));
+            assert!(
+                String::from_utf8_lossy(&conn.response).contains("200 OK"),
+                "{name}"
+            );
+        }
+        remove(&mut s, &creds);
+        remove(&mut s, &creds);
+        assert!(m.storage().is_empty(), "{name}: {:?}", m.storage().keys());
+        provision(&mut s, FAMILY, &creds).unwrap_or_else(|e| panic!("{name}, again: {e}"));
+        test_connection(&mut s, FAMILY).unwrap_or_else(|e| panic!("{name}, again: {e}"));
+    }
+}
+
+/// A root CA over 1024 bytes of DER goes in two `AT+S.FSC` parts. Where FSC appends (ST's
+/// firmware table) the file is exact and the connection works; where it overwrites, the
+/// read-back catches it and the message names the assumption and the way around it.
+#[test]
+fn a_root_over_1024_bytes_is_written_in_parts_or_the_failure_says_why() {
+    let pki = Pki::new();
+    pki.ca("big", "rsa:4096", "Big Root CA");
+    pki.leaf("bigserver", "big", "localhost", "rsa:2048", true);
+    for n in ["big", "bigserver"] {
+        pki.openssl(&[
+            "x509",
+            "-in",
+            &format!("{n}.pem"),
+            "-outform",
+            "DER",
+            "-out",
+            &format!("{n}.der"),
+        ]);
+    }
+    let big = pki.read("big.der");
+    assert!(big.len() > 1024, "{}", big.len());
+    for (name, cfg) in configs() {
+        let appends = cfg.fsc_appends;
+        let m = with_server(
+            cfg,
+            Server::Model(ServerModel::new(
+                vec![pki.read("bigserver.der")],
+                big.clone(),
+            )),
+        );
+        let creds = credentials(&pki, FAMILY, "big", false);
+        let mut s = session(&m, FAMILY, LineFaults::default());
+        match provision(&mut s, FAMILY, &creds) {
+            Ok(report) => {
+                assert!(
+                    appends,
+                    "{name}: an overwriting FSC cannot verify: {report}"
+                );
+                let file = format!("fs:{}", creds.ca.as_ref().unwrap().name);
+                assert_eq!(m.storage().get(&file), Some(&big), "{name}");
+                test_connection(&mut s, FAMILY).unwrap_or_else(|e| panic!("{name}: {e}"));
+            }
+            Err(e) => {
+                assert!(!appends, "{name}: {e}");
+                let msg = e.to_string();
+                assert!(
+                    msg.contains("overwrites instead of appending")
+                        && msg.contains("under 1024 bytes"),
+                    "{name}: {msg}"
+                );
+            }
+        }
+    }
+}
+
+/// Every error output the simulator can produce gets a specific explanation from
+/// `modules::explain` / `modules::explain_line`, never the generic fallback.
+#[test]
+fn every_simulator_error_is_explained() {
+    use atcert::at::parse_final;
+    use atcert::modules::{explain, explain_line};
+    let config = FAMILY.engine_config();
+    for out in atcert::sim::SPWF04_ERROR_OUTPUTS {
+        let e = match parse_final(&config, out) {
+            Some(fin) => explain(FAMILY, &fin),
+            None => explain_line(FAMILY, out),
+        };
+        let e = e.unwrap_or_else(|| panic!("{out}: no explanation"));
+        assert!(
+            !e.next_step.contains("look the code up") && !e.meaning.is_empty(),
+            "{out}: {e:?}"
+        );
+    }
+}

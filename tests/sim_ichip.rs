@@ -68,7 +68,8 @@ fn reference_fixture() {
     cmd.extend_from_slice(req);
     assert_eq!(
         h2.raw_for(&cmd, Duration::from_secs(1)),
-        b"AT+iSSND%:0,41:I/OK\r\n"
+        // "I/OK<CR><LF><CR><LF>" [C manual 8.32 §13.7].
+        b"AT+iSSND%:0,41:I/OK\r\n\r\n"
     );
     let got =
         String::from_utf8_lossy(&h2.raw_for(b"AT+iSRCV:0\r", Duration::from_secs(1))).into_owned();
@@ -113,7 +114,16 @@ fn parameter_checks() {
     assert!(upload(&mut h, "PKEY", &pki.read("client.key")).ends_with("I/ERROR (117)\r\n"));
     assert!(upload(&mut h, "PKEY", &pki.read("client.rsa.key")).ends_with("I/OK\r\n"));
     assert_eq!(h.cmd("AT+iPKEY?"), "AT+iPKEY?\r2048\r\nI/OK\r\n");
-    assert_eq!(h.cmd("AT+iPKEY="), "AT+iPKEY=\rI/OK\r\n");
+    // An empty value erases: `=<CR><CR>` [C manual 8.32 §34.16.2]; one CR waits for the
+    // empty line.
+    assert_eq!(
+        h.cmd_for("AT+iPKEY=", Duration::from_secs(1)),
+        "AT+iPKEY=\r"
+    );
+    assert_eq!(
+        h.raw_for(b"\r", Duration::from_secs(1)),
+        b"I/OK\r\n".to_vec()
+    );
     assert!(m.storage().is_empty());
     assert_eq!(h.cmd("AT+iBOGUS"), "AT+iBOGUS\rI/ERROR (53)\r\n");
 }

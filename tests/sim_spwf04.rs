@@ -232,10 +232,15 @@ fn files_list_print_hash() {
         &der[..100],
         Duration::from_secs(1),
     );
+    // SPWF04 has no FSA [C ST firmware table]; FSC on an existing file appends.
+    assert_eq!(
+        h.cmd("AT+S.FSA=/root.der,4"),
+        "AT-S.ERROR:1:Unknown command\r\n"
+    );
     assert_eq!(
         data_cmd(
             &mut h,
-            "AT+S.FSA=/root.der",
+            "AT+S.FSC=/root.der",
             &der[100..],
             Duration::from_secs(1)
         ),

@@ -4,6 +4,13 @@
 //! Verification: the CA (`AT+iCA?`) and client certificate (`AT+iCERT?`) are read back and
 //! compared; the key cannot be read back, `AT+iPKEY?` answers its strength in bits, which
 //! is compared with the key's modulus size.
+//!
+//! The evidence for every command sent is in `tests/audit/ichip.md`. Sources named in the
+//! comments below:
+//! - Libelium: `Libelium/waspmoteapi` @02591a22, `libraries/WIFI_PRO/WaspWIFI_PRO.cpp`,
+//!   `utility/ati_generator.h`, `utility/ati_error_codes.h` (a Connect One WiReach/iChip);
+//! - manual 8.32: Connect One "AT+i Programmer's Manual" 8.32 (seed 004 and the excerpts in
+//!   shared/reference/modules/ichip.md).
 
 use crate::at::{Final, Trigger};
 use crate::modules::Family;
@@ -16,6 +23,8 @@ const FAMILY: Family = Family::Ichip;
 pub const MAX_CA: usize = 1300;
 /// [C] At most 2048 bytes per `AT+iSSND` (error 227).
 pub const MAX_SEND: usize = 2048;
+/// [S] Socket handles iChip hands out: 0-9 (Libelium keeps `socket[10]`).
+pub const SOCKETS: u8 = 10;
 
 /// The iChip error table for what a TLS flow meets (Libelium `ati_error_codes.h`, copied from
 /// the Connect One manual [C]).
@@ -242,6 +251,22 @@ fn param(role: Role) -> &'static str {
     }
 }
 
+/// First step of every flow: `AT+i` -> `I/OK` [C Libelium `AT[] = "AT+i\r"`,
+/// `sendCommand(AT, I_OK, ..)`]. It is the flow's recovery step (`plan::with_recovery` marks
+/// it, and `flows::recover` escalates when it gets no answer): a command line cut off by an
+/// interrupted run is refused together with it, and a multi-line parameter or an
+/// `AT+iSSND` left waiting is waited out or filled (`Family::recovery`; the module gives up
+/// with error 69 "timeout on host communication" [C], after a time [I]). Any answer is
+/// accepted.
+fn push_probe(plan: &mut Plan) {
+    plan.push_expect(
+        "check the module answers (and end anything an interrupted run left half-sent)",
+        Purpose::Prepare,
+        line("AT+i", secs(2)),
+        Expect::Tolerate,
+    );
+}
+
 /// iChip has no command to set its clock (only NTP settings), so there is nothing to send.
 pub fn plan_set_clock() -> Plan {
     let mut plan = Plan::new(FAMILY, "set the clock");
@@ -256,13 +281,12 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         return Err(PlanError::Nothing);
     }
     let mut plan = Plan::new(FAMILY, "provision TLS credentials");
-    plan.push(
-        "check the module answers",
-        Purpose::Prepare,
-        line("AT+i", secs(2)),
-    );
+    push_probe(&mut plan);
     // 1. Write each parameter: the command line carries the PEM, CR-separated, and ends
-    //    with the CR after the END line. Flash writes take a while [I 10 s].
+    //    with the CR after the END line [C Libelium `setCA`: "AT+iCA=" then the PEM, wait for
+    //    I/OK; its doc comment: "multiple lines separated by <CR>"]. Setting a parameter
+    //    replaces it: provisioning twice stores the same value. Flash writes take a while
+    //    [I 10 s; Libelium waits in 100 ms steps for as long as lines come].
     for role in creds.roles() {
         let Some(c) = creds.get(role) else { continue };
         let value = cr_lines(&c.bytes);
@@ -323,6 +347,8 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
                 }
             }
         } else {
+            // `AT+i<CA|CERT>?` answers the name, the validity and the PEM, then `I/OK`
+            // [C manual 8.32 +iCA; I for +iCERT, analogous].
             plan.push(
                 format!("read back the {role} and compare"),
                 Purpose::Verify(
@@ -350,14 +376,27 @@ pub fn plan_configure_tls() -> Plan {
     plan
 }
 
-/// Empties each parameter (`AT+iCA=` with an empty value [S]).
+/// Empties each parameter: `AT+iCA=<CR><CR>` [C manual 8.32 §34.16.2 +iCA, "tca =<CR><CR>
+/// Empty: No trusted certificate authority" (manualshelf/38.142.81.21 SM2144N1 page 293);
+/// v8.21 §33.16.4 +iPKEY "empty value erases"].
+///
+/// The reference modelled one CR [I]. Where one CR ends the command, the second is an empty
+/// line, which the module ignores like any line without `AT` [I]; where the multi-line parser
+/// waits for a line (the manual's form), the second CR is that empty line. Two are right
+/// under both readings; one would leave the module swallowing the next command. Erasing an empty
+/// parameter is not a failure: any answer is accepted, and the read-back is what proves
+/// the value gone.
 pub fn plan_remove(creds: &Credentials) -> Plan {
     let mut plan = Plan::new(FAMILY, "remove TLS credentials");
+    push_probe(&mut plan);
     for role in creds.roles() {
-        plan.push(
+        let mut cmd = line(format!("AT+i{}=", param(role)), secs(10));
+        cmd.terminator = b"\r\r".to_vec();
+        plan.push_expect(
             format!("erase the {role}"),
             Purpose::Remove(role),
-            line(format!("AT+i{}=", param(role)), secs(10)),
+            cmd,
+            Expect::Tolerate,
         );
     }
     plan
@@ -383,6 +422,21 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         });
     }
     let mut plan = Plan::new(FAMILY, "test a TLS connection");
+    push_probe(&mut plan);
+    // iChip has one SSL socket [C manual ch.21; error 225 "no additional SSL sockets"]: a
+    // session left open by an interrupted run makes every later `AT+iSSL` fail. Its handle is
+    // unknown, so every handle is closed first [C Libelium `closeSocket`: "AT+iSCLS:<hn>";
+    // S: 10 sockets, Libelium's `socket[10]`]; nothing to close is fine.
+    for h in 0..SOCKETS {
+        plan.push_expect(
+            format!("close socket {h} if an earlier run left it open (nothing to close is fine)"),
+            Purpose::Close,
+            line(format!("AT+iSCLS:{h}"), secs(15)),
+            Expect::Tolerate,
+        );
+    }
+    // `AT+iSTCP:<host>,<port>` -> `I/<handle>` [C Libelium `setTCPclient`, waits for "I/0",
+    // 15 s]; DNS and the TCP connect take a while [I 30 s].
     plan.push(
         format!("open TCP to {}:{}", opts.host, opts.port),
         Purpose::Open,
@@ -390,6 +444,8 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     );
     // `I/<handle>`: the whole rest is the handle [C Libelium; zero padding I].
     plan.capture_last("h", "I/", usize::MAX, "000");
+    // `AT+iSSL:<handle>` -> `I/OK` [C Libelium `sslHandshake`, 15 s; manual ch.21: SSL is
+    // layered on the open TCP socket].
     plan.push_templated(
         "open TLS on the socket (the handshake)",
         Purpose::Open,
@@ -397,6 +453,9 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         line("", secs(30)),
         Expect::Ok,
     );
+    // `AT+iSSND%:<handle>,<size>:<bytes>` -> `I/OK<CR><LF><CR><LF>` [C manual 8.32 §13.7
+    // (manualshelf SM2144N2 pages 84-85): `%` flushes the socket at once; on an SSL socket at
+    // most 2048 bytes, 227 above; over 256 bytes needs host flow control; Libelium `send`].
     let mut send = upload("", Trigger::Immediately, req.clone(), None, secs(30));
     send.terminator = Vec::new();
     plan.push_templated(
@@ -406,6 +465,9 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         send,
         Expect::Ok,
     );
+    // `AT+iSRCV:<handle>[,<max>]` -> `I/<sz>:<sz bytes>`, or `I/0` with nothing yet, sz <= max
+    // [C manual 8.32 §13.8 (manualshelf SM2144N2 page 86; Motorola W24 manual 2-38); Libelium
+    // `receive` parses "I/<n>:"]: no more is read than asked for.
     let mut recv = line("", secs(30));
     recv.response = crate::at::ResponseShape::InlineLength {
         header: crate::at::LengthHeader {
@@ -420,14 +482,19 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         recv,
         Expect::Ok,
     );
+    // `AT+iSCLS:<handle>` -> `I/OK` [C Libelium `closeSocket`]; a socket the server closed
+    // answers `I/ERROR (203)`: the answer is in hand, so any answer is accepted.
     plan.push_templated(
         "close",
         Purpose::Close,
         "AT+iSCLS:{h}",
-        line("", secs(10)),
+        line("", secs(15)),
         Expect::Tolerate,
     );
     plan.note("the socket handle is the one AT+iSTCP answers; the usual value is shown");
+    if req.len() > 256 {
+        plan.note("the request is over 256 bytes: iChip then expects host flow control (its FLW setting, RTS/CTS or XON/XOFF) while it arrives");
+    }
     Ok(plan)
 }
 

@@ -28,7 +28,40 @@ pub struct IchipConfig {
     pub versions: (TlsVersion, TlsVersion),
     /// Max bytes of one `AT+iSSND` \[C: 2048\].
     pub max_send: usize,
+    /// Erasing a parameter takes `AT+i<param>=` and then an empty line \[C manual 8.32
+    /// §34.16.2: "tca =<CR><CR> Empty"\]; `false`: the first CR ends it (the reference's
+    /// model \[I\]).
+    pub erase_needs_blank_line: bool,
+    /// Socket handles zero-padded, `I/000` \[I\]; `false`: `I/0` (Libelium matches "I/0",
+    /// which fits both).
+    pub padded_handles: bool,
+    /// `AT+iPKEY?` answers `I/<bits>` \[I\]; `false`: a bare `<bits>` line, then `I/OK`.
+    pub pkey_strength_as_value: bool,
+    /// Sockets open at once \[S: Libelium keeps 10\].
+    pub max_sockets: usize,
 }
+
+/// Every error output this simulator can emit, for the test that each has a specific
+/// explanation.
+pub const ERROR_OUTPUTS: &[&str] = &[
+    "I/ERROR (42)",
+    "I/ERROR (43)",
+    "I/ERROR (46)",
+    "I/ERROR (51)",
+    "I/ERROR (53)",
+    "I/ERROR (69)",
+    "I/ERROR (116)",
+    "I/ERROR (117)",
+    "I/ERROR (200)",
+    "I/ERROR (203)",
+    "I/ERROR (204)",
+    "I/ERROR (208)",
+    "I/ERROR (220)",
+    "I/ERROR (221)",
+    "I/ERROR (222)",
+    "I/ERROR (225)",
+    "I/ERROR (227)",
+];
 
 impl Default for IchipConfig {
     fn default() -> Self {
@@ -39,6 +72,10 @@ impl Default for IchipConfig {
             allow_sha2_ca: false,
             versions: (TlsVersion::Ssl3, TlsVersion::Tls10),
             max_send: 2048,
+            erase_needs_blank_line: true,
+            padded_handles: true,
+            pkey_strength_as_value: false,
+            max_sockets: 10,
         }
     }
 }
@@ -53,6 +90,7 @@ impl IchipConfig {
                 sockets: BTreeMap::new(),
                 pending: None,
                 ntp: BTreeMap::new(),
+                opened: 0,
             }),
             common,
         )
@@ -61,10 +99,15 @@ impl IchipConfig {
 
 enum Pending {
     Param(String),
+    /// `AT+i<param>=` waiting for the empty line that erases it.
+    Erase(String),
     Send(u8),
 }
 
 struct Socket {
+    /// Which opening of this id it is: a delivery meant for an earlier socket under the
+    /// same id (closed meanwhile) is dropped.
+    serial: u8,
     host: String,
     port: u16,
     link: Option<Link>,
@@ -80,6 +123,15 @@ struct Ichip {
     sockets: BTreeMap<u8, Socket>,
     pending: Option<Pending>,
     ntp: BTreeMap<String, String>,
+    /// Sockets opened so far (wrapping), for [`Socket::serial`].
+    opened: u8,
+}
+
+/// Deliveries carry the socket id and its serial in one byte.
+const IDS: u8 = 10;
+
+fn conn_of(h: u8, serial: u8) -> u8 {
+    serial % (u8::MAX / IDS) * IDS + h
 }
 
 fn err(code: u16) -> Vec<u8> {
@@ -124,7 +176,9 @@ impl Ichip {
 
     fn read_param(&self, name: &str) -> Vec<u8> {
         let Some(data) = self.params.get(name) else {
-            return OK.to_vec();
+            // "If the trusted certificate is empty, only <CRLF> is returned. The reply is
+            // followed by I/OK." [C manual 8.32 §34.16.2]
+            return b"\r\nI/OK\r\n".to_vec();
         };
         if name == "PKEY" {
             // Only the key strength is shown [C].
@@ -132,6 +186,9 @@ impl Ichip {
                 Ok(KeyKind::Rsa { bits }) => bits,
                 _ => 0,
             };
+            if self.cfg.pkey_strength_as_value {
+                return format!("I/{bits}\r\n").into_bytes();
+            }
             return format!("{bits}\r\nI/OK\r\n").into_bytes();
         }
         let mut out = Vec::new();
@@ -272,6 +329,14 @@ impl Personality for Ichip {
         match (name.as_str(), op) {
             (n, Some('=')) if PEM_PARAMS.contains(&n) => {
                 if rest.trim().is_empty() {
+                    if self.cfg.erase_needs_blank_line {
+                        self.pending = Some(Pending::Erase(n.to_owned()));
+                        return cx.start_data(
+                            DataEnd::Count(1),
+                            Vec::new(),
+                            Some(Duration::from_secs(60)),
+                        );
+                    }
                     self.params.remove(n);
                     return cx.answer(OK);
                 }
@@ -318,12 +383,14 @@ impl Personality for Ichip {
                     Err(Refusal::Dns) => return cx.later(Duration::from_secs(1), err(46)),
                     Err(_) => return cx.later(Duration::from_secs(3), err(69)),
                 }
-                let Some(h) = (0u8..10).find(|i| !self.sockets.contains_key(i)) else {
+                let max = u8::try_from(self.cfg.max_sockets).unwrap_or(u8::MAX);
+                let Some(h) = (0u8..max).find(|i| !self.sockets.contains_key(i)) else {
                     return cx.answer(err(204));
                 };
                 self.sockets.insert(
                     h,
                     Socket {
+                        serial: self.opened,
                         host: host.clone(),
                         port: port as u16,
                         link: None,
@@ -332,10 +399,13 @@ impl Personality for Ichip {
                         down: false,
                     },
                 );
-                cx.later(
-                    Duration::from_millis(300),
-                    format!("I/{h:03}\r\n").into_bytes(),
-                );
+                self.opened = self.opened.wrapping_add(1);
+                let handle = if self.cfg.padded_handles {
+                    format!("I/{h:03}\r\n")
+                } else {
+                    format!("I/{h}\r\n")
+                };
+                cx.later(Duration::from_millis(300), handle.into_bytes());
             }
             ("SSL", Some(':')) => {
                 let h = parse_u64(rest).and_then(|h| u8::try_from(h).ok());
@@ -384,6 +454,15 @@ impl Personality for Ichip {
             return cx.answer(err(69));
         };
         match self.pending.take() {
+            Some(Pending::Erase(name)) => {
+                if bytes == b"\r" {
+                    self.params.remove(&name);
+                    cx.answer(OK);
+                } else {
+                    // 43: CR expected [C table].
+                    cx.answer(err(43));
+                }
+            }
             Some(Pending::Param(name)) => {
                 // The final CR ends the command; it is not part of the value.
                 if bytes.last() == Some(&b'\r') {
@@ -426,10 +505,11 @@ impl Personality for Ichip {
                 };
                 match result {
                     Ok((resp, closed)) => {
-                        cx.answer(OK);
+                        // "I/OK<CR><LF><CR><LF>" [C manual 8.32 §13.7].
+                        cx.answer(b"I/OK\r\n\r\n".to_vec());
                         if !resp.is_empty() || closed {
                             let t = cx.server.response_time();
-                            cx.deliver(t, h, resp, closed);
+                            cx.deliver(t, conn_of(h, s.serial), resp, closed);
                         }
                     }
                     Err(_) => cx.answer(err(208)),
@@ -440,7 +520,12 @@ impl Personality for Ichip {
     }
 
     fn deliver(&mut self, _cx: &mut Cx, conn: u8, bytes: Vec<u8>, closed: bool) {
-        if let Some(s) = self.sockets.get_mut(&conn) {
+        let h = conn % IDS;
+        if let Some(s) = self
+            .sockets
+            .get_mut(&h)
+            .filter(|s| conn_of(h, s.serial) == conn)
+        {
             s.rx.extend_from_slice(&bytes);
             if closed {
                 s.down = true;

@@ -29,7 +29,7 @@ mod telit;
 
 pub use clock::{RealTime, SimClock, VirtualClock};
 pub use core::{CommonConfig, Faults, SimModule};
-pub use ichip::IchipConfig;
+pub use ichip::{ERROR_OUTPUTS as ICHIP_ERROR_OUTPUTS, IchipConfig};
 pub use port::{LineConfig, LineFaults, SimPort};
 #[cfg(not(target_arch = "wasm32"))]
 pub use realtls::RealTlsTarget;
@@ -40,7 +40,7 @@ pub use sim800::{
 pub use sim7600::{
     ERROR_COMMANDS as SIM7600_ERROR_COMMANDS, ERROR_OUTPUTS as SIM7600_ERROR_OUTPUTS, Sim7600Config,
 };
-pub use spwf04::Spwf04Config;
+pub use spwf04::{ERROR_OUTPUTS as SPWF04_ERROR_OUTPUTS, Spwf04Config};
 pub use telit::{SslError as TelitSslError, TelitConfig};
 
 use crate::modules::Family;

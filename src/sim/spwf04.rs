@@ -33,7 +33,53 @@ pub struct Spwf04Config {
     pub cert_error_time: u16,
     /// Largest data length a command accepts before refusing outright \[I\].
     pub max_data: usize,
+    /// `AT+S.FSC` on an existing file appends \[C ST-fw table: "Create a file/Append to an
+    /// existing file"\]; `false`: it overwrites (the reference's reading \[I\]).
+    pub fsc_appends: bool,
+    /// `AT+S.FSA` exists \[C: commented out of SPWF04's command table; X-CUBE sends it for
+    /// SPWF01 only\]; `true` models a firmware that kept it.
+    pub fsa_supported: bool,
+    /// `AT+S.FSD` of a missing file answers `AT-S.ERROR` \[I\]; `false`: `AT-S.OK`.
+    pub fsd_missing_is_error: bool,
+    /// `AT+S.FSP=<name>` without the `,<offset>,<length>` fields is refused \[I: the table lists
+    /// them, X-CUBE always sends `,,`\].
+    pub fsp_requires_range: bool,
+    /// Largest data one `AT+S.FSC` takes \[I: X-CUBE's host refuses more than 1024\].
+    pub max_fs_write: usize,
+    /// `AT+S.TLSCERT=content,2` with nothing stored answers `AT-S.ERROR` \[I\].
+    pub clean_empty_is_error: bool,
+    /// `AT-S.OK:<free heap>:<wifi state>` instead of `AT-S.OK` (`console_verbose` above 0
+    /// \[C UM2114 excerpt; X-CUBE sets it to 1\]).
+    pub verbose_ok: bool,
+    /// While any TLSCERT slot holds something, CAs in the file system are not consulted
+    /// \[seed 002, ST engineer: "remove all certificates and key from flash ... to allow usage
+    /// of certificates from the filesystem"\]; `false`: they are whenever the `ca` slot is empty.
+    pub fs_ca_needs_empty_slots: bool,
+    /// Client sockets open at once \[C mbed `SPWFSA_SOCKET_COUNT` 8\].
+    pub max_sockets: usize,
 }
+
+/// Every error output this simulator can emit (final results and the informational lines
+/// before them), for the test that each has a specific explanation.
+pub const ERROR_OUTPUTS: &[&str] = &[
+    "AT-S.ERROR:1:Unknown command",
+    "AT-S.ERROR:17:Invalid parameter",
+    "AT-S.ERROR:18:Invalid variable",
+    "AT-S.ERROR:42:Invalid certificate",
+    "AT-S.ERROR:43:File not found",
+    "AT-S.ERROR:60:Socket open failed",
+    "AT-S.ERROR:69:Data timeout",
+    "AT-S.ERROR:76:Illegal Socket ID",
+    "AT-S.ERROR:77:Pending data",
+    "AT-S.ERROR:79:No free socket",
+    "AT-S.ERROR:111:Request failed",
+    "AT-S.ERROR:17:",
+    "AT-S.Certificate Error:21",
+    "AT-S.Certificate Error:22",
+    "AT-S.Certificate Error:23",
+    "AT-S.Http Client Error:1",
+    "AT-S.Http Client Error:2",
+];
 
 impl Default for Spwf04Config {
     fn default() -> Self {
@@ -54,6 +100,15 @@ impl Default for Spwf04Config {
             cert_error_chain: 22,
             cert_error_time: 21,
             max_data: 16_384,
+            fsc_appends: true,
+            fsa_supported: false,
+            fsd_missing_is_error: true,
+            fsp_requires_range: false,
+            max_fs_write: 16_384,
+            clean_empty_is_error: false,
+            verbose_ok: false,
+            fs_ca_needs_empty_slots: true,
+            max_sockets: 8,
         }
     }
 }
@@ -69,6 +124,7 @@ impl Spwf04Config {
                 sockets: BTreeMap::new(),
                 pending: None,
                 errs: true,
+                opened: 0,
             }),
             common,
         )
@@ -82,6 +138,9 @@ enum Pending {
 }
 
 struct Socket {
+    /// Which opening of this id it is: a delivery meant for an earlier socket under the
+    /// same id (closed meanwhile) is dropped.
+    serial: u8,
     link: Link,
     host: String,
     port: u16,
@@ -98,6 +157,15 @@ struct Spwf04 {
     pending: Option<Pending>,
     /// `console_errs`: error texts shown.
     errs: bool,
+    /// Sockets opened so far (wrapping), for [`Socket::serial`].
+    opened: u8,
+}
+
+/// Deliveries carry the socket id and its serial in one byte.
+const IDS: u8 = 8;
+
+fn conn_of(id: u8, serial: u8) -> u8 {
+    serial % (u8::MAX / IDS) * IDS + id
 }
 
 fn line(s: &str) -> Vec<u8> {
@@ -123,6 +191,20 @@ impl Spwf04 {
         self.error(17, "Invalid parameter")
     }
 
+    /// The success line, plain or verbose (`AT-S.OK:<heap>:<state>`).
+    fn ok(&self) -> Vec<u8> {
+        if self.cfg.verbose_ok {
+            line("AT-S.OK:38512:10")
+        } else {
+            OK.to_vec()
+        }
+    }
+
+    /// Socket ids the module no longer knows [C X-CUBE: `76:Illegal Socket ID`].
+    fn bad_socket(&self) -> Vec<u8> {
+        self.error(76, "Illegal Socket ID")
+    }
+
     /// CAs the module would use: the TLSCERT CA when one is loaded, otherwise every FS
     /// file named `/<lower-case ski>.ca` holding that certificate in DER \[seed 002\].
     fn trust(&self) -> Vec<CertInfo> {
@@ -140,6 +222,9 @@ impl Spwf04 {
                 .into_iter()
                 .filter(|c| c.ski.is_some() || auth.as_ref().is_some_and(|a| !a.is_empty()))
                 .collect();
+        }
+        if self.cfg.fs_ca_needs_empty_slots && !self.slots.is_empty() {
+            return Vec::new();
         }
         self.files
             .iter()
@@ -191,12 +276,19 @@ impl Spwf04 {
 
     fn start_data(&mut self, cx: &mut Cx, len: Option<u64>, pending: Pending) {
         match len.map(|n| n as usize) {
-            Some(n) if (1..=self.cfg.max_data).contains(&n) => {
+            Some(n) if (1..=self.limit(&pending)).contains(&n) => {
                 self.pending = Some(pending);
                 // Data follows the CR at once; no prompt [C].
                 cx.start_data(DataEnd::Count(n), Vec::new(), Some(Duration::from_secs(10)));
             }
             _ => cx.answer(self.syntax()),
+        }
+    }
+
+    fn limit(&self, pending: &Pending) -> usize {
+        match pending {
+            Pending::File { .. } => self.cfg.max_fs_write.min(self.cfg.max_data),
+            _ => self.cfg.max_data,
         }
     }
 
@@ -206,12 +298,13 @@ impl Spwf04 {
     }
 
     fn time(&self, cx: &mut Cx) {
+        let ok = self.ok();
         let epoch = cx.epoch();
         let (y, mo, d, h, mi, s) = super::common::civil(epoch);
         let mut out = line(&format!("AT-S.Time:{h:02}:{mi:02}:{s:02}"));
         out.extend(line(&format!("AT-S.Date:{d:02}:{mo:02}:{y}")));
         out.extend(line(&format!("AT-S.UTC:{epoch}")));
-        out.extend_from_slice(OK);
+        out.extend_from_slice(&ok);
         cx.answer(out);
     }
 
@@ -226,6 +319,7 @@ impl Spwf04 {
     }
 
     fn hash(&self, cx: &mut Cx, p: &[String]) {
+        let ok = self.ok();
         use sha2::Digest;
         let (Some(f), Some(name)) = (p.first(), p.get(1)) else {
             return cx.answer(self.syntax());
@@ -241,11 +335,12 @@ impl Spwf04 {
             _ => return cx.answer(self.syntax()),
         };
         let mut out = line(&format!("AT-S.Hash:{}", hex(&digest)));
-        out.extend_from_slice(OK);
+        out.extend_from_slice(&ok);
         cx.answer(out);
     }
 
     fn sockon(&mut self, cx: &mut Cx, p: &[String]) {
+        let ok = self.ok();
         let host = p.first().cloned().unwrap_or_default();
         let port = p
             .get(1)
@@ -268,12 +363,14 @@ impl Spwf04 {
             offer.check_time = None;
             offer.versions = (TlsVersion::Ssl3, TlsVersion::Tls13);
         }
+        // Every client socket taken (by earlier runs that never closed theirs) [I: number].
+        let max = u8::try_from(self.cfg.max_sockets).unwrap_or(u8::MAX);
+        let Some(id) = (0u8..max).find(|i| !self.sockets.contains_key(i)) else {
+            return cx.answer(self.error(79, "No free socket"));
+        };
         let hs = cx.server.handshake_time();
         match cx.server.open(&offer) {
             Ok(link) => {
-                let id = (0u8..8)
-                    .find(|i| !self.sockets.contains_key(i))
-                    .unwrap_or(0);
                 // The address the module reports: literal IPs as given [I: DNS is not modelled].
                 let literal = host.chars().all(|c| c.is_ascii_digit() || c == '.');
                 let ip = match host.as_str() {
@@ -284,6 +381,7 @@ impl Spwf04 {
                 self.sockets.insert(
                     id,
                     Socket {
+                        serial: self.opened,
                         link,
                         host,
                         port: port as u16,
@@ -291,8 +389,9 @@ impl Spwf04 {
                         total: 0,
                     },
                 );
+                self.opened = self.opened.wrapping_add(1);
                 let mut out = line(&format!("AT-S.On:{ip}:{id}"));
-                out.extend_from_slice(OK);
+                out.extend_from_slice(&ok);
                 cx.later(hs, out);
             }
             Err(r) => {
@@ -304,6 +403,7 @@ impl Spwf04 {
     }
 
     fn httpget(&mut self, cx: &mut Cx, p: &[String]) {
+        let ok = self.ok();
         let host = p.first().cloned().unwrap_or_default();
         let path = p
             .get(1)
@@ -339,7 +439,7 @@ impl Spwf04 {
                         out.extend_from_slice(resp.get(i + 4..).unwrap_or_default());
                         out.extend_from_slice(b"\r\n");
                     }
-                    out.extend_from_slice(OK);
+                    out.extend_from_slice(&ok);
                 }
                 Err(_) => {
                     out.extend(line("AT-S.Http Client Error:1"));
@@ -367,10 +467,11 @@ impl Personality for Spwf04 {
     }
 
     fn command(&mut self, cx: &mut Cx, raw: &[u8]) {
+        let ok = self.ok();
         let text = String::from_utf8_lossy(raw).into_owned();
         let body = text.get(2..).unwrap_or("");
         if body.is_empty() {
-            return cx.answer(OK);
+            return cx.answer(ok.clone());
         }
         let Some(cmd) = body
             .strip_prefix("+S.")
@@ -398,7 +499,7 @@ impl Personality for Spwf04 {
                 for (k, v) in lines {
                     out.extend(line(&format!("AT-S.Var:{k}={v}")));
                 }
-                out.extend_from_slice(OK);
+                out.extend_from_slice(&ok);
                 cx.answer(out);
             }
             ("SCFG", true) => {
@@ -406,13 +507,13 @@ impl Personality for Spwf04 {
                 match (p.first().map(|s| s.to_ascii_lowercase()).as_deref(), value) {
                     (Some("console_echo"), Some(v @ (0 | 1))) => {
                         *cx.echo = v == 1;
-                        cx.answer(OK);
+                        cx.answer(ok.clone());
                     }
                     (Some("console_errs"), Some(v @ (0..=2))) => {
                         self.errs = v != 0;
-                        cx.answer(OK);
+                        cx.answer(ok.clone());
                     }
-                    (Some(_), Some(_)) => cx.answer(OK),
+                    (Some(_), Some(_)) => cx.answer(ok.clone()),
                     _ => cx.answer(self.syntax()),
                 }
             }
@@ -426,14 +527,14 @@ impl Personality for Spwf04 {
                 ] {
                     out.extend(line(&format!("# {c}")));
                 }
-                out.extend_from_slice(OK);
+                out.extend_from_slice(&ok);
                 cx.answer(out);
             }
             ("TIME", false) => self.time(cx),
             ("TIME", true) => match p.first().and_then(|v| parse_u64(v)) {
                 Some(epoch) => {
                     cx.rtc.set = Some((i64::try_from(epoch).unwrap_or(0), cx.now));
-                    cx.answer(OK);
+                    cx.answer(ok.clone());
                 }
                 None => cx.answer(self.syntax()),
             },
@@ -450,12 +551,15 @@ impl Personality for Spwf04 {
                             for (k, v) in &self.slots {
                                 out.extend(line(&format!("AT-S.TLSCERT:{k}:{}", v.len())));
                             }
-                            out.extend_from_slice(OK);
+                            out.extend_from_slice(&ok);
                             cx.answer(out);
                         }
                         Some(2) => {
+                            if self.slots.is_empty() && self.cfg.clean_empty_is_error {
+                                return cx.answer(self.error(43, "File not found"));
+                            }
                             self.slots.clear();
-                            cx.answer(OK);
+                            cx.answer(ok.clone());
                         }
                         _ => cx.answer(self.syntax()),
                     },
@@ -463,20 +567,22 @@ impl Personality for Spwf04 {
                     _ => cx.answer(self.syntax()),
                 }
             }
+            // SPWF04 has no FSA unless a firmware kept SPWF01's [C ST-fw table].
+            ("FSA", true) if !self.cfg.fsa_supported => cx.answer(self.error(1, "Unknown command")),
             ("FSC", true) | ("FSA", true) => match p.first().and_then(|n| Self::file_name(n)) {
                 Some(name) => {
                     let n = p.get(1).and_then(|v| parse_u64(v));
-                    // FSA appends; FSC creates or overwrites.
-                    let append = cmd.to_ascii_uppercase().starts_with("FSA");
+                    // FSA appends; FSC creates, and appends to an existing file unless
+                    // configured to overwrite.
+                    let append =
+                        cmd.to_ascii_uppercase().starts_with("FSA") || self.cfg.fsc_appends;
                     self.start_data(cx, n, Pending::File { name, append });
                 }
                 None => cx.answer(self.syntax()),
             },
-            ("FSD", true) => match self
-                .files
-                .remove(p.first().map(String::as_str).unwrap_or(""))
-            {
-                Some(_) => cx.answer(OK),
+            ("FSD", true) => match self.files.remove(p.first().map(|n| n.trim()).unwrap_or("")) {
+                Some(_) => cx.answer(ok.clone()),
+                None if !self.cfg.fsd_missing_is_error => cx.answer(ok.clone()),
                 None => cx.answer(self.error(43, "File not found")),
             },
             ("FSR", true) => {
@@ -487,7 +593,7 @@ impl Personality for Spwf04 {
                 match self.files.remove(a) {
                     Some(d) => {
                         self.files.insert(b, d);
-                        cx.answer(OK);
+                        cx.answer(ok.clone());
                     }
                     None => cx.answer(self.error(43, "File not found")),
                 }
@@ -497,10 +603,13 @@ impl Personality for Spwf04 {
                 for (k, v) in &self.files {
                     out.extend(line(&format!("AT-S.File:{k}:{}", v.len())));
                 }
-                out.extend_from_slice(OK);
+                out.extend_from_slice(&ok);
                 cx.answer(out);
             }
             ("FSP", true) => {
+                if self.cfg.fsp_requires_range && p.len() < 3 {
+                    return cx.answer(self.syntax());
+                }
                 let Some(data) = p.first().and_then(|n| self.files.get(n.trim())) else {
                     return cx.answer(self.error(43, "File not found"));
                 };
@@ -514,7 +623,7 @@ impl Personality for Spwf04 {
                 let chunk = data.get(from..to).unwrap_or_default();
                 let mut out = line(&format!("AT-S.Reading:{}:{}", chunk.len(), data.len()));
                 out.extend_from_slice(chunk);
-                out.extend_from_slice(OK);
+                out.extend_from_slice(&ok);
                 cx.answer(out);
             }
             ("HASH", true) => self.hash(cx, &p),
@@ -529,7 +638,7 @@ impl Personality for Spwf04 {
                         let n = p.get(1).and_then(|v| parse_u64(v));
                         self.start_data(cx, n, Pending::SockW(id));
                     }
-                    _ => cx.answer(self.error(55, "Invalid socket")),
+                    _ => cx.answer(self.bad_socket()),
                 }
             }
             ("SOCKQ", true) => match p
@@ -540,10 +649,10 @@ impl Personality for Spwf04 {
             {
                 Some(s) => {
                     let mut out = line(&format!("AT-S.Query:{}", s.rx.len()));
-                    out.extend_from_slice(OK);
+                    out.extend_from_slice(&ok);
                     cx.answer(out);
                 }
-                None => cx.answer(self.error(55, "Invalid socket")),
+                None => cx.answer(self.bad_socket()),
             },
             ("SOCKR", true) => {
                 let id = p
@@ -551,7 +660,7 @@ impl Personality for Spwf04 {
                     .and_then(|v| parse_u64(v))
                     .and_then(|v| u8::try_from(v).ok());
                 let Some(s) = id.and_then(|id| self.sockets.get_mut(&id)) else {
-                    return cx.answer(self.error(55, "Invalid socket"));
+                    return cx.answer(self.bad_socket());
                 };
                 let n = p
                     .get(1)
@@ -562,7 +671,7 @@ impl Personality for Spwf04 {
                 s.total += n;
                 let mut out = line(&format!("AT-S.Reading:{n}:{}", s.total));
                 out.extend_from_slice(&data);
-                out.extend_from_slice(OK);
+                out.extend_from_slice(&ok);
                 cx.answer(out);
             }
             ("SOCKC", true) => {
@@ -574,9 +683,9 @@ impl Personality for Spwf04 {
                     Some((_, false)) => cx.answer(self.error(77, "Pending data")),
                     Some((id, true)) => {
                         self.sockets.remove(&id);
-                        cx.answer(OK);
+                        cx.answer(ok.clone());
                     }
-                    None => cx.answer(self.error(55, "Invalid socket")),
+                    None => cx.answer(self.bad_socket()),
                 }
             }
             ("SOCKL", false) => {
@@ -584,7 +693,7 @@ impl Personality for Spwf04 {
                 for (id, s) in &self.sockets {
                     out.extend(line(&format!("AT-S.Socket:{id}:{}:{}:t", s.host, s.port)));
                 }
-                out.extend_from_slice(OK);
+                out.extend_from_slice(&ok);
                 cx.answer(out);
             }
             ("HTTPGET", true) => self.httpget(cx, &p),
@@ -593,6 +702,7 @@ impl Personality for Spwf04 {
     }
 
     fn data(&mut self, cx: &mut Cx, outcome: DataOutcome) {
+        let ok = self.ok();
         let DataOutcome::Complete(bytes) = outcome else {
             self.pending = None;
             return cx.answer(self.error(69, "Data timeout"));
@@ -621,7 +731,7 @@ impl Personality for Spwf04 {
                 match parsed {
                     Ok(()) => {
                         self.slots.insert(kind, bytes);
-                        out.extend_from_slice(OK);
+                        out.extend_from_slice(&ok);
                         cx.answer(out);
                     }
                     Err(_) => {
@@ -635,22 +745,23 @@ impl Personality for Spwf04 {
                     f.clear();
                 }
                 f.extend_from_slice(&bytes);
-                cx.answer(OK);
+                cx.answer(ok.clone());
             }
             Some(Pending::SockW(id)) => {
+                let serial = self.sockets.get(&id).map_or(0, |s| s.serial);
                 let result = match self.sockets.get_mut(&id) {
                     Some(s) => s.link.exchange(&bytes),
                     None => Err("closed".into()),
                 };
                 match result {
                     Ok((resp, closed)) => {
-                        cx.answer(OK);
+                        cx.answer(ok.clone());
                         if !resp.is_empty() || closed {
                             let t = cx.server.response_time();
-                            cx.deliver(t, id, resp, closed);
+                            cx.deliver(t, conn_of(id, serial), resp, closed);
                         }
                     }
-                    Err(_) => cx.answer(self.error(55, "Invalid socket")),
+                    Err(_) => cx.answer(self.bad_socket()),
                 }
             }
             None => cx.answer(self.syntax()),
@@ -658,9 +769,15 @@ impl Personality for Spwf04 {
     }
 
     fn deliver(&mut self, cx: &mut Cx, conn: u8, bytes: Vec<u8>, closed: bool) {
-        let Some(s) = self.sockets.get_mut(&conn) else {
+        let id = conn % IDS;
+        let Some(s) = self
+            .sockets
+            .get_mut(&id)
+            .filter(|s| conn_of(id, s.serial) == conn)
+        else {
             return;
         };
+        let conn = id;
         if !bytes.is_empty() {
             s.rx.extend_from_slice(&bytes);
             let n = s.rx.len();
