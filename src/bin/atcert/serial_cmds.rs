@@ -723,10 +723,11 @@ impl Job {
                 report.state = if stopped { State::Stopped } else { State::Failed };
                 report.step = e.step().map(str::to_owned).or_else(|| t.step_text());
                 report.written = t.written.clone();
-                let mut msg = format!("{}: {e}", self.path);
-                if let Some(step) = t.step_text() {
-                    msg = format!("{}: {step}: {e}", self.path);
-                }
+                // Flow errors name their step; others get the step the progress showed.
+                let mut msg = match (e.step(), t.step_text()) {
+                    (None, Some(step)) => format!("{}: {step}: {e}", self.path),
+                    _ => format!("{}: {}: {e}", self.path, t.phase),
+                };
                 if let Some((label, sent, total)) = &t.sending {
                     msg.push_str(&format!(
                         ". Interrupted while writing {label}: {sent} of {total} bytes sent"
@@ -860,6 +861,22 @@ impl Job {
                         .into(),
                 })?;
                 report.notes.extend(notes);
+                // Until the flow says otherwise, nothing is verified: a failed or stopped
+                // run still reports what it set out to write.
+                report.credentials = creds
+                    .roles()
+                    .filter_map(|role| {
+                        let c = creds.get(role)?;
+                        Some(CredentialReport {
+                            role: role_id(role),
+                            name: c.name.clone(),
+                            sha256: sha256_hex(&c.bytes),
+                            bytes: c.bytes.len(),
+                            verification: "not verified: the run stopped first".into(),
+                            content_verified: false,
+                        })
+                    })
+                    .collect();
                 track.borrow_mut().phase = "provision";
                 let result = flows::provision(session, family, &creds, opts).await?;
                 report.notes.extend(result.notes.iter().cloned());
