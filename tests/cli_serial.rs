@@ -198,7 +198,11 @@ fn eight_modules_run_in_parallel_and_each_report_matches_its_storage() {
     let modules: Vec<PtyModule> = (0..8)
         .map(|i| {
             let family = if i % 2 == 0 { "sim7600" } else { "spwf04" };
-            let faults: &[&str] = if i < 2 { &["noise-at=0", "noise-at=40"] } else { &[] };
+            let faults: &[&str] = if i < 2 {
+                &["noise-at=0", "noise-at=40"]
+            } else {
+                &[]
+            };
             PtyModule::start(family, &pki, faults)
         })
         .collect();
@@ -244,7 +248,10 @@ fn a_cable_pulled_mid_upload_names_the_step_and_the_other_module_finishes() {
     let report_file = dir.path().join("report.json");
     let out = run(&provision_args(&pki, &[&pulled, &fine], &report_file));
     assert_eq!(out.status.code(), Some(1));
-    assert!(pulled.exited_within(Duration::from_secs(5)), "pty not closed");
+    assert!(
+        pulled.exited_within(Duration::from_secs(5)),
+        "pty not closed"
+    );
 
     let entries = report(&report_file);
     let bad = for_port(&entries, &pulled.path);
@@ -261,7 +268,12 @@ fn a_cable_pulled_mid_upload_names_the_step_and_the_other_module_finishes() {
     // What it set out to write is reported, none of it as verified.
     for c in bad["credentials"].as_array().unwrap() {
         assert_eq!(c["content_verified"], false);
-        assert!(c["verification"].as_str().unwrap().starts_with("not verified"));
+        assert!(
+            c["verification"]
+                .as_str()
+                .unwrap()
+                .starts_with("not verified")
+        );
     }
 
     let good = for_port(&entries, &fine.path);
@@ -436,7 +448,11 @@ fn the_pty_answers_any_terminal_client() {
 #[test]
 fn ports_lists_as_json() {
     let out = run(&["ports".into(), "--json".into()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     for p in v["ports"].as_array().unwrap() {
         assert!(p["path"].as_str().unwrap().starts_with("/dev/"), "{p}");

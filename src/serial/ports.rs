@@ -29,7 +29,10 @@ pub struct PortInfo {
 #[serde(tag = "is", rename_all = "lowercase")]
 pub enum AtPort {
     /// The documented layout names this interface the (primary) AT port.
-    Yes { model: &'static str, source: &'static str },
+    Yes {
+        model: &'static str,
+        source: &'static str,
+    },
     /// The documented layout gives this interface another use.
     No {
         model: &'static str,
@@ -166,12 +169,21 @@ mod tests {
         assert!(matches!(at, AtPort::Yes { model: "BG96", .. }));
         assert!(matches!(
             classify(0x2c7c, 0x0296, Some(0)).2,
-            AtPort::No { at_interface: 2, .. }
+            AtPort::No {
+                at_interface: 2,
+                ..
+            }
         ));
         // A vendor we know with a product we have no layout for.
         assert_eq!(classify(0x1199, 0x68c0, Some(3)).2, AtPort::Unknown);
         let (vendor, role, at) = classify(0x10c4, 0xea60, Some(0));
-        assert_eq!((vendor, role, at), (Some("Silicon Labs CP210x"), Some("bridge"), AtPort::Unknown));
-        assert_eq!(classify(0x1234, 0x5678, None), (None, None, AtPort::Unknown));
+        assert_eq!(
+            (vendor, role, at),
+            (Some("Silicon Labs CP210x"), Some("bridge"), AtPort::Unknown)
+        );
+        assert_eq!(
+            classify(0x1234, 0x5678, None),
+            (None, None, AtPort::Unknown)
+        );
     }
 }

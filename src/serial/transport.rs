@@ -13,8 +13,8 @@ use std::io::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::session::{CancelToken, TransportError};
 use crate::session::Transport;
+use crate::session::{CancelToken, TransportError};
 
 /// Parity as firmware people name it.
 #[derive(Clone, Copy, Debug, Default, Eq, PartialEq, serde::Serialize)]
@@ -229,9 +229,7 @@ impl SerialTransport {
             path: path.to_owned(),
             detail,
         })?;
-        let mut port = builder
-            .open()
-            .map_err(|e| OpenError::classify(path, &e))?;
+        let mut port = builder.open().map_err(|e| OpenError::classify(path, &e))?;
         let other = |detail: String| OpenError::Other {
             path: path.to_owned(),
             detail,
@@ -395,17 +393,15 @@ impl Transport for SerialTransport {
         if let Some(e) = self.shared.inbox().error.clone() {
             return Err(e);
         }
-        self.port
-            .write_all(bytes)
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::TimedOut => TransportError::Io {
-                    detail: format!(
-                        "the port took no data for {} s (hardware flow control with CTS low?)",
-                        WRITE_TIMEOUT.as_secs()
-                    ),
-                },
-                _ => transport_error(&e),
-            })?;
+        self.port.write_all(bytes).map_err(|e| match e.kind() {
+            std::io::ErrorKind::TimedOut => TransportError::Io {
+                detail: format!(
+                    "the port took no data for {} s (hardware flow control with CTS low?)",
+                    WRITE_TIMEOUT.as_secs()
+                ),
+            },
+            _ => transport_error(&e),
+        })?;
         self.written
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         Ok(())

@@ -352,7 +352,11 @@ impl Files {
         .map_err(|e| e.to_string())?;
         let notes = reports
             .iter()
-            .flat_map(|r| r.findings.iter().map(move |f| format!("lint ({}): {f}", r.role)))
+            .flat_map(|r| {
+                r.findings
+                    .iter()
+                    .map(move |f| format!("lint ({}): {f}", r.role))
+            })
             .collect();
         Ok((creds, notes))
     }
@@ -496,8 +500,7 @@ fn run(args: &PortArgs, action: &Action, summary: bool) -> anyhow::Result<Vec<Mo
     let family = args.family()?;
     let (settings, baud) = args.line.settings()?;
     if let Some(dir) = &args.transcripts {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let stop = StopSignal::new();
     {
@@ -554,7 +557,12 @@ fn run(args: &PortArgs, action: &Action, summary: bool) -> anyhow::Result<Vec<Mo
 
 fn print_summary(reports: &[ModuleReport]) {
     let mut out = std::io::stdout().lock();
-    let width = reports.iter().map(|r| r.serial.len()).max().unwrap_or(6).max(6);
+    let width = reports
+        .iter()
+        .map(|r| r.serial.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
     let _ = writeln!(
         out,
         "\n{:<width$}  {:<8}  {:<14}  {:<16}  {:>6}  result",
@@ -690,7 +698,11 @@ impl Job {
             session.set_progress(move |p| {
                 let mut t = track.borrow_mut();
                 match p {
-                    Progress::Step { index, total, label } => {
+                    Progress::Step {
+                        index,
+                        total,
+                        label,
+                    } => {
                         t.step = Some((*index, *total, label.clone()));
                         t.sending = None;
                         line.step(t.phase, *index, *total, label);
@@ -719,14 +731,19 @@ impl Job {
             }
             Err(e) => {
                 let t = track.borrow();
-                let stopped = matches!(&e, FlowError::Step(s) if matches!(s.failure, Failure::Cancelled));
-                report.state = if stopped { State::Stopped } else { State::Failed };
+                let stopped =
+                    matches!(&e, FlowError::Step(s) if matches!(s.failure, Failure::Cancelled));
+                report.state = if stopped {
+                    State::Stopped
+                } else {
+                    State::Failed
+                };
                 report.step = e.step().map(str::to_owned).or_else(|| t.step_text());
                 report.written = t.written.clone();
                 // Flow errors name their step; others get the step the progress showed.
                 let mut msg = match (e.step(), t.step_text()) {
-                    (None, Some(step)) => format!("{}: {step}: {e}", self.path),
-                    _ => format!("{}: {}: {e}", self.path, t.phase),
+                    (None, Some(step)) => format!("{step}: {e}"),
+                    _ => format!("{}: {e}", t.phase),
                 };
                 if let Some((label, sent, total)) = &t.sending {
                     msg.push_str(&format!(
@@ -745,7 +762,7 @@ impl Job {
                     ));
                 }
                 if stopped {
-                    msg = format!("{}: stopped by Ctrl+C. {}", self.path, msg);
+                    msg = format!("stopped by Ctrl+C during {msg}");
                 }
                 self.line.finish(false, &msg);
                 report.error = Some(msg);
@@ -761,9 +778,10 @@ impl Job {
             let file = dir.join(format!("{name}.txt"));
             match std::fs::write(&file, session.transcript().to_text()) {
                 Ok(()) => report.transcript = Some(file.display().to_string()),
-                Err(e) => report
-                    .notes
-                    .push(format!("cannot save the transcript to {}: {e}", file.display())),
+                Err(e) => report.notes.push(format!(
+                    "cannot save the transcript to {}: {e}",
+                    file.display()
+                )),
             }
         }
         report
@@ -793,17 +811,17 @@ impl Job {
                 return Ok(session);
             }
             if futures::executor::block_on(line::answers_at(&mut session)) {
-                self.line.note(&format!("the module answers at {rate} baud"));
+                self.line
+                    .note(&format!("the module answers at {rate} baud"));
                 return Ok(session);
             }
             if self.stop.is_raised() {
-                return Err(format!("{}: stopped by Ctrl+C while finding the baud rate", self.path));
+                return Err("stopped by Ctrl+C while finding the baud rate".into());
             }
         }
         Err(format!(
-            "{}: no answer to AT at any common baud rate ({}). Check that the module is powered \
+            "no answer to AT at any common baud rate ({}). Check that the module is powered \
              and out of sleep, that TX/RX are not swapped, or give --baud",
-            self.path,
             rates
                 .iter()
                 .map(u32::to_string)
@@ -842,7 +860,9 @@ impl Job {
                 // own commands decide.
                 Some(f) if !matches!(&e, FlowError::Step(s) if matches!(s.failure, Failure::Cancelled | Failure::Transport(_))) =>
                 {
-                    report.notes.push(format!("detection failed ({e}); using --module {f}"));
+                    report
+                        .notes
+                        .push(format!("detection failed ({e}); using --module {f}"));
                     report.family = Some(f.id());
                     flows::attach(session, f);
                     f
@@ -884,7 +904,10 @@ impl Job {
                     .credentials
                     .iter()
                     .map(|c| {
-                        let bytes = creds.get(c.role).map(|x| x.bytes.as_slice()).unwrap_or_default();
+                        let bytes = creds
+                            .get(c.role)
+                            .map(|x| x.bytes.as_slice())
+                            .unwrap_or_default();
                         CredentialReport {
                             role: role_id(c.role),
                             name: c.name.clone(),
@@ -1038,7 +1061,9 @@ impl Line {
             Self::Bar(b) => {
                 let msg = b.message();
                 let base = msg.split(" (").next().unwrap_or_default().to_owned();
-                b.set_message(format!("{base} ({sent}/{total} bytes, {written} sent in all)"));
+                b.set_message(format!(
+                    "{base} ({sent}/{total} bytes, {written} sent in all)"
+                ));
             }
             Self::Plain(p) if sent >= total => {
                 eprintln!("{p}: sent {total} bytes ({written} in all)");
@@ -1057,10 +1082,13 @@ impl Line {
     fn finish(&self, ok: bool, text: &str) {
         match self {
             Self::Bar(b) => {
-                b.abandon_with_message(if ok { format!("ok: {text}") } else { format!("FAILED: {text}") });
+                b.abandon_with_message(if ok {
+                    format!("ok: {text}")
+                } else {
+                    format!("FAILED: {text}")
+                });
             }
             Self::Plain(p) => eprintln!("{p}: {} {text}", if ok { "ok:" } else { "FAILED:" }),
         }
     }
 }
-
