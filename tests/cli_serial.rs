@@ -189,6 +189,41 @@ fn one_module_is_provisioned_tested_and_reported_with_the_stored_digests() {
     let text = std::fs::read_to_string(entry["transcript"].as_str().unwrap()).unwrap();
     assert!(text.contains("AT+CCERTDOWN=\"ca_cert.pem\""), "{text}");
     assert!(text.contains("-----BEGIN CERTIFICATE-----"));
+
+    // The module keeps its credentials: a test connection alone works.
+    let test = run(&[
+        "test".into(),
+        "--serial".into(),
+        m.path.clone(),
+        "--host".into(),
+        "localhost".into(),
+    ]);
+    assert!(
+        test.status.success(),
+        "{}",
+        String::from_utf8_lossy(&test.stderr)
+    );
+    // Removal deletes what provisioning stored.
+    let mut remove: Vec<String> = vec!["remove".into(), "--serial".into(), m.path.clone()];
+    for (flag, file) in [
+        ("--ca", "ca.pem"),
+        ("--cert", "client.pem"),
+        ("--key", "client.key"),
+    ] {
+        remove.push(flag.into());
+        remove.push(pki.path(file).display().to_string());
+    }
+    let out = run(&remove);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let left = m.stored();
+    for c in entry["credentials"].as_array().unwrap() {
+        let sha = c["sha256"].as_str().unwrap();
+        assert!(!left.iter().any(|(_, s, _)| s == sha), "still stored: {c}");
+    }
 }
 
 #[test]
@@ -279,6 +314,28 @@ fn a_cable_pulled_mid_upload_names_the_step_and_the_other_module_finishes() {
     let good = for_port(&entries, &fine.path);
     assert_eq!(good["ok"], true, "{good}");
     assert_report_matches_storage(good, &fine);
+}
+
+#[test]
+fn garbage_on_the_line_fails_naming_the_step_and_what_was_written() {
+    let pki = Pki::new();
+    // URC-looking noise every 64 module bytes, inside answers too: a line cut in two.
+    let noisy = PtyModule::start("sim7600", &pki, &["noise"]);
+    let dir = tempfile::tempdir().unwrap();
+    let report_file = dir.path().join("report.json");
+    let out = run(&provision_args(&pki, &[&noisy], &report_file));
+    assert_eq!(out.status.code(), Some(1));
+    let entries = report(&report_file);
+    let e = &entries[0];
+    assert_eq!(e["state"], "failed", "{e}");
+    let error = e["error"].as_str().unwrap();
+    assert!(error.starts_with("provision: step "), "{error}");
+    assert!(
+        error.contains("Written before: upload the root CA"),
+        "{error}"
+    );
+    assert!(error.contains("A rerun is safe"), "{error}");
+    assert!(!e["written"].as_array().unwrap().is_empty(), "{e}");
 }
 
 #[test]

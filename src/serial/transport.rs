@@ -214,6 +214,9 @@ impl StopSignal {
 /// An open serial port. Implements [`Transport`].
 pub struct SerialTransport {
     path: String,
+    /// Joined on drop: the reader's copy of the port must be closed before anyone (a baud
+    /// scan's next attempt) opens it again, or the exclusive lock would still be held.
+    reader: Option<std::thread::JoinHandle<()>>,
     port: Box<dyn serialport::SerialPort>,
     shared: Arc<Shared>,
     cancel: Option<CancelToken>,
@@ -256,12 +259,13 @@ impl SerialTransport {
             stop,
         });
         let for_thread = shared.clone();
-        std::thread::Builder::new()
+        let reader = std::thread::Builder::new()
             .name(format!("read {path}"))
             .spawn(move || read_loop(reader.as_mut(), &for_thread))
             .map_err(|e| other(format!("cannot start the reader thread: {e}")))?;
         Ok(Self {
             path: path.to_owned(),
+            reader: Some(reader),
             port,
             shared,
             cancel: None,
@@ -380,6 +384,10 @@ fn read_loop(reader: &mut dyn serialport::SerialPort, shared: &Shared) {
 impl Drop for SerialTransport {
     fn drop(&mut self) {
         self.shared.closed.store(true, Ordering::SeqCst);
+        // The reader looks up at least every READER_TICK.
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
     }
 }
 

@@ -418,6 +418,8 @@ pub struct ModuleReport {
     model: Option<String>,
     firmware: Option<String>,
     imei: Option<String>,
+    /// The USB serial number of the port's device, where USB reports one.
+    usb_serial: Option<String>,
     baud: Option<u32>,
     ok: bool,
     /// "done", "failed", "stopped" (Ctrl+C), "not-started" (the port would not open).
@@ -533,6 +535,7 @@ fn run(args: &PortArgs, action: &Action, summary: bool) -> anyhow::Result<Vec<Mo
                 .spawn(move || job.run())
         })
         .collect();
+    let usb = usb_serials();
     let mut reports = Vec::new();
     for (h, path) in handles.into_iter().zip(&paths) {
         let report = match h {
@@ -541,6 +544,8 @@ fn run(args: &PortArgs, action: &Action, summary: bool) -> anyhow::Result<Vec<Mo
             }),
             Err(e) => ModuleReport::not_started(path, format!("cannot start a thread: {e}")),
         };
+        let mut report = report;
+        report.usb_serial = usb.iter().find(|(p, _)| p == path).map(|(_, s)| s.clone());
         reports.push(report);
     }
     ui.done();
@@ -553,6 +558,15 @@ fn run(args: &PortArgs, action: &Action, summary: bool) -> anyhow::Result<Vec<Mo
             .with_context(|| format!("cannot write the report to {}", file.display()))?;
     }
     Ok(reports)
+}
+
+/// (path, USB serial number) of every port that has one.
+fn usb_serials() -> Vec<(String, String)> {
+    ports::list()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| Some((p.path, p.serial_number?)))
+        .collect()
 }
 
 fn print_summary(reports: &[ModuleReport]) {
@@ -585,7 +599,7 @@ fn print_summary(reports: &[ModuleReport]) {
                 State::NotStarted => "NO PORT",
             },
             r.model.as_deref().unwrap_or("-"),
-            r.imei.as_deref().unwrap_or("-"),
+            r.imei.as_deref().or(r.usb_serial.as_deref()).unwrap_or("-"),
             r.seconds,
             result
         );
@@ -622,6 +636,7 @@ impl ModuleReport {
             model: None,
             firmware: None,
             imei: None,
+            usb_serial: None,
             baud: None,
             ok: false,
             state: State::NotStarted,
@@ -714,7 +729,13 @@ impl Job {
                         } else {
                             t.sending = Some((label.clone(), *sent, *total));
                         }
-                        line.sending(*sent, *total, written.load(Ordering::Relaxed));
+                        line.sending(
+                            t.phase,
+                            label,
+                            *sent,
+                            *total,
+                            written.load(Ordering::Relaxed),
+                        );
                     }
                     Progress::Command { .. } => {}
                 }
@@ -1056,15 +1077,11 @@ impl Line {
         }
     }
 
-    fn sending(&self, sent: usize, total: usize, written: u64) {
+    fn sending(&self, phase: &str, label: &str, sent: usize, total: usize, written: u64) {
         match self {
-            Self::Bar(b) => {
-                let msg = b.message();
-                let base = msg.split(" (").next().unwrap_or_default().to_owned();
-                b.set_message(format!(
-                    "{base} ({sent}/{total} bytes, {written} sent in all)"
-                ));
-            }
+            Self::Bar(b) => b.set_message(format!(
+                "{phase}: {label} ({sent}/{total} bytes, {written} sent in all)"
+            )),
             Self::Plain(p) if sent >= total => {
                 eprintln!("{p}: sent {total} bytes ({written} in all)");
             }
