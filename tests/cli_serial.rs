@@ -29,16 +29,22 @@ struct PtyModule {
 
 impl PtyModule {
     fn start(family: &str, pki: &Pki, faults: &[&str]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = dir.path().join("storage.json");
         let mut cmd = Command::new(BIN);
-        cmd.args(["simulate", "--pty", "--module", family, "--server-ca"])
-            .arg(pki.path("ca.pem"))
-            .arg("--storage")
-            .arg(&storage);
+        cmd.args(["simulate", "--pty", "--module", family]);
         for f in faults {
             cmd.args(["--fault", f]);
         }
+        Self::spawn(cmd, pki)
+    }
+
+    /// Runs a `simulate --pty` command line, adding the server CA and the storage file.
+    fn spawn(mut cmd: Command, pki: &Pki) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = dir.path().join("storage.json");
+        cmd.arg("--server-ca")
+            .arg(pki.path("ca.pem"))
+            .arg("--storage")
+            .arg(&storage);
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -477,6 +483,36 @@ fn detect_reports_the_module_as_json() {
     assert_eq!(entry["family"], "telit-legacy", "{v}");
     assert_eq!(entry["model"], "GL865-QUAD");
     assert_eq!(entry["ok"], true);
+}
+
+#[test]
+fn baud_auto_finds_the_rate_the_module_answers_at() {
+    let pki = Pki::new();
+    // The pty module understands only clients that set 57600.
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "simulate", "--pty", "--module", "sim7600", "--baud", "57600",
+    ]);
+    let m = PtyModule::spawn(cmd, &pki);
+    let detect = |baud: &str| {
+        let out = run(&[
+            "detect".into(),
+            "--serial".into(),
+            m.path.clone(),
+            "--baud".into(),
+            baud.into(),
+            "--json".into(),
+        ]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), v["modules"][0].clone())
+    };
+    let (code, wrong) = detect("115200");
+    assert_eq!(code, Some(1), "{wrong}");
+    assert_eq!(wrong["ok"], false);
+    let (code, found) = detect("auto");
+    assert_eq!(code, Some(0), "{found}");
+    assert_eq!(found["baud"], 57600);
+    assert_eq!(found["model"], "SIM7600G-H");
 }
 
 #[test]

@@ -80,7 +80,8 @@ fn lock(inbox: &Mutex<Inbox>) -> std::sync::MutexGuard<'_, Inbox> {
     inbox.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Serves `module` on `pty` until the simulated line drops (or the process is stopped).
+/// Serves `module` on `pty` at `line.baud` until the simulated line drops (or the process
+/// is stopped).
 /// `on_store` gets the module's storage each time it changes.
 pub fn serve(
     pty: Pty,
@@ -91,9 +92,16 @@ pub fn serve(
 ) -> std::io::Result<Ended> {
     let Pty {
         mut master,
-        _device,
+        _device: device,
         ..
     } = pty;
+    // The line starts at the module's rate, so a client that sets none (a plain open)
+    // talks at it. A client that sets another rate is not understood, as on a real line:
+    // what it sends is dropped (a UART at the wrong rate sees only framing errors).
+    let mut termios = rustix::termios::tcgetattr(&device)?;
+    termios.set_speed(line.baud)?;
+    rustix::termios::tcsetattr(&device, rustix::termios::OptionalActions::Now, &termios)?;
+    let baud = line.baud;
     let inbox = Arc::new(Mutex::new(Inbox::default()));
     let mut reader = master.try_clone()?;
     let for_thread = inbox.clone();
@@ -147,6 +155,10 @@ pub fn serve(
             };
             match event {
                 Either::Left(Ok(bytes)) => {
+                    let speed = rustix::termios::tcgetattr(&device).map(|t| t.output_speed());
+                    if speed.is_ok_and(|s| s != baud) {
+                        continue;
+                    }
                     if let Err(e) = port.write(&bytes).await {
                         return Ok(ended(e));
                     }
