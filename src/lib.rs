@@ -8,6 +8,7 @@
 //!   and a [`session::Clock`].
 //! - [`modules`]: one family per module vendor line: identification, rules, flows.
 //! - [`sim`]: simulated modules, one per family, for tests, benchmarks and demo mode.
+//! - `serial` (native only): OS serial ports and pseudo-terminals for the command line.
 //! - `web` and `ui` (wasm32 only): the Web Serial transport and the Leptos page.
 //!
 //! `cert` and `at` never touch the platform: no clock, no port, no browser. They build and
@@ -18,6 +19,9 @@ pub mod cert;
 pub mod modules;
 pub mod session;
 pub mod sim;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod serial;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

@@ -246,6 +246,7 @@ fn slow_answers_and_error_by_prefix() {
         error_on_prefix: vec!["AT+CCERTLIST".into()],
         extra_latency: Duration::ZERO,
         slow_prefix: vec![("at+cgmm".into(), Duration::from_secs(2))],
+        ..Faults::default()
     };
     let m = cfg.build();
     let line = LineConfig::default();

@@ -11,6 +11,9 @@ mod cert_cmds;
 mod flow_cmds;
 #[path = "atcert/gen_cmds.rs"]
 mod gen_cmds;
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "atcert/serial_cmds.rs"]
+mod serial_cmds;
 
 /// Put TLS credentials onto AT-command modules: inspect, convert, lint and generate
 /// certificates and keys, plan and simulate provisioning flows.
@@ -33,6 +36,21 @@ enum Command {
     /// Run the flows against a simulated module and print the transcript and verdict.
     #[cfg(not(target_arch = "wasm32"))]
     Simulate(flow_cmds::SimulateArgs),
+    /// List serial ports: USB ids, names, module vendors and AT interfaces.
+    #[cfg(not(target_arch = "wasm32"))]
+    Ports(serial_cmds::PortsArgs),
+    /// Find out which module is on each port (family, model, firmware).
+    #[cfg(not(target_arch = "wasm32"))]
+    Detect(serial_cmds::DetectArgs),
+    /// Write and verify credentials on modules on serial ports, many at once.
+    #[cfg(not(target_arch = "wasm32"))]
+    Provision(serial_cmds::ProvisionArgs),
+    /// Remove credentials from modules on serial ports.
+    #[cfg(not(target_arch = "wasm32"))]
+    Remove(serial_cmds::RemoveArgs),
+    /// Open a TLS connection through modules on serial ports.
+    #[cfg(not(target_arch = "wasm32"))]
+    Test(serial_cmds::TestArgs),
     Lint(gen_cmds::LintArgs),
     Generate(gen_cmds::GenerateArgs),
     /// Write the bundled Mozilla root store as concatenated DER (used by the page build).
@@ -43,7 +61,7 @@ enum Command {
 /// Errors are printed as a sentence chain, never as a Debug dump with a backtrace.
 fn main() -> std::process::ExitCode {
     match run() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             std::process::ExitCode::FAILURE
@@ -51,24 +69,35 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn run() -> anyhow::Result<()> {
+fn run() -> anyhow::Result<std::process::ExitCode> {
+    let ok = |r: anyhow::Result<()>| r.map(|()| std::process::ExitCode::SUCCESS);
     let cli = Cli::parse();
     match cli.command {
         Some(command) => match command {
-            Command::Inspect(a) => cert_cmds::inspect(a),
-            Command::Convert(a) => cert_cmds::convert_cmd(a),
+            Command::Inspect(a) => ok(cert_cmds::inspect(a)),
+            Command::Convert(a) => ok(cert_cmds::convert_cmd(a)),
             #[cfg(not(target_arch = "wasm32"))]
-            Command::Plan(args) => flow_cmds::plan(&args),
+            Command::Plan(args) => ok(flow_cmds::plan(&args)),
             #[cfg(not(target_arch = "wasm32"))]
-            Command::Simulate(args) => flow_cmds::simulate(&args),
-            Command::Lint(args) => gen_cmds::lint(args),
-            Command::Generate(args) => gen_cmds::generate(args),
-            Command::ExportRoots(args) => cert_cmds::export_roots(args),
+            Command::Simulate(args) => ok(flow_cmds::simulate(&args)),
+            #[cfg(not(target_arch = "wasm32"))]
+            Command::Ports(args) => ok(serial_cmds::ports_cmd(&args)),
+            #[cfg(not(target_arch = "wasm32"))]
+            Command::Detect(args) => serial_cmds::detect(&args),
+            #[cfg(not(target_arch = "wasm32"))]
+            Command::Provision(args) => serial_cmds::provision(&args),
+            #[cfg(not(target_arch = "wasm32"))]
+            Command::Remove(args) => serial_cmds::remove(&args),
+            #[cfg(not(target_arch = "wasm32"))]
+            Command::Test(args) => serial_cmds::test(&args),
+            Command::Lint(args) => ok(gen_cmds::lint(args)),
+            Command::Generate(args) => ok(gen_cmds::generate(args)),
+            Command::ExportRoots(args) => ok(cert_cmds::export_roots(args)),
         },
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;
-            Ok(())
+            Ok(std::process::ExitCode::SUCCESS)
         }
     }
 }

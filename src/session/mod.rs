@@ -29,6 +29,7 @@
 
 pub mod cancel;
 pub mod error;
+pub mod line;
 pub mod runner;
 pub mod transcript;
 pub mod transport;

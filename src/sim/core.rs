@@ -75,6 +75,10 @@ pub struct Faults {
     pub extra_latency: Duration,
     /// Added to the latency of commands starting with the prefix (case-insensitive).
     pub slow_prefix: Vec<(String, Duration)>,
+    /// Stores something other than what was sent: one byte of every completed data phase
+    /// of at least 64 bytes is changed before the module takes it (a base64 character of a
+    /// PEM body, or the last byte of binary data), so it still parses.
+    pub corrupt_data: bool,
 }
 
 /// The module's real-time clock: unset, or an epoch second at a simulation instant.
@@ -377,7 +381,13 @@ impl Module {
                     }
                 }
             };
-            if let Some(outcome) = done {
+            if let Some(mut outcome) = done {
+                if self.faults.corrupt_data
+                    && !matches!(end, DataEnd::Online { .. })
+                    && let DataOutcome::Complete(d) = &mut outcome
+                {
+                    corrupt(d);
+                }
                 self.phase = None;
                 self.data_deadline = None;
                 self.with_cx(now, Duration::ZERO, &mut out, |p, cx| p.data(cx, outcome));
@@ -441,6 +451,39 @@ impl Module {
             return;
         }
         self.with_cx(now, extra, out, |p, cx| p.command(cx, line));
+    }
+}
+
+/// Changes one byte of `data` so that it still parses: in PEM, a base64 character a few
+/// places before the last END line (never padding); otherwise the last byte.
+fn corrupt(data: &mut [u8]) {
+    if data.len() < 64 {
+        return;
+    }
+    let end = data
+        .windows(8)
+        .rposition(|w| w == b"-----END")
+        .and_then(|e| {
+            // The eighth base64 letter or digit counting back from the END line.
+            let body = data.get(..e)?;
+            body.iter()
+                .enumerate()
+                .rev()
+                .filter(|(_, b)| b.is_ascii_alphanumeric())
+                .nth(7)
+                .map(|(i, _)| i)
+        });
+    match end {
+        Some(i) => {
+            if let Some(b) = data.get_mut(i) {
+                *b = if *b == b'A' { b'B' } else { b'A' };
+            }
+        }
+        None => {
+            if let Some(b) = data.last_mut() {
+                *b ^= 0x01;
+            }
+        }
     }
 }
 

@@ -289,7 +289,7 @@ impl PortHub {
                 BrowserClock,
                 crate::session::Options::default(),
             );
-            let answered = session.probe(2).await.is_ok();
+            let answered = crate::session::line::answers_at(&mut session).await;
             let (logged, _, _) = session.into_parts();
             if answered {
                 self.note(format!("The module answers at {baud} baud."));

@@ -45,9 +45,7 @@ impl Default for SerialSettings {
 
 impl SerialSettings {
     /// Baud rates offered in the page, most common first after the usual default.
-    pub const BAUD_PRESETS: [u32; 8] = [
-        115_200, 9_600, 19_200, 38_400, 57_600, 230_400, 460_800, 921_600,
-    ];
+    pub const BAUD_PRESETS: [u32; 8] = crate::session::line::BAUD_PRESETS;
 
     /// "115200 8N1", as firmware people write it.
     pub fn summary(&self) -> String {

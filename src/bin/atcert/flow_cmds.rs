@@ -13,9 +13,9 @@ pub struct FlowArgs {
     /// (model names such as SIM7600E-H or GL865 work too).
     #[arg(long, value_name = "NAME")]
     module: Family,
-    /// Root CA certificate (PEM or DER).
+    /// Root CA certificate (PEM or DER); required except by `simulate --pty`.
     #[arg(long, value_name = "FILE")]
-    ca: PathBuf,
+    ca: Option<PathBuf>,
     /// Client certificate for mutual TLS (PEM or DER).
     #[arg(long, value_name = "FILE", requires = "key")]
     cert: Option<PathBuf>,
@@ -65,7 +65,7 @@ fn read(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-fn unix_time(when: &str) -> anyhow::Result<Option<u64>> {
+pub fn unix_time(when: &str) -> anyhow::Result<Option<u64>> {
     match when {
         "none" => Ok(None),
         "now" => Ok(Some(
@@ -82,10 +82,16 @@ fn unix_time(when: &str) -> anyhow::Result<Option<u64>> {
 }
 
 impl FlowArgs {
+    fn ca(&self) -> anyhow::Result<&PathBuf> {
+        self.ca
+            .as_ref()
+            .context("--ca FILE is required: the root CA certificate to write")
+    }
+
     /// The files, linted against the module's rules and converted to what it stores. The
     /// lint's findings (fixes made, warnings) go to stderr, so `--raw` output stays exact.
     pub fn credentials(&self) -> anyhow::Result<Credentials> {
-        let ca = read(&self.ca)?;
+        let ca = read(self.ca()?)?;
         let cert = self.cert.as_ref().map(read).transpose()?;
         let key = self.key.as_ref().map(read).transpose()?;
         let now = unix_time("now")?.and_then(|t| i64::try_from(t).ok());
@@ -176,9 +182,22 @@ pub struct SimulateArgs {
     client_ca: Option<PathBuf>,
     /// Faults to inject: disconnect-at=N (host bytes), noise-at=N (a URC before module byte
     /// N), noise (URC-looking noise every 64 module bytes), error-on=PREFIX (the module
-    /// answers its error to commands starting with PREFIX), slow=MS (extra answer latency).
+    /// answers its error to commands starting with PREFIX), slow=MS (extra answer latency),
+    /// corrupt (the module stores one byte other than sent in every upload). With --pty,
+    /// disconnect-at closes the pty, as a pulled cable.
     #[arg(long, value_name = "FAULT")]
     fault: Vec<String>,
+    /// Serve the simulated module on a pseudo-terminal until stopped (Ctrl+C): prints the
+    /// device path, which atcert, a terminal program or your own tooling can open.
+    #[arg(long)]
+    pty: bool,
+    /// With --pty: the baud rate the module's answers are paced at.
+    #[arg(long, default_value_t = 115_200, requires = "pty")]
+    baud: u32,
+    /// With --pty: keep this JSON file up to date with what the module stores (name,
+    /// SHA-256, size, base64 content).
+    #[arg(long, value_name = "FILE.json", requires = "pty")]
+    storage: Option<PathBuf>,
 }
 
 fn der_of(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
@@ -227,8 +246,9 @@ fn parse_faults(specs: &[String]) -> anyhow::Result<Faults> {
                 .extend((0..64).map(|i| (i * 64, URC.to_vec()))),
             "error-on" => f.module.error_on_prefix.push(value.to_owned()),
             "slow" => f.module.extra_latency = std::time::Duration::from_millis(number()?),
+            "corrupt" => f.module.corrupt_data = true,
             other => anyhow::bail!(
-                "unknown fault '{other}'; use disconnect-at=N, noise-at=N, noise, error-on=PREFIX or slow=MS"
+                "unknown fault '{other}'; use disconnect-at=N, noise-at=N, noise, error-on=PREFIX, slow=MS or corrupt"
             ),
         }
     }
@@ -242,13 +262,19 @@ pub fn simulate(args: &SimulateArgs) -> anyhow::Result<()> {
     use atcert::session::{Options as SessionOptions, Session};
     use atcert::sim::{LineConfig, Server, ServerModel, VirtualClock};
 
+    if args.pty {
+        return simulate_pty(args);
+    }
     let family = args.flow.module;
     let creds = args.flow.credentials()?;
     let mut opts = args.flow.options()?;
     if args.flow.host.is_none() {
         "localhost".clone_into(&mut opts.host);
     }
-    let root = der_of(&read(args.server_ca.as_ref().unwrap_or(&args.flow.ca))?)?;
+    let root = match &args.server_ca {
+        Some(f) => der_of(&read(f)?)?,
+        None => der_of(&read(args.flow.ca()?)?)?,
+    };
     let mut server = ServerModel::new(Vec::new(), root);
     if let Some(ca) = &args.client_ca {
         server.client_ca = Some(der_of(&read(ca)?)?);
@@ -328,4 +354,91 @@ pub fn transcript_lines(t: &atcert::session::Transcript) -> String {
     }
     flush(&mut out, &mut current);
     out
+}
+
+/// `atcert simulate --pty`: the module on a pseudo-terminal, paced in real time.
+#[cfg(unix)]
+fn simulate_pty(args: &SimulateArgs) -> anyhow::Result<()> {
+    use atcert::serial::pty;
+    use atcert::sim::{LineConfig, Server, ServerModel};
+
+    let family = args.flow.module;
+    let mut server = ServerModel::default();
+    if let Some(ca) = args.server_ca.as_ref().or(args.flow.ca.as_ref()) {
+        server = ServerModel::new(Vec::new(), der_of(&read(ca)?)?);
+    }
+    if let Some(ca) = &args.client_ca {
+        server.client_ca = Some(der_of(&read(ca)?)?);
+    }
+    let faults = parse_faults(&args.fault)?;
+    let module = atcert::sim::module(family, Server::Model(server));
+    module.set_faults(faults.module);
+    let pty = pty::Pty::open().context("cannot open a pseudo-terminal")?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", pty.path())?;
+        out.flush()?;
+    }
+    eprintln!(
+        "A simulated {family} answers on {} at {} baud; stop with Ctrl+C.",
+        pty.path(),
+        args.baud
+    );
+    let line = LineConfig {
+        baud: args.baud,
+        ..LineConfig::default()
+    };
+    let storage = args.storage.clone();
+    let ended = pty::serve(pty, &module, line, faults.line, |stored| {
+        if let Some(file) = &storage
+            && let Err(e) = write_storage(file, family, stored)
+        {
+            eprintln!("cannot write {}: {e}", file.display());
+        }
+    })?;
+    match ended {
+        pty::Ended::Disconnected(why) => {
+            eprintln!("The pseudo-terminal is closed: {why}.");
+            Ok(())
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn simulate_pty(_: &SimulateArgs) -> anyhow::Result<()> {
+    anyhow::bail!("--pty needs a Unix pseudo-terminal (Linux, macOS)")
+}
+
+/// Writes the module's storage as JSON, through a temporary file so readers never see
+/// half of it.
+#[cfg(unix)]
+fn write_storage(
+    file: &std::path::Path,
+    family: Family,
+    stored: &std::collections::BTreeMap<String, Vec<u8>>,
+) -> anyhow::Result<()> {
+    use base64ct::Encoding as _;
+    use sha2::Digest as _;
+    let entries: serde_json::Map<String, serde_json::Value> = stored
+        .iter()
+        .map(|(name, bytes)| {
+            let sha: String = sha2::Sha256::digest(bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            (
+                name.clone(),
+                serde_json::json!({
+                    "sha256": sha,
+                    "bytes": bytes.len(),
+                    "base64": base64ct::Base64::encode_string(bytes),
+                }),
+            )
+        })
+        .collect();
+    let json = serde_json::json!({ "family": family.id(), "storage": entries });
+    let tmp = file.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(&json)?)?;
+    std::fs::rename(&tmp, file)?;
+    Ok(())
 }
