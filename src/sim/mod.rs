@@ -37,7 +37,10 @@ pub use server::{ClientOffer, Refusal, Server, ServerModel, TlsVersion};
 pub use sim800::Sim800Config;
 pub use sim7600::Sim7600Config;
 pub use spwf04::Spwf04Config;
-pub use telit::{SslError as TelitSslError, TelitConfig};
+pub use telit::{
+    ERROR_OUTPUTS as TELIT_ERROR_OUTPUTS, SizeMode as TelitSizeMode, SslError as TelitSslError,
+    TelitConfig,
+};
 
 use crate::modules::Family;
 

@@ -107,7 +107,96 @@ pub struct TelitConfig {
     pub check_dates: bool,
     /// Most bytes one `#SSLRCV` returns \[I: ~1000\].
     pub max_recv: usize,
+    /// Largest `<MaxNumByte>` `#SSLRCV`/`#SSLRECV` accepts; above it, `ERROR`. telit.md
+    /// recalls ~1000; Libelium's LE910 driver never asks for more than 490 (conflict).
+    pub recv_max_param: usize,
+    /// Deleting security data that is not stored: `OK` (false) or the "certs and keys
+    /// wrong or not stored" error (true) \[I\].
+    pub delete_missing_errors: bool,
+    /// Writing a type already stored: replaces it (false) or is refused with the generic
+    /// SSL error until it is deleted (true) \[I\].
+    pub refuse_overwrite: bool,
+    /// Writing security data while the SSL socket is connected is refused ("already
+    /// connected") \[I\].
+    pub refuse_write_while_connected: bool,
+    /// How LE910/ME910 end `#SSLSECDATA` data announced with `<size>` \[I\]: every driver
+    /// sends the size and a Ctrl+Z.
+    pub size_mode: SizeMode,
+    /// ESC in a Ctrl+Z data phase cancels it; the module then answers `OK` (true) or
+    /// nothing (false) \[I\].
+    pub esc_answers_ok: bool,
+    /// `AT#SELINT=2` accepted (GE/GL: yes, seed 003; ME310: its library sends it; LE910Cx
+    /// references do not list it \[I\]).
+    pub selint: bool,
+    /// LE910/ME910 accept `#SSLSECCFG`'s 4th parameter `<cert_format>` (generic driver,
+    /// perfect-cell) or refuse it (ME310's library sends three) \[I\].
+    pub cert_format_param: bool,
+    /// `#SSLRCV: 0` on a timeout is followed by a `TIMEOUT` line (Libelium's LE910 parser)
+    /// or not (seed 003 §4.2.2.2 prints only `#SSLRCV: 0`): conflict.
+    pub recv_timeout_word: bool,
 }
+
+/// How a sized `#SSLSECDATA` upload ends (LE910/ME910).
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum SizeMode {
+    /// Exactly `<size>` bytes (0x1A among them is data, as DER needs), then the Ctrl+Z.
+    CountThenCtrlZ,
+    /// Exactly `<size>` bytes end it; the Ctrl+Z that follows reaches the command line.
+    CountOnly,
+    /// Ctrl+Z ends it as on legacy; the byte count must equal `<size>`.
+    CtrlZEnds,
+}
+
+/// Every error output this simulator can emit (final results and failure lines), numeric
+/// and verbose (`AT+CMEE=2`), for both generations: each must have a specific explanation.
+pub const ERROR_OUTPUTS: &[&str] = &[
+    "ERROR",
+    "+CME ERROR: 4",
+    "+CME ERROR: operation not supported",
+    "+CME ERROR: 50",
+    "+CME ERROR: incorrect parameters",
+    "+CME ERROR: 553",
+    "+CME ERROR: context already activated",
+    "+CME ERROR: 556",
+    "+CME ERROR: context not opened",
+    "+CME ERROR: 558",
+    "+CME ERROR: cannot resolve DN",
+    "+CME ERROR: 830",
+    "+CME ERROR: 831",
+    "+CME ERROR: 832",
+    "+CME ERROR: 833",
+    "+CME ERROR: 834",
+    "+CME ERROR: 835",
+    "+CME ERROR: 836",
+    "+CME ERROR: 837",
+    "+CME ERROR: 838",
+    "+CME ERROR: 839",
+    "+CME ERROR: 840",
+    "+CME ERROR: 1000",
+    "+CME ERROR: 1001",
+    "+CME ERROR: 1002",
+    "+CME ERROR: 1003",
+    "+CME ERROR: 1004",
+    "+CME ERROR: 1005",
+    "+CME ERROR: 1007",
+    "+CME ERROR: 1008",
+    "+CME ERROR: 1009",
+    "+CME ERROR: 1010",
+    "+CME ERROR: 1011",
+    "+CME ERROR: SSL generic error",
+    "+CME ERROR: SSL cannot activate",
+    "+CME ERROR: SSL socket error",
+    "+CME ERROR: SSL not connected",
+    "+CME ERROR: SSL already connected",
+    "+CME ERROR: SSL already activated",
+    "+CME ERROR: SSL not activated",
+    "+CME ERROR: SSL certs and keys wrong or not stored",
+    "+CME ERROR: SSL error enc/dec data",
+    "+CME ERROR: SSL error during handshake",
+    "+CME ERROR: SSL disconnected",
+    "NO CARRIER",
+    "DISCONNECTED",
+];
 
 impl TelitConfig {
     /// GL865-QUAD, firmware 16.00.142.
@@ -125,6 +214,15 @@ impl TelitConfig {
             reject_nonzero_cipher: false,
             check_dates: true,
             max_recv: 1000,
+            recv_max_param: 1000,
+            delete_missing_errors: false,
+            refuse_overwrite: false,
+            refuse_write_while_connected: false,
+            size_mode: SizeMode::CountThenCtrlZ,
+            esc_answers_ok: true,
+            selint: true,
+            cert_format_param: true,
+            recv_timeout_word: true,
         }
     }
 
@@ -358,7 +456,11 @@ impl Telit {
     }
 
     fn recv(&mut self, cx: &mut Cx, name: &str, p: &[String]) {
-        let max = p.get(1).and_then(|v| parse_u64(v)).filter(|v| *v >= 1);
+        let limit = self.cfg.recv_max_param as u64;
+        let max = p
+            .get(1)
+            .and_then(|v| parse_u64(v))
+            .filter(|v| (1..=limit).contains(v));
         let (Some("1"), Some(max)) = (p.first().map(String::as_str), max) else {
             return cx.answer(ERROR);
         };
@@ -374,8 +476,11 @@ impl Telit {
                 let to = p.get(2).and_then(|v| parse_u64(v)).unwrap_or(self.def_to);
                 ("TIMEOUT", Duration::from_millis(to.saturating_mul(100)))
             };
-            let out = info_ok(&[format!("#{tag}: 0"), word.to_owned()]);
-            return cx.later(wait, out);
+            let mut lines = vec![format!("#{tag}: 0")];
+            if self.peer_closed || self.cfg.recv_timeout_word {
+                lines.push(word.to_owned());
+            }
+            return cx.later(wait, info_ok(&lines));
         }
         let data: Vec<u8> = self.rx.drain(..n).collect();
         let mut out = info(&[format!("#{tag}: {n}")]);
@@ -426,7 +531,7 @@ impl Telit {
                     && !(self.cfg.reject_nonzero_cipher && cipher != Some(0))
                     && auth.is_some()
                     && p.len() <= 4
-                    && !(self.cfg.legacy && fmt.is_some())
+                    && !((self.cfg.legacy || !self.cfg.cert_format_param) && fmt.is_some())
                     && fmt.is_none_or(|f| f.is_some());
                 if ok {
                     self.cipher = cipher.unwrap_or(0) as u8;
@@ -565,8 +670,16 @@ impl Telit {
         };
         match action {
             0 => {
-                self.data.remove(&kind);
+                if self.data.remove(&kind).is_none() && self.cfg.delete_missing_errors {
+                    return cx.answer(self.err(SslError::CertsWrong));
+                }
                 cx.answer(OK);
+            }
+            1 | 3 if self.cfg.refuse_write_while_connected && self.link.is_some() => {
+                cx.answer(self.err(SslError::AlreadyConnected));
+            }
+            1 | 3 if self.cfg.refuse_overwrite && self.data.contains_key(&kind) => {
+                cx.answer(self.err(SslError::Generic));
             }
             1 | 3 => {
                 // Legacy takes no size (Ctrl+Z only); LE910 needs one [reference §8].
@@ -580,7 +693,11 @@ impl Telit {
                 cx.answer(b"\r\n> ".to_vec());
                 // With a size the module counts bytes (so DER may hold 0x1A), then takes
                 // the Ctrl+Z every driver sends [C].
-                let end = size.map_or(DataEnd::CtrlZ, DataEnd::CountCtrlZ);
+                let end = match (size, self.cfg.size_mode) {
+                    (None, _) | (Some(_), SizeMode::CtrlZEnds) => DataEnd::CtrlZ,
+                    (Some(n), SizeMode::CountThenCtrlZ) => DataEnd::CountCtrlZ(n),
+                    (Some(n), SizeMode::CountOnly) => DataEnd::Count(n),
+                };
                 cx.start_data(end, Vec::new(), None);
             }
             _ => {
@@ -630,7 +747,7 @@ impl Personality for Telit {
         }
         let p = params(&rest);
         match (name.as_str(), op) {
-            ("#SELINT", Some('=')) => cx.answer(OK),
+            ("#SELINT", Some('=')) if self.cfg.selint => cx.answer(OK),
             ("#CGMM", None) => cx.answer(info_ok(&[format!("#CGMM: {}", self.cfg.model)])),
             ("#SGACT", Some('?')) => {
                 cx.answer(info_ok(&[format!("#SGACT: 1,{}", u8::from(self.context))]))
@@ -675,7 +792,13 @@ impl Personality for Telit {
                 }
             }
             // ESC: nothing stored [I].
-            (Some(Pending::SecData { .. }), DataOutcome::Cancelled) => cx.answer(OK),
+            (Some(Pending::SecData { .. }), DataOutcome::Cancelled) => {
+                if self.cfg.esc_answers_ok {
+                    cx.answer(OK);
+                }
+            }
+            // A sized upload whose byte after the count was not the Ctrl+Z: refused.
+            (Some(Pending::SecData { .. }), DataOutcome::Overrun) => cx.answer(ERROR),
             (Some(Pending::Send { size }), DataOutcome::Complete(bytes)) => {
                 if size.is_some_and(|n| n != bytes.len()) {
                     return cx.answer(ERROR);
@@ -695,7 +818,11 @@ impl Personality for Telit {
                     Err(_) => cx.answer(self.err(SslError::Disconnected)),
                 }
             }
-            (Some(Pending::Send { .. }), DataOutcome::Cancelled) => cx.answer(OK),
+            (Some(Pending::Send { .. }), DataOutcome::Cancelled) => {
+                if self.cfg.esc_answers_ok {
+                    cx.answer(OK);
+                }
+            }
             (None, DataOutcome::Flush(bytes)) if self.online => self.forward(cx, &bytes),
             (None, DataOutcome::Complete(bytes)) if self.online => {
                 self.forward(cx, &bytes);
@@ -738,8 +865,16 @@ impl Personality for Telit {
             .collect()
     }
 
+    /// A restart: the data phase, the socket and what it buffered are gone; SSL and the
+    /// data context are off again \[I\]; security data and settings are in NVM (seed 003
+    /// §3.3) and stay.
     fn link_reset(&mut self) {
         self.pending = None;
         self.online = false;
+        self.link = None;
+        self.rx.clear();
+        self.peer_closed = false;
+        self.enabled = false;
+        self.context = false;
     }
 }
