@@ -19,7 +19,16 @@ pub type SimSession = Session<SimPort<VirtualClock>, VirtualClock>;
 
 /// A session on `module` with the family's engine settings and error table.
 pub fn session(module: &SimModule, family: Family, faults: LineFaults) -> SimSession {
-    let clock = VirtualClock::new();
+    session_on(module, VirtualClock::new(), family, faults)
+}
+
+/// Like [`session`] on a given clock: a reconnect that keeps the time going.
+pub fn session_on(
+    module: &SimModule,
+    clock: VirtualClock,
+    family: Family,
+    faults: LineFaults,
+) -> SimSession {
     let port = module.port_with_faults(clock.clone(), LineConfig::default(), faults);
     let mut s = Session::new(
         port,
@@ -37,6 +46,31 @@ pub fn pki_for(family: Family) -> Pki {
         Pki::signed_with("sha1")
     } else {
         Pki::new()
+    }
+}
+
+/// Like [`pki_for`], made once per test binary and shared by its tests (openssl making
+/// RSA keys is most of a test's time).
+pub fn shared_pki(family: Family) -> &'static Pki {
+    static SHA256: std::sync::OnceLock<Pki> = std::sync::OnceLock::new();
+    static SHA1: std::sync::OnceLock<Pki> = std::sync::OnceLock::new();
+    let make = |digest| {
+        let pki = Pki::signed_with(digest);
+        // The second client's key as PKCS#1 too, for modules that take only that.
+        pki.openssl(&[
+            "rsa",
+            "-in",
+            "rogue.key",
+            "-traditional",
+            "-out",
+            "rogue.rsa.key",
+        ]);
+        pki
+    };
+    if family == Family::Ichip {
+        SHA1.get_or_init(|| make("sha1"))
+    } else {
+        SHA256.get_or_init(|| make("sha256"))
     }
 }
 

@@ -179,7 +179,8 @@ pub(crate) trait Personality {
     fn plain_error(&self) -> Vec<u8>;
     /// Everything stored, by name: files, slots, parameters.
     fn storage(&self) -> BTreeMap<String, Vec<u8>>;
-    /// Drops open connections and volatile state after a link reset.
+    /// Drops open connections and volatile state when the module restarts
+    /// ([`SimModule::power_cycle`]). A host that disconnects does not restart the module.
     fn link_reset(&mut self) {}
 }
 
@@ -194,6 +195,12 @@ pub(crate) struct Module {
     server: Server,
     faults: Faults,
     link: u64,
+    /// The latest module time seen (ns): module time never goes back, whatever clock the
+    /// next port brings.
+    last_ns: u64,
+    /// Module time minus the current port's clock time (ns).
+    offset_ns: u64,
+    keep_partial_line: bool,
 }
 
 impl Module {
@@ -201,14 +208,27 @@ impl Module {
         self.link
     }
 
-    pub fn new_link(&mut self) -> u64 {
+    /// A new port opened at port-clock time `port_ns`. Only the wire changes: a module
+    /// does not notice its host going away, so a half-received command line, a data phase
+    /// waiting for bytes, timers, open sessions and echo all stay as they were. Returns the
+    /// link number and the offset from the port's clock to module time.
+    pub fn new_link(&mut self, port_ns: u64) -> (u64, u64) {
         self.link += 1;
+        if !self.keep_partial_line {
+            self.line.clear();
+        }
+        self.offset_ns = self.last_ns.saturating_sub(port_ns);
+        (self.link, self.offset_ns)
+    }
+
+    /// What a restart loses: the line, any data phase, timers and the family's volatile
+    /// state (sessions, sockets, services). Storage and settings saved to flash stay.
+    fn restart(&mut self) {
         self.line.clear();
         self.phase = None;
         self.data_deadline = None;
         self.timers.clear();
         self.personality.link_reset();
-        self.link
     }
 
     fn with_cx<R>(
@@ -243,6 +263,7 @@ impl Module {
     /// Fires the earliest timer due by `upto`, returning its time and output.
     pub fn fire_next(&mut self, upto: u64) -> Option<(u64, Vec<Emit>)> {
         let next = self.next_timer().filter(|t| *t <= upto)?;
+        self.last_ns = self.last_ns.max(next);
         let mut out = Vec::new();
         if self.data_deadline == Some(next) {
             self.data_deadline = None;
@@ -280,6 +301,7 @@ impl Module {
     }
 
     pub fn feed(&mut self, byte: u8, now: u64) -> Vec<Emit> {
+        self.last_ns = self.last_ns.max(now);
         let mut out = Vec::new();
         if let Some((end, data)) = &mut self.phase {
             // iChip's multi-line parameters are still a command line: echoed.
@@ -424,6 +446,11 @@ pub struct CommonConfig {
     pub faults: Faults,
     /// The other end of test connections.
     pub server: Server,
+    /// Whether a command line cut off by a disconnect stays in the module's line buffer,
+    /// so the next port's first line is appended to it. \[I\]: no manual says; a UART
+    /// module has no way to notice the host left, a USB one may reset its channel.
+    /// Default off; the recovery tests turn it on (the harder case).
+    pub keep_partial_line: bool,
 }
 
 impl Default for CommonConfig {
@@ -433,6 +460,7 @@ impl Default for CommonConfig {
             boot_epoch: 1_072_915_200,
             faults: Faults::default(),
             server: Server::default(),
+            keep_partial_line: false,
         }
     }
 }
@@ -459,6 +487,9 @@ impl SimModule {
             server: common.server,
             faults: common.faults,
             link: 0,
+            last_ns: 0,
+            offset_ns: 0,
+            keep_partial_line: common.keep_partial_line,
         };
         Self {
             inner: Rc::new(RefCell::new(module)),
@@ -494,9 +525,20 @@ impl SimModule {
         )
     }
 
-    /// A fresh port to the same module, as after unplugging and plugging the cable back.
+    /// A fresh port to the same module, as after unplugging and plugging the cable back
+    /// (or a page reload): the module keeps everything, including a data phase still
+    /// waiting for bytes, open sessions and echo. The module's time goes on from where it
+    /// was even when `clock` is a new virtual clock starting at zero.
     pub fn reconnect(&self, clock: VirtualClock, line: LineConfig) -> SimPort<VirtualClock> {
         self.port(clock, line)
+    }
+
+    /// Restarts the module (power or reset pin): the open port is dropped, and the module
+    /// loses its command line, data phase, timers and volatile state; storage stays.
+    pub fn power_cycle(&self) {
+        let mut m = self.inner.borrow_mut();
+        m.link += 1;
+        m.restart();
     }
 
     /// Everything the module stores, by name, as the module holds it: SIM800 flash files
@@ -517,11 +559,14 @@ impl SimModule {
     }
 
     /// The module clock in Unix seconds at simulation instant `now`.
+    /// `now` is on the clock of the latest port opened.
     pub fn clock_epoch(&self, now: crate::at::Instant) -> i64 {
-        self.inner
-            .borrow()
-            .rtc
-            .epoch(now.as_micros().saturating_mul(1000))
+        let m = self.inner.borrow();
+        m.rtc.epoch(
+            now.as_micros()
+                .saturating_mul(1000)
+                .saturating_add(m.offset_ns),
+        )
     }
 }
 

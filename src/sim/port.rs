@@ -79,9 +79,11 @@ struct Burst {
     bytes: Vec<u8>,
 }
 
+/// Times inside are module time (ns): the port's clock plus `offset`.
 struct PortState {
     module: Rc<RefCell<Module>>,
     link: u64,
+    offset: u64,
     line: LineConfig,
     faults: LineFaults,
     host_free: u64,
@@ -160,9 +162,25 @@ impl PortState {
         }
     }
 
+    /// Module time at port-clock instant `now`.
+    fn module_ns(&self, now: Instant) -> u64 {
+        now.as_micros()
+            .saturating_mul(1000)
+            .saturating_add(self.offset)
+    }
+
+    /// The port-clock instant (rounded up) of module time `ns`.
+    fn port_instant(&self, ns: u64) -> Instant {
+        ns_to_instant_ceil(ns.saturating_sub(self.offset))
+    }
+
     fn sync(&mut self, now: Instant) {
         self.check_link();
-        let now_ns = now.as_micros().saturating_mul(1000);
+        if self.disconnected.is_some() {
+            // A dead port sees nothing more: what the module says goes to the next port.
+            return;
+        }
+        let now_ns = self.module_ns(now);
         self.fire_timers(now_ns);
         self.materialize(now_ns);
     }
@@ -179,7 +197,7 @@ impl PortState {
         let mut n = 0;
         while n < limit {
             match self.rx.front() {
-                Some(&(at, b)) if ns_to_instant_ceil(at) <= now => {
+                Some(&(at, b)) if self.port_instant(at) <= now => {
                     if let Some(slot) = buf.get_mut(n) {
                         *slot = b;
                     }
@@ -221,7 +239,7 @@ impl PortState {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        t.map(ns_to_instant_ceil)
+        t.map(|ns| self.port_instant(ns))
     }
 
     fn write(&mut self, now: Instant, bytes: &[u8]) -> Result<(), TransportError> {
@@ -230,7 +248,7 @@ impl PortState {
             return Err(e);
         }
         let bt = self.line.byte_time_ns();
-        let now_ns = now.as_micros().saturating_mul(1000);
+        let now_ns = self.module_ns(now);
         for &b in bytes {
             if let Some(n) = self.faults.disconnect_after_host_bytes
                 && self.host_bytes >= n
@@ -244,6 +262,14 @@ impl PortState {
             self.fire_timers(arrival);
             let emits = self.module.borrow_mut().feed(b, arrival);
             self.schedule(arrival, emits);
+            if self.faults.disconnect_after_host_bytes == Some(self.host_bytes) {
+                // The host never sees the answer to its last byte.
+                self.disconnected = Some(format!(
+                    "simulated disconnect after {} host bytes",
+                    self.host_bytes
+                ));
+                break;
+            }
         }
         if let Some(w) = self.idle_reader.take() {
             w.wake();
@@ -272,11 +298,13 @@ impl<C: SimClock> SimPort<C> {
         line: LineConfig,
         faults: LineFaults,
     ) -> Self {
-        let now_ns = clock.now().as_micros().saturating_mul(1000);
-        let link = module.borrow_mut().new_link();
+        let port_ns = clock.now().as_micros().saturating_mul(1000);
+        let (link, offset) = module.borrow_mut().new_link(port_ns);
+        let now_ns = port_ns.saturating_add(offset);
         let state = PortState {
             module,
             link,
+            offset,
             line,
             faults,
             host_free: now_ns,
