@@ -31,7 +31,13 @@ fn setup(h: &mut Host) {
     h.cmd("ATE0");
     assert_eq!(h.cmd("AT#SELINT=2"), "\r\nOK\r\n");
     assert_eq!(h.cmd("AT+CMEE=1"), "\r\nOK\r\n");
-    assert_eq!(h.cmd("AT#SGACT=1,1"), "\r\n#SGACT: 10.1.2.3\r\n\r\nOK\r\n");
+    // Seed 003 §2.1 prints the address quoted (legacy); LE910 unquoted [I].
+    let sgact = h.cmd("AT#SGACT=1,1");
+    assert!(
+        sgact == "\r\n#SGACT: \"10.1.2.3\"\r\n\r\nOK\r\n"
+            || sgact == "\r\n#SGACT: 10.1.2.3\r\n\r\nOK\r\n",
+        "{sgact:?}"
+    );
     assert_eq!(h.cmd("AT#SGACT=1,1"), "\r\n+CME ERROR: 553\r\n");
     assert_eq!(
         h.cmd(&format!("AT+CCLK=\"{}\"", util::cclk_now())),

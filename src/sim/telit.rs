@@ -131,6 +131,10 @@ pub struct TelitConfig {
     /// LE910/ME910 accept `#SSLSECCFG`'s 4th parameter `<cert_format>` (generic driver,
     /// perfect-cell) or refuse it (ME310's library sends three) \[I\].
     pub cert_format_param: bool,
+    /// With echo on, a Ctrl+Z data phase (`#SSLSECDATA` without size, `#SSLSEND`) is
+    /// echoed back, Ctrl+Z included (seed 003 §3.3 shows the PEM after `> `; telit.md
+    /// transcript `telit_sslsecdata_ctrlz_echoed`); the echo is sent when the data ends.
+    pub echo_data: bool,
     /// `#SSLRCV: 0` on a timeout is followed by a `TIMEOUT` line (Libelium's LE910 parser)
     /// or not (seed 003 §4.2.2.2 prints only `#SSLRCV: 0`): conflict.
     pub recv_timeout_word: bool,
@@ -223,6 +227,7 @@ impl TelitConfig {
             selint: true,
             cert_format_param: true,
             recv_timeout_word: true,
+            echo_data: true,
         }
     }
 
@@ -259,6 +264,7 @@ impl TelitConfig {
                 rx: Vec::new(),
                 peer_closed: false,
                 pending: None,
+                ctrlz_phase: false,
             }),
             common,
         )
@@ -292,6 +298,8 @@ struct Telit {
     rx: Vec<u8>,
     peer_closed: bool,
     pending: Option<Pending>,
+    /// The running data phase ends at Ctrl+Z (and is echoed when echo is on).
+    ctrlz_phase: bool,
 }
 
 const KIND_NAMES: [&str; 3] = ["cert", "ca", "key"];
@@ -635,6 +643,7 @@ impl Telit {
                 }
                 self.pending = Some(Pending::Send { size });
                 cx.answer(b"\r\n> ".to_vec());
+                self.ctrlz_phase = size.is_none();
                 let end = size.map_or(DataEnd::CtrlZ, DataEnd::Count);
                 cx.start_data(end, Vec::new(), None);
             }
@@ -698,6 +707,7 @@ impl Telit {
                     (Some(n), SizeMode::CountThenCtrlZ) => DataEnd::CountCtrlZ(n),
                     (Some(n), SizeMode::CountOnly) => DataEnd::Count(n),
                 };
+                self.ctrlz_phase = matches!(end, DataEnd::CtrlZ);
                 cx.start_data(end, Vec::new(), None);
             }
             _ => {
@@ -761,7 +771,13 @@ impl Personality for Telit {
                         self.context = true;
                         cx.later(
                             Duration::from_millis(500),
-                            info_ok(&["#SGACT: 10.1.2.3".into()]),
+                            // Seed 003 §2.1 prints the address quoted on GE/GL; LE910
+                            // unquoted [I].
+                            info_ok(&[if self.cfg.legacy {
+                                "#SGACT: \"10.1.2.3\"".into()
+                            } else {
+                                "#SGACT: 10.1.2.3".into()
+                            }]),
                         );
                     }
                     (Some(_), Some("0")) => {
@@ -776,6 +792,14 @@ impl Personality for Telit {
     }
 
     fn data(&mut self, cx: &mut Cx, outcome: DataOutcome) {
+        if let (true, true, Some(_), DataOutcome::Complete(bytes)) =
+            (self.cfg.echo_data, *cx.echo, &self.pending, &outcome)
+            && self.ctrlz_phase
+        {
+            let mut echo = bytes.clone();
+            echo.push(0x1a);
+            cx.answer(echo);
+        }
         match (self.pending.take(), outcome) {
             (Some(Pending::SecData { kind, size }), DataOutcome::Complete(bytes)) => {
                 let over = bytes.len() > self.cfg.max_secdata;
