@@ -228,18 +228,64 @@ async fn run_plan<T: Transport, C: Clock>(
     let mut values: Vec<(String, String)> = Vec::new();
     let total = plan.steps.len();
     for (i, step) in plan.steps.iter().enumerate() {
-        run_step(
+        let step = tolerant_cleanup(plan, i).unwrap_or_else(|| step.clone());
+        let result = run_step(
             session,
             plan.family,
             i + 1,
             total,
-            step,
+            &step,
             &mut values,
             &mut ran,
         )
-        .await?;
+        .await;
+        match result {
+            Err(e) if nothing_to_delete(&step, &e) => {}
+            other => other?,
+        }
     }
     Ok(ran)
+}
+
+/// A delete the module refused because there was nothing to delete, in its own words
+/// (`AT-S.ERROR:43:File not found`): the goal, nothing under that name, is met.
+fn nothing_to_delete(step: &Step, e: &FlowError) -> bool {
+    if !matches!(step.purpose, Purpose::Clean(_) | Purpose::Remove(_)) {
+        return false;
+    }
+    let said = match e {
+        FlowError::Step(e) if matches!(e.failure, Failure::Rejected(_)) => &e.said,
+        FlowError::Reported { said, .. } => said,
+        _ => return false,
+    };
+    let said = said.to_ascii_lowercase();
+    ["not found", "no such file", "not exist"]
+        .iter()
+        .any(|w| said.contains(w))
+}
+
+/// A delete (clean-up before a write, or a removal) that a later step checks needs no
+/// success of its own: the module refuses to delete what is not there (`ERROR`,
+/// `AT-S.ERROR:43:File not found`), and that must not fail the flow. The later write and
+/// verification, or the check that it is gone, decide. Without such a check the refusal
+/// stays an error: nothing else would show the credential is gone.
+fn tolerant_cleanup(plan: &Plan, i: usize) -> Option<Step> {
+    let step = plan.steps.get(i)?;
+    let role = match step.purpose {
+        Purpose::Clean(role) | Purpose::Remove(role) => role,
+        _ => return None,
+    };
+    if step.expect != Expect::Ok || step.command.data.is_some() {
+        return None;
+    }
+    let checked_later = plan.steps.iter().skip(i + 1).any(|s| {
+        matches!(&s.purpose, Purpose::Verify(r, _) if *r == role)
+            || (matches!(step.purpose, Purpose::Clean(_)) && s.purpose == Purpose::Write(role))
+    });
+    checked_later.then(|| Step {
+        expect: Expect::Tolerate,
+        ..step.clone()
+    })
 }
 
 async fn run_step<T: Transport, C: Clock>(
@@ -251,6 +297,9 @@ async fn run_step<T: Transport, C: Clock>(
     values: &mut Vec<(String, String)>,
     ran: &mut Ran,
 ) -> Result<(), FlowError> {
+    if step.purpose == Purpose::Sync {
+        return recover(session, family, index, total, step).await;
+    }
     session.begin_step(index, total, step.label.clone());
     let mut cmd = step.command.clone();
     if let Some(t) = &step.template {
@@ -350,6 +399,134 @@ async fn run_step<T: Transport, C: Clock>(
         _ => {}
     }
     Ok(())
+}
+
+/// Silence on each side of `+++` (sim7600.md 4.6, telit.md 4.4: 1 s guard time by default);
+/// a little more so a slow host timer cannot cut it short.
+const ESCAPE_GUARD: Duration = Duration::from_millis(1200);
+/// Filler for a counted data phase that never times out: a byte that ends nothing and,
+/// once the phase is over, is ignored before the next `AT`.
+const FILL_BYTE: u8 = 0x1b;
+const FILL_BLOCK: usize = 256;
+/// Longer data timeouts are worth filling before waiting them out.
+const FILL_BEFORE_WAITING: Duration = Duration::from_secs(15);
+
+/// Brings the module to command mode from whatever an interrupted run left, then drains
+/// what it says on the way. Escalates only while the probe gets no answer:
+///
+/// 1. the probe (`AT`): any final result, even `ERROR` to a half-received line left in the
+///    module's buffer, means it is in command mode. The only bytes a healthy module gets.
+/// 2. the family's abort bytes (ESC ends a `>` prompt without storing), then the probe.
+/// 3. online mode: silence, `+++`, silence, then the probe.
+/// 4. a counted upload: wait as long as the module waits for its data, then the probe.
+/// 5. fill it in blocks (the module stores or sends junk the flow then overwrites or
+///    drops), probing after each, up to the family's largest phase. A phase that never
+///    times out needs this; one with a long timeout gets it before 4.
+async fn recover<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+    family: Family,
+    index: usize,
+    total: usize,
+    step: &Step,
+) -> Result<(), FlowError> {
+    let r = family.recovery();
+    let label = |what: &str| format!("{} ({what})", step.label);
+    session.begin_step(index, total, step.label.clone());
+    // Late answers to an interrupted run's last command must not pass for the probe's.
+    session.drain(Duration::from_millis(100)).await?;
+    // 1.
+    if probe(session, &step.command, 2).await? {
+        return Ok(());
+    }
+    // 2.
+    if !r.abort.is_empty() {
+        session.begin_step(index, total, label("end an unfinished data prompt"));
+        session.write_raw(r.abort).await?;
+        if probe(session, &step.command, 1).await? {
+            return Ok(());
+        }
+    }
+    // 3.
+    if r.escape_online {
+        session.begin_step(index, total, label("leave online data mode"));
+        pause(session, ESCAPE_GUARD).await;
+        session.write_raw(b"+++").await?;
+        pause(session, ESCAPE_GUARD).await;
+        if probe(session, &step.command, 1).await? {
+            return Ok(());
+        }
+    }
+    // 4. and 5.: waiting costs the module's whole timeout, filling about a second per
+    // block; a long timeout is filled first.
+    let wait_first = !r.data_timeout.is_zero() && r.data_timeout <= FILL_BEFORE_WAITING;
+    if wait_first && wait_out(session, index, total, step, &r).await? {
+        return Ok(());
+    }
+    session.begin_step(index, total, label("fill an unfinished upload"));
+    let mut sent = 0;
+    while sent < r.max_data + FILL_BLOCK {
+        session.write_raw(&[FILL_BYTE; FILL_BLOCK]).await?;
+        sent += FILL_BLOCK;
+        // A CR ends the filler on the command line, so the probe stands alone.
+        session.write_raw(b"\r").await?;
+        session.drain(Duration::from_millis(100)).await?;
+        if probe(session, &step.command, 1).await? {
+            return Ok(());
+        }
+    }
+    if !wait_first && !r.data_timeout.is_zero() && wait_out(session, index, total, step, &r).await?
+    {
+        return Ok(());
+    }
+    Err(FlowError::Mismatch {
+        step: format!("step {index} ({})", step.label),
+        expected: format!("an answer to {}", step.command.line_text()),
+        got: "silence, even after ending a data prompt, leaving online mode and waiting".into(),
+        next: "check the cable and baud rate; if they are right, power-cycle the module and run the flow again".into(),
+    })
+}
+
+/// Waits as long as the module waits for the rest of a counted upload, then probes.
+async fn wait_out<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+    index: usize,
+    total: usize,
+    step: &Step,
+    r: &m::Recovery,
+) -> Result<bool, FlowError> {
+    session.begin_step(
+        index,
+        total,
+        format!(
+            "{} (wait up to {} s for the module to give up an unfinished upload)",
+            step.label,
+            r.data_timeout.as_secs()
+        ),
+    );
+    pause(session, r.data_timeout).await;
+    session.drain(Duration::from_millis(100)).await?;
+    probe(session, &step.command, 2).await
+}
+
+/// Sends the probe up to `tries` times; true when the module gave any final result.
+async fn probe<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+    cmd: &Command,
+    tries: u32,
+) -> Result<bool, FlowError> {
+    for _ in 0..tries {
+        match session.run_raw(cmd).await {
+            Ok(_) => return Ok(true),
+            Err(e) if matches!(e.failure, Failure::TimedOut { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(false)
+}
+
+async fn pause<T: Transport, C: Clock>(session: &mut Session<T, C>, d: Duration) {
+    let wake = session.clock().now() + d;
+    session.clock().sleep_until(wake).await;
 }
 
 /// Makes sure the engine reports the lines a step waits for as URCs, not stale input

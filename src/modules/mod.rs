@@ -21,6 +21,7 @@ pub mod telit;
 
 pub use explain::Explanation;
 pub use family::Family;
+pub use family_ext::Recovery;
 pub use identify::{Detector, Identity, TlsSupport};
 pub use plan::{
     Check, Credential, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, Step,
@@ -29,30 +30,35 @@ pub use plan::{
 
 use crate::at::Final;
 
+// Every plan below starts with the recovery step (`plan::with_recovery`): a flow starts
+// correctly from whatever an interrupted run left.
+
 /// The plan that writes, verifies and configures `creds` on a `family` module.
 pub fn plan_provision(
     family: Family,
     creds: &Credentials,
     opts: &Options,
 ) -> Result<Plan, PlanError> {
-    match family {
+    let plan = match family {
         Family::Sim800 => sim800::plan_provision(creds, opts),
         Family::Sim7600 => sim7600::plan_provision(creds, opts),
         Family::Spwf04 => spwf04::plan_provision(creds, opts),
         Family::TelitLegacy | Family::TelitLe910 => telit::plan_provision(family, creds, opts),
         Family::Ichip => ichip::plan_provision(creds, opts),
-    }
+    };
+    plan.map(plan::with_recovery)
 }
 
 /// The plan that removes `creds` (by name or slot).
 pub fn plan_remove(family: Family, creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
-    match family {
+    let plan = match family {
         Family::Sim800 => sim800::plan_remove(creds),
         Family::Sim7600 => sim7600::plan_remove(creds),
         Family::Spwf04 => Ok(spwf04::plan_remove(creds)),
         Family::TelitLegacy | Family::TelitLe910 => Ok(telit::plan_remove(family, creds, opts)),
         Family::Ichip => Ok(ichip::plan_remove(creds)),
-    }
+    };
+    plan.map(plan::with_recovery)
 }
 
 /// The plan that configures TLS for `creds` (auth mode, version, ciphers, SNI).
@@ -61,36 +67,38 @@ pub fn plan_configure_tls(
     creds: &Credentials,
     opts: &Options,
 ) -> Result<Plan, PlanError> {
-    match family {
+    let plan = match family {
         Family::Sim800 => sim800::plan_configure_tls(opts),
         Family::Sim7600 => sim7600::plan_configure_tls(creds, opts),
         Family::Spwf04 => Ok(spwf04::plan_configure_tls()),
         Family::TelitLegacy | Family::TelitLe910 => telit::plan_configure_tls(family, creds, opts),
         Family::Ichip => Ok(ichip::plan_configure_tls()),
-    }
+    };
+    plan.map(plan::with_recovery)
 }
 
 /// The plan that sets the module clock from `opts.unix_time` (empty where the module has
 /// no such command or no time was given).
 pub fn plan_set_clock(family: Family, opts: &Options) -> Plan {
-    match family {
+    plan::with_recovery(match family {
         Family::Sim800 => sim800::plan_set_clock(opts),
         Family::Sim7600 => sim7600::plan_set_clock(opts),
         Family::Spwf04 => spwf04::plan_set_clock(opts),
         Family::TelitLegacy | Family::TelitLe910 => telit::plan_set_clock(family, opts),
         Family::Ichip => ichip::plan_set_clock(),
-    }
+    })
 }
 
 /// The plan that opens TLS to `opts.host:opts.port`, sends the request, reads, closes.
 pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, PlanError> {
-    match family {
+    let plan = match family {
         Family::Sim800 => sim800::plan_test_connection(opts),
         Family::Sim7600 => sim7600::plan_test_connection(opts),
         Family::Spwf04 => spwf04::plan_test_connection(opts),
         Family::TelitLegacy | Family::TelitLe910 => telit::plan_test_connection(family, opts),
         Family::Ichip => ichip::plan_test_connection(opts),
-    }
+    };
+    plan.map(plan::with_recovery)
 }
 
 /// What a final result means on this family, and the next step.

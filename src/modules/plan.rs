@@ -163,6 +163,10 @@ pub enum Check {
 /// What a step is for: the flows group and report steps by it.
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub enum Purpose {
+    /// The first step of every flow: the module answers in command mode. When it does
+    /// not, the flow escalates as [`crate::modules::Family::recovery`] says (see
+    /// `flows::recover`); a module that answers gets nothing else.
+    Sync,
     /// Echo off, numeric errors, drive selection.
     Prepare,
     SetClock,
@@ -344,6 +348,37 @@ impl Plan {
         }
         out
     }
+}
+
+/// The recovery step every flow starts with: the family's probe (`AT`, iChip `AT+i`).
+pub fn sync_step(family: Family) -> Step {
+    Step {
+        label: "check the module answers in command mode (after an interrupted run: leave \
+                what it left)"
+            .into(),
+        purpose: Purpose::Sync,
+        command: Command::new(family.recovery().probe).with_timeout(Duration::from_secs(1)),
+        expect: Expect::Tolerate,
+        capture: None,
+        template: None,
+    }
+}
+
+/// `plan` starting with [`sync_step`]; a plan that already starts with the probe gets its
+/// first step marked as the sync, and an empty plan stays empty (nothing to send).
+pub fn with_recovery(mut plan: Plan) -> Plan {
+    if plan.steps.is_empty() {
+        return plan;
+    }
+    let sync = sync_step(plan.family);
+    match plan.steps.first_mut() {
+        Some(first) if first.command.line == sync.command.line && first.command.data.is_none() => {
+            first.purpose = Purpose::Sync;
+            first.expect = Expect::Tolerate;
+        }
+        _ => plan.steps.insert(0, sync),
+    }
+    plan
 }
 
 /// The bytes the host writes for one command: line, terminator, payload, data terminator.

@@ -145,6 +145,15 @@ impl Cx<'_> {
         ));
     }
 
+    /// Drops server bytes still on their way to connection `conn`: a family calls it when
+    /// the connection closes (`AT+CIPSHUT`, `AT+CCHCLOSE`), so a later connection under
+    /// the same number does not receive the old one's bytes or close.
+    #[allow(dead_code)] // For the family simulators: SIM800 AT+CIPSHUT, SIM7600 AT+CCHCLOSE.
+    pub fn cancel_deliveries(&mut self, conn: u8) {
+        self.timers
+            .retain(|(_, Timer::Deliver { conn: c, .. })| *c != conn);
+    }
+
     pub fn epoch(&self) -> i64 {
         self.rtc.epoch(self.now)
     }
