@@ -272,7 +272,6 @@ fn every_flow_starts_from_what_an_interrupted_run_left() {
                     h.cmd("AT+CMEE=1");
                     h.cmd("AT#SGACT=1,1");
                     h.cmd("AT#SSLEN=1,1");
-                    h.cmd("AT#SSLSECCFG=1,0,0");
                     h.cmd_for("AT#SSLD=1,443,\"localhost\",0,1", Duration::from_secs(5));
                     h.cmd_for("AT#SSLSEND=1", Duration::from_millis(50));
                     h.write(b"GET / HT").unwrap();
@@ -284,7 +283,6 @@ fn every_flow_starts_from_what_an_interrupted_run_left() {
                     h.cmd("ATE0");
                     h.cmd("AT#SGACT=1,1");
                     h.cmd("AT#SSLEN=1,1");
-                    h.cmd("AT#SSLSECCFG=1,0,0");
                     h.cmd_for("AT#SSLD=1,443,\"localhost\",0,1", Duration::from_secs(5));
                 }),
             ),

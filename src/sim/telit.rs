@@ -518,6 +518,7 @@ impl Telit {
                 (true, Some("0")) => {
                     self.enabled = false;
                     self.link = None;
+                    cx.cancel_deliveries(1);
                     cx.answer(OK);
                 }
                 _ => cx.answer(ERROR),
@@ -608,6 +609,8 @@ impl Telit {
                 cx.answer(info_ok(&[line]));
             }
             ("#SSLH", Some('=')) if ssid_ok => {
+                // What the closed session's server still had in flight never arrives.
+                cx.cancel_deliveries(1);
                 if self.link.take().is_some() {
                     cx.answer(OK);
                 } else {
