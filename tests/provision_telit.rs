@@ -114,8 +114,12 @@ fn flips(family: Family) -> Vec<(&'static str, fn(&mut Cfg))> {
     ];
     if family == Family::TelitLe910 {
         v.push(("no cert_format param", |c| c.cert_format_param = false));
-        v.push(("size: count only", |c| c.size_mode = TelitSizeMode::CountOnly));
-        v.push(("size: Ctrl+Z ends", |c| c.size_mode = TelitSizeMode::CtrlZEnds));
+        v.push(("size: count only", |c| {
+            c.size_mode = TelitSizeMode::CountOnly
+        }));
+        v.push(("size: Ctrl+Z ends", |c| {
+            c.size_mode = TelitSizeMode::CtrlZEnds
+        }));
     }
     v
 }
@@ -140,7 +144,10 @@ fn full_cycle(family: Family, m: &SimModule, pki: &Pki, what: &str) -> Result<()
     let r = provision(&mut s, family, &creds);
     errors_listed(&s, what);
     let r = r?;
-    assert!(r.credentials[0].verification.proves_content(), "{what}: {r}");
+    assert!(
+        r.credentials[0].verification.proves_content(),
+        "{what}: {r}"
+    );
     test_connection(&mut s, family)?;
     // Twice is the same as once.
     provision(&mut s, family, &creds)?;
@@ -291,14 +298,29 @@ fn every_flow_starts_from_what_an_interrupted_run_left() {
             type Flow = fn(&mut SimSession, Family, &Credentials) -> Result<(), FlowError>;
             let flows_to_run: [(&str, Flow); 3] = [
                 ("provision", |s, f, c| provision(s, f, c).map(|_| ())),
-                ("test connection", |s, f, _| test_connection(s, f).map(|_| ())),
+                ("test connection", |s, f, _| {
+                    test_connection(s, f).map(|_| ())
+                }),
                 ("remove", |s, f, c| {
                     block_on(flows::remove(s, f, c, &options())).map(|_| ())
                 }),
             ];
-            for (flow, run) in flows_to_run {
-                let what = format!("{family} / {name} / {flow}");
+            // The facts recovery depends on: what ESC answers, how a sized upload ends.
+            let mut variants: Vec<(&str, fn(&mut Cfg))> = vec![
+                ("defaults", |_| {}),
+                ("esc silent", |c| c.esc_answers_ok = false),
+            ];
+            if family == Family::TelitLe910 {
+                variants.push(("count only", |c| c.size_mode = TelitSizeMode::CountOnly));
+                variants.push(("Ctrl+Z ends", |c| c.size_mode = TelitSizeMode::CtrlZEnds));
+            }
+            for ((flow, run), (variant, adjust)) in flows_to_run
+                .iter()
+                .flat_map(|f| variants.iter().map(move |v| (*f, *v)))
+            {
+                let what = format!("{family} / {name} / {flow} / {variant}");
                 let mut cfg = base(family);
+                adjust(&mut cfg);
                 cfg.common.server = server(&pki);
                 let m = cfg.build();
                 // Credentials in place first, so the test connection has what it needs.
@@ -307,15 +329,39 @@ fn every_flow_starts_from_what_an_interrupted_run_left() {
                 drop(s);
                 let mut h = Host::with(&m, LineConfig::default(), LineFaults::default());
                 leave(&mut h);
+                // The interrupted host's last bytes finish crossing the line before the
+                // next run starts (what the module answers to them is nobody's).
+                h.read_for(Duration::from_secs(1)).unwrap();
                 let mut s = session_on(h, family);
-                run(&mut s, family, &creds).unwrap_or_else(|e| panic!("{what}: {e}"));
+                let result = run(&mut s, family, &creds);
+                if variant == "count only"
+                    && flow == "test connection"
+                    && *name == "upload cut half way"
+                {
+                    // A module that ends a sized upload on the count alone stores the
+                    // filler that got it back to command mode: the test must say so and
+                    // send the user back to provisioning.
+                    let e = result.expect_err(&what).to_string();
+                    assert!(e.contains("provision the CA"), "{what}: {e}");
+                    provision(&mut s, family, &creds).unwrap_or_else(|e| panic!("{what}: {e}"));
+                    test_connection(&mut s, family).unwrap_or_else(|e| panic!("{what}: {e}"));
+                    stored_exactly(&m, &creds, &what);
+                    continue;
+                }
+                result.unwrap_or_else(|e| {
+                    let t = s.transcript().to_text();
+                    panic!("{what}: {e}\n{}", &t[t.len().saturating_sub(6000)..])
+                });
                 if flow == "remove" {
                     assert!(m.storage().is_empty(), "{what}");
                 } else {
                     stored_exactly(&m, &creds, &what);
                 }
                 // And the next flow works too.
-                provision(&mut s, family, &creds).unwrap_or_else(|e| panic!("{what}: {e}"));
+                provision(&mut s, family, &creds).unwrap_or_else(|e| {
+                    let t = s.transcript().to_text();
+                    panic!("{what}: {e}\n{}", &t[t.len().saturating_sub(3000)..])
+                });
                 test_connection(&mut s, family).unwrap_or_else(|e| panic!("{what}: {e}"));
                 stored_exactly(&m, &creds, &what);
             }
@@ -324,7 +370,11 @@ fn every_flow_starts_from_what_an_interrupted_run_left() {
 }
 
 /// The generic fallback texts: an explanation that is one of them is not specific.
-const GENERIC: &[&str] = &["look the result up", "without saying why", "look the code up"];
+const GENERIC: &[&str] = &[
+    "look the result up",
+    "without saying why",
+    "look the code up",
+];
 
 #[test]
 fn every_error_output_has_a_specific_explanation() {

@@ -13,9 +13,7 @@
 use crate::at::{Final, Trigger};
 use crate::modules::Family;
 use crate::modules::cmd::{Utc, binary_read, block, line, quoted_param, secs, upload};
-use crate::modules::explain::{
-    Explanation, GSM_CME, Row, cme_number, explain_common, lookup,
-};
+use crate::modules::explain::{Explanation, GSM_CME, Row, cme_number, explain_common, lookup};
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
 };
@@ -388,7 +386,11 @@ pub fn plan_provision(
     clock_steps(&mut plan, opts);
     // 2. No socket open while the security data changes [I: a module may refuse or keep
     //    using the old data]; SSL on.
-    push_close(&mut plan, id, "close an SSL socket a previous run left open (if any)");
+    push_close(
+        &mut plan,
+        id,
+        "close an SSL socket a previous run left open (if any)",
+    );
     push_enable(&mut plan, id);
     // 3. Security configuration before the data, as seed 003 (§3.2 then §3.3), Libelium
     //    (`Wasp4G::manageSSL`: SSLEN, SSLSECCFG, SSLSECDATA) and the LE910R1 notes do.
@@ -499,11 +501,7 @@ pub fn plan_configure_tls(
     Ok(plan)
 }
 
-fn configure_steps(
-    family: Family,
-    creds: &Credentials,
-    opts: &Options,
-) -> Result<Plan, PlanError> {
+fn configure_steps(family: Family, creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
     let g = Gen::of(family);
     let id = ssid(opts);
     let mut plan = Plan::new(family, "configure TLS");
