@@ -63,19 +63,14 @@ fn le910_sweeps() {
 
 // ---- issue 9: switches, idempotence, recovery, error explanations -------------------------
 
-#[path = "sim_util.rs"]
-mod host_util;
-
 use atcert::at::{Config, parse_final};
 use atcert::modules::flows::{self, FlowError};
 use atcert::modules::{self, Credentials};
 use atcert::session::{Direction, Options as SessionOptions, Session};
 use atcert::sim::{
-    LineConfig, LineFaults, ServerModel, TELIT_ERROR_OUTPUTS, TelitConfig as Cfg, TelitSizeMode,
-    TelitSslError,
+    LineFaults, ServerModel, TELIT_ERROR_OUTPUTS, TelitConfig as Cfg, TelitSizeMode, TelitSslError,
 };
 use futures::executor::block_on;
-use host_util::Host;
 use std::time::Duration;
 
 fn server(pki: &Pki) -> Server {
@@ -93,8 +88,11 @@ fn base(family: Family) -> Cfg {
 }
 
 /// Every uncertain fact of the simulator, flipped away from its default.
-fn flips(family: Family) -> Vec<(&'static str, fn(&mut Cfg))> {
-    let mut v: Vec<(&'static str, fn(&mut Cfg))> = vec![
+/// A named change to the simulator's defaults.
+type Flip = (&'static str, fn(&mut Cfg));
+
+fn flips(family: Family) -> Vec<Flip> {
+    let mut v: Vec<Flip> = vec![
         ("recv_max_param 490", |c| c.recv_max_param = 490),
         ("delete_missing_errors", |c| c.delete_missing_errors = true),
         ("refuse_overwrite", |c| c.refuse_overwrite = true),
@@ -225,11 +223,39 @@ fn a_lower_size_limit_fails_naming_the_limit() {
     assert!(msg.contains("size is within the module's limit"), "{msg}");
 }
 
-/// A session on the port `h` already holds (same module, same line).
+/// The host of an interrupted run: raw lines on a port of the module, answers unread.
+struct Host(SimSession);
+
+impl Host {
+    fn new(m: &SimModule, family: Family) -> Self {
+        Self(session(m, family, LineFaults::default()))
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        block_on(self.0.write_raw(bytes)).unwrap();
+    }
+
+    /// Whatever arrives until the line has been quiet for `quiet`.
+    fn read_for(&mut self, quiet: Duration) {
+        block_on(self.0.drain(quiet)).unwrap();
+    }
+
+    fn cmd_for(&mut self, line: &str, quiet: Duration) {
+        self.write(format!("{line}\r").as_bytes());
+        self.read_for(quiet);
+    }
+
+    fn cmd(&mut self, line: &str) {
+        self.cmd_for(line, Duration::from_millis(200));
+    }
+}
+
+/// A new session on the port the interrupted host used (same module, same line).
 fn session_on(h: Host, family: Family) -> SimSession {
+    let (port, clock, _) = h.0.into_parts();
     let mut s = Session::new(
-        h.port,
-        h.clock,
+        port,
+        clock,
         SessionOptions::with_engine(family.engine_config()),
     );
     flows::attach(&mut s, family);
@@ -258,7 +284,7 @@ fn every_flow_starts_from_what_an_interrupted_run_left() {
                     let half = half.to_vec();
                     move |h: &mut Host| {
                         h.cmd_for(&upload, Duration::from_millis(50));
-                        h.write(&half).unwrap();
+                        h.write(&half);
                     }
                 }),
             ),
@@ -269,7 +295,7 @@ fn every_flow_starts_from_what_an_interrupted_run_left() {
                     let ca = ca.clone();
                     move |h: &mut Host| {
                         h.cmd_for(&upload, Duration::from_millis(50));
-                        h.write(&ca).unwrap();
+                        h.write(&ca);
                     }
                 }),
             ),
@@ -281,7 +307,7 @@ fn every_flow_starts_from_what_an_interrupted_run_left() {
                     h.cmd("AT#SSLEN=1,1");
                     h.cmd_for("AT#SSLD=1,443,\"localhost\",0,1", Duration::from_secs(5));
                     h.cmd_for("AT#SSLSEND=1", Duration::from_millis(50));
-                    h.write(b"GET / HT").unwrap();
+                    h.write(b"GET / HT");
                 }),
             ),
             (
@@ -306,7 +332,7 @@ fn every_flow_starts_from_what_an_interrupted_run_left() {
                 }),
             ];
             // The facts recovery depends on: what ESC answers, how a sized upload ends.
-            let mut variants: Vec<(&str, fn(&mut Cfg))> = vec![
+            let mut variants: Vec<Flip> = vec![
                 ("defaults", |_| {}),
                 ("esc silent", |c| c.esc_answers_ok = false),
             ];
@@ -327,11 +353,11 @@ fn every_flow_starts_from_what_an_interrupted_run_left() {
                 let mut s = session(&m, family, LineFaults::default());
                 provision(&mut s, family, &creds).unwrap_or_else(|e| panic!("{what}: {e}"));
                 drop(s);
-                let mut h = Host::with(&m, LineConfig::default(), LineFaults::default());
+                let mut h = Host::new(&m, family);
                 leave(&mut h);
                 // The interrupted host's last bytes finish crossing the line before the
                 // next run starts (what the module answers to them is nobody's).
-                h.read_for(Duration::from_secs(1)).unwrap();
+                h.read_for(Duration::from_secs(1));
                 let mut s = session_on(h, family);
                 let result = run(&mut s, family, &creds);
                 if variant == "count only"
