@@ -550,3 +550,147 @@ fn cut_points_cover_every_command() {
         at += host_bytes(&step.command).len() as u64;
     }
 }
+
+/// What the module keeps when its host goes away, seen on the raw line.
+mod module_state {
+    use std::time::Duration;
+
+    use atcert::session::{Clock, Transport};
+    use atcert::sim::{LineConfig, LineFaults, SimModule, SimPort, VirtualClock};
+    use futures::executor::block_on;
+    use futures::future::{Either, select};
+
+    fn sim7600(keep_partial_line: bool) -> SimModule {
+        atcert::sim::module_with(atcert::modules::Family::Sim7600, |c| {
+            c.keep_partial_line = keep_partial_line;
+        })
+    }
+
+    /// Writes `bytes` and returns what arrives within a second.
+    fn exchange(port: &mut SimPort<VirtualClock>, clock: &VirtualClock, bytes: &[u8]) -> String {
+        let _ = block_on(port.write(bytes));
+        let deadline = clock.now() + Duration::from_secs(1);
+        let mut got = Vec::new();
+        loop {
+            let mut buf = [0u8; 256];
+            let r = block_on(async {
+                let read = std::pin::pin!(port.read(&mut buf));
+                let sleep = std::pin::pin!(clock.sleep_until(deadline));
+                match select(read, sleep).await {
+                    Either::Left((r, _)) => r.ok(),
+                    Either::Right(((), _)) => None,
+                }
+            });
+            match r {
+                Some(n) => got.extend_from_slice(&buf[..n]),
+                None => return String::from_utf8_lossy(&got).into_owned(),
+            }
+        }
+    }
+
+    fn cut_after(m: &SimModule, clock: &VirtualClock, n: u64, bytes: &[u8]) {
+        let faults = LineFaults {
+            disconnect_after_host_bytes: Some(n),
+            ..LineFaults::default()
+        };
+        let mut port = m.port_with_faults(clock.clone(), LineConfig::default(), faults);
+        assert!(block_on(port.write(bytes)).is_err());
+    }
+
+    #[test]
+    fn a_data_phase_keeps_waiting_and_takes_the_next_ports_bytes() {
+        let m = sim7600(false);
+        let clock = VirtualClock::new();
+        let cmd = b"AT+CCERTDOWN=\"x.pem\",10\r";
+        let mut sent = cmd.to_vec();
+        sent.extend_from_slice(b"abcdefghij");
+        cut_after(&m, &clock, cmd.len() as u64 + 4, &sent);
+        // A fresh clock: module time goes on regardless.
+        let clock = VirtualClock::new();
+        let mut port = m.reconnect(clock.clone(), LineConfig::default());
+        let got = exchange(&mut port, &clock, b"AT\rAT\r");
+        assert!(got.contains("OK"), "{got:?}");
+        assert_eq!(
+            m.storage().get("x.pem").map(Vec::as_slice),
+            Some(&b"abcdAT\rAT\r"[..]),
+            "the next port's bytes complete the upload"
+        );
+    }
+
+    #[test]
+    fn echo_off_and_a_half_line_stay_across_a_reconnect() {
+        let m = sim7600(true);
+        let clock = VirtualClock::new();
+        let mut port = m.port(clock.clone(), LineConfig::default());
+        assert!(exchange(&mut port, &clock, b"ATE0\r").contains("OK"));
+        cut_after(&m, &clock, 5, b"AT+CGMM\r");
+        let mut port = m.reconnect(clock.clone(), LineConfig::default());
+        // "AT+CG" is still in the module's buffer: the first line is garbage to it.
+        let got = exchange(&mut port, &clock, b"AT\r");
+        assert_eq!(
+            got, "\r\nERROR\r\n",
+            "no echo, and the half line joined the next"
+        );
+        assert_eq!(exchange(&mut port, &clock, b"AT\r"), "\r\nOK\r\n");
+    }
+
+    #[test]
+    fn a_power_cycle_ends_the_data_phase_and_keeps_storage() {
+        let m = sim7600(false);
+        let clock = VirtualClock::new();
+        let mut port = m.port(clock.clone(), LineConfig::default());
+        exchange(&mut port, &clock, b"ATE0\r");
+        exchange(&mut port, &clock, b"AT+CCERTDOWN=\"a.pem\",3\rabc");
+        exchange(&mut port, &clock, b"AT+CCERTDOWN=\"b.pem\",10\rxy");
+        m.power_cycle();
+        assert!(
+            block_on(port.write(b"AT\r")).is_err(),
+            "the old port is gone"
+        );
+        let mut port = m.reconnect(clock.clone(), LineConfig::default());
+        assert!(exchange(&mut port, &clock, b"AT\r").contains("OK"));
+        assert_eq!(
+            m.storage().get("a.pem").map(Vec::as_slice),
+            Some(&b"abc"[..])
+        );
+        assert!(!m.storage().contains_key("b.pem"));
+    }
+}
+
+/// Detection (the page's first step on a port it does not know) finds the module even
+/// when an interrupted upload left it waiting behind a `>` prompt or in online mode.
+#[test]
+fn detection_finds_a_module_left_in_a_data_phase() {
+    for family in [Family::TelitLegacy, Family::Sim7600] {
+        let bench = Bench::new(family);
+        let plan = bench.plan(Flow::Provision);
+        // Cut in the middle of the first upload.
+        let mut at = 0u64;
+        let mut cut = None;
+        for step in &plan.steps {
+            let c = &step.command;
+            if let Some(d) = &c.data {
+                cut = Some(at + (c.line.len() + c.terminator.len() + d.payload.len() / 2) as u64);
+                break;
+            }
+            at += host_bytes(c).len() as u64;
+        }
+        let cut = cut.expect("an upload");
+        let m = bench.module();
+        let clock = VirtualClock::new();
+        let faults = LineFaults {
+            disconnect_after_host_bytes: Some(cut),
+            ..LineFaults::default()
+        };
+        let mut s = session_on(&m, clock.clone(), family, faults);
+        assert!(bench.run(Flow::Provision, &mut s).is_err());
+        let mut s = session_on(&m, clock, Family::Sim800, LineFaults::default());
+        let found = block_on(flows::detect(&mut s)).unwrap_or_else(|e| {
+            panic!("{family}: detection after a cut upload: {e}\n{}", tail(&s))
+        });
+        assert_eq!(found.family, family);
+        bench
+            .run(Flow::Provision, &mut s)
+            .unwrap_or_else(|e| panic!("{family}: provisioning after detection: {e}"));
+    }
+}

@@ -53,10 +53,11 @@ impl Family {
     /// How to get this family back to command mode (see [`Recovery`]).
     pub const fn recovery(self) -> Recovery {
         match self {
-            // ESC aborts the length-less AT+CIPSEND data (sim800.md 4.2, [S/I] SIMCom
-            // TCP/IP application note). AT+FSWRITE gives up after the input time the
-            // flow itself sends (10 s, sim800.md 2.2, SIM800 FS application note);
-            // AT+CIPSEND=<n> has no timeout, hence filling up to the 1460-byte maximum.
+            // ESC cancels data after the `>` prompt: "Ctrl-Z is used as a termination
+            // symbol. ESC is used to cancel sending data" (SIM800 Series AT Command Manual
+            // V1.05 p.216, AT+CIPSEND; the same words in SIM900 V1.07 p.188). AT+FSWRITE
+            // gives up after the input time the flow itself sends (10 s, sim800.md 2.2);
+            // AT+CIPSEND=<n> has no documented timeout, hence filling.
             Self::Sim800 => Recovery {
                 probe: "AT",
                 abort: b"\x1b",
@@ -64,9 +65,11 @@ impl Family {
                 data_timeout: Duration::from_secs(10),
                 max_data: 10240,
             },
-            // ESC is not documented for AT+CCERTDOWN / AT+CCHSEND (sim7600.md 2.1 [I]):
-            // sent anyway, it is one data byte there, and it ends a length-less prompt.
-            // `+++` with 1 s guard leaves transparent mode (sim7600.md 4.6).
+            // ESC is not documented for AT+CCERTDOWN / AT+CCHSEND (sim7600.md 2.1 [I]); it
+            // is SIMCom's cancel after a `>` prompt (SIM7000 Series AT Command Manual V1.03
+            // p.126, AT+CIPSEND) and one data byte in a counted phase. `+++` between 1 s
+            // pauses leaves transparent mode (sim7600.md 4.6; V.250 escape, e.g. Siemens
+            // MC55 AT manual p.144: "preceded and followed by a pause of at least 1000 ms").
             // [I] the 120 s a counted upload waits is the simulator's assumption.
             Self::Sim7600 => Recovery {
                 probe: "AT",
@@ -84,9 +87,12 @@ impl Family {
                 data_timeout: Duration::from_secs(10),
                 max_data: 4096,
             },
-            // ESC cancels #SSLSECDATA input without storing (telit.md 2.2 [I], standard
-            // Telit data-prompt behaviour); `+++` with 1 s guard leaves #SSLD online
-            // mode (telit.md 3 and 4.4 [C] LE910 AT manual 80446ST10707A p.359).
+            // After Telit's `>` prompt, "to exit without writing the message send ESC char
+            // (0x1B hex)" (#SSEND: LE910-SKG AT reference 80437ST10619A p.194, ME910C1
+            // 80529ST10815A p.169, GM862 80000ST10025a rev.5 p.325); for #SSLSECDATA the
+            // same is [I] (telit.md 2.2). Escape: three `+` "preceded and followed by n ms
+            // of idle" (S2/S12, LE910 V2 80446ST10707A p.53; S12 default 50 = 1 s,
+            // 80000ST10025a rev.5 p.64); #SSLD online mode is left with it (p.359).
             Self::TelitLegacy | Self::TelitLe910 => Recovery {
                 probe: "AT",
                 abort: b"\x1b",
