@@ -656,3 +656,41 @@ mod module_state {
         assert!(!m.storage().contains_key("b.pem"));
     }
 }
+
+/// Detection (the page's first step on a port it does not know) finds the module even
+/// when an interrupted upload left it waiting behind a `>` prompt or in online mode.
+#[test]
+fn detection_finds_a_module_left_in_a_data_phase() {
+    for family in [Family::TelitLegacy, Family::Sim7600] {
+        let bench = Bench::new(family);
+        let plan = bench.plan(Flow::Provision);
+        // Cut in the middle of the first upload.
+        let mut at = 0u64;
+        let mut cut = None;
+        for step in &plan.steps {
+            let c = &step.command;
+            if let Some(d) = &c.data {
+                cut = Some(at + (c.line.len() + c.terminator.len() + d.payload.len() / 2) as u64);
+                break;
+            }
+            at += host_bytes(c).len() as u64;
+        }
+        let cut = cut.expect("an upload");
+        let m = bench.module();
+        let clock = VirtualClock::new();
+        let faults = LineFaults {
+            disconnect_after_host_bytes: Some(cut),
+            ..LineFaults::default()
+        };
+        let mut s = session_on(&m, clock.clone(), family, faults);
+        assert!(bench.run(Flow::Provision, &mut s).is_err());
+        let mut s = session_on(&m, clock, Family::Sim800, LineFaults::default());
+        let found = block_on(flows::detect(&mut s)).unwrap_or_else(|e| {
+            panic!("{family}: detection after a cut upload: {e}\n{}", tail(&s))
+        });
+        assert_eq!(found.family, family);
+        bench
+            .run(Flow::Provision, &mut s)
+            .unwrap_or_else(|e| panic!("{family}: provisioning after detection: {e}"));
+    }
+}

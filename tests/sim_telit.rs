@@ -27,11 +27,16 @@ fn store(h: &mut Host, cmd: &str, data: &[u8]) -> String {
     String::from_utf8_lossy(&h.raw_for(&bytes, Duration::from_secs(1))).into_owned()
 }
 
-fn setup(h: &mut Host) {
+fn setup(h: &mut Host, legacy: bool) {
     h.cmd("ATE0");
     assert_eq!(h.cmd("AT#SELINT=2"), "\r\nOK\r\n");
     assert_eq!(h.cmd("AT+CMEE=1"), "\r\nOK\r\n");
-    assert_eq!(h.cmd("AT#SGACT=1,1"), "\r\n#SGACT: 10.1.2.3\r\n\r\nOK\r\n");
+    // Seed 003 §2.1 prints the address quoted (legacy); LE910 unquoted [I].
+    let ip = if legacy { "\"10.1.2.3\"" } else { "10.1.2.3" };
+    assert_eq!(
+        h.cmd("AT#SGACT=1,1"),
+        format!("\r\n#SGACT: {ip}\r\n\r\nOK\r\n")
+    );
     assert_eq!(h.cmd("AT#SGACT=1,1"), "\r\n+CME ERROR: 553\r\n");
     assert_eq!(
         h.cmd(&format!("AT+CCLK=\"{}\"", util::cclk_now())),
@@ -60,7 +65,7 @@ fn legacy_command_mode_session_seed_003() {
     let pki = Pki::new();
     let m = module(&pki, TelitConfig::legacy());
     let mut h = Host::new(&m);
-    setup(&mut h);
+    setup(&mut h, true);
     assert_eq!(h.cmd("AT#SSLEN=1,1"), "\r\nOK\r\n");
     assert_eq!(h.cmd("AT#SSLEN=1,1"), "\r\n+CME ERROR: 835\r\n");
     assert_eq!(h.cmd("AT#SSLSECCFG=1,0,1"), "\r\nOK\r\n");
@@ -115,7 +120,7 @@ fn legacy_rejects_crlf_oversize_and_pkcs8() {
     let pki = Pki::new();
     let m = module(&pki, TelitConfig::legacy());
     let mut h = Host::new(&m);
-    setup(&mut h);
+    setup(&mut h, true);
     h.cmd("AT#SSLEN=1,1");
     h.cmd("AT#SSLSECCFG=1,0,1");
     // CRLF PEM is stored but does not parse at dial: 837 "certs and keys wrong".
@@ -222,7 +227,7 @@ fn le910_size_parameter_and_codes() {
     let pki = Pki::new();
     let m = module(&pki, TelitConfig::le910());
     let mut h = Host::new(&m);
-    setup(&mut h);
+    setup(&mut h, false);
     assert_eq!(
         h.cmd("AT#SSLD=1,443,\"localhost\",0,1"),
         "\r\n+CME ERROR: 1000\r\n"
@@ -305,7 +310,7 @@ fn online_setup(pki: &Pki, close_after: bool) -> (atcert::sim::SimModule, Host) 
     cfg.common.server = Server::Model(server);
     let m = cfg.build();
     let mut h = Host::new(&m);
-    setup(&mut h);
+    setup(&mut h, true);
     h.cmd("AT#SSLEN=1,1");
     h.cmd("AT#SSLSECCFG=1,0,1");
     store(&mut h, "AT#SSLSECDATA=1,1,1", &pki.read("ca.pem"));
@@ -352,4 +357,122 @@ fn online_mode_escape_and_resume_seed_003() {
     );
     assert_eq!(h.raw_for(b"+++", Duration::from_secs(1)), b"\r\nOK\r\n");
     assert_eq!(h.cmd("AT#SSLH=1"), "\r\nOK\r\n");
+}
+
+/// Each switch of an uncertain fact changes what the module answers (so the flow tests
+/// under every switch test something).
+#[test]
+fn switches_change_the_answers() {
+    use atcert::sim::TelitSizeMode;
+    let fresh = |adjust: fn(&mut TelitConfig), le910: bool| {
+        let mut c = if le910 {
+            TelitConfig::le910()
+        } else {
+            TelitConfig::legacy()
+        };
+        adjust(&mut c);
+        let m = c.build();
+        let mut h = Host::new(&m);
+        h.cmd("ATE0");
+        h.cmd("AT+CMEE=1");
+        (m, h)
+    };
+    // #SELINT.
+    let (_m, mut h) = fresh(|c| c.selint = false, true);
+    assert_eq!(h.cmd("AT#SELINT=2"), "\r\nERROR\r\n");
+    // Read size limit.
+    let (_m, mut h) = fresh(|c| c.recv_max_param = 490, false);
+    assert_eq!(h.cmd("AT#SSLRCV=1,491"), "\r\nERROR\r\n");
+    // Deleting nothing.
+    let (_m, mut h) = fresh(|_| {}, false);
+    assert_eq!(h.cmd("AT#SSLSECDATA=1,0,1"), "\r\nOK\r\n");
+    let (_m, mut h) = fresh(|c| c.delete_missing_errors = true, false);
+    assert_eq!(h.cmd("AT#SSLSECDATA=1,0,1"), "\r\n+CME ERROR: 837\r\n");
+    // Writing over a stored item.
+    let (_m, mut h) = fresh(|c| c.refuse_overwrite = true, false);
+    assert_eq!(store(&mut h, "AT#SSLSECDATA=1,1,1", b"one"), "\r\nOK\r\n");
+    assert_eq!(h.cmd("AT#SSLSECDATA=1,1,1"), "\r\n+CME ERROR: 830\r\n");
+    // ESC: OK or silence.
+    let (_m, mut h) = fresh(|c| c.esc_answers_ok = false, false);
+    assert_eq!(
+        h.cmd_for("AT#SSLSECDATA=1,1,1", Duration::from_millis(50)),
+        "\r\n> "
+    );
+    assert_eq!(h.raw_for(b"junk\x1b", Duration::from_secs(1)), b"");
+    assert_eq!(h.cmd("AT"), "\r\nOK\r\n");
+    // cert_format parameter.
+    let (_m, mut h) = fresh(|c| c.cert_format_param = false, true);
+    assert_eq!(h.cmd("AT#SSLSECCFG=1,0,1,1"), "\r\nERROR\r\n");
+    assert_eq!(h.cmd("AT#SSLSECCFG=1,0,1"), "\r\nOK\r\n");
+    // How a sized upload ends.
+    let (m, mut h) = fresh(|c| c.size_mode = TelitSizeMode::CountOnly, true);
+    assert_eq!(
+        h.cmd_for("AT#SSLSECDATA=1,1,1,5", Duration::from_millis(50)),
+        "\r\n> "
+    );
+    assert_eq!(h.raw_for(b"abcde", Duration::from_secs(1)), b"\r\nOK\r\n");
+    assert_eq!(
+        m.storage().get("ca").map(Vec::as_slice),
+        Some(&b"abcde"[..])
+    );
+    let (_m, mut h) = fresh(|c| c.size_mode = TelitSizeMode::CtrlZEnds, true);
+    h.cmd_for("AT#SSLSECDATA=1,1,1,5", Duration::from_millis(50));
+    assert_eq!(
+        h.raw_for(b"abc\x1a", Duration::from_secs(1)),
+        b"\r\nERROR\r\n"
+    );
+    let (_m, mut h) = fresh(|_| {}, true);
+    h.cmd_for("AT#SSLSECDATA=1,1,1,5", Duration::from_millis(50));
+    // Counted: 0x1A inside the count is data; the Ctrl+Z after it ends the upload.
+    assert_eq!(
+        h.raw_for(b"ab\x1ade\x1a", Duration::from_secs(1)),
+        b"\r\nOK\r\n"
+    );
+    // Echo of the data phase (echo on).
+    let m = TelitConfig::legacy().build();
+    let mut h = Host::new(&m);
+    let out = h.cmd_for("AT#SSLSECDATA=1,1,1", Duration::from_millis(50));
+    assert!(out.ends_with("\r\n> "), "{out:?}");
+    assert_eq!(
+        h.raw_for(b"pem\n\x1a", Duration::from_secs(1)),
+        b"pem\n\x1a\r\nOK\r\n"
+    );
+    let mut c = TelitConfig::legacy();
+    c.echo_data = false;
+    let m = c.build();
+    let mut h = Host::new(&m);
+    h.cmd_for("AT#SSLSECDATA=1,1,1", Duration::from_millis(50));
+    assert_eq!(
+        h.raw_for(b"pem\n\x1a", Duration::from_secs(1)),
+        b"\r\nOK\r\n"
+    );
+}
+
+/// Connected-socket switches: writing while connected, the TIMEOUT word.
+#[test]
+fn switches_with_an_open_socket() {
+    let pki = Pki::new();
+    let mut cfg = TelitConfig::legacy();
+    cfg.refuse_write_while_connected = true;
+    cfg.recv_timeout_word = false;
+    let m = module(&pki, cfg);
+    let mut h = Host::new(&m);
+    setup(&mut h, true);
+    h.cmd("AT#SSLEN=1,1");
+    h.cmd("AT#SSLSECCFG=1,0,1");
+    store(&mut h, "AT#SSLSECDATA=1,1,1", &pki.read("ca.pem"));
+    assert_eq!(
+        h.cmd_for("AT#SSLD=1,443,\"localhost\",0,1", Duration::from_secs(5)),
+        "\r\nOK\r\n"
+    );
+    assert_eq!(h.cmd("AT#SSLSECDATA=1,1,1"), "\r\n+CME ERROR: 834\r\n");
+    assert_eq!(
+        h.cmd_for("AT#SSLRCV=1,100,1", Duration::from_millis(300)),
+        "\r\n#SSLRCV: 0\r\n\r\nOK\r\n"
+    );
+    assert_eq!(h.cmd("AT#SSLH=1"), "\r\nOK\r\n");
+    assert_eq!(
+        store(&mut h, "AT#SSLSECDATA=1,1,1", &pki.read("ca.pem")),
+        "\r\nOK\r\n"
+    );
 }

@@ -172,7 +172,8 @@ pub fn attach<T: Transport, C: Clock>(session: &mut Session<T, C>, family: Famil
 
 /// Finds out which module is attached.
 ///
-/// 1. Wake it: modules with autobaud need a few `AT`s; iChip answers only `AT+i`.
+/// 1. Wake it: modules with autobaud need a few `AT`s; iChip answers only `AT+i`; a
+///    module still in a data phase gets ESC and `+++` once, then filler (see `recover`).
 /// 2. Ask identification commands in the order [`Detector`] chooses; `ERROR` or silence to
 ///    another vendor's command is an answer, not a failure.
 /// 3. Switch the session to the family's line discipline and error table.
@@ -180,13 +181,28 @@ pub async fn detect<T: Transport, C: Clock>(
     session: &mut Session<T, C>,
 ) -> Result<Identity, FlowError> {
     // 1.
-    if session.probe(3).await.is_err() {
-        session
-            .probe_with(
-                &Command::new("AT+i").with_timeout(Duration::from_millis(500)),
-                2,
-            )
-            .await?;
+    let ichip = Command::new("AT+i").with_timeout(Duration::from_millis(500));
+    if session.probe(3).await.is_err() && session.probe_with(&ichip, 2).await.is_err() {
+        // Silent to both: perhaps a data prompt or online mode an interrupted run left.
+        // ESC ends a `>` prompt on SIMCom and Telit, `+++` between pauses leaves online
+        // mode (sources at `Family::recovery`); anywhere else they are a line of garbage.
+        session.write_raw(b"\x1b").await?;
+        let wake = session.clock().now() + ESCAPE_GUARD;
+        session.clock().sleep_until(wake).await;
+        session.write_raw(b"+++").await?;
+        let wake = session.clock().now() + ESCAPE_GUARD;
+        session.clock().sleep_until(wake).await;
+        session.drain(Duration::from_millis(100)).await?;
+        // Still silent: a counted upload; fill it up to the largest any family starts.
+        let at = Command::new("AT").with_timeout(Duration::from_millis(500));
+        let most = Family::ALL
+            .iter()
+            .map(|f| f.recovery().max_data)
+            .max()
+            .unwrap_or(0);
+        if session.probe(2).await.is_err() && !fill_upload(session, &at, most).await? {
+            session.probe_with(&ichip, 2).await?;
+        }
     }
     // 2.
     let mut detector = Detector::new();
@@ -493,16 +509,8 @@ async fn recover<T: Transport, C: Clock>(
         return Ok(());
     }
     session.begin_step(index, total, label("fill an unfinished upload"));
-    let mut sent = 0;
-    while sent < r.max_data + FILL_BLOCK {
-        session.write_raw(&[FILL_BYTE; FILL_BLOCK]).await?;
-        sent += FILL_BLOCK;
-        // A CR ends the filler on the command line, so the probe stands alone.
-        session.write_raw(b"\r").await?;
-        session.drain(Duration::from_millis(100)).await?;
-        if probe(session, &step.command, 1).await? {
-            return Ok(());
-        }
+    if fill_upload(session, &step.command, r.max_data).await? {
+        return Ok(());
     }
     if !wait_first && !r.data_timeout.is_zero() && wait_out(session, index, total, step, &r).await?
     {
@@ -514,6 +522,26 @@ async fn recover<T: Transport, C: Clock>(
         got: "silence, even after ending a data prompt, leaving online mode and waiting".into(),
         next: "check the cable and baud rate; if they are right, power-cycle the module and run the flow again".into(),
     })
+}
+
+/// Writes filler in blocks until `cmd` gets an answer, at most `max` bytes and a block.
+async fn fill_upload<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+    cmd: &Command,
+    max: usize,
+) -> Result<bool, FlowError> {
+    let mut sent = 0;
+    while sent < max + FILL_BLOCK {
+        session.write_raw(&[FILL_BYTE; FILL_BLOCK]).await?;
+        sent += FILL_BLOCK;
+        // A CR ends the filler on the command line, so the probe stands alone.
+        session.write_raw(b"\r").await?;
+        session.drain(Duration::from_millis(100)).await?;
+        if probe(session, cmd, 1).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Waits as long as the module waits for the rest of a counted upload, then probes.

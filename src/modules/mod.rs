@@ -136,6 +136,7 @@ pub fn explain_line(family: Family, line: &str) -> Option<Explanation> {
         Family::Sim800 => sim800::explain_line(line),
         Family::Sim7600 => sim7600::explain_line(line),
         Family::Spwf04 => spwf04::explain_line(line),
-        Family::TelitLegacy | Family::TelitLe910 | Family::Ichip => None,
+        Family::TelitLegacy | Family::TelitLe910 => telit::explain_line(line),
+        Family::Ichip => None,
     }
 }

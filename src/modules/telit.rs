@@ -13,7 +13,7 @@
 use crate::at::{Final, Trigger};
 use crate::modules::Family;
 use crate::modules::cmd::{Utc, binary_read, block, line, quoted_param, secs, upload};
-use crate::modules::explain::{Explanation, Row, cme_number, explain_common, lookup};
+use crate::modules::explain::{Explanation, GSM_CME, Row, cme_number, explain_common, lookup};
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
 };
@@ -172,8 +172,8 @@ pub const IP_ERRORS: &[Row] = &[
     (557, "cannot set up socket", "close other sockets and retry"),
     (
         558,
-        "cannot resolve the host name",
-        "check the host name and DNS",
+        "cannot resolve DN: the host name could not be looked up",
+        "check the host name, the APN and DNS",
     ),
     (
         559,
@@ -228,16 +228,51 @@ pub fn explain(family: Family, fin: &Final) -> Option<Explanation> {
     {
         return Some(e);
     }
-    // Verbose errors (AT+CMEE=2) arrive as text; match the known phrases.
+    // Verbose errors (AT+CMEE=2) arrive as text: the module's own phrase starts the
+    // meaning in the tables ("cannot resolve DN", 27.007's "operation not supported").
     if let Final::CmeError(crate::at::ErrorCode::Text(t)) = fin {
-        let t = t.to_ascii_lowercase();
-        for table in [ssl, IP_ERRORS] {
-            if let Some((_, m, n)) = table.iter().find(|(_, m, _)| m.to_ascii_lowercase() == t) {
+        let t = t.trim().to_ascii_lowercase();
+        for table in [ssl, IP_ERRORS, GSM_CME] {
+            if let Some((_, m, n)) = table
+                .iter()
+                .find(|(_, m, _)| !t.is_empty() && m.to_ascii_lowercase().starts_with(&t))
+            {
                 return Some(Explanation::new(*m, *n));
             }
         }
     }
+    if let Final::Vendor { line, .. } = fin
+        && let Some(e) = explain_line(line)
+    {
+        return Some(e);
+    }
+    if *fin == Final::Error {
+        // With AT+CMEE=1 (every flow sends it) Telit still answers a bare ERROR for a
+        // command it does not know or a parameter out of range (seed 003 ch. 5: the SSL
+        // codes need #SELINT=2; telit.md 3: #SSLSECCFG2 absent on legacy).
+        return Some(Explanation::new(
+            "the module refused the command's form or a parameter: Telit answers a bare ERROR, even with numbered errors on, when a command or value is not in its firmware",
+            "check the firmware supports the command (send it with =? in the console) and the model matches the family chosen; for a certificate upload, check the size is within the module's limit",
+        ));
+    }
     explain_common(fin)
+}
+
+/// What an informational line means when it reports a failure: `NO CARRIER` (online mode,
+/// seed 003 §4.2.1) and `DISCONNECTED` after `#SSLRCV: 0` (seed 003 §4.5; Libelium's LE910
+/// parser).
+pub fn explain_line(line: &str) -> Option<Explanation> {
+    match line.trim() {
+        "NO CARRIER" => Some(Explanation::new(
+            "the SSL connection closed: the server ended it or the idle timeout (#SSLCFG) expired",
+            "dial again (AT#SSLD); if it closes at once, check the server accepts this module's TLS version and ciphers",
+        )),
+        "DISCONNECTED" => Some(Explanation::new(
+            "the server closed the SSL connection before (more) data came",
+            "dial again and send the request at once; check the server answers this request",
+        )),
+        _ => None,
+    }
 }
 
 /// `DataType` of `AT#SSLSECDATA` [C seed].
@@ -254,22 +289,87 @@ fn ssid(opts: &Options) -> u8 {
     opts.context.max(1)
 }
 
-/// Sets the module clock: Telit checks server certificate dates when auth >= 1 [I], and the
-/// LE910R1 notes show an expired certificate rejected even with auth 0 [S].
-pub fn plan_set_clock(family: Family, opts: &Options) -> Plan {
-    let mut plan = Plan::new(family, "set the clock");
+/// Largest `MaxNumByte` asked of `#SSLRCV` / `#SSLRECV`. Libelium's LE910 driver reads
+/// 490 at a time (`Libelium/waspmoteapi` @ 02591a2, `libraries/Wasp4G/Wasp4G.h`
+/// `LE910_MAX_DL_PAYLOAD 490`); the generic Telit driver reads up to 1000 and telit.md
+/// recalls ~1000. Asking for no more than the smaller figure is safe under both readings.
+pub const RECV_MAX: usize = 490;
+
+/// Every flow starts here (after the generic return to command mode of
+/// [`crate::modules::flows`]): interface style, numbered errors.
+fn push_prepare(plan: &mut Plan) {
+    // [seed 003 ch. 5] the numbered SSL errors need #SELINT=2 on GE/GL; ME310's own library
+    // sends it too (`telit/arduino-me310-library` @ c9e2452 `src/ME310.cpp`
+    // select_interface_style). LE910Cx references list no #SELINT [I], so a refusal is
+    // not a failure.
+    plan.push_expect(
+        "use the interface style that reports SSL errors (not every model has it)",
+        Purpose::Prepare,
+        line("AT#SELINT=2", secs(5)),
+        Expect::Tolerate,
+    );
+    // 3GPP 27.007 §9.1; Libelium's LE910 driver sends `AT+CMEE=1` (Wasp4G_constants.h).
+    plan.push(
+        "report errors as numbers",
+        Purpose::Prepare,
+        line("AT+CMEE=1", secs(5)),
+    );
+}
+
+/// Closes an SSL socket an interrupted test connection left open: Libelium's LE910 driver
+/// refuses to dial unless `#SSLS` reports the socket closed (`Wasp4G::openSocketSSL`),
+/// and a second `#SSLD` on an open socket is "SSL already connected" (seed 003 ch. 5,
+/// 834 / 1009). Nothing open answers "not connected": not a failure.
+fn push_close(plan: &mut Plan, id: u8, label: &str) {
+    // `AT#SSLH=<SSId>[,<ClosureType>]` (seed 003 §4.5.4; ME310.cpp ssl_socket_close).
+    plan.push_expect(
+        label,
+        Purpose::Prepare,
+        line(format!("AT#SSLH={id}"), secs(10)),
+        Expect::Tolerate,
+    );
+}
+
+/// Enables the SSL block; "already activated" (835 / 1003 / 684) is harmless: Libelium
+/// continues on that error (`Wasp4G::manageSSL`), ME310G1's provisioning example too
+/// (codezoo-ltd/arduino-ME310G1-library @ 9d4aba5,
+/// examples/UNO_R4/mqtts_cert_Write/mqtts_cert_Write.ino).
+fn push_enable(plan: &mut Plan, id: u8) {
+    plan.push_expect(
+        format!("enable SSL on socket {id} (an 'already activated' error is harmless)"),
+        Purpose::Prepare,
+        line(format!("AT#SSLEN={id},1"), secs(10)),
+        Expect::Tolerate,
+    );
+}
+
+fn clock_steps(plan: &mut Plan, opts: &Options) {
     if let Some(t) = opts.unix_time {
+        // 3GPP 27.007 `+CCLK="yy/MM/dd,hh:mm:ss±zz"`; ME310.cpp clock_management sends the
+        // same form.
         plan.push(
             "set the module clock (UTC) for certificate date checks",
             Purpose::SetClock,
             line(format!("AT+CCLK={}", Utc::from_unix(t).cclk()), secs(5)),
         );
     }
+}
+
+/// Sets the module clock: Telit checks server certificate dates when auth >= 1 [I], and the
+/// LE910R1 notes show an expired certificate rejected even with auth 0 [S].
+pub fn plan_set_clock(family: Family, opts: &Options) -> Plan {
+    let mut plan = Plan::new(family, "set the clock");
+    clock_steps(&mut plan, opts);
     plan
 }
 
-/// Enables SSL, writes each credential after the `> ` prompt ended by Ctrl+Z, reads back
-/// and compares what can be read, checks the key flag, then configures.
+/// Leaves any data phase, closes any open socket, enables SSL, sets the security
+/// configuration, then deletes and writes each credential after the `> ` prompt (ended by
+/// Ctrl+Z), reads back and compares what can be read and checks the key flag.
+///
+/// Idempotent: every write is preceded by a delete, so a module that replaces, refuses or
+/// appends on a second write [I] ends in the same state, and every clean-up tolerates
+/// finding nothing.
 pub fn plan_provision(
     family: Family,
     creds: &Credentials,
@@ -281,26 +381,21 @@ pub fn plan_provision(
     }
     let id = ssid(opts);
     let mut plan = Plan::new(family, "provision TLS credentials");
-    // 1. Numbered SSL errors need #SELINT=2 (seed 003 chapter 5) and +CMEE=1.
-    plan.push(
-        "use the interface style that reports SSL errors",
-        Purpose::Prepare,
-        line("AT#SELINT=2", secs(5)),
+    // 1. Interface style; numbered errors; clock.
+    push_prepare(&mut plan);
+    clock_steps(&mut plan, opts);
+    // 2. No socket open while the security data changes [I: a module may refuse or keep
+    //    using the old data]; SSL on.
+    push_close(
+        &mut plan,
+        id,
+        "close an SSL socket a previous run left open (if any)",
     );
-    plan.push(
-        "report errors as numbers",
-        Purpose::Prepare,
-        line("AT+CMEE=1", secs(5)),
-    );
-    plan.extend(plan_set_clock(family, opts));
-    // 2. Enable the SSL block; "already activated" is harmless [C Libelium].
-    plan.push_expect(
-        "enable SSL on socket 1 (an 'already activated' error is harmless)",
-        Purpose::Prepare,
-        line(format!("AT#SSLEN={id},1"), secs(10)),
-        Expect::Tolerate,
-    );
-    // 3. Write each credential.
+    push_enable(&mut plan, id);
+    // 3. Security configuration before the data, as seed 003 (§3.2 then §3.3), Libelium
+    //    (`Wasp4G::manageSSL`: SSLEN, SSLSECCFG, SSLSECDATA) and the LE910R1 notes do.
+    plan.extend(configure_steps(family, creds, opts)?);
+    // 4. Delete, then write each credential.
     for role in creds.roles() {
         let Some(c) = creds.get(role) else { continue };
         if c.bytes.is_empty() {
@@ -323,6 +418,19 @@ pub fn plan_provision(
             });
         }
         let t = data_type(role);
+        // Delete first: open-storm/perfect-cell @ ea70d86 `perfect-cell.cydsn/ssl.c`
+        // ("Delete existing data" before each write) and codezoo's ME310G1 example do the
+        // same. Deleting what is not there may answer ERROR [I]: tolerated.
+        plan.push_expect(
+            format!("delete the stored {role} (if any)"),
+            Purpose::Clean(role),
+            line(format!("AT#SSLSECDATA={id},0,{t}"), secs(10)),
+            Expect::Tolerate,
+        );
+        // Legacy: `AT#SSLSECDATA=<SSId>,1,<DataType>`, `> `, PEM with LF, Ctrl+Z (seed 003
+        // §3.3). LE910/ME910: `,<size>` as well, still followed by Ctrl+Z (Libelium
+        // Wasp4G.cpp manageSSL `%u,%u,%u,%u` + 0x1A; ME310.cpp ssl_security_data;
+        // codezoo's ME310G1 example). Libelium waits 5 s for OK, codezoo 10 s.
         let text = if g.legacy {
             format!("AT#SSLSECDATA={id},1,{t}")
         } else {
@@ -334,10 +442,12 @@ pub fn plan_provision(
             upload(text, Trigger::Prompt, c.bytes.clone(), Some(0x1a), secs(30)),
         );
     }
-    // 4. Verify: read back certificates, check the key flag.
+    // 5. Verify: read back certificates, check the key flag.
     for role in creds.roles() {
         let Some(c) = creds.get(role) else { continue };
         if role == Role::ClientKey {
+            // `#SSLSECDATA: <SSId>,<CertSet>,<CASet>,<KeySet>` (generic Telit driver's
+            // sscanf, telit.md §2.4).
             plan.push(
                 "check the module reports a key stored (keys cannot be read back)",
                 Purpose::Verify(
@@ -352,6 +462,9 @@ pub fn plan_provision(
                 line("AT#SSLSECDATA?", secs(5)),
             );
         } else {
+            // `AT#SSLSECDATA=<SSId>,2,<DataType>`: `#SSLSECDATA: ` header, the PEM, OK
+            // (Libelium manageSSL waits for "#SSLSECDATA: " then OK; codezoo's ME310G1
+            // example reads back the same way).
             plan.push(
                 format!("read back the {role} and compare"),
                 Purpose::Verify(
@@ -371,17 +484,24 @@ pub fn plan_provision(
     if creds.client_key.is_some() {
         plan.note("the private key cannot be read back: it is written and flagged as stored, not proven identical");
     }
-    // 5. Configure.
-    plan.extend(plan_configure_tls(family, creds, opts)?);
     Ok(plan)
 }
 
-/// `#SSLSECCFG` (cipher, auth) and, on LE910/ME910, `#SSLSECCFG2` (version, SNI).
+/// `#SSLSECCFG` (cipher, auth) and, on LE910/ME910, `#SSLSECCFG2` (version, SNI), after
+/// the same start as every flow (out of any data phase, SSL enabled).
 pub fn plan_configure_tls(
     family: Family,
     creds: &Credentials,
     opts: &Options,
 ) -> Result<Plan, PlanError> {
+    let mut plan = Plan::new(family, "configure TLS");
+    push_prepare(&mut plan);
+    push_enable(&mut plan, ssid(opts));
+    plan.extend(configure_steps(family, creds, opts)?);
+    Ok(plan)
+}
+
+fn configure_steps(family: Family, creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
     let g = Gen::of(family);
     let id = ssid(opts);
     let mut plan = Plan::new(family, "configure TLS");
@@ -401,11 +521,25 @@ pub fn plan_configure_tls(
             why: "legacy modules have suites 0 (server's choice) to 3".into(),
         });
     }
+    // `AT#SSLSECCFG=<SSId>,<CipherSuite>,<auth_mode>` (seed 003 §3.2; Libelium
+    // `AT#SSLSECCFG=%u,%u,%u`; ME310.cpp ssl_configure_security_param).
     plan.push(
         format!("cipher suite {cipher}, authentication mode {auth}"),
         Purpose::Configure,
         line(format!("AT#SSLSECCFG={id},{cipher},{auth}"), secs(10)),
     );
+    if !g.legacy {
+        // `<cert_format>` 1 = PEM (generic Telit driver `AT#SSLSECCFG=1,0,1,1`;
+        // perfect-cell ssl.c sends `cert_format = 1`): a module an earlier user set to DER
+        // would store our PEM as garbage. ME310's library sends only three parameters, so
+        // a firmware without the fourth may refuse it: its only format is PEM then.
+        plan.push_expect(
+            "certificates as PEM (firmware without the format parameter takes only PEM)",
+            Purpose::Configure,
+            line(format!("AT#SSLSECCFG={id},{cipher},{auth},1"), secs(10)),
+            Expect::Tolerate,
+        );
+    }
     match (g.legacy, opts.tls_version) {
         (true, Some(v)) if v > TlsVersion::Tls10 => {
             return Err(PlanError::Unsupported {
@@ -423,6 +557,8 @@ pub fn plan_configure_tls(
                 TlsVersion::Tls11 => 2,
                 TlsVersion::Tls12 => 3,
             };
+            // `AT#SSLSECCFG2=<SSId>,<version>[,<SNI>...]` (ME310.cpp
+            // ssl_additional_parameters; Libelium `AT#SSLSECCFG2=%u,%u`).
             plan.push(
                 format!(
                     "TLS version {code}, SNI {}",
@@ -440,11 +576,15 @@ pub fn plan_configure_tls(
     Ok(plan)
 }
 
-/// Deletes each credential and checks the stored flags.
+/// Deletes each credential and checks the stored flags. A delete that finds nothing is not
+/// a failure [I: OK or ERROR].
 pub fn plan_remove(family: Family, creds: &Credentials, opts: &Options) -> Plan {
     let id = ssid(opts);
     let mut plan = Plan::new(family, "remove TLS credentials");
+    push_prepare(&mut plan);
     for role in creds.roles() {
+        // `AT#SSLSECDATA=<SSId>,0,<DataType>` (Libelium manageSSL delete; perfect-cell
+        // ssl.c; codezoo's ME310G1 example).
         plan.push_expect(
             format!("delete the {role}"),
             Purpose::Remove(role),
@@ -478,14 +618,17 @@ pub fn plan_remove(family: Family, creds: &Credentials, opts: &Options) -> Plan 
     plan
 }
 
-/// Activates context 1 (if an APN is given), dials in command mode, sends, receives, closes.
+/// Activates context 1 (if an APN is given), closes a socket an earlier run left open,
+/// dials in command mode, sends, receives, closes.
 pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, PlanError> {
     let g = Gen::of(family);
     let id = ssid(opts);
     let host = quoted_param(family, "use this host name", &opts.host)?;
     let mut plan = Plan::new(family, "test a TLS connection");
+    push_prepare(&mut plan);
     if let Some(apn) = &opts.apn {
         let apn = quoted_param(family, "use this APN", apn)?;
+        // `AT+CGDCONT=1,"IP","<apn>"` (Libelium `AT+CGDCONT=1,\"IP\",\"%s\"`).
         plan.push(
             "define data context 1",
             Purpose::Open,
@@ -494,13 +637,24 @@ pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, Plan
     }
     // [seed] SSL sockets only on cid 1, which must be active; "context already activated"
     // (553) is harmless, and any other failure shows at #SSLD as 556 with its meaning.
+    // `AT#SGACT=1,1` (seed 003 §2.1; ME310.cpp context_activation); 150 s [I].
     plan.push_expect(
         "activate data context 1 (an 'already activated' error is harmless)",
         Purpose::Open,
         line("AT#SGACT=1,1", secs(150)),
         Expect::Tolerate,
     );
-    // #SSLD's own timeout bounds only the gap between handshake packets [C]; 120 s total [I].
+    // SSL may be off after a restart [I]: enabling twice is harmless.
+    push_enable(&mut plan, id);
+    push_close(
+        &mut plan,
+        id,
+        "close an SSL socket a previous test left open (if any)",
+    );
+    // `AT#SSLD=<SSId>,<rPort>,"<host>",0,1` (Libelium `AT#SSLD=1,%u,\"%s\",0,1`; ME310.cpp
+    // ssl_socket_open quotes the host too; closure type 0, command mode 1). Its own
+    // timeout bounds only the gap between handshake packets (LE910 V2 manual p.359);
+    // Libelium waits 15 s; 120 s total [I].
     plan.push(
         format!("open TLS to {}:{} in command mode", opts.host, opts.port),
         Purpose::Open,
@@ -514,6 +668,7 @@ pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, Plan
             why: "it contains Ctrl+Z, which ends #SSLSEND data".into(),
         });
     }
+    // `AT#SSLSEND=<SSId>`, `> `, data, Ctrl+Z (seed 003 §4.2.2.1; Libelium; ME310.cpp).
     plan.push(
         format!("send {} bytes", req.len()),
         Purpose::Send,
@@ -525,7 +680,7 @@ pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, Plan
             secs(30),
         ),
     );
-    // Legacy: AT#SSLRCV (seed 003 §4.2.2.2); LE910: AT#SSLRECV [C Libelium].
+    // Legacy: AT#SSLRCV (seed 003 §4.2.2.2); LE910: AT#SSLRECV [C Libelium, ME310.cpp].
     let (cmd, header) = if g.legacy {
         ("AT#SSLRCV", "#SSLRCV: ")
     } else {
@@ -535,7 +690,7 @@ pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, Plan
         "read the response",
         Purpose::Receive,
         binary_read(
-            format!("{cmd}={id},{}", opts.max_response.min(1000)),
+            format!("{cmd}={id},{}", opts.max_response.min(RECV_MAX)),
             header,
             0,
             secs(30),

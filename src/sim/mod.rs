@@ -41,7 +41,10 @@ pub use sim7600::{
     ERROR_COMMANDS as SIM7600_ERROR_COMMANDS, ERROR_OUTPUTS as SIM7600_ERROR_OUTPUTS, Sim7600Config,
 };
 pub use spwf04::{ERROR_OUTPUTS as SPWF04_ERROR_OUTPUTS, Spwf04Config};
-pub use telit::{SslError as TelitSslError, TelitConfig};
+pub use telit::{
+    ERROR_OUTPUTS as TELIT_ERROR_OUTPUTS, SizeMode as TelitSizeMode, SslError as TelitSslError,
+    TelitConfig,
+};
 
 use crate::modules::Family;
 

@@ -107,7 +107,100 @@ pub struct TelitConfig {
     pub check_dates: bool,
     /// Most bytes one `#SSLRCV` returns \[I: ~1000\].
     pub max_recv: usize,
+    /// Largest `<MaxNumByte>` `#SSLRCV`/`#SSLRECV` accepts; above it, `ERROR`. telit.md
+    /// recalls ~1000; Libelium's LE910 driver never asks for more than 490 (conflict).
+    pub recv_max_param: usize,
+    /// Deleting security data that is not stored: `OK` (false) or the "certs and keys
+    /// wrong or not stored" error (true) \[I\].
+    pub delete_missing_errors: bool,
+    /// Writing a type already stored: replaces it (false) or is refused with the generic
+    /// SSL error until it is deleted (true) \[I\].
+    pub refuse_overwrite: bool,
+    /// Writing security data while the SSL socket is connected is refused ("already
+    /// connected") \[I\].
+    pub refuse_write_while_connected: bool,
+    /// How LE910/ME910 end `#SSLSECDATA` data announced with `<size>` \[I\]: every driver
+    /// sends the size and a Ctrl+Z.
+    pub size_mode: SizeMode,
+    /// ESC in a Ctrl+Z data phase cancels it; the module then answers `OK` (true) or
+    /// nothing (false) \[I\].
+    pub esc_answers_ok: bool,
+    /// `AT#SELINT=2` accepted (GE/GL: yes, seed 003; ME310: its library sends it; LE910Cx
+    /// references do not list it \[I\]).
+    pub selint: bool,
+    /// LE910/ME910 accept `#SSLSECCFG`'s 4th parameter `<cert_format>` (generic driver,
+    /// perfect-cell) or refuse it (ME310's library sends three) \[I\].
+    pub cert_format_param: bool,
+    /// With echo on, a Ctrl+Z data phase (`#SSLSECDATA` without size, `#SSLSEND`) is
+    /// echoed back, Ctrl+Z included (seed 003 §3.3 shows the PEM after `> `; telit.md
+    /// transcript `telit_sslsecdata_ctrlz_echoed`); the echo is sent when the data ends.
+    pub echo_data: bool,
+    /// `#SSLRCV: 0` on a timeout is followed by a `TIMEOUT` line (Libelium's LE910 parser)
+    /// or not (seed 003 §4.2.2.2 prints only `#SSLRCV: 0`): conflict.
+    pub recv_timeout_word: bool,
 }
+
+/// How a sized `#SSLSECDATA` upload ends (LE910/ME910).
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum SizeMode {
+    /// Exactly `<size>` bytes (0x1A among them is data, as DER needs), then the Ctrl+Z.
+    CountThenCtrlZ,
+    /// Exactly `<size>` bytes end it; the Ctrl+Z that follows reaches the command line.
+    CountOnly,
+    /// Ctrl+Z ends it as on legacy; the byte count must equal `<size>`.
+    CtrlZEnds,
+}
+
+/// Every error output this simulator can emit (final results and failure lines), numeric
+/// and verbose (`AT+CMEE=2`), for both generations: each must have a specific explanation.
+pub const ERROR_OUTPUTS: &[&str] = &[
+    "ERROR",
+    "+CME ERROR: 4",
+    "+CME ERROR: operation not supported",
+    "+CME ERROR: 50",
+    "+CME ERROR: incorrect parameters",
+    "+CME ERROR: 553",
+    "+CME ERROR: context already activated",
+    "+CME ERROR: 556",
+    "+CME ERROR: context not opened",
+    "+CME ERROR: 558",
+    "+CME ERROR: cannot resolve DN",
+    "+CME ERROR: 830",
+    "+CME ERROR: 831",
+    "+CME ERROR: 832",
+    "+CME ERROR: 833",
+    "+CME ERROR: 834",
+    "+CME ERROR: 835",
+    "+CME ERROR: 836",
+    "+CME ERROR: 837",
+    "+CME ERROR: 838",
+    "+CME ERROR: 839",
+    "+CME ERROR: 840",
+    "+CME ERROR: 1000",
+    "+CME ERROR: 1001",
+    "+CME ERROR: 1002",
+    "+CME ERROR: 1003",
+    "+CME ERROR: 1004",
+    "+CME ERROR: 1005",
+    "+CME ERROR: 1007",
+    "+CME ERROR: 1008",
+    "+CME ERROR: 1009",
+    "+CME ERROR: 1010",
+    "+CME ERROR: 1011",
+    "+CME ERROR: SSL generic error",
+    "+CME ERROR: SSL cannot activate",
+    "+CME ERROR: SSL socket error",
+    "+CME ERROR: SSL not connected",
+    "+CME ERROR: SSL already connected",
+    "+CME ERROR: SSL already activated",
+    "+CME ERROR: SSL not activated",
+    "+CME ERROR: SSL certs and keys wrong or not stored",
+    "+CME ERROR: SSL error enc/dec data",
+    "+CME ERROR: SSL error during handshake",
+    "+CME ERROR: SSL disconnected",
+    "NO CARRIER",
+    "DISCONNECTED",
+];
 
 impl TelitConfig {
     /// GL865-QUAD, firmware 16.00.142.
@@ -125,6 +218,16 @@ impl TelitConfig {
             reject_nonzero_cipher: false,
             check_dates: true,
             max_recv: 1000,
+            recv_max_param: 1000,
+            delete_missing_errors: false,
+            refuse_overwrite: false,
+            refuse_write_while_connected: false,
+            size_mode: SizeMode::CountThenCtrlZ,
+            esc_answers_ok: true,
+            selint: true,
+            cert_format_param: true,
+            recv_timeout_word: true,
+            echo_data: true,
         }
     }
 
@@ -161,6 +264,7 @@ impl TelitConfig {
                 rx: Vec::new(),
                 peer_closed: false,
                 pending: None,
+                ctrlz_phase: false,
             }),
             common,
         )
@@ -194,6 +298,8 @@ struct Telit {
     rx: Vec<u8>,
     peer_closed: bool,
     pending: Option<Pending>,
+    /// The running data phase ends at Ctrl+Z (and is echoed when echo is on).
+    ctrlz_phase: bool,
 }
 
 const KIND_NAMES: [&str; 3] = ["cert", "ca", "key"];
@@ -358,7 +464,11 @@ impl Telit {
     }
 
     fn recv(&mut self, cx: &mut Cx, name: &str, p: &[String]) {
-        let max = p.get(1).and_then(|v| parse_u64(v)).filter(|v| *v >= 1);
+        let limit = self.cfg.recv_max_param as u64;
+        let max = p
+            .get(1)
+            .and_then(|v| parse_u64(v))
+            .filter(|v| (1..=limit).contains(v));
         let (Some("1"), Some(max)) = (p.first().map(String::as_str), max) else {
             return cx.answer(ERROR);
         };
@@ -374,8 +484,11 @@ impl Telit {
                 let to = p.get(2).and_then(|v| parse_u64(v)).unwrap_or(self.def_to);
                 ("TIMEOUT", Duration::from_millis(to.saturating_mul(100)))
             };
-            let out = info_ok(&[format!("#{tag}: 0"), word.to_owned()]);
-            return cx.later(wait, out);
+            let mut lines = vec![format!("#{tag}: 0")];
+            if self.peer_closed || self.cfg.recv_timeout_word {
+                lines.push(word.to_owned());
+            }
+            return cx.later(wait, info_ok(&lines));
         }
         let data: Vec<u8> = self.rx.drain(..n).collect();
         let mut out = info(&[format!("#{tag}: {n}")]);
@@ -405,6 +518,7 @@ impl Telit {
                 (true, Some("0")) => {
                     self.enabled = false;
                     self.link = None;
+                    cx.cancel_deliveries(1);
                     cx.answer(OK);
                 }
                 _ => cx.answer(ERROR),
@@ -426,7 +540,7 @@ impl Telit {
                     && !(self.cfg.reject_nonzero_cipher && cipher != Some(0))
                     && auth.is_some()
                     && p.len() <= 4
-                    && !(self.cfg.legacy && fmt.is_some())
+                    && !((self.cfg.legacy || !self.cfg.cert_format_param) && fmt.is_some())
                     && fmt.is_none_or(|f| f.is_some());
                 if ok {
                     self.cipher = cipher.unwrap_or(0) as u8;
@@ -495,6 +609,8 @@ impl Telit {
                 cx.answer(info_ok(&[line]));
             }
             ("#SSLH", Some('=')) if ssid_ok => {
+                // What the closed session's server still had in flight never arrives.
+                cx.cancel_deliveries(1);
                 if self.link.take().is_some() {
                     cx.answer(OK);
                 } else {
@@ -530,6 +646,7 @@ impl Telit {
                 }
                 self.pending = Some(Pending::Send { size });
                 cx.answer(b"\r\n> ".to_vec());
+                self.ctrlz_phase = size.is_none();
                 let end = size.map_or(DataEnd::CtrlZ, DataEnd::Count);
                 cx.start_data(end, Vec::new(), None);
             }
@@ -565,8 +682,16 @@ impl Telit {
         };
         match action {
             0 => {
-                self.data.remove(&kind);
+                if self.data.remove(&kind).is_none() && self.cfg.delete_missing_errors {
+                    return cx.answer(self.err(SslError::CertsWrong));
+                }
                 cx.answer(OK);
+            }
+            1 | 3 if self.cfg.refuse_write_while_connected && self.link.is_some() => {
+                cx.answer(self.err(SslError::AlreadyConnected));
+            }
+            1 | 3 if self.cfg.refuse_overwrite && self.data.contains_key(&kind) => {
+                cx.answer(self.err(SslError::Generic));
             }
             1 | 3 => {
                 // Legacy takes no size (Ctrl+Z only); LE910 needs one [reference §8].
@@ -580,7 +705,12 @@ impl Telit {
                 cx.answer(b"\r\n> ".to_vec());
                 // With a size the module counts bytes (so DER may hold 0x1A), then takes
                 // the Ctrl+Z every driver sends [C].
-                let end = size.map_or(DataEnd::CtrlZ, DataEnd::CountCtrlZ);
+                let end = match (size, self.cfg.size_mode) {
+                    (None, _) | (Some(_), SizeMode::CtrlZEnds) => DataEnd::CtrlZ,
+                    (Some(n), SizeMode::CountThenCtrlZ) => DataEnd::CountCtrlZ(n),
+                    (Some(n), SizeMode::CountOnly) => DataEnd::Count(n),
+                };
+                self.ctrlz_phase = matches!(end, DataEnd::CtrlZ);
                 cx.start_data(end, Vec::new(), None);
             }
             _ => {
@@ -630,7 +760,7 @@ impl Personality for Telit {
         }
         let p = params(&rest);
         match (name.as_str(), op) {
-            ("#SELINT", Some('=')) => cx.answer(OK),
+            ("#SELINT", Some('=')) if self.cfg.selint => cx.answer(OK),
             ("#CGMM", None) => cx.answer(info_ok(&[format!("#CGMM: {}", self.cfg.model)])),
             ("#SGACT", Some('?')) => {
                 cx.answer(info_ok(&[format!("#SGACT: 1,{}", u8::from(self.context))]))
@@ -644,7 +774,13 @@ impl Personality for Telit {
                         self.context = true;
                         cx.later(
                             Duration::from_millis(500),
-                            info_ok(&["#SGACT: 10.1.2.3".into()]),
+                            // Seed 003 §2.1 prints the address quoted on GE/GL; LE910
+                            // unquoted [I].
+                            info_ok(&[if self.cfg.legacy {
+                                "#SGACT: \"10.1.2.3\"".into()
+                            } else {
+                                "#SGACT: 10.1.2.3".into()
+                            }]),
                         );
                     }
                     (Some(_), Some("0")) => {
@@ -659,6 +795,14 @@ impl Personality for Telit {
     }
 
     fn data(&mut self, cx: &mut Cx, outcome: DataOutcome) {
+        if let (true, true, Some(_), DataOutcome::Complete(bytes)) =
+            (self.cfg.echo_data, *cx.echo, &self.pending, &outcome)
+            && self.ctrlz_phase
+        {
+            let mut echo = bytes.clone();
+            echo.push(0x1a);
+            cx.answer(echo);
+        }
         match (self.pending.take(), outcome) {
             (Some(Pending::SecData { kind, size }), DataOutcome::Complete(bytes)) => {
                 let over = bytes.len() > self.cfg.max_secdata;
@@ -675,7 +819,13 @@ impl Personality for Telit {
                 }
             }
             // ESC: nothing stored [I].
-            (Some(Pending::SecData { .. }), DataOutcome::Cancelled) => cx.answer(OK),
+            (Some(Pending::SecData { .. }), DataOutcome::Cancelled) => {
+                if self.cfg.esc_answers_ok {
+                    cx.answer(OK);
+                }
+            }
+            // A sized upload whose byte after the count was not the Ctrl+Z: refused.
+            (Some(Pending::SecData { .. }), DataOutcome::Overrun) => cx.answer(ERROR),
             (Some(Pending::Send { size }), DataOutcome::Complete(bytes)) => {
                 if size.is_some_and(|n| n != bytes.len()) {
                     return cx.answer(ERROR);
@@ -695,7 +845,11 @@ impl Personality for Telit {
                     Err(_) => cx.answer(self.err(SslError::Disconnected)),
                 }
             }
-            (Some(Pending::Send { .. }), DataOutcome::Cancelled) => cx.answer(OK),
+            (Some(Pending::Send { .. }), DataOutcome::Cancelled) => {
+                if self.cfg.esc_answers_ok {
+                    cx.answer(OK);
+                }
+            }
             (None, DataOutcome::Flush(bytes)) if self.online => self.forward(cx, &bytes),
             (None, DataOutcome::Complete(bytes)) if self.online => {
                 self.forward(cx, &bytes);
@@ -738,8 +892,16 @@ impl Personality for Telit {
             .collect()
     }
 
+    /// A restart: the data phase, the socket and what it buffered are gone; SSL and the
+    /// data context are off again \[I\]; security data and settings are in NVM (seed 003
+    /// §3.3) and stay.
     fn link_reset(&mut self) {
         self.pending = None;
         self.online = false;
+        self.link = None;
+        self.rx.clear();
+        self.peer_closed = false;
+        self.enabled = false;
+        self.context = false;
     }
 }
