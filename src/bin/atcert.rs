@@ -11,6 +11,8 @@ mod cert_cmds;
 mod flow_cmds;
 #[path = "atcert/gen_cmds.rs"]
 mod gen_cmds;
+#[path = "atcert/profile_cmds.rs"]
+mod profile_cmds;
 
 /// Put TLS credentials onto AT-command modules: inspect, convert, lint and generate
 /// certificates and keys, plan and simulate provisioning flows.
@@ -35,6 +37,8 @@ enum Command {
     Simulate(flow_cmds::SimulateArgs),
     Lint(gen_cmds::LintArgs),
     Generate(gen_cmds::GenerateArgs),
+    /// Check a site profile (atcert.json) for hosting the page.
+    Profile(profile_cmds::ProfileArgs),
     /// Write the bundled Mozilla root store as concatenated DER (used by the page build).
     #[command(hide = true)]
     ExportRoots(cert_cmds::ExportRootsArgs),
@@ -63,6 +67,7 @@ fn run() -> anyhow::Result<()> {
             Command::Simulate(args) => flow_cmds::simulate(&args),
             Command::Lint(args) => gen_cmds::lint(args),
             Command::Generate(args) => gen_cmds::generate(args),
+            Command::Profile(args) => profile_cmds::profile(args),
             Command::ExportRoots(args) => cert_cmds::export_roots(args),
         },
         None => {
