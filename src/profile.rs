@@ -186,14 +186,12 @@ pub fn check_ca_file(field: &str, bytes: &[u8]) -> Result<(), ProfileError> {
 
 fn check_ca_bytes(bytes: &[u8]) -> Result<(), String> {
     let outcome = parse(bytes, None);
-    if outcome
-        .items
-        .iter()
-        .any(|i| i.kind == ItemKind::PrivateKey)
-    {
-        return Err("holds a private key: a profile is public, so it must only hold root CA \
+    if outcome.items.iter().any(|i| i.kind == ItemKind::PrivateKey) {
+        return Err(
+            "holds a private key: a profile is public, so it must only hold root CA \
                     certificates; remove the key and keep it secret"
-            .into());
+                .into(),
+        );
     }
     if let Some(problem) = outcome.problems.first() {
         return Err(format!(
@@ -216,7 +214,10 @@ fn check_ca_bytes(bytes: &[u8]) -> Result<(), String> {
         }
     }
     if count == 0 {
-        return Err("expected at least one PEM certificate (-----BEGIN CERTIFICATE-----), found none".into());
+        return Err(
+            "expected at least one PEM certificate (-----BEGIN CERTIFICATE-----), found none"
+                .into(),
+        );
     }
     Ok(())
 }
@@ -358,12 +359,18 @@ impl Checker {
             Some(Value::String(s)) => {
                 let t = s.trim();
                 if t.is_empty() {
-                    self.err(field, "expected text, found an empty string (leave the field out instead)");
+                    self.err(
+                        field,
+                        "expected text, found an empty string (leave the field out instead)",
+                    );
                     None
                 } else if t.chars().count() > max {
                     self.err(
                         field,
-                        format!("expected at most {max} characters, found {}", t.chars().count()),
+                        format!(
+                            "expected at most {max} characters, found {}",
+                            t.chars().count()
+                        ),
                     );
                     None
                 } else {
@@ -371,7 +378,10 @@ impl Checker {
                 }
             }
             Some(other) => {
-                self.err(field, format!("expected text in quotes, found {}", kind(other)));
+                self.err(
+                    field,
+                    format!("expected text in quotes, found {}", kind(other)),
+                );
                 None
             }
         }
@@ -396,7 +406,10 @@ impl Checker {
         match item {
             Value::Object(obj) => Some(obj),
             other => {
-                self.err(field, format!("expected an object {{ ... }}, found {}", kind(other)));
+                self.err(
+                    field,
+                    format!("expected an object {{ ... }}, found {}", kind(other)),
+                );
                 None
             }
         }
@@ -477,20 +490,29 @@ impl Checker {
         let port_field = format!("{field}.port");
         let port = match obj.get("port") {
             None => {
-                self.err(&port_field, "expected the server's TLS port (e.g. 443 or 8883), found nothing");
+                self.err(
+                    &port_field,
+                    "expected the server's TLS port (e.g. 443 or 8883), found nothing",
+                );
                 None
             }
             Some(Value::Number(n)) => match n.as_u64().and_then(|n| u16::try_from(n).ok()) {
                 Some(p) if p > 0 => Some(p),
                 _ => {
-                    self.err(&port_field, format!("expected a whole number from 1 to 65535, found {n}"));
+                    self.err(
+                        &port_field,
+                        format!("expected a whole number from 1 to 65535, found {n}"),
+                    );
                     None
                 }
             },
             Some(other) => {
                 self.err(
                     &port_field,
-                    format!("expected a whole number from 1 to 65535 (no quotes), found {}", kind(other)),
+                    format!(
+                        "expected a whole number from 1 to 65535 (no quotes), found {}",
+                        kind(other)
+                    ),
                 );
                 None
             }
@@ -532,10 +554,16 @@ impl Checker {
         let label = self.text_at(obj, "label", &format!("{field}.label"), 80);
         let url = self.text_at(obj, "url", &format!("{field}.url"), 2000);
         if obj.get("label").is_none() {
-            self.err(&format!("{field}.label"), "expected the link's text, found nothing");
+            self.err(
+                &format!("{field}.label"),
+                "expected the link's text, found nothing",
+            );
         }
         if obj.get("url").is_none() {
-            self.err(&format!("{field}.url"), "expected the link's address, found nothing");
+            self.err(
+                &format!("{field}.url"),
+                "expected the link's address, found nothing",
+            );
         }
         let url = url?;
         if let Err(e) = link_url(&url) {
@@ -639,16 +667,23 @@ pub fn same_origin_path(path: &str) -> Result<(), String> {
 /// Where a link may lead: an https:// address, a mailto: address, or a path on this site.
 fn link_url(url: &str) -> Result<(), String> {
     if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(format!("expected an address without spaces, found \"{url}\""));
+        return Err(format!(
+            "expected an address without spaces, found \"{url}\""
+        ));
     }
     let lower = url.to_ascii_lowercase();
     if let Some(rest) = lower.strip_prefix("https://") {
         if rest.is_empty() || rest.starts_with('/') {
-            return Err(format!("expected a host name after https://, found \"{url}\""));
+            return Err(format!(
+                "expected a host name after https://, found \"{url}\""
+            ));
         }
         return Ok(());
     }
-    if lower.strip_prefix("mailto:").is_some_and(|r| r.contains('@')) {
+    if lower
+        .strip_prefix("mailto:")
+        .is_some_and(|r| r.contains('@'))
+    {
         return Ok(());
     }
     same_origin_path(url).map_err(|_| {
@@ -731,10 +766,23 @@ mod tests {
 
     #[test]
     fn paths_stay_on_this_site() {
-        for ok in ["logo.svg", "certs/root.pem", "/certs/root.pem", "../shared/root.pem"] {
+        for ok in [
+            "logo.svg",
+            "certs/root.pem",
+            "/certs/root.pem",
+            "../shared/root.pem",
+        ] {
             assert_eq!(same_origin_path(ok), Ok(()), "{ok}");
         }
-        for bad in ["https://x.example/a", "//x.example/a", "data:image/png;base64,AA", "a b", "a?x=1", "certs/", "a:b/../x"] {
+        for bad in [
+            "https://x.example/a",
+            "//x.example/a",
+            "data:image/png;base64,AA",
+            "a b",
+            "a?x=1",
+            "certs/",
+            "a:b/../x",
+        ] {
             assert!(same_origin_path(bad).is_err(), "{bad}");
         }
     }

@@ -137,9 +137,9 @@ fn serve_one(mut stream: TcpStream, root: &Path, csp: &str) {
     }
     let path = request_line.split_whitespace().nth(1).unwrap_or("/");
     let path = path.split(['?', '#']).next().unwrap_or("/");
-    let relative = path.strip_prefix(PREFIX).map(|r| {
-        if r.is_empty() { "index.html" } else { r }
-    });
+    let relative = path
+        .strip_prefix(PREFIX)
+        .map(|r| if r.is_empty() { "index.html" } else { r });
     let found = relative
         .filter(|r| !r.contains(".."))
         .and_then(|r| std::fs::read(root.join(r)).ok().map(|body| (r, body)));
@@ -152,7 +152,12 @@ fn serve_one(mut stream: TcpStream, root: &Path, csp: &str) {
             };
             ("200 OK", body, mime_of(r), cache)
         }
-        None => ("404 Not Found", b"not found".to_vec(), "text/plain", "no-cache"),
+        None => (
+            "404 Not Found",
+            b"not found".to_vec(),
+            "text/plain",
+            "no-cache",
+        ),
     };
     let head = format!(
         "HTTP/1.1 {status}\r\nContent-Type: {mime}\r\nContent-Length: {}\r\n\
@@ -166,9 +171,8 @@ fn serve_one(mut stream: TcpStream, root: &Path, csp: &str) {
 
 /// trunk's names carry a hex hash of up to 16 digits: `atcert-web-0123456789abcdef_bg.wasm`.
 fn is_hashed(name: &str) -> bool {
-    name.split(['-', '_', '.']).any(|part| {
-        (12..=16).contains(&part.len()) && part.chars().all(|c| c.is_ascii_hexdigit())
-    })
+    name.split(['-', '_', '.'])
+        .any(|part| (12..=16).contains(&part.len()) && part.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn mime_of(path: &str) -> &'static str {
@@ -191,14 +195,30 @@ fn vendor_root_ca() -> String {
     let dir = tempfile::tempdir().expect("a temp dir");
     let out = Command::new("openssl")
         .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
-            "ca.pem", "-days", "3650", "-subj", "/O=Acme IoT/CN=Acme Device Root CA",
-            "-addext", "basicConstraints=critical,CA:TRUE",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "3650",
+            "-subj",
+            "/O=Acme IoT/CN=Acme Device Root CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
         ])
         .current_dir(dir.path())
         .output()
         .expect("openssl runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::read_to_string(dir.path().join("ca.pem")).expect("ca.pem")
 }
 
@@ -262,7 +282,8 @@ fn await_script(browser: &Browser, promise: &str) -> Value {
     ));
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let got = browser.script("return window.__atcertResult === undefined ? null : window.__atcertResult");
+        let got = browser
+            .script("return window.__atcertResult === undefined ? null : window.__atcertResult");
         if !got.is_null() {
             assert!(got.get("err").is_none(), "{promise} failed: {got}");
             return got["ok"].clone();
@@ -356,7 +377,10 @@ fn vendor_site_under_a_sub_path_provisions_online_and_offline() {
     // Branding.
     browser.wait_for_text("Acme Provisioning", Duration::from_secs(30));
     assert_eq!(text_of(&browser, "#brand-name"), "Acme Provisioning");
-    assert_eq!(browser.script("return document.title").as_str(), Some("Acme Provisioning"));
+    assert_eq!(
+        browser.script("return document.title").as_str(),
+        Some("Acme Provisioning")
+    );
     wait_until(
         &browser,
         "the logo to load",
@@ -370,10 +394,16 @@ fn vendor_site_under_a_sub_path_provisions_online_and_offline() {
     let intro = text_of(&browser, "#site-intro");
     assert!(intro.contains("Plug in your Acme board"), "{intro}");
     assert!(intro.contains("Acme provisioning guide"), "{intro}");
-    assert!(text_of(&browser, "#profile-error").is_empty(), "a valid profile shows no error");
+    assert!(
+        text_of(&browser, "#profile-error").is_empty(),
+        "a valid profile shows no error"
+    );
 
     // The preloaded CA in Certificates.
-    browser.wait_for_text("Acme Device Root CA (from this site)", Duration::from_secs(10));
+    browser.wait_for_text(
+        "Acme Device Root CA (from this site)",
+        Duration::from_secs(10),
+    );
     browser.wait_for_text("CN=Acme Device Root CA", Duration::from_secs(10));
 
     // Everything the page fetched came from its own folder on its own origin.
@@ -403,7 +433,10 @@ fn vendor_site_under_a_sub_path_provisions_online_and_offline() {
     let endpoint = browser.script(
         "const s = document.getElementById('test-endpoint'); return s.options[s.selectedIndex].text",
     );
-    assert_eq!(endpoint.as_str(), Some("Acme MQTT (mqtt.acme.example:8883)"));
+    assert_eq!(
+        endpoint.as_str(),
+        Some("Acme MQTT (mqtt.acme.example:8883)")
+    );
     let value = |id: &str| browser.script(&format!("return document.getElementById('{id}').value"));
     assert_eq!(value("test-host").as_str(), Some("mqtt.acme.example"));
     assert_eq!(value("test-port").as_str(), Some("8883"));
@@ -450,12 +483,18 @@ fn vendor_site_under_a_sub_path_provisions_online_and_offline() {
     assert_eq!(value("test-host").as_str(), Some("demo.atcert.test"));
     let (class, text) = run(&browser, "test-run");
     assert_eq!(class, "outcome ok", "{text}");
-    assert!(text.contains("contains the expected text \"hello from atcert demo\""), "{text}");
+    assert!(
+        text.contains("contains the expected text \"hello from atcert demo\""),
+        "{text}"
+    );
     select_option(&browser, "test-endpoint", "2");
     let (class, text) = run(&browser, "test-run");
     assert_eq!(class, "outcome bad", "{text}");
     assert!(text.contains("unexpected answer"), "{text}");
-    assert!(text.contains("does not contain the expected text \"CONNACK\""), "{text}");
+    assert!(
+        text.contains("does not contain the expected text \"CONNACK\""),
+        "{text}"
+    );
     let errors = browser.console_errors();
     assert!(errors.is_empty(), "console errors online: {errors:#?}");
 
@@ -469,8 +508,14 @@ fn vendor_site_under_a_sub_path_provisions_online_and_offline() {
     let served_before = server.served.load(Ordering::SeqCst);
     browser.navigate(&server.page());
     browser.wait_for_text("Acme Provisioning", Duration::from_secs(30));
-    browser.wait_for_text("Acme Device Root CA (from this site)", Duration::from_secs(10));
-    assert!(text_of(&browser, "#profile-error").is_empty(), "the profile is kept offline");
+    browser.wait_for_text(
+        "Acme Device Root CA (from this site)",
+        Duration::from_secs(10),
+    );
+    assert!(
+        text_of(&browser, "#profile-error").is_empty(),
+        "the profile is kept offline"
+    );
     start_demo(&browser);
     provision_vendor_ca(&browser, &ca_pem);
     assert_eq!(
@@ -505,7 +550,10 @@ fn a_new_deployment_is_offered_and_taken_only_when_asked() {
 
     browser.navigate(&server.page());
     browser.wait_for_text("Port: not connected", Duration::from_secs(30));
-    browser.wait_for_text("A new version of this page is available.", Duration::from_secs(30));
+    browser.wait_for_text(
+        "A new version of this page is available.",
+        Duration::from_secs(30),
+    );
     // Nothing was taken over: the old version still serves the page.
     let waiting = await_script(
         &browser,
@@ -537,7 +585,11 @@ fn broken_profiles_are_shown_to_the_host_and_the_page_keeps_its_defaults() {
     let ca_pem = vendor_root_ca();
     let leaf_like = ca_pem.replace("CERTIFICATE", "PRIVATE KEY");
     let cases: Vec<(&str, String, &str)> = vec![
-        ("bad JSON", "{\"name\": \"Acme\",\n}".into(), "not valid JSON: trailing comma at line 2"),
+        (
+            "bad JSON",
+            "{\"name\": \"Acme\",\n}".into(),
+            "not valid JSON: trailing comma at line 2",
+        ),
         (
             "port as text",
             json!({"test_endpoints": [{"host": "mqtt.acme.example", "port": "8883"}]}).to_string(),
@@ -563,7 +615,11 @@ fn broken_profiles_are_shown_to_the_host_and_the_page_keeps_its_defaults() {
             json!({"families": ["bg96"]}).to_string(),
             "families[0]: unknown family \"bg96\"",
         ),
-        ("not an object", "[\"sim7600\"]".into(), "expected a JSON object"),
+        (
+            "not an object",
+            "[\"sim7600\"]".into(),
+            "expected a JSON object",
+        ),
     ];
     let browser = Browser::start(1280, 800);
     for (what, profile, expected) in cases {
@@ -573,10 +629,14 @@ fn broken_profiles_are_shown_to_the_host_and_the_page_keeps_its_defaults() {
         browser.navigate(&server.page());
         browser.wait_for_text("could not be used", Duration::from_secs(30));
         let shown = text_of(&browser, "#profile-error");
-        assert!(shown.contains(expected), "{what}: expected {expected:?} in\n{shown}");
+        assert!(
+            shown.contains(expected),
+            "{what}: expected {expected:?} in\n{shown}"
+        );
         // The defaults: atcert's name, every family, demo mode works.
         assert_eq!(text_of(&browser, "#brand-name"), "atcert", "{what}");
-        let families = browser.script("return document.getElementById('demo-family').options.length");
+        let families =
+            browser.script("return document.getElementById('demo-family').options.length");
         assert_eq!(families, json!(6), "{what}");
     }
     // No profile at all: today's page, no notice.

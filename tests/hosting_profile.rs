@@ -22,17 +22,48 @@ impl Pki {
             dir: tempfile::tempdir().expect("a temp dir"),
         };
         pki.ssl(&[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
-            "ca.pem", "-days", "3650", "-subj", "/O=Acme IoT/CN=Acme Device Root CA",
-            "-addext", "basicConstraints=critical,CA:TRUE",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "3650",
+            "-subj",
+            "/O=Acme IoT/CN=Acme Device Root CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
         ]);
         pki.ssl(&[
-            "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out",
-            "server.csr", "-subj", "/CN=mqtt.acme.example",
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=mqtt.acme.example",
         ]);
         pki.ssl(&[
-            "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "server.pem", "-days", "365",
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "365",
         ]);
         pki
     }
@@ -96,10 +127,18 @@ fn a_full_profile_reads_back_field_by_field() {
     assert_eq!(p.name.as_deref(), Some("Acme Provisioning"));
     assert_eq!(p.logo.as_deref(), Some("acme-logo.svg"));
     assert_eq!(p.accent.as_deref(), Some("#cc2244"));
-    assert!(p.intro.as_deref().unwrap_or_default().starts_with("Plug in"));
+    assert!(
+        p.intro
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("Plug in")
+    );
     assert_eq!(p.trusted_cas.len(), 2);
     assert_eq!(p.trusted_cas[0].name, "Acme Device Root CA");
-    assert_eq!(p.trusted_cas[0].source, CaSource::Inline(ca.trim().as_bytes().to_vec()));
+    assert_eq!(
+        p.trusted_cas[0].source,
+        CaSource::Inline(ca.trim().as_bytes().to_vec())
+    );
     assert_eq!(p.trusted_cas[1].name, "acme-backup-root.pem");
     assert_eq!(
         p.trusted_cas[1].source,
@@ -159,37 +198,136 @@ fn broken_json_names_the_line_and_column() {
 #[test]
 fn each_mistake_names_its_field_and_what_was_expected() {
     let cases: &[(&str, &str, &str)] = &[
-        (r##"{"acent": "#fff"}"##, "acent", "unknown field; known fields: name, logo, accent"),
-        (r##"{"name": ""}"##, "name", "expected text, found an empty string"),
-        (r##"{"accent": "orange"}"##, "accent", "expected a colour as #rrggbb"),
-        (r##"{"logo": "https://cdn.example/logo.svg"}"##, "logo", "is an absolute URL"),
-        (r##"{"logo": "//cdn.example/logo.svg"}"##, "logo", "names another site"),
+        (
+            r##"{"acent": "#fff"}"##,
+            "acent",
+            "unknown field; known fields: name, logo, accent",
+        ),
+        (
+            r##"{"name": ""}"##,
+            "name",
+            "expected text, found an empty string",
+        ),
+        (
+            r##"{"accent": "orange"}"##,
+            "accent",
+            "expected a colour as #rrggbb",
+        ),
+        (
+            r##"{"logo": "https://cdn.example/logo.svg"}"##,
+            "logo",
+            "is an absolute URL",
+        ),
+        (
+            r##"{"logo": "//cdn.example/logo.svg"}"##,
+            "logo",
+            "names another site",
+        ),
         (r##"{"logo": "img/"}"##, "logo", "names a folder"),
-        (r##"{"client_certificate_required": "yes"}"##, "client_certificate_required", "expected true or false, found the text \"yes\""),
-        (r##"{"trusted_cas": {"path": "ca.pem"}}"##, "trusted_cas", "expected a list [ ... ], found an object"),
-        (r##"{"trusted_cas": [{"name": "x"}]}"##, "trusted_cas[0]", "expected \"pem\""),
-        (r##"{"trusted_cas": [{"path": "http://evil.example/ca.pem"}]}"##, "trusted_cas[0].path", "absolute URL"),
-        (r##"{"trusted_cas": [{"pem": "hello"}]}"##, "trusted_cas[0].pem", "expected"),
-        (r##"{"trusted_cas": ["ca.pem"]}"##, "trusted_cas[0]", "expected an object"),
-        (r##"{"test_endpoints": [{"host": "a.example", "port": 70000}]}"##, "test_endpoints[0].port", "expected a whole number from 1 to 65535, found 70000"),
-        (r##"{"test_endpoints": [{"host": "a.example", "port": "443"}]}"##, "test_endpoints[0].port", "(no quotes), found the text \"443\""),
-        (r##"{"test_endpoints": [{"host": "a.example"}]}"##, "test_endpoints[0].port", "expected the server's TLS port"),
-        (r##"{"test_endpoints": [{"port": 443}]}"##, "test_endpoints[0].host", "expected the server's host name"),
-        (r##"{"test_endpoints": [{"host": "https://a.example/", "port": 443}]}"##, "test_endpoints[0].host", "without scheme or path"),
-        (r##"{"test_endpoints": [{"host": "a.example", "port": 443, "expect": 5}]}"##, "test_endpoints[0].expect", "expected text in quotes, found the number 5"),
-        (r##"{"test_endpoints": [{"host": "a.example", "port": 443, "tls": 1}]}"##, "test_endpoints[0].tls", "unknown field; known fields here: name, host, port, request, expect"),
-        (r##"{"families": ["bg96"]}"##, "families[0]", "unknown family \"bg96\"; expected one of sim800, sim7600"),
-        (r##"{"models": ["ESP32"]}"##, "models[0]", "unknown model \"ESP32\""),
-        (r##"{"apn": "iot\"; AT+X"}"##, "apn", "expected an APN of letters"),
-        (r##"{"links": [{"label": "x", "url": "javascript:alert(1)"}]}"##, "links[0].url", "expected an https:// address"),
-        (r##"{"links": [{"label": "x", "url": "http://docs.example"}]}"##, "links[0].url", "expected an https:// address"),
-        (r##"{"links": [{"url": "https://docs.example"}]}"##, "links[0].label", "expected the link's text"),
+        (
+            r##"{"client_certificate_required": "yes"}"##,
+            "client_certificate_required",
+            "expected true or false, found the text \"yes\"",
+        ),
+        (
+            r##"{"trusted_cas": {"path": "ca.pem"}}"##,
+            "trusted_cas",
+            "expected a list [ ... ], found an object",
+        ),
+        (
+            r##"{"trusted_cas": [{"name": "x"}]}"##,
+            "trusted_cas[0]",
+            "expected \"pem\"",
+        ),
+        (
+            r##"{"trusted_cas": [{"path": "http://evil.example/ca.pem"}]}"##,
+            "trusted_cas[0].path",
+            "absolute URL",
+        ),
+        (
+            r##"{"trusted_cas": [{"pem": "hello"}]}"##,
+            "trusted_cas[0].pem",
+            "expected",
+        ),
+        (
+            r##"{"trusted_cas": ["ca.pem"]}"##,
+            "trusted_cas[0]",
+            "expected an object",
+        ),
+        (
+            r##"{"test_endpoints": [{"host": "a.example", "port": 70000}]}"##,
+            "test_endpoints[0].port",
+            "expected a whole number from 1 to 65535, found 70000",
+        ),
+        (
+            r##"{"test_endpoints": [{"host": "a.example", "port": "443"}]}"##,
+            "test_endpoints[0].port",
+            "(no quotes), found the text \"443\"",
+        ),
+        (
+            r##"{"test_endpoints": [{"host": "a.example"}]}"##,
+            "test_endpoints[0].port",
+            "expected the server's TLS port",
+        ),
+        (
+            r##"{"test_endpoints": [{"port": 443}]}"##,
+            "test_endpoints[0].host",
+            "expected the server's host name",
+        ),
+        (
+            r##"{"test_endpoints": [{"host": "https://a.example/", "port": 443}]}"##,
+            "test_endpoints[0].host",
+            "without scheme or path",
+        ),
+        (
+            r##"{"test_endpoints": [{"host": "a.example", "port": 443, "expect": 5}]}"##,
+            "test_endpoints[0].expect",
+            "expected text in quotes, found the number 5",
+        ),
+        (
+            r##"{"test_endpoints": [{"host": "a.example", "port": 443, "tls": 1}]}"##,
+            "test_endpoints[0].tls",
+            "unknown field; known fields here: name, host, port, request, expect",
+        ),
+        (
+            r##"{"families": ["bg96"]}"##,
+            "families[0]",
+            "unknown family \"bg96\"; expected one of sim800, sim7600",
+        ),
+        (
+            r##"{"models": ["ESP32"]}"##,
+            "models[0]",
+            "unknown model \"ESP32\"",
+        ),
+        (
+            r##"{"apn": "iot\"; AT+X"}"##,
+            "apn",
+            "expected an APN of letters",
+        ),
+        (
+            r##"{"links": [{"label": "x", "url": "javascript:alert(1)"}]}"##,
+            "links[0].url",
+            "expected an https:// address",
+        ),
+        (
+            r##"{"links": [{"label": "x", "url": "http://docs.example"}]}"##,
+            "links[0].url",
+            "expected an https:// address",
+        ),
+        (
+            r##"{"links": [{"url": "https://docs.example"}]}"##,
+            "links[0].label",
+            "expected the link's text",
+        ),
     ];
     for (json, field, expected) in cases {
         let e = one_error(json);
         let (got_field, message) = e.split_once(": ").unwrap_or(("", &e));
         assert_eq!(got_field, *field, "{json} gave {e}");
-        assert!(message.contains(expected), "{json} gave {e}, expected {expected:?}");
+        assert!(
+            message.contains(expected),
+            "{json} gave {e}, expected {expected:?}"
+        );
     }
 }
 
@@ -200,7 +338,11 @@ fn every_problem_is_reported_at_once() {
             {"host": "b", "port": 0}], "families": ["sim7600", 7]}"##,
     );
     let fields: Vec<&str> = errors.iter().filter_map(|e| e.split(": ").next()).collect();
-    assert_eq!(fields, ["accent", "test_endpoints[1].port", "families[1]"], "{errors:#?}");
+    assert_eq!(
+        fields,
+        ["accent", "test_endpoints[1].port", "families[1]"],
+        "{errors:#?}"
+    );
 }
 
 #[test]
@@ -209,14 +351,20 @@ fn a_ca_must_be_a_ca_certificate_and_never_carry_a_key() {
     let leaf = pki.text("server.pem");
     let e = one_error(&serde_json::json!({ "trusted_cas": [{ "pem": leaf }] }).to_string());
     assert!(e.starts_with("trusted_cas[0].pem: "), "{e}");
-    assert!(e.contains("CN=mqtt.acme.example) is not a CA certificate"), "{e}");
+    assert!(
+        e.contains("CN=mqtt.acme.example) is not a CA certificate"),
+        "{e}"
+    );
 
     let with_key = format!("{}{}", pki.text("ca.pem"), pki.text("ca.key"));
     let e = one_error(&serde_json::json!({ "trusted_cas": [{ "pem": with_key }] }).to_string());
     assert!(e.contains("holds a private key"), "{e}");
 
     // A CA file named by path is checked the same way once read.
-    assert_eq!(check_ca_file("trusted_cas[0].path", pki.text("ca.pem").as_bytes()), Ok(()));
+    assert_eq!(
+        check_ca_file("trusted_cas[0].path", pki.text("ca.pem").as_bytes()),
+        Ok(())
+    );
     let e = check_ca_file("trusted_cas[0].path", b"<html>Not found</html>")
         .expect_err("an HTML page is not a CA");
     assert_eq!(e.field, "trusted_cas[0].path");
@@ -252,9 +400,16 @@ fn atcert_profile_check_reads_the_files_the_profile_names() {
     assert!(err.contains("logo: cannot read"), "{err}");
 
     // A server certificate where the root belongs.
-    std::fs::copy(pki.path("server.pem"), site.join("certs/acme-backup-root.pem")).expect("copy");
-    std::fs::write(site.join("acme-logo.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>")
-        .expect("write the logo");
+    std::fs::copy(
+        pki.path("server.pem"),
+        site.join("certs/acme-backup-root.pem"),
+    )
+    .expect("copy");
+    std::fs::write(
+        site.join("acme-logo.svg"),
+        "<svg xmlns='http://www.w3.org/2000/svg'/>",
+    )
+    .expect("write the logo");
     let (ok, _, err) = atcert(&[&profile]);
     assert!(!ok);
     assert!(err.contains("trusted_cas[1].path: certificate 1"), "{err}");
@@ -264,11 +419,17 @@ fn atcert_profile_check_reads_the_files_the_profile_names() {
     let (ok, out, err) = atcert(&[&profile]);
     assert!(ok, "{err}");
     assert!(out.contains("is valid"), "{out}");
-    assert!(out.contains("Acme MQTT = mqtt.acme.example:8883, expects \"PONG\""), "{out}");
+    assert!(
+        out.contains("Acme MQTT = mqtt.acme.example:8883, expects \"PONG\""),
+        "{out}"
+    );
     assert!(out.contains("sim7600, sim800, telit-le910"), "{out}");
 
-    std::fs::write(&profile, r##"{"test_endpoints": [{"host": "x.example", "port": 0}]}"##)
-        .expect("write");
+    std::fs::write(
+        &profile,
+        r##"{"test_endpoints": [{"host": "x.example", "port": 0}]}"##,
+    )
+    .expect("write");
     let (ok, _, err) = atcert(&[&profile]);
     assert!(!ok);
     assert!(

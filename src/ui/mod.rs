@@ -59,10 +59,15 @@ pub fn App() -> impl IntoView {
         let mut keep = vec![crate::profile::FILE_NAME.to_owned()];
         if let SiteProfile::Ready { profile, .. } = &loaded {
             keep.extend(profile.logo.clone());
-            keep.extend(profile.trusted_cas.iter().filter_map(|ca| match &ca.source {
-                crate::profile::CaSource::Path(path) => Some(path.clone()),
-                crate::profile::CaSource::Inline(_) => None,
-            }));
+            keep.extend(
+                profile
+                    .trusted_cas
+                    .iter()
+                    .filter_map(|ca| match &ca.source {
+                        crate::profile::CaSource::Path(path) => Some(path.clone()),
+                        crate::profile::CaSource::Inline(_) => None,
+                    }),
+            );
         }
         update::keep_for_offline(keep);
         site.state.set(loaded);

@@ -279,7 +279,10 @@ pub fn ProvisionArea(
     let endpoint = RwSignal::new(None::<usize>);
     let expect = RwSignal::new(None::<String>);
     let apn = RwSignal::new(String::new());
-    let client_required = move || site.with(|p| p.client_certificate_required).unwrap_or(false);
+    let client_required = move || {
+        site.with(|p| p.client_certificate_required)
+            .unwrap_or(false)
+    };
     let cert = RwSignal::new(None::<u64>);
     let key = RwSignal::new(None::<u64>);
     let host = RwSignal::new("example.com".to_owned());

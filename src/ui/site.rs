@@ -153,7 +153,10 @@ async fn fetch(path: &str) -> Result<Option<Vec<u8>>, String> {
         return Ok(None);
     }
     if !response.ok() {
-        return Err(format!("{path}: the site answered HTTP {}", response.status()));
+        return Err(format!(
+            "{path}: the site answered HTTP {}",
+            response.status()
+        ));
     }
     let buffer = response
         .array_buffer()

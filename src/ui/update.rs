@@ -25,7 +25,9 @@ pub fn register(waiting: RwSignal<Option<web_sys::ServiceWorker>, LocalStorage>)
     leptos::task::spawn_local(async move {
         // Relative: the worker's scope is the page's own folder, whatever the sub-path.
         let Ok(registration) = JsFuture::from(container.register("sw.js")).await else {
-            web_sys::console::warn_1(&"atcert: offline use is unavailable (sw.js did not register)".into());
+            web_sys::console::warn_1(
+                &"atcert: offline use is unavailable (sw.js did not register)".into(),
+            );
             return;
         };
         let registration: web_sys::ServiceWorkerRegistration = registration.unchecked_into();
@@ -49,7 +51,8 @@ pub fn register(waiting: RwSignal<Option<web_sys::ServiceWorker>, LocalStorage>)
                 let controlled = controlled.clone();
                 let on_state = Closure::<dyn FnMut()>::new(move || {
                     // The first install has no controller: nothing to replace, no prompt.
-                    if installing.state() == web_sys::ServiceWorkerState::Installed && controlled() {
+                    if installing.state() == web_sys::ServiceWorkerState::Installed && controlled()
+                    {
                         waiting.set(Some(installing.clone()));
                     }
                 });
@@ -71,7 +74,9 @@ pub fn register(waiting: RwSignal<Option<web_sys::ServiceWorker>, LocalStorage>)
 
 /// The prompt shown when a new version is ready.
 #[component]
-pub fn UpdatePrompt(waiting: RwSignal<Option<web_sys::ServiceWorker>, LocalStorage>) -> impl IntoView {
+pub fn UpdatePrompt(
+    waiting: RwSignal<Option<web_sys::ServiceWorker>, LocalStorage>,
+) -> impl IntoView {
     let dismissed = RwSignal::new(false);
     let reload = move |_| {
         let Some(worker) = waiting.get_untracked() else {

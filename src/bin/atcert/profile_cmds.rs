@@ -102,7 +102,10 @@ fn check(args: &CheckArgs) -> anyhow::Result<()> {
 fn summary(file: &Path, p: &Profile) -> String {
     let mut out = format!("{} is valid. The page will show:\n", file.display());
     let mut line = |label: &str, value: String| out.push_str(&format!("  {label:<28}{value}\n"));
-    line("name", p.name.clone().unwrap_or_else(|| "atcert (default)".into()));
+    line(
+        "name",
+        p.name.clone().unwrap_or_else(|| "atcert (default)".into()),
+    );
     if let Some(logo) = &p.logo {
         line("logo", logo.clone());
     }
@@ -125,7 +128,10 @@ fn summary(file: &Path, p: &Profile) -> String {
             .as_ref()
             .map(|x| format!(", expects {x:?}"))
             .unwrap_or_default();
-        line("test endpoint", format!("{} = {}:{}{expect}", e.name, e.host, e.port));
+        line(
+            "test endpoint",
+            format!("{} = {}:{}{expect}", e.name, e.host, e.port),
+        );
     }
     let families: Vec<&str> = p.families.iter().map(|f| f.id()).collect();
     if !families.is_empty() {
@@ -139,7 +145,12 @@ fn summary(file: &Path, p: &Profile) -> String {
     }
     line(
         "client certificate",
-        if p.client_certificate_required { "required" } else { "optional" }.into(),
+        if p.client_certificate_required {
+            "required"
+        } else {
+            "optional"
+        }
+        .into(),
     );
     for l in &p.links {
         line("link", format!("{} <{}>", l.label, l.url));
