@@ -583,12 +583,12 @@ pub fn ProvisionArea(
                                             .into_iter()
                                             .enumerate()
                                             .map(|(i, e)| view! {
-                                                <option value=i.to_string() selected=endpoint.get_untracked() == Some(i)>
+                                                <option value=i.to_string() prop:selected=move || endpoint.get() == Some(i)>
                                                     {format!("{} ({}:{})", e.name, e.host, e.port)}
                                                 </option>
                                             })
                                             .collect_view()}
-                                        <option value="" selected=endpoint.get_untracked().is_none()>"(another server)"</option>
+                                        <option value="" prop:selected=move || endpoint.get().is_none()>"(another server)"</option>
                                     </select>
                                 </label>
                                 {move || expect.get().map(|want| view! {
