@@ -563,7 +563,10 @@ fn a_new_deployment_is_offered_and_taken_only_when_asked() {
     // The new version has its files ready; the old one's are still there, in use.
     let keys = await_script(&browser, "caches.keys()");
     for key in caches_before.as_array().expect("cache names") {
-        assert!(keys.as_array().is_some_and(|k| k.contains(key)), "{key} gone: {keys}");
+        assert!(
+            keys.as_array().is_some_and(|k| k.contains(key)),
+            "{key} gone: {keys}"
+        );
     }
     assert!(
         keys.as_array()
