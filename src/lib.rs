@@ -9,6 +9,7 @@
 //! - [`modules`]: one family per module vendor line: identification, rules, flows.
 //! - [`sim`]: simulated modules, one per family, for tests, benchmarks and demo mode.
 //! - `serial` (native only): OS serial ports and pseudo-terminals for the command line.
+//! - [`profile`]: the site profile (`atcert.json`) a host uses to tailor the page.
 //! - `web` and `ui` (wasm32 only): the Web Serial transport and the Leptos page.
 //!
 //! `cert` and `at` never touch the platform: no clock, no port, no browser. They build and
@@ -17,6 +18,7 @@
 pub mod at;
 pub mod cert;
 pub mod modules;
+pub mod profile;
 pub mod session;
 pub mod sim;
 

@@ -14,6 +14,8 @@ mod gen_cmds;
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "atcert/serial_cmds.rs"]
 mod serial_cmds;
+#[path = "atcert/profile_cmds.rs"]
+mod profile_cmds;
 
 /// Put TLS credentials onto AT-command modules: inspect, convert, lint and generate
 /// certificates and keys, plan and simulate provisioning flows.
@@ -53,6 +55,8 @@ enum Command {
     Test(serial_cmds::TestArgs),
     Lint(gen_cmds::LintArgs),
     Generate(gen_cmds::GenerateArgs),
+    /// Check a site profile (atcert.json) for hosting the page.
+    Profile(profile_cmds::ProfileArgs),
     /// Write the bundled Mozilla root store as concatenated DER (used by the page build).
     #[command(hide = true)]
     ExportRoots(cert_cmds::ExportRootsArgs),
@@ -91,6 +95,7 @@ fn run() -> anyhow::Result<std::process::ExitCode> {
             #[cfg(not(target_arch = "wasm32"))]
             Command::Test(args) => serial_cmds::test(&args),
             Command::Lint(args) => ok(gen_cmds::lint(args)),
+            Command::Profile(args) => ok(profile_cmds::profile(args)),
             Command::Generate(args) => ok(gen_cmds::generate(args)),
             Command::ExportRoots(args) => ok(cert_cmds::export_roots(args)),
         },

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use super::files;
+use super::site::AllFamiliesToggle;
 use crate::cert::chain::build_chains;
 use crate::cert::convert::{ConvertOptions, Target, convert};
 use crate::cert::generate::{GenerateOptions, KeyAlgorithm, San, Subject, generate};
@@ -42,8 +43,8 @@ impl CertStore {
         }
     }
 
-    /// Reads `bytes` and adds them under `name`.
-    pub fn add(self, name: String, bytes: Vec<u8>) {
+    /// Reads `bytes` and adds them under `name`; returns the new entry's id.
+    pub fn add(self, name: String, bytes: Vec<u8>) -> u64 {
         let id = self
             .next_id
             .try_update_value(|n| {
@@ -53,6 +54,7 @@ impl CertStore {
             .unwrap_or_default();
         let entry = Loaded::read(id, name, bytes, None);
         self.loaded.update(|all| all.push(entry));
+        id
     }
 }
 
@@ -90,11 +92,14 @@ fn now_unix() -> i64 {
 #[component]
 pub fn CertificatesArea(store: CertStore) -> impl IntoView {
     let loaded = store.loaded;
+    let site = super::site::use_site();
     let module = RwSignal::new(None::<Family>);
     let paste = RwSignal::new(String::new());
     let message = RwSignal::new(None::<String>);
 
-    let add = move |name: String, bytes: Vec<u8>| store.add(name, bytes);
+    let add = move |name: String, bytes: Vec<u8>| {
+        store.add(name, bytes);
+    };
     let read_files = move |list: web_sys::FileList| {
         for i in 0..list.length() {
             let Some(file) = list.item(i) else { continue };
@@ -172,12 +177,15 @@ pub fn CertificatesArea(store: CertStore) -> impl IntoView {
                             module.set(event_target_value(&ev).parse::<Family>().ok());
                         }>
                             <option value="">"(choose a module)"</option>
-                            {Family::ALL
+                            {move || site.families()
                                 .into_iter()
-                                .map(|f| view! { <option value=f.id()>{f.display_name()}</option> })
+                                .map(|f| view! {
+                                    <option value=f.id() selected=module.get_untracked() == Some(f)>{f.display_name()}</option>
+                                })
                                 .collect_view()}
                         </select>
                     </label>
+                    <AllFamiliesToggle/>
                     <Show when=move || !loaded.with(Vec::is_empty)>
                         <button on:click=clear_all id="cert-clear">"Clear all"</button>
                     </Show>
@@ -320,7 +328,7 @@ fn RootLookup(top: Vec<u8>, store: CertStore) -> impl IntoView {
                     let label = format!("Add {subject}");
                     view! {
                         <span>" Found: " {subject.clone()} " "</span>
-                        <button class="small" on:click=move |_| store.add(name.clone(), der.clone())>{label}</button>
+                        <button class="small" on:click=move |_| { store.add(name.clone(), der.clone()); }>{label}</button>
                     }.into_any()
                 }
                 Ok(Some(_)) => view! {

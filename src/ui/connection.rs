@@ -62,7 +62,17 @@ pub fn ConnectionArea(
         }
     };
 
+    let site = super::site::use_site();
+    // The profile's first family, once it is known, unless the user picked one.
     let demo_family = RwSignal::new(Family::Sim7600);
+    let demo_picked = RwSignal::new(false);
+    Effect::new(move || {
+        if let Some(first) = site.with(|p| p.families.first().copied()).flatten()
+            && !demo_picked.get_untracked()
+        {
+            demo_family.set(first);
+        }
+    });
     let start_demo = move |_| {
         let hub = hub.get_value();
         let family = demo_family.get_untracked();
@@ -157,19 +167,23 @@ pub fn ConnectionArea(
                         on:change=move |ev| {
                             if let Ok(f) = event_target_value(&ev).parse::<Family>() {
                                 demo_family.set(f);
+                                demo_picked.set(true);
                             }
                         }
                     >
-                        {Family::ALL
-                            .into_iter()
-                            .map(|f| {
-                                view! {
-                                    <option value=f.id() selected=f == Family::Sim7600>
-                                        {f.display_name()}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
+                        {move || {
+                            let chosen = demo_family.get();
+                            site.families()
+                                .into_iter()
+                                .map(|f| {
+                                    view! {
+                                        <option value=f.id() selected=f == chosen>
+                                            {f.display_name()}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()
+                        }}
                     </select>
                     <button id="demo" on:click=start_demo>"Try without hardware"</button>
                 </span>

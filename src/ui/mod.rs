@@ -8,7 +8,9 @@ mod console;
 mod files;
 pub mod port;
 pub mod provision;
+pub mod site;
 mod support;
+mod update;
 
 use leptos::prelude::*;
 
@@ -20,6 +22,8 @@ use connection::ConnectionArea;
 use console::ConsoleArea;
 use port::PortHub;
 use provision::ProvisionArea;
+use site::{ProfileNotice, Site, SiteIntro, SiteLinks, SiteProfile};
+use update::UpdatePrompt;
 
 /// Mounts the app on `<body>`. Called once by `main.rs`.
 pub fn mount() {
@@ -32,6 +36,46 @@ pub fn App() -> impl IntoView {
     let support = BrowserSupport::detect();
     let hub = StoredValue::new_local(PortHub::new());
     let store = CertStore::new();
+    let site = Site::new();
+    provide_context(site);
+    // The host's profile, from the page's own folder; its CAs go into the store like a file
+    // the user loaded, so every area offers them.
+    leptos::task::spawn_local(async move {
+        let loaded = site::load().await;
+        if let SiteProfile::Ready { profile, cas } = &loaded {
+            if let Some(accent) = &profile.accent {
+                site::apply_accent(accent);
+            }
+            if let Some(name) = &profile.name {
+                site::apply_title(name);
+            }
+            for (i, (name, pem)) in cas.iter().enumerate() {
+                let id = store.add(format!("{name} (from this site)"), pem.clone());
+                if i == 0 {
+                    site.preloaded_ca.set(Some(id));
+                }
+            }
+        }
+        let mut keep = vec![crate::profile::FILE_NAME.to_owned()];
+        if let SiteProfile::Ready { profile, .. } = &loaded {
+            keep.extend(profile.logo.clone());
+            keep.extend(
+                profile
+                    .trusted_cas
+                    .iter()
+                    .filter_map(|ca| match &ca.source {
+                        crate::profile::CaSource::Path(path) => Some(path.clone()),
+                        crate::profile::CaSource::Inline(_) => None,
+                    }),
+            );
+        }
+        update::keep_for_offline(keep);
+        site.state.set(loaded);
+    });
+    let waiting = RwSignal::new_local(None::<web_sys::ServiceWorker>);
+    update::register(waiting);
+    let brand_name = move || site.with(|p| p.name.clone()).flatten();
+    let logo = move || site.with(|p| p.logo.clone()).flatten();
     let (area, set_area) = signal(current_area());
     // The fragment is the source of truth, so links, Back/Forward and typed URLs all agree.
     let listener = window_event_listener(leptos::ev::hashchange, move |_| {
@@ -43,16 +87,30 @@ pub fn App() -> impl IntoView {
         <a class="skip" href="#main">"Skip to content"</a>
         <header class="top">
             <div class="brand">
-                <svg class="logo" viewBox="0 0 16 16" aria-hidden="true">
-                    <rect width="16" height="16" rx="3"></rect>
-                    <path d="M4 11V5h2l2 3 2-3h2v6"></path>
-                </svg>
-                <span class="name">"atcert"</span>
-                <span class="tagline">"TLS credentials for AT-command modules"</span>
+                {move || match logo() {
+                    Some(src) => view! { <img class="logo" id="brand-logo" src=src alt=""/> }.into_any(),
+                    None => view! {
+                        <svg class="logo" viewBox="0 0 16 16" aria-hidden="true">
+                            <rect width="16" height="16" rx="3"></rect>
+                            <path d="M4 11V5h2l2 3 2-3h2v6"></path>
+                        </svg>
+                    }.into_any(),
+                }}
+                <span class="name" id="brand-name">{move || brand_name().unwrap_or_else(|| "atcert".into())}</span>
+                <span class="tagline">
+                    {move || if brand_name().is_some() {
+                        "TLS credentials for your module, with atcert"
+                    } else {
+                        "TLS credentials for AT-command modules"
+                    }}
+                </span>
             </div>
             <ConnectionArea support=support hub=hub/>
         </header>
         <SupportNotice support=support/>
+        <ProfileNotice/>
+        <UpdatePrompt waiting=waiting/>
+        <SiteIntro/>
         <nav class="areas" aria-label="Areas">
             <ul>
                 {Area::ALL
@@ -157,6 +215,15 @@ fn HelpArea() -> impl IntoView {
                 <li>"Telit GE864 / GE865 / GL865 / GL868 and LE910 / ME910"</li>
                 <li>"Connect One iChip"</li>
             </ul>
+            {move || {
+                let links = use_context::<Site>()
+                    .and_then(|s| s.with(|p| p.links.clone()))
+                    .unwrap_or_default();
+                (!links.is_empty()).then(|| view! {
+                    <h2>"From this site"</h2>
+                    <SiteLinks links=links/>
+                })
+            }}
             <h2>"Browsers"</h2>
             <p>
                 "Talking to a module needs Web Serial: Chrome, Edge or Opera 89 or later, or \
@@ -168,6 +235,13 @@ fn HelpArea() -> impl IntoView {
                 "atcert is a static page. It makes no network requests of its own, and \
                  certificates and keys stay in this tab's memory: never in the URL, local \
                  storage or any server. Reloading the page forgets them."
+            </p>
+            <h2>"Offline"</h2>
+            <p>
+                "After one visit with the network on, this page also opens and works without \
+                 a network: its own files are kept by the browser. When the site publishes a \
+                 new version, the page offers to reload; it never changes in the middle of \
+                 your work."
             </p>
             <h2>"When a port will not open"</h2>
             <ul>

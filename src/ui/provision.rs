@@ -77,7 +77,8 @@ enum Job {
     Detect,
     Provision(Credentials, Options),
     Remove(Credentials, Options),
-    Test(Options),
+    /// With the text the answer must contain (from the site profile's test endpoint).
+    Test(Options, Option<String>),
 }
 
 impl Job {
@@ -170,6 +171,7 @@ async fn run_job(
         }
     };
     // 2. Run the job.
+    let mut unexpected = None;
     let result: Result<(Family, String), FlowError> = match known {
         Err(error) => Err(error),
         Ok(family) => match &job {
@@ -180,13 +182,27 @@ async fn run_job(
             Job::Remove(creds, opts) => flows::remove(&mut session, family, creds, opts)
                 .await
                 .map(|report| (family, report.to_string())),
-            Job::Test(opts) => flows::test_connection(&mut session, family, opts).await.map(
+            Job::Test(opts, expect) => flows::test_connection(&mut session, family, opts).await.map(
                 |report| {
                     let text = String::from_utf8_lossy(&report.response).into_owned();
+                    let verdict = match expect {
+                        None => String::new(),
+                        Some(want) if text.contains(want.as_str()) => {
+                            format!("\n\nThe answer contains the expected text \"{want}\".")
+                        }
+                        Some(want) => {
+                            unexpected = Some(want.clone());
+                            format!(
+                                "\n\nThe answer does not contain the expected text \"{want}\": \
+                                 the TLS credentials work, but this is not the service this \
+                                 site expects. Check the host and port."
+                            )
+                        }
+                    };
                     (
                         family,
                         format!(
-                            "TLS connection to {}:{} through the module worked. The server answered:\n\n{text}",
+                            "TLS connection to {}:{} through the module worked. The server answered:\n\n{text}{verdict}",
                             report.host, report.port
                         ),
                     )
@@ -203,8 +219,12 @@ async fn run_job(
     match result {
         Ok((family, body)) => (
             Outcome {
-                ok: true,
-                title: format!("{}: done", job.title()),
+                ok: unexpected.is_none(),
+                title: if unexpected.is_some() {
+                    format!("{}: unexpected answer", job.title())
+                } else {
+                    format!("{}: done", job.title())
+                },
                 body,
             },
             Some(family),
@@ -244,13 +264,52 @@ pub fn ProvisionArea(
     store: CertStore,
 ) -> impl IntoView {
     let (state, identity, busy) = hub.with_value(|h| (h.state, h.identity, h.busy));
+    let site = super::site::use_site();
     let family = RwSignal::new(None::<Family>);
     let ca = RwSignal::new(None::<u64>);
+    // The site's CA is the one to provision, until the user picks another.
+    Effect::new(move || {
+        if let Some(preloaded) = site.preloaded_ca.get()
+            && ca.get_untracked().is_none()
+        {
+            ca.set(Some(preloaded));
+        }
+    });
+    let endpoints = move || site.with(|p| p.test_endpoints.clone()).unwrap_or_default();
+    let endpoint = RwSignal::new(None::<usize>);
+    let expect = RwSignal::new(None::<String>);
+    let apn = RwSignal::new(String::new());
+    let client_required = move || {
+        site.with(|p| p.client_certificate_required)
+            .unwrap_or(false)
+    };
     let cert = RwSignal::new(None::<u64>);
     let key = RwSignal::new(None::<u64>);
     let host = RwSignal::new("example.com".to_owned());
     let port = RwSignal::new("443".to_owned());
     let request = RwSignal::new(String::new());
+    // A test endpoint fills host, port, request and the expected answer.
+    let use_endpoint = move |index: Option<usize>| {
+        endpoint.set(index);
+        match index.and_then(|i| endpoints().get(i).cloned()) {
+            Some(e) => {
+                host.set(e.host);
+                port.set(e.port.to_string());
+                request.set(e.request.unwrap_or_default().replace("\r\n", "\\r\\n"));
+                expect.set(e.expect);
+            }
+            None => expect.set(None),
+        }
+    };
+    Effect::new(move || {
+        site.state.track();
+        if let Some(default_apn) = site.with(|p| p.apn.clone()).flatten() {
+            apn.set(default_apn);
+        }
+        if !endpoints().is_empty() && endpoint.get_untracked().is_none() {
+            use_endpoint(Some(0));
+        }
+    });
     let running = RwSignal::new_local(None::<Running>);
     let cancel = StoredValue::new_local(None::<CancelToken>);
     let outcome = RwSignal::new(None::<Outcome>);
@@ -259,7 +318,12 @@ pub fn ProvisionArea(
     Effect::new(move || {
         if let PortState::Demo { family: demo } = state.get() {
             family.set(Some(demo));
+            // The simulated server answers as the demo host; a site endpoint stays one pick away.
             host.set(DEMO_HOST.into());
+            port.set("443".into());
+            request.set(String::new());
+            endpoint.set(None);
+            expect.set(None);
         }
     });
 
@@ -293,6 +357,7 @@ pub fn ProvisionArea(
             let r = request.get();
             (!r.is_empty()).then(|| r.replace("\\r\\n", "\r\n").into_bytes())
         },
+        apn: Some(apn.get().trim().to_owned()).filter(|a| !a.is_empty()),
         ..Options::default()
     };
     let plan_text = move || {
@@ -415,12 +480,15 @@ pub fn ProvisionArea(
                                 on:change=move |ev| family.set(event_target_value(&ev).parse().ok())
                             >
                                 <option value="">"(detect)"</option>
-                                {Family::ALL
+                                {move || site.families()
                                     .into_iter()
-                                    .map(|f| view! { <option value=f.id()>{f.display_name()}</option> })
+                                    .map(|f| view! {
+                                        <option value=f.id() selected=family.get_untracked() == Some(f)>{f.display_name()}</option>
+                                    })
                                     .collect_view()}
                             </select>
                         </label>
+                        <super::site::AllFamiliesToggle/>
                     </div>
                 </section>
                 <section class="step-box" aria-label="Credentials">
@@ -435,6 +503,13 @@ pub fn ProvisionArea(
                             "Use the demo server's CA and a demo device certificate"
                         </button>
                     </Show>
+                    {move || (client_required() && (cert.get().is_none() || key.get().is_none())).then(|| view! {
+                        <p class="problem" role="alert" id="client-cert-required">
+                            "This site's service requires a client certificate: choose the \
+                             device's certificate and its private key above (load them in \
+                             Certificates first)."
+                        </p>
+                    })}
                     {move || prepared().map(|p| match p {
                         Ok((_, reports)) => view! { <Findings reports=reports/> }.into_any(),
                         Err(error) => view! {
@@ -464,7 +539,11 @@ pub fn ProvisionArea(
                         <button
                             class="primary"
                             id="provision-run"
-                            disabled=move || !can_run() || creds_now().is_none()
+                            disabled=move || {
+                                !can_run()
+                                    || creds_now().is_none()
+                                    || (client_required() && (cert.get().is_none() || key.get().is_none()))
+                            }
                             on:click=move |_| {
                                 if let Some(creds) = creds_now() {
                                     start(Job::Provision(creds, options()));
@@ -490,13 +569,44 @@ pub fn ProvisionArea(
                             }>"Cancel"</button>
                         </Show>
                     </div>
+                    {move || {
+                        let list = endpoints();
+                        (!list.is_empty()).then(|| view! {
+                            <div class="row">
+                                <label>
+                                    "Test endpoint "
+                                    <select
+                                        id="test-endpoint"
+                                        on:change=move |ev| use_endpoint(event_target_value(&ev).parse().ok())
+                                    >
+                                        {list
+                                            .into_iter()
+                                            .enumerate()
+                                            .map(|(i, e)| view! {
+                                                <option value=i.to_string() prop:selected=move || endpoint.get() == Some(i)>
+                                                    {format!("{} ({}:{})", e.name, e.host, e.port)}
+                                                </option>
+                                            })
+                                            .collect_view()}
+                                        <option value="" prop:selected=move || endpoint.get().is_none()>"(another server)"</option>
+                                    </select>
+                                </label>
+                                {move || expect.get().map(|want| view! {
+                                    <span class="muted" id="test-expect">{format!("Expects the answer to contain \"{want}\"")}</span>
+                                })}
+                            </div>
+                        })
+                    }}
                     <div class="row">
                         <label>"Host " <input type="text" id="test-host" prop:value=move || host.get() on:input=move |ev| host.set(event_target_value(&ev))/></label>
                         <label>"Port " <input type="number" id="test-port" min="1" max="65535" prop:value=move || port.get() on:input=move |ev| port.set(event_target_value(&ev))/></label>
                         <label class="wide">"Request (optional; \\r\\n for line ends) "
                             <input type="text" id="test-request" placeholder="GET / HTTP/1.1 with a Host header" prop:value=move || request.get() on:input=move |ev| request.set(event_target_value(&ev))/>
                         </label>
-                        <button id="test-run" disabled=move || !can_run() on:click=move |_| start(Job::Test(options()))>
+                        <label>"APN (SIM800, Telit) "
+                            <input type="text" id="test-apn" placeholder="bearer already up" prop:value=move || apn.get() on:input=move |ev| apn.set(event_target_value(&ev))/>
+                        </label>
+                        <button id="test-run" disabled=move || !can_run() on:click=move |_| start(Job::Test(options(), expect.get_untracked()))>
                             "Test connection"
                         </button>
                     </div>

@@ -206,6 +206,14 @@ impl Browser {
             .collect()
     }
 
+    /// Runs a Chrome DevTools Protocol command through chromedriver (e.g. to go offline).
+    pub fn cdp(&self, command: &str, params: Value) -> Value {
+        self.post(
+            "goog/cdp/execute",
+            json!({ "cmd": command, "params": params }),
+        )
+    }
+
     pub fn resize(&self, width: u32, height: u32) {
         self.post("window/rect", json!({ "width": width, "height": height }));
     }
