@@ -48,7 +48,8 @@ pub fn demo_set(family: Family) -> Option<GeneratedSet> {
 }
 
 /// The simulated server of demo mode: trusts the demo CA, asks for a client certificate
-/// from it where the family can present one, and answers every request with a short page.
+/// from it where the family can present one, and answers every request to [`DEMO_HOST`]
+/// with a short page.
 pub fn demo_server(family: Family) -> Server {
     let Some(set) = demo_set(family) else {
         return Server::default();
@@ -61,6 +62,9 @@ pub fn demo_server(family: Family) -> Server {
     if family != Family::Sim800 {
         model.client_ca = Some(model.root.clone());
     }
+    // The demo network knows only the demo host: another name fails its lookup, as on a
+    // real network, and shows how the page recovers from a failed test.
+    model.hosts = Some(vec![DEMO_HOST.into()]);
     model.response =
         b"HTTP/1.1 200 OK\r\nContent-Length: 22\r\nConnection: close\r\n\r\nhello from atcert demo"
             .to_vec();
