@@ -11,11 +11,11 @@ mod cert_cmds;
 mod flow_cmds;
 #[path = "atcert/gen_cmds.rs"]
 mod gen_cmds;
+#[path = "atcert/profile_cmds.rs"]
+mod profile_cmds;
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "atcert/serial_cmds.rs"]
 mod serial_cmds;
-#[path = "atcert/profile_cmds.rs"]
-mod profile_cmds;
 
 /// Put TLS credentials onto AT-command modules: inspect, convert, lint and generate
 /// certificates and keys, plan and simulate provisioning flows.

@@ -762,8 +762,12 @@ impl Job {
                 report.step = e.step().map(str::to_owned).or_else(|| t.step_text());
                 report.written = t.written.clone();
                 // Flow errors name their step; others get the step the progress showed.
-                let mut msg = match (e.step(), t.step_text()) {
-                    (None, Some(step)) => format!("{step}: {e}"),
+                // A session error starts with the bare step label: give it its number too.
+                let mut msg = match (e.step(), t.step_text(), &t.step) {
+                    (None, Some(step), _) => format!("{step}: {e}"),
+                    (Some(s), _, Some((i, n, _))) if !s.starts_with("step ") => {
+                        format!("{}: step {i} of {n}, {e}", t.phase)
+                    }
                     _ => format!("{}: {e}", t.phase),
                 };
                 if let Some((label, sent, total)) = &t.sending {
