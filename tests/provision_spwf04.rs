@@ -234,18 +234,7 @@ fn a_root_over_1024_bytes_is_written_in_parts_or_the_failure_says_why() {
 /// `modules::explain` / `modules::explain_line`, never the generic fallback.
 #[test]
 fn every_simulator_error_is_explained() {
-    use atcert::at::parse_final;
-    use atcert::modules::{explain, explain_line};
-    let config = FAMILY.engine_config();
     for out in atcert::sim::SPWF04_ERROR_OUTPUTS {
-        let e = match parse_final(&config, out) {
-            Some(fin) => explain(FAMILY, &fin),
-            None => explain_line(FAMILY, out),
-        };
-        let e = e.unwrap_or_else(|| panic!("{out}: no explanation"));
-        assert!(
-            !e.next_step.contains("look the code up") && !e.meaning.is_empty(),
-            "{out}: {e:?}"
-        );
+        assert_explained_specifically(FAMILY, out);
     }
 }

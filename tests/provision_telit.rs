@@ -63,9 +63,8 @@ fn le910_sweeps() {
 
 // ---- issue 9: switches, idempotence, recovery, error explanations -------------------------
 
-use atcert::at::{Config, parse_final};
+use atcert::modules::Credentials;
 use atcert::modules::flows::{self, FlowError};
-use atcert::modules::{self, Credentials};
 use atcert::session::{Direction, Options as SessionOptions, Session};
 use atcert::sim::{
     LineFaults, ServerModel, TELIT_ERROR_OUTPUTS, TelitConfig as Cfg, TelitSizeMode, TelitSslError,
@@ -395,16 +394,8 @@ fn every_flow_starts_from_what_an_interrupted_run_left() {
     }
 }
 
-/// The generic fallback texts: an explanation that is one of them is not specific.
-const GENERIC: &[&str] = &[
-    "look the result up",
-    "without saying why",
-    "look the code up",
-];
-
 #[test]
 fn every_error_output_has_a_specific_explanation() {
-    let config = Config::telit();
     for out in TELIT_ERROR_OUTPUTS {
         let families: &[Family] = if out.contains(": 83") || out.contains(": 840") {
             &[Family::TelitLegacy]
@@ -414,17 +405,7 @@ fn every_error_output_has_a_specific_explanation() {
             &[Family::TelitLegacy, Family::TelitLe910]
         };
         for family in families {
-            let e = match parse_final(&config, out) {
-                Some(fin) => modules::explain(*family, &fin),
-                None => modules::explain_line(*family, out),
-            };
-            let e = e.unwrap_or_else(|| panic!("{family}: {out:?} has no explanation"));
-            let text = format!("{} {}", e.meaning, e.next_step);
-            assert!(
-                !GENERIC.iter().any(|g| text.contains(g)),
-                "{family}: {out:?} is explained only generically: {text}"
-            );
-            assert!(e.meaning.len() > 10 && e.next_step.len() > 10, "{out:?}");
+            assert_explained_specifically(*family, out);
         }
     }
     // The list covers every code the SSL error type can produce on each generation.

@@ -14,6 +14,8 @@ use atcert::session::{Options as SessionOptions, Session};
 use atcert::sim::{LineConfig, LineFaults, Server, ServerModel, SimModule, SimPort, VirtualClock};
 use futures::executor::block_on;
 pub use sim_util::Pki;
+#[allow(unused_imports)] // used by the families that list their error outputs
+pub use sim_util::assert_explained_specifically;
 
 pub type SimSession = Session<SimPort<VirtualClock>, VirtualClock>;
 

@@ -274,3 +274,33 @@ pub fn epoch_now() -> u64 {
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
+
+/// Phrases only the generic explanations use (session/error.rs, modules/explain.rs): an
+/// explanation containing one does not say what this family's answer means.
+pub const GENERIC_EXPLANATION: &[&str] = &[
+    "look the result up",
+    "without saying why",
+    "look the code up",
+];
+
+/// `out`, a final result or an informational line a simulator of `family` can emit, gets an
+/// explanation of its own from `modules::explain` / `modules::explain_line`.
+pub fn assert_explained_specifically(family: atcert::modules::Family, out: &str) {
+    use atcert::at::parse_final;
+    use atcert::modules::{explain, explain_line};
+    let e = match parse_final(&family.engine_config(), out) {
+        // `0, CLOSE OK` ends a close well but reports a failure after an open: a line.
+        Some(fin) if !fin.is_ok() => explain(family, &fin),
+        _ => explain_line(family, out),
+    };
+    let e = e.unwrap_or_else(|| panic!("{family}: {out:?} has no explanation"));
+    let text = format!("{} {}", e.meaning, e.next_step);
+    assert!(
+        !GENERIC_EXPLANATION.iter().any(|g| text.contains(g)),
+        "{family}: {out:?} is explained only generically: {text}"
+    );
+    assert!(
+        !e.meaning.is_empty() && !e.next_step.is_empty(),
+        "{family}: {out:?}"
+    );
+}

@@ -84,6 +84,16 @@ const GSM_CME_TEXT: &[(u32, &str)] = &[
 ];
 
 /// Explains a 3GPP `+CME ERROR` number, or a bare `ERROR`.
+/// A refusal explained by the command it answers (`meaning`, `next`), with the module's
+/// own code appended where it gave one (`+CME ERROR: <n>` rather than a bare `ERROR`).
+pub(crate) fn for_command(fin: &Final, meaning: &str, next: &str) -> Explanation {
+    let code = explain_common(fin)
+        .filter(|_| !matches!(fin, Final::Error))
+        .map(|e| format!(" (module code: {})", e.meaning))
+        .unwrap_or_default();
+    Explanation::new(format!("{meaning}{code}"), next)
+}
+
 pub(crate) fn explain_common(fin: &Final) -> Option<Explanation> {
     match fin {
         Final::Error => Some(Explanation::new(

@@ -13,7 +13,7 @@
 use crate::at::{Final, Trigger};
 use crate::modules::Family;
 use crate::modules::cmd::{Utc, binary_read, line, quoted, quoted_param, secs, upload};
-use crate::modules::explain::{Explanation, Row, explain_common, lookup};
+use crate::modules::explain::{Explanation, Row, explain_common, for_command, lookup};
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
 };
@@ -236,11 +236,7 @@ pub fn explain_command(line: &str, fin: &Final) -> Option<Explanation> {
     } else {
         return None;
     };
-    let code = explain_common(fin)
-        .filter(|_| !matches!(fin, Final::Error))
-        .map(|e| format!(" (module code: {})", e.meaning))
-        .unwrap_or_default();
-    Some(Explanation::new(format!("{meaning}{code}"), next))
+    Some(for_command(fin, meaning, next))
 }
 
 fn name_checked(role: Role, name: &str) -> Result<String, PlanError> {
