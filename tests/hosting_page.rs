@@ -12,16 +12,12 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::browser::Browser;
+use support::browser::{Browser, StaticServer, is_hashed};
 
 const PREFIX: &str = "/tools/atcert/";
 
@@ -63,130 +59,6 @@ impl SiteDir {
         let path = self.dir.path().join(name);
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
         std::fs::write(path, bytes).expect("write a site file");
-    }
-}
-
-/// Serves a folder under `/tools/atcert/` on 127.0.0.1 with the headers the README asks
-/// hosts for. Switched "offline", it drops every connection unanswered.
-struct SubPathServer {
-    port: u16,
-    offline: Arc<AtomicBool>,
-    served: Arc<AtomicUsize>,
-}
-
-impl SubPathServer {
-    fn start(root: &Path) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
-        let port = listener.local_addr().expect("an address").port();
-        let offline = Arc::new(AtomicBool::new(false));
-        let served = Arc::new(AtomicUsize::new(0));
-        let root = root.to_owned();
-        let csp = csp_of(&std::fs::read_to_string(root.join("index.html")).expect("index.html"));
-        let (off, count) = (offline.clone(), served.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                if off.load(Ordering::SeqCst) {
-                    drop(stream);
-                    continue;
-                }
-                count.fetch_add(1, Ordering::SeqCst);
-                let (root, csp) = (root.clone(), csp.clone());
-                std::thread::spawn(move || serve_one(stream, &root, &csp));
-            }
-        });
-        Self {
-            port,
-            offline,
-            served,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn page(&self) -> String {
-        self.url(PREFIX)
-    }
-
-    fn set_offline(&self, offline: bool) {
-        self.offline.store(offline, Ordering::SeqCst);
-    }
-}
-
-/// The page's own CSP, sent as a header too (as the README tells hosts to).
-fn csp_of(html: &str) -> String {
-    let start = html
-        .find("http-equiv=\"Content-Security-Policy\"")
-        .expect("a CSP meta tag");
-    let content = &html[start..];
-    let content = &content[content.find("content=\"").expect("content") + 9..];
-    content[..content.find('"').expect("a closing quote")].to_owned()
-}
-
-fn serve_one(mut stream: TcpStream, root: &Path, csp: &str) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
-        return;
-    }
-    let mut line = String::new();
-    while reader.read_line(&mut line).map(|n| n > 2).unwrap_or(false) {
-        line.clear();
-    }
-    let path = request_line.split_whitespace().nth(1).unwrap_or("/");
-    let path = path.split(['?', '#']).next().unwrap_or("/");
-    let relative = path
-        .strip_prefix(PREFIX)
-        .map(|r| if r.is_empty() { "index.html" } else { r });
-    let found = relative
-        .filter(|r| !r.contains(".."))
-        .and_then(|r| std::fs::read(root.join(r)).ok().map(|body| (r, body)));
-    let (status, body, mime, cache) = match found {
-        Some((r, body)) => {
-            let cache = match r {
-                "index.html" | "sw.js" | "atcert.json" => "no-cache",
-                _ if is_hashed(r) => "public, max-age=31536000, immutable",
-                _ => "no-cache",
-            };
-            ("200 OK", body, mime_of(r), cache)
-        }
-        None => (
-            "404 Not Found",
-            b"not found".to_vec(),
-            "text/plain",
-            "no-cache",
-        ),
-    };
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {mime}\r\nContent-Length: {}\r\n\
-         Cache-Control: {cache}\r\nX-Content-Type-Options: nosniff\r\n\
-         Content-Security-Policy: {csp}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(&body);
-}
-
-/// trunk's names carry a hex hash of up to 16 digits: `atcert-web-0123456789abcdef_bg.wasm`.
-fn is_hashed(name: &str) -> bool {
-    name.split(['-', '_', '.'])
-        .any(|part| (12..=16).contains(&part.len()) && part.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
-fn mime_of(path: &str) -> &'static str {
-    match path.rsplit('.').next() {
-        Some("html") => "text/html; charset=utf-8",
-        Some("js") => "text/javascript",
-        Some("css") => "text/css",
-        Some("wasm") => "application/wasm",
-        Some("json") => "application/json",
-        Some("webmanifest") => "application/manifest+json",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("pem") => "application/x-pem-file",
-        _ => "application/octet-stream",
     }
 }
 
@@ -370,7 +242,7 @@ fn vendor_site_under_a_sub_path_provisions_online_and_offline() {
     site.write("atcert.json", vendor_profile().to_string());
     site.write("acme-logo.svg", LOGO);
     site.write("certs/acme-root.pem", &ca_pem);
-    let server = SubPathServer::start(site.path());
+    let server = StaticServer::under(site.path().to_owned(), PREFIX);
     let browser = Browser::start(1280, 900);
     browser.navigate(&server.page());
 
@@ -505,7 +377,7 @@ fn vendor_site_under_a_sub_path_provisions_online_and_offline() {
         json!({"offline": true, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}),
     );
     server.set_offline(true);
-    let served_before = server.served.load(Ordering::SeqCst);
+    let served_before = server.served();
     browser.navigate(&server.page());
     browser.wait_for_text("Acme Provisioning", Duration::from_secs(30));
     browser.wait_for_text(
@@ -519,7 +391,7 @@ fn vendor_site_under_a_sub_path_provisions_online_and_offline() {
     start_demo(&browser);
     provision_vendor_ca(&browser, &ca_pem);
     assert_eq!(
-        server.served.load(Ordering::SeqCst),
+        server.served(),
         served_before,
         "the offline page reached the server"
     );
@@ -530,7 +402,7 @@ fn vendor_site_under_a_sub_path_provisions_online_and_offline() {
 #[ignore = "needs `trunk build --release` and chromium; ./dev test runs it"]
 fn a_new_deployment_is_offered_and_taken_only_when_asked() {
     let site = SiteDir::new();
-    let server = SubPathServer::start(site.path());
+    let server = StaticServer::under(site.path().to_owned(), PREFIX);
     let browser = Browser::start(1280, 800);
     browser.navigate(&server.page());
     browser.wait_for_text("Port: not connected", Duration::from_secs(30));
@@ -637,7 +509,7 @@ fn broken_profiles_are_shown_to_the_host_and_the_page_keeps_its_defaults() {
     for (what, profile, expected) in cases {
         let site = SiteDir::new();
         site.write("atcert.json", &profile);
-        let server = SubPathServer::start(site.path());
+        let server = StaticServer::under(site.path().to_owned(), PREFIX);
         browser.navigate(&server.page());
         browser.wait_for_text("could not be used", Duration::from_secs(30));
         let shown = text_of(&browser, "#profile-error");
@@ -653,7 +525,7 @@ fn broken_profiles_are_shown_to_the_host_and_the_page_keeps_its_defaults() {
     }
     // No profile at all: today's page, no notice.
     let site = SiteDir::new();
-    let server = SubPathServer::start(site.path());
+    let server = StaticServer::under(site.path().to_owned(), PREFIX);
     browser.navigate(&server.page());
     browser.wait_for_text("Port: not connected", Duration::from_secs(30));
     std::thread::sleep(Duration::from_millis(500));

@@ -3,37 +3,87 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-/// Serves a folder over HTTP on 127.0.0.1 until the test process ends.
+/// Serves a folder over HTTP on 127.0.0.1 until the test process ends, under a path prefix
+/// (`/`, or a sub-path such as `/tools/atcert/`), with the headers the README asks hosts
+/// for: the page's CSP, `nosniff`, hashed names cached for good, the rest `no-cache`.
+/// Switched offline, it drops every connection unanswered.
 pub struct StaticServer {
     port: u16,
+    prefix: &'static str,
+    offline: Arc<AtomicBool>,
+    served: Arc<AtomicUsize>,
 }
 
 impl StaticServer {
     pub fn start(root: PathBuf) -> Self {
+        Self::under(root, "/")
+    }
+
+    /// `prefix` starts and ends with `/`.
+    pub fn under(root: PathBuf, prefix: &'static str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let port = listener.local_addr().expect("a local address").port();
+        let offline = Arc::new(AtomicBool::new(false));
+        let served = Arc::new(AtomicUsize::new(0));
+        let csp = std::fs::read_to_string(root.join("index.html"))
+            .ok()
+            .and_then(|html| csp_of(&html));
+        let (off, count) = (offline.clone(), served.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let root = root.clone();
-                std::thread::spawn(move || serve_one(stream, &root));
+                if off.load(Ordering::SeqCst) {
+                    drop(stream);
+                    continue;
+                }
+                count.fetch_add(1, Ordering::SeqCst);
+                let (root, csp) = (root.clone(), csp.clone());
+                std::thread::spawn(move || serve_one(stream, &root, prefix, csp.as_deref()));
             }
         });
-        Self { port }
+        Self {
+            port,
+            prefix,
+            offline,
+            served,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{}", self.port, path)
     }
+
+    /// The page: the prefix itself.
+    pub fn page(&self) -> String {
+        self.url(self.prefix)
+    }
+
+    pub fn set_offline(&self, offline: bool) {
+        self.offline.store(offline, Ordering::SeqCst);
+    }
+
+    /// Connections answered so far.
+    pub fn served(&self) -> usize {
+        self.served.load(Ordering::SeqCst)
+    }
 }
 
-fn serve_one(mut stream: TcpStream, root: &std::path::Path) {
+/// The page's own CSP meta tag, sent as a header too (as the README tells hosts to).
+fn csp_of(html: &str) -> Option<String> {
+    let content = &html[html.find("http-equiv=\"Content-Security-Policy\"")?..];
+    let content = &content[content.find("content=\"")? + 9..];
+    Some(content[..content.find('"')?].to_owned())
+}
+
+fn serve_one(mut stream: TcpStream, root: &Path, prefix: &str, csp: Option<&str>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
     let mut request_line = String::new();
@@ -47,22 +97,44 @@ fn serve_one(mut stream: TcpStream, root: &std::path::Path) {
     }
     let path = request_line.split_whitespace().nth(1).unwrap_or("/");
     let path = path.split(['?', '#']).next().unwrap_or("/");
-    let relative = if path == "/" {
-        "index.html"
-    } else {
-        path.trim_start_matches('/')
+    let relative = path
+        .strip_prefix(prefix)
+        .map(|r| if r.is_empty() { "index.html" } else { r });
+    let found = relative
+        .filter(|r| !r.contains(".."))
+        .and_then(|r| std::fs::read(root.join(r)).ok().map(|body| (r, body)));
+    let (status, body, mime, cache) = match found {
+        Some((r, body)) => {
+            let cache = if is_hashed(r) {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            };
+            ("200 OK", body, mime_of(r), cache)
+        }
+        None => (
+            "404 Not Found",
+            b"not found".to_vec(),
+            "text/plain",
+            "no-cache",
+        ),
     };
-    let file = root.join(relative);
-    let (status, body, mime) = match std::fs::read(&file) {
-        Ok(body) if !relative.contains("..") => ("200 OK", body, mime_of(relative)),
-        _ => ("404 Not Found", b"not found".to_vec(), "text/plain"),
-    };
+    let csp = csp
+        .map(|c| format!("Content-Security-Policy: {c}\r\n"))
+        .unwrap_or_default();
     let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {mime}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\nContent-Type: {mime}\r\nContent-Length: {}\r\n\
+         Cache-Control: {cache}\r\nX-Content-Type-Options: nosniff\r\n{csp}Connection: close\r\n\r\n",
         body.len()
     );
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(&body);
+}
+
+/// trunk's names carry a hex hash of up to 16 digits: `atcert-web-0123456789abcdef_bg.wasm`.
+pub fn is_hashed(name: &str) -> bool {
+    name.split(['-', '_', '.'])
+        .any(|part| (12..=16).contains(&part.len()) && part.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn mime_of(path: &str) -> &'static str {
@@ -72,6 +144,10 @@ fn mime_of(path: &str) -> &'static str {
         Some("css") => "text/css",
         Some("wasm") => "application/wasm",
         Some("json") => "application/json",
+        Some("webmanifest") => "application/manifest+json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("pem") => "application/x-pem-file",
         _ => "application/octet-stream",
     }
 }
