@@ -81,11 +81,6 @@ fn configs() -> Vec<(String, IchipConfig)> {
     out
 }
 
-fn remove(s: &mut SimSession, creds: &atcert::modules::Credentials) {
-    futures::executor::block_on(atcert::modules::flows::remove(s, FAMILY, creds, &options()))
-        .unwrap_or_else(|e| panic!("remove: {e}"));
-}
-
 /// Under every switch: mutual provisioning twice stores the same parameters, the test
 /// connection works twice in a row (the second one after the first left nothing open),
 /// removal twice leaves nothing, and provisioning after removal works again.
@@ -111,19 +106,7 @@ fn every_switch_provisions_verifies_connects_and_removes() {
                 "{name}: {report}"
             );
         }
-        for round in 0..2 {
-            let conn = test_connection(&mut s, FAMILY)
-                .unwrap_or_else(|e| panic!("{name}, connection {round}: {e}"));
-            assert!(
-                String::from_utf8_lossy(&conn.response).contains("200 OK"),
-                "{name}"
-            );
-        }
-        remove(&mut s, &creds);
-        remove(&mut s, &creds);
-        assert!(m.storage().is_empty(), "{name}: {:?}", m.storage().keys());
-        provision(&mut s, FAMILY, &creds).unwrap_or_else(|e| panic!("{name}, after remove: {e}"));
-        test_connection(&mut s, FAMILY).unwrap_or_else(|e| panic!("{name}, after remove: {e}"));
+        connect_twice_remove_twice_and_again(&mut s, &m, FAMILY, &creds, &name);
     }
 }
 

@@ -337,3 +337,31 @@ pub fn sweeps(family: Family, make: &dyn Fn(Server) -> SimModule) {
         noise_sweep(&|| make(server()), family, &creds, noise);
     }
 }
+
+/// After a provisioning on `m`: two test connections in a row (the first leaves nothing that
+/// blocks the second), two removals (the second finds nothing and still succeeds) that
+/// leave nothing stored, then provisioning and a test connection again. `name` labels the
+/// simulator setting in failures.
+pub fn connect_twice_remove_twice_and_again(
+    s: &mut SimSession,
+    m: &SimModule,
+    family: Family,
+    creds: &Credentials,
+    name: &str,
+) {
+    for round in 0..2 {
+        let conn = test_connection(s, family)
+            .unwrap_or_else(|e| panic!("{name}, connection {round}: {e}"));
+        assert!(
+            String::from_utf8_lossy(&conn.response).contains("200 OK"),
+            "{name}"
+        );
+    }
+    for round in 0..2 {
+        block_on(flows::remove(s, family, creds, &options()))
+            .unwrap_or_else(|e| panic!("{name}, remove {round}: {e}"));
+    }
+    assert!(m.storage().is_empty(), "{name}: {:?}", m.storage().keys());
+    provision(s, family, creds).unwrap_or_else(|e| panic!("{name}, after remove: {e}"));
+    test_connection(s, family).unwrap_or_else(|e| panic!("{name}, after remove: {e}"));
+}
