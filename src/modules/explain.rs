@@ -84,6 +84,18 @@ const GSM_CME_TEXT: &[(u32, &str)] = &[
 ];
 
 /// Explains a 3GPP `+CME ERROR` number, or a bare `ERROR`.
+/// Command prefixes (upper case), what a refusal of such a command means, the next step.
+pub(crate) type CommandRow = (&'static [&'static str], &'static str, &'static str);
+
+/// A refusal explained by the first row whose prefix the command starts with.
+pub(crate) fn by_command(rows: &[CommandRow], line: &str, fin: &Final) -> Option<Explanation> {
+    let cmd = line.to_ascii_uppercase();
+    let (_, meaning, next) = rows
+        .iter()
+        .find(|(prefixes, ..)| prefixes.iter().any(|p| cmd.starts_with(p)))?;
+    Some(for_command(fin, meaning, next))
+}
+
 /// A refusal explained by the command it answers (`meaning`, `next`), with the module's
 /// own code appended where it gave one (`+CME ERROR: <n>` rather than a bare `ERROR`).
 pub(crate) fn for_command(fin: &Final, meaning: &str, next: &str) -> Explanation {

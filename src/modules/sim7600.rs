@@ -13,7 +13,7 @@
 use crate::at::{Final, Trigger};
 use crate::modules::Family;
 use crate::modules::cmd::{Utc, binary_read, line, quoted, quoted_param, secs, upload};
-use crate::modules::explain::{Explanation, Row, explain_common, for_command, lookup};
+use crate::modules::explain::{CommandRow, Explanation, Row, by_command, explain_common, lookup};
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
 };
@@ -165,6 +165,65 @@ pub fn explain_line(text: &str) -> Option<Explanation> {
     None
 }
 
+/// What a bare `ERROR` means as the answer to each command, by the command's prefix.
+const COMMAND_MEANINGS: &[CommandRow] = &[
+    (
+        &["AT+CCHSTART"],
+        "the SSL service could not start: it is most likely still running from an earlier run (a second AT+CCHSTART is refused), or the data bearer is not available",
+        "stop it first (AT+CCHCLOSE=0, then AT+CCHSTOP; atcert's test connection does this itself), then check registration and the PDP context (AT+CEREG?, AT+CGDCONT?)",
+    ),
+    (
+        &["AT+CCHSTOP"],
+        "the SSL service is not running (or is still stopping), so there is nothing to stop",
+        "nothing to do: the next AT+CCHSTART can start it",
+    ),
+    (
+        &["AT+CCHSET", "AT+CCHMODE"],
+        "the receive/send mode can only be changed while the SSL service is stopped",
+        "stop the service (AT+CCHSTOP) and run the step again",
+    ),
+    (
+        &["AT+CCHOPEN"],
+        "the module refused to open the session: the SSL service is not started or the host/port is invalid",
+        "run the whole test connection again (it starts the service); check the host name and port",
+    ),
+    (
+        &["AT+CCHSEND"],
+        "no open session to send on, or the length is over the module's limit (2048 bytes is the usual maximum)",
+        "open the session again; send a shorter request",
+    ),
+    (
+        &["AT+CCHRECV"],
+        "the module has no open session or nothing cached to read",
+        "open the session again and read only after +CCHEVENT: 0,RECV EVENT",
+    ),
+    (
+        &["AT+CCHSSLCFG", "AT+CCHCLOSE"],
+        "the session number or SSL context is not valid now (no such session open, or context out of 0-9)",
+        "stop and start the SSL service (AT+CCHSTOP, AT+CCHSTART), then run the step again",
+    ),
+    (
+        &["AT+CCERTDOWN"],
+        "the module refused the file: the name must be 5-108 bytes and end in .pem or .der, the length 1-10240 bytes, and some firmware refuses to overwrite an existing name",
+        "delete the old file (AT+CCERTDELE) and upload again; check the name and size",
+    ),
+    (
+        &["AT+CCERTDELE"],
+        "there is no file of that name on the module",
+        "nothing to delete: check the name with AT+CCERTLIST",
+    ),
+    (
+        &["AT+CSSLCFG"],
+        "the module refused this SSL context setting (unknown keyword, value out of range, or a name not quoted)",
+        "keywords must be lower case and contexts 0-9; check the firmware supports the setting (AT+CSSLCFG=?)",
+    ),
+    (
+        &["AT+CCLK"],
+        "the module refused the clock value",
+        "the time must be \"yy/MM/dd,hh:mm:ss+zz\" (quarter hours): check the computer's clock and run the step again",
+    ),
+];
+
 /// What a bare `ERROR` (or `+CME ERROR`) means as the answer to this command: the CCH and
 /// certificate commands answer plain `ERROR` for state faults that `AT+CMEE` does not
 /// explain (the issue 9 demo: `AT+CCHSTART` after a failed open).
@@ -172,71 +231,7 @@ pub fn explain_command(line: &str, fin: &Final) -> Option<Explanation> {
     if fin.is_ok() {
         return None;
     }
-    let cmd = line.to_ascii_uppercase();
-    let (meaning, next) = if cmd.starts_with("AT+CCHSTART") {
-        (
-            "the SSL service could not start: it is most likely still running from an earlier run (a second AT+CCHSTART is refused), or the data bearer is not available",
-            "stop it first (AT+CCHCLOSE=0, then AT+CCHSTOP; atcert's test connection does this itself), then check registration and the PDP context (AT+CEREG?, AT+CGDCONT?)",
-        )
-    } else if cmd.starts_with("AT+CCHSTOP") {
-        (
-            "the SSL service is not running (or is still stopping), so there is nothing to stop",
-            "nothing to do: the next AT+CCHSTART can start it",
-        )
-    } else if cmd.starts_with("AT+CCHSET") || cmd.starts_with("AT+CCHMODE") {
-        (
-            "the receive/send mode can only be changed while the SSL service is stopped",
-            "stop the service (AT+CCHSTOP) and run the step again",
-        )
-    } else if cmd.starts_with("AT+CCHOPEN") {
-        (
-            "the module refused to open the session: the SSL service is not started or the host/port is invalid",
-            "run the whole test connection again (it starts the service); check the host name and port",
-        )
-    } else if cmd.starts_with("AT+CCHSEND") {
-        (
-            "no open session to send on, or the length is over the module's limit (2048 bytes is the usual maximum)",
-            "open the session again; send a shorter request",
-        )
-    } else if cmd.starts_with("AT+CCHRECV") {
-        (
-            "the module has no open session or nothing cached to read",
-            "open the session again and read only after +CCHEVENT: 0,RECV EVENT",
-        )
-    } else if cmd.starts_with("AT+CCHSSLCFG") || cmd.starts_with("AT+CCHCLOSE") {
-        (
-            "the session number or SSL context is not valid now (no such session open, or context out of 0-9)",
-            "stop and start the SSL service (AT+CCHSTOP, AT+CCHSTART), then run the step again",
-        )
-    } else if cmd.starts_with("AT+CCERTDOWN") {
-        (
-            "the module refused the file: the name must be 5-108 bytes and end in .pem or .der, the length 1-10240 bytes, and some firmware refuses to overwrite an existing name",
-            "delete the old file (AT+CCERTDELE) and upload again; check the name and size",
-        )
-    } else if cmd.starts_with("AT+CCERTDELE") {
-        (
-            "there is no file of that name on the module",
-            "nothing to delete: check the name with AT+CCERTLIST",
-        )
-    } else if cmd.contains("\"ENABLESNI\"") {
-        (
-            "this firmware has no SNI setting (older SIM7600 builds)",
-            "servers that need SNI (shared hosts, cloud front doors) will fail the handshake; update the firmware or use a dedicated endpoint",
-        )
-    } else if cmd.starts_with("AT+CSSLCFG") {
-        (
-            "the module refused this SSL context setting (unknown keyword, value out of range, or a name not quoted)",
-            "keywords must be lower case and contexts 0-9; check the firmware supports the setting (AT+CSSLCFG=?)",
-        )
-    } else if cmd.starts_with("AT+CCLK") {
-        (
-            "the module refused the clock value",
-            "the time must be \"yy/MM/dd,hh:mm:ss+zz\" (quarter hours): check the computer's clock and run the step again",
-        )
-    } else {
-        return None;
-    };
-    Some(for_command(fin, meaning, next))
+    by_command(COMMAND_MEANINGS, line, fin)
 }
 
 fn name_checked(role: Role, name: &str) -> Result<String, PlanError> {

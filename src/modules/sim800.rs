@@ -17,7 +17,7 @@
 use crate::at::{Final, ResponseShape, Trigger};
 use crate::modules::Family;
 use crate::modules::cmd::{Utc, binary_read, line, quoted_param, secs, upload};
-use crate::modules::explain::{Explanation, Row, explain_common, for_command, lookup};
+use crate::modules::explain::{CommandRow, Explanation, Row, by_command, explain_common, lookup};
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
 };
@@ -117,93 +117,87 @@ pub fn explain_line(text: &str) -> Option<Explanation> {
     }
 }
 
+/// What a bare `ERROR` means as the answer to each command, by the command's prefix.
+const COMMAND_MEANINGS: &[CommandRow] = &[
+    (
+        &["AT+FSCREATE"],
+        "the module could not create the file: it may already exist, or the path is not valid",
+        "delete it first (AT+FSDEL) and check the path is C:\\User\\<8.3 name>",
+    ),
+    (
+        &["AT+FSWRITE"],
+        "the module refused the write or stopped waiting for the data: the file may be missing, the size over 10240 bytes, flash full, or the bytes came later than <inputtime>",
+        "create the file again (AT+FSCREATE) and resend; check free space with AT+FSMEM",
+    ),
+    (
+        &["AT+FSDEL", "AT+FSFLSIZE", "AT+FSREAD"],
+        "there is no such file on the module",
+        "check the name with AT+FSLS=C:\\User\\",
+    ),
+    (
+        &["AT+FSDRIVE", "AT+FSLS"],
+        "this firmware has no flash file system commands, or the drive/directory does not exist",
+        "check the firmware (AT+CGMR); certificate upload needs a SIM800 build with FS and SSL commands",
+    ),
+    (
+        &["AT+SSLSETCERT", "AT+SSLSETROOT"],
+        "the SSL layer refused to import the file: it is missing, or this firmware lacks the command",
+        "check the file exists (AT+FSLS=C:\\User\\) and the firmware supports SSL (AT+CIPSSL=?; R13.08 builds need an update)",
+    ),
+    (
+        &["AT+CIPSSL", "AT+SSLOPT"],
+        "this firmware has no SSL (R13.08 builds)",
+        "update the firmware to 1308B09 or R14.18 or later",
+    ),
+    (
+        &["AT+CIPMUX", "AT+CIPQSEND"],
+        "the IP application is not in its initial state, where these settings are taken, or the value is not 0/1",
+        "shut it down first (AT+CIPSHUT) and run the step again",
+    ),
+    (
+        &["AT+CIPRXGET"],
+        "the module refused the receive request: manual receive is set only in the initial state, and reads need an open connection on that channel",
+        "run the whole test connection again (it sets the mode after AT+CIPSHUT and reads after +CIPRXGET: 1)",
+    ),
+    (
+        &["AT+CGATT"],
+        "the module could not attach to the packet service",
+        "check the SIM, antenna and registration (AT+CREG?)",
+    ),
+    (
+        &["AT+CSTT", "AT+CIICR", "AT+CIFSR"],
+        "the data bearer did not come up (wrong APN, no coverage, or not in the right IP state)",
+        "give the SIM's APN (and user/password) and run the test again; check registration (AT+CREG?)",
+    ),
+    (
+        &["AT+CIPSTART"],
+        "the module refused to connect: in multi-connection mode it needs AT+CSTT, AT+CIICR and AT+CIFSR first (state IP STATUS)",
+        "run the whole test connection again (it does those steps); check the APN",
+    ),
+    (
+        &["AT+CIPCLOSE"],
+        "there is no open connection on that channel to close",
+        "nothing to close; AT+CIPSHUT closes every connection",
+    ),
+    (
+        &["AT+CIPSEND"],
+        "there is no open connection to send on",
+        "open the connection again",
+    ),
+    (
+        &["AT+CCLK"],
+        "the module refused the clock value",
+        "the time must be \"yy/MM/dd,hh:mm:ss+zz\" (quarter hours): check the computer's clock and run the step again",
+    ),
+];
+
 /// What a bare `ERROR` (or `+CME ERROR`) means as the answer to this command. SIM800
 /// answers plain `ERROR` for file-system and IP-state faults; `AT+CMEE` adds no reason.
 pub fn explain_command(line: &str, fin: &Final) -> Option<Explanation> {
     if fin.is_ok() || matches!(fin, Final::Vendor { .. }) {
         return None;
     }
-    let cmd = line.to_ascii_uppercase();
-    let (meaning, next) = if cmd.starts_with("AT+FSCREATE") {
-        (
-            "the module could not create the file: it may already exist, or the path is not valid",
-            "delete it first (AT+FSDEL) and check the path is C:\\User\\<8.3 name>",
-        )
-    } else if cmd.starts_with("AT+FSWRITE") {
-        (
-            "the module refused the write or stopped waiting for the data: the file may be missing, the size over 10240 bytes, flash full, or the bytes came later than <inputtime>",
-            "create the file again (AT+FSCREATE) and resend; check free space with AT+FSMEM",
-        )
-    } else if cmd.starts_with("AT+FSDEL")
-        || cmd.starts_with("AT+FSFLSIZE")
-        || cmd.starts_with("AT+FSREAD")
-    {
-        (
-            "there is no such file on the module",
-            "check the name with AT+FSLS=C:\\User\\",
-        )
-    } else if cmd.starts_with("AT+FSDRIVE") || cmd.starts_with("AT+FSLS") {
-        (
-            "this firmware has no flash file system commands, or the drive/directory does not exist",
-            "check the firmware (AT+CGMR); certificate upload needs a SIM800 build with FS and SSL commands",
-        )
-    } else if cmd.starts_with("AT+SSLSETCERT") || cmd.starts_with("AT+SSLSETROOT") {
-        (
-            "the SSL layer refused to import the file: it is missing, or this firmware lacks the command",
-            "check the file exists (AT+FSLS=C:\\User\\) and the firmware supports SSL (AT+CIPSSL=?; R13.08 builds need an update)",
-        )
-    } else if cmd.starts_with("AT+CIPSSL") || cmd.starts_with("AT+SSLOPT") {
-        (
-            "this firmware has no SSL (R13.08 builds)",
-            "update the firmware to 1308B09 or R14.18 or later",
-        )
-    } else if cmd.starts_with("AT+CIPMUX") || cmd.starts_with("AT+CIPQSEND") {
-        (
-            "the IP application is not in its initial state, where these settings are taken, or the value is not 0/1",
-            "shut it down first (AT+CIPSHUT) and run the step again",
-        )
-    } else if cmd.starts_with("AT+CIPRXGET") {
-        (
-            "the module refused the receive request: manual receive is set only in the initial state, and reads need an open connection on that channel",
-            "run the whole test connection again (it sets the mode after AT+CIPSHUT and reads after +CIPRXGET: 1)",
-        )
-    } else if cmd.starts_with("AT+CGATT") {
-        (
-            "the module could not attach to the packet service",
-            "check the SIM, antenna and registration (AT+CREG?)",
-        )
-    } else if cmd.starts_with("AT+CSTT")
-        || cmd.starts_with("AT+CIICR")
-        || cmd.starts_with("AT+CIFSR")
-    {
-        (
-            "the data bearer did not come up (wrong APN, no coverage, or not in the right IP state)",
-            "give the SIM's APN (and user/password) and run the test again; check registration (AT+CREG?)",
-        )
-    } else if cmd.starts_with("AT+CIPSTART") {
-        (
-            "the module refused to connect: in multi-connection mode it needs AT+CSTT, AT+CIICR and AT+CIFSR first (state IP STATUS)",
-            "run the whole test connection again (it does those steps); check the APN",
-        )
-    } else if cmd.starts_with("AT+CIPCLOSE") {
-        (
-            "there is no open connection on that channel to close",
-            "nothing to close; AT+CIPSHUT closes every connection",
-        )
-    } else if cmd.starts_with("AT+CIPSEND") {
-        (
-            "there is no open connection to send on",
-            "open the connection again",
-        )
-    } else if cmd.starts_with("AT+CCLK") {
-        (
-            "the module refused the clock value",
-            "the time must be \"yy/MM/dd,hh:mm:ss+zz\" (quarter hours): check the computer's clock and run the step again",
-        )
-    } else {
-        return None;
-    };
-    Some(for_command(fin, meaning, next))
+    by_command(COMMAND_MEANINGS, line, fin)
 }
 
 /// `C:\User\<name>`, refusing characters the unquoted path cannot carry.
