@@ -175,7 +175,7 @@ fn every_bundle_certificate_matches_openssl() {
             info.aki.as_deref().unwrap_or("-"),
             e.aki.as_deref().unwrap_or("-"),
         );
-        // Every Mozilla root is self-signed, and its signature must verify.
+        // Every Mozilla root is self-signed (as OpenSSL decides it: names and key ids).
         check("self_signed", &info.self_signed.to_string(), "true");
     }
     assert!(

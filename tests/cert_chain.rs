@@ -330,3 +330,79 @@ fn leaf_alone_names_the_issuer_the_ca_slot_needs() {
     assert_eq!(json["items"][1]["self_signed"], true);
     assert_eq!(json["chains"][0]["links"][0]["result"], "valid");
 }
+
+#[test]
+fn self_signed_is_decided_as_openssl_does_without_the_signature() {
+    // OpenSSL's EXFLAG_SS: self-issued, the authority key identifier names the certificate's
+    // own key, and key usage (if present) allows certificate signing. The signature is not
+    // checked, so a bundle of roots inspects as fast as `openssl storeutl -text`.
+    let lab = Lab::new();
+    lab.make_chain("p256", "p256", "p256", "sha256", &[]);
+    let root = lab.der("root.pem");
+    let info = cert::inspect::inspect(&root, 0).unwrap();
+    assert!(info.self_issued && info.self_signed);
+
+    // A damaged signature does not change the verdict (as in OpenSSL); chain links do check.
+    let mut damaged = root.clone();
+    let n = damaged.len();
+    damaged[n - 5] ^= 0x01;
+    assert!(cert::inspect::inspect(&damaged, 0).unwrap().self_signed);
+
+    // Key rollover: the same name signed by another key is self-issued, not self-signed.
+    lab.key("new.key", "p256");
+    lab.write("ca.ext", "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n");
+    lab.ssl(&[
+        "req",
+        "-new",
+        "-key",
+        "@new.key",
+        "-subj",
+        "/C=DE/O=Test Lab/CN=Test Root CA",
+        "-out",
+        "@new.csr",
+    ]);
+    lab.ssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "@new.csr",
+        "-CA",
+        "@root.pem",
+        "-CAkey",
+        "@root.key",
+        "-set_serial",
+        "9",
+        "-days",
+        "100",
+        "-extfile",
+        "@ca.ext",
+        "-out",
+        "@rollover.pem",
+    ]);
+    let rollover = cert::inspect::inspect(&lab.der("rollover.pem"), 0).unwrap();
+    assert!(rollover.self_issued);
+    assert!(!rollover.self_signed, "{rollover:?}");
+    // ...and chains to the old root, with the signature checked.
+    let r = chain::build_chains(&[lab.der("rollover.pem").as_slice(), root.as_slice()]);
+    assert_eq!(r.chains[0].order, vec![0, 1]);
+    assert_eq!(r.chains[0].links, vec![SigCheck::Valid]);
+
+    // Key usage without keyCertSign: not a certificate signer, so not self-signed.
+    lab.ssl(&[
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        "@new.key",
+        "-subj",
+        "/CN=signing only",
+        "-addext",
+        "keyUsage=critical,digitalSignature",
+        "-days",
+        "10",
+        "-out",
+        "@signer.pem",
+    ]);
+    let signer = cert::inspect::inspect(&lab.der("signer.pem"), 0).unwrap();
+    assert!(signer.self_issued && !signer.self_signed, "{signer:?}");
+}

@@ -42,10 +42,13 @@ struct Node {
     ski_present: bool,
 }
 
-fn node(der: &[u8]) -> Option<Node> {
+fn node(der: &[u8], info: Option<&CertInfo>) -> Option<Node> {
     use der::{Decode, Encode};
     let c = x509_cert::Certificate::from_der(der).ok()?;
-    let info = inspect(der, 0).ok()?;
+    let info = match info {
+        Some(info) => info.clone(),
+        None => inspect(der, 0).ok()?,
+    };
     Some(Node {
         subject: c.tbs_certificate.subject.to_der().ok()?,
         issuer: c.tbs_certificate.issuer.to_der().ok()?,
@@ -70,6 +73,13 @@ fn may_issue(parent: &Node, child: &Node) -> bool {
 
 /// Orders `certs` (DER) into chains and checks each signature.
 pub fn build_chains(certs: &[&[u8]]) -> ChainReport {
+    build_chains_inspected(certs, &[])
+}
+
+/// [`build_chains`] for a caller that already inspected the certificates: `infos[i]`, where
+/// present, is `certs[i]` inspected (at any time: validity is not used), so a bundle of 144
+/// roots is not inspected twice.
+pub fn build_chains_inspected(certs: &[&[u8]], infos: &[Option<CertInfo>]) -> ChainReport {
     use sha2::Digest;
     let mut nodes: Vec<Option<Node>> = Vec::with_capacity(certs.len());
     let mut undecodable = Vec::new();
@@ -83,7 +93,7 @@ pub fn build_chains(certs: &[&[u8]]) -> ChainReport {
             continue;
         }
         seen.push((h, i));
-        let n = node(der);
+        let n = node(der, infos.get(i).and_then(Option::as_ref));
         if n.is_none() {
             undecodable.push(i);
         }

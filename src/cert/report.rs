@@ -1,7 +1,7 @@
 //! One call for a page or a CLI: everything about a parsed input as plain, serialisable data
 //! (items with their inspection, problems with messages, chains, key ↔ certificate pairs).
 
-use super::chain::{Chain, ChainReport, build_chains};
+use super::chain::{Chain, ChainReport, build_chains_inspected};
 use super::error::{Location, ParseError};
 use super::inspect::CertInfo;
 use super::keys::{KeyEncoding, KeyInfo, Protection, PublicKeyEncoding};
@@ -89,7 +89,11 @@ pub fn report(outcome: &ParseOutcome, now: i64) -> Report {
         .iter()
         .map(|n| outcome.items[*n].der.as_slice())
         .collect();
-    let ChainReport { chains, .. } = build_chains(&ders);
+    let infos: Vec<Option<CertInfo>> = cert_idx
+        .iter()
+        .map(|n| items[*n].certificate.clone())
+        .collect();
+    let ChainReport { chains, .. } = build_chains_inspected(&ders, &infos);
     let chains = chains
         .into_iter()
         .map(|c| Chain {

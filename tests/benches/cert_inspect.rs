@@ -2,6 +2,10 @@
 //! time per certificate and in total. A plain program: figures are printed, never asserted.
 //!
 //! `cargo bench --bench cert_inspect [-- N]` (default N = 20).
+//!
+//! Last, the whole `atcert inspect` of the bundle against `openssl storeutl -noout -text
+//! -certs` on the same file (best of N wall-clock runs each, process start included), and
+//! their ratio (issue 12 asks for at most 1.0).
 
 use atcert::cert;
 use std::time::{Duration, Instant};
@@ -72,4 +76,43 @@ fn main() {
         chain_time.as_secs_f64() * 1e3,
         report.chains.len()
     );
+
+    cli_against_openssl(n);
+}
+
+/// Best wall-clock time of `n` runs of a command, or `None` if it cannot run.
+fn best_of(n: u32, program: &str, args: &[&str]) -> Option<Duration> {
+    let mut best = Duration::MAX;
+    for _ in 0..n {
+        let t = Instant::now();
+        let out = std::process::Command::new(program)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?;
+        if !out.success() {
+            return None;
+        }
+        best = best.min(t.elapsed());
+    }
+    Some(best)
+}
+
+fn cli_against_openssl(n: u32) {
+    let atcert = best_of(n, env!("CARGO_BIN_EXE_atcert"), &["inspect", BUNDLE]);
+    let openssl = best_of(
+        n,
+        "openssl",
+        &["storeutl", "-noout", "-text", "-certs", BUNDLE],
+    );
+    match (atcert, openssl) {
+        (Some(a), Some(o)) => println!(
+            "atcert inspect: {:.1} ms; openssl storeutl -text: {:.1} ms; ratio {:.2} (best of {n})",
+            a.as_secs_f64() * 1e3,
+            o.as_secs_f64() * 1e3,
+            a.as_secs_f64() / o.as_secs_f64()
+        ),
+        _ => println!("atcert inspect or openssl storeutl could not run: no comparison"),
+    }
 }

@@ -88,14 +88,15 @@ fn where_(item: &Item) -> String {
     }
 }
 
-fn print_item(item: &Item, now: i64) {
+/// Prints one item; `info` is its inspection from the report (certificates only).
+fn print_item(item: &Item, info: Option<&cert::inspect::CertInfo>) {
     println!("  {} [{}]", item.describe(), where_(item));
     for n in &item.notes {
         println!("    note:        {n}");
     }
     match item.kind {
         ItemKind::Certificate => {
-            let Some(i) = item.cert_info(now) else { return };
+            let Some(i) = info else { return };
             println!("    subject:     {}", i.subject);
             println!("    issuer:      {}", i.issuer);
             println!("    serial:      {}", i.serial);
@@ -255,7 +256,7 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
                 println!("{}:", item_file[n].display());
                 last = Some(&item_file[n]);
             }
-            print_item(item, now);
+            print_item(item, report.items[n].certificate.as_ref());
         }
         let certs = items
             .iter()
@@ -268,9 +269,10 @@ pub fn inspect(args: InspectArgs) -> Result<()> {
                     .order
                     .iter()
                     .map(|i| {
-                        items[*i]
-                            .cert_info(now)
-                            .map(|x| x.subject)
+                        report.items[*i]
+                            .certificate
+                            .as_ref()
+                            .map(|x| x.subject.clone())
                             .unwrap_or_default()
                     })
                     .collect();
