@@ -9,6 +9,8 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!("atcert-worker is the page's key-generation worker; build it with trunk (see README.md).");
+    eprintln!(
+        "atcert-worker is the page's key-generation worker; build it with trunk (see README.md)."
+    );
     std::process::exit(2);
 }

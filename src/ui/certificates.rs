@@ -391,12 +391,36 @@ fn LoadedView(
         .iter()
         .map(|p| view! { <li class="problem">{format!("{}: {}", p.location, p.error)}</li> })
         .collect_view();
-    let cards = entry
-        .outcome
-        .items
+    // A bundle of a hundred certificates is read card by card, a few per task, so the page
+    // never freezes while it fills in (the first cards show at once).
+    let items = std::sync::Arc::new(entry.outcome.items.clone());
+    let all_items = std::sync::Arc::new(all_items);
+    let shown: Vec<RwSignal<bool>> = (0..items.len())
+        .map(|i| RwSignal::new(i < CARDS_PER_TASK))
+        .collect();
+    let cards = shown
         .iter()
-        .map(|item| item_card(item, &all_items, now))
+        .enumerate()
+        .map(|(i, visible)| {
+            let (visible, items, all_items) = (*visible, items.clone(), all_items.clone());
+            move || visible.get().then(|| item_card(&items[i], &all_items, now))
+        })
         .collect_view();
+    if shown.len() > CARDS_PER_TASK {
+        leptos::task::spawn_local(async move {
+            use crate::session::Clock;
+            let clock = crate::web::BrowserClock;
+            for batch in shown[CARDS_PER_TASK..].chunks(CARDS_PER_TASK) {
+                clock.sleep_until(clock.now()).await;
+                for visible in batch {
+                    // The entry may have been removed meanwhile.
+                    if visible.try_set(true).is_some() {
+                        return;
+                    }
+                }
+            }
+        });
+    }
     let bytes = entry.bytes.clone();
     let lint_view = move || {
         let family = module.get()?;
@@ -435,6 +459,9 @@ fn row(label: &'static str, value: String) -> impl IntoView {
         <dd>{value}</dd>
     }
 }
+
+/// Cards rendered per main-thread task when many are loaded at once.
+const CARDS_PER_TASK: usize = 4;
 
 fn item_card(item: &Item, all: &[Item], now: i64) -> AnyView {
     let downloads = conversions(item);

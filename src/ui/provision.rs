@@ -28,22 +28,27 @@ thread_local! {
     static DEMO_SETS: RefCell<Vec<(Family, GeneratedSet)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The demo credentials for `family`, once [`prepare_demo`] has made them.
+/// The demo credentials for `family`, once [`prepare_demo`] has made them (or, with
+/// `inline-keygen`, made here on first use).
 pub fn demo_set(family: Family) -> Option<GeneratedSet> {
-    DEMO_SETS.with(|cell| {
+    let made = DEMO_SETS.with(|cell| {
         cell.borrow()
             .iter()
             .find(|(f, _)| *f == family)
             .map(|(_, set)| set.clone())
-    })
+    });
+    #[cfg(feature = "inline-keygen")]
+    if made.is_none() {
+        let set =
+            crate::cert::generate::generate(&demo_options(family).ok()?, &mut rand_core::OsRng)
+                .ok()?;
+        DEMO_SETS.with(|cell| cell.borrow_mut().push((family, set.clone())));
+        return Some(set);
+    }
+    made
 }
 
-/// Makes the demo credentials for `family` if they are not made yet: in the key-generation
-/// worker, so that the page does not freeze while they are made.
-pub async fn prepare_demo(family: Family) -> Result<GeneratedSet, String> {
-    if let Some(set) = demo_set(family) {
-        return Ok(set);
-    }
+fn demo_options(family: Family) -> Result<GenerateOptions, String> {
     let mut options = GenerateOptions::new(now_unix());
     options.key = KeyAlgorithm::Rsa2048;
     options.ca.common_name = "atcert demo CA".into();
@@ -53,7 +58,16 @@ pub async fn prepare_demo(family: Family) -> Result<GeneratedSet, String> {
     options
         .fit_to(&crate::modules::rules::rules(family))
         .map_err(|e| e.to_string())?;
-    let set = crate::web::worker::generate(&options).await?;
+    Ok(options)
+}
+
+/// Makes the demo credentials for `family` if they are not made yet: in the key-generation
+/// worker, so that the page does not freeze while they are made.
+pub async fn prepare_demo(family: Family) -> Result<GeneratedSet, String> {
+    if let Some(set) = demo_set(family) {
+        return Ok(set);
+    }
+    let set = crate::web::worker::generate(&demo_options(family)?).await?;
     // Two callers may have raced: the first set made stays.
     if let Some(kept) = demo_set(family) {
         return Ok(kept);

@@ -39,12 +39,15 @@ thread_local! {
 }
 
 /// The worker's loader, as index.html names it (./dev post-build writes the hashed name).
-fn worker_url() -> String {
+fn worker_meta() -> Option<String> {
     web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.query_selector("meta[name=atcert-worker]").ok().flatten())
         .and_then(|m| m.get_attribute("content"))
-        .unwrap_or_else(|| "./atcert-worker_loader.js".to_owned())
+}
+
+fn worker_url() -> String {
+    worker_meta().unwrap_or_else(|| "./atcert-worker_loader.js".to_owned())
 }
 
 fn client() -> Result<Rc<RefCell<Client>>, String> {
@@ -138,6 +141,12 @@ fn js_text(value: &JsValue) -> String {
 /// [`crate::cert::generate::generate`] in the worker: the same certificates, without
 /// freezing the page.
 pub async fn generate(options: &GenerateOptions) -> Result<GeneratedSet, String> {
+    // A page without the worker (the library's browser tests) generates on its own thread.
+    #[cfg(feature = "inline-keygen")]
+    if worker_meta().is_none() {
+        return crate::cert::generate::generate(options, &mut rand_core::OsRng)
+            .map_err(|e| e.to_string());
+    }
     let client = client()?;
     let rx = {
         let mut c = client.borrow_mut();
@@ -161,13 +170,12 @@ pub async fn generate(options: &GenerateOptions) -> Result<GeneratedSet, String>
 pub fn serve() {
     let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let reply_to = scope.clone();
-    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-        move |event: web_sys::MessageEvent| {
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
             let request = event.data().as_string().unwrap_or_default();
             let reply = answer(&request);
             let _ = reply_to.post_message(&JsValue::from_str(&reply));
-        },
-    );
+        });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The worker lives as long as the page; so does its handler.
     on_message.forget();
@@ -224,7 +232,12 @@ fn decode_sans(v: &Value) -> Result<Vec<San>, String> {
         .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
-        .map(|s| s.as_str().unwrap_or_default().parse().map_err(|e| format!("{e}")))
+        .map(|s| {
+            s.as_str()
+                .unwrap_or_default()
+                .parse()
+                .map_err(|e| format!("{e}"))
+        })
         .collect()
 }
 
@@ -270,7 +283,12 @@ fn decode_reply(v: &Value) -> Reply {
     }
     let bytes = |v: &Value| -> Vec<u8> {
         v.as_array()
-            .map(|a| a.iter().filter_map(|b| b.as_u64()).map(|b| b as u8).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|b| b.as_u64())
+                    .map(|b| b as u8)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let issued = |role: &str| Issued {
