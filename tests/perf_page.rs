@@ -323,11 +323,20 @@ fn the_key_generation_worker_ships_hashed_and_kept_for_offline_use() {
     let sw = std::fs::read_to_string(dist.join("sw.js")).expect("dist/sw.js");
     for part in [".js", "_bg.wasm"] {
         let name = loader.replace("_loader.js", part);
-        assert!(shim.contains(&format!("./{name}")), "{loader} does not load {name}: {shim}");
+        assert!(
+            shim.contains(&format!("./{name}")),
+            "{loader} does not load {name}: {shim}"
+        );
         assert!(dist.join(&name).is_file(), "{name} missing from dist/");
-        assert!(sw.contains(&format!("\"{name}\"")), "the service worker does not keep {name}");
+        assert!(
+            sw.contains(&format!("\"{name}\"")),
+            "the service worker does not keep {name}"
+        );
     }
-    assert!(sw.contains(&format!("\"{loader}\"")), "the service worker does not keep {loader}");
+    assert!(
+        sw.contains(&format!("\"{loader}\"")),
+        "the service worker does not keep {loader}"
+    );
     // trunk's unhashed names are gone.
     assert!(!dist.join("atcert-worker_bg.wasm").exists());
 }
