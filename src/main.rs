@@ -4,6 +4,13 @@
 fn main() {
     console_error_panic_hook::set_once();
     atcert::ui::mount();
+    // The app is on screen: the loading frame of index.html goes.
+    if let Some(boot) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("atcert-boot"))
+    {
+        boot.remove();
+    }
     // The first render is synchronous: this mark is when the page became usable, which the
     // release-page test reports as navigation-to-interactive time.
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {

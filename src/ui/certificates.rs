@@ -12,7 +12,7 @@ use super::files;
 use super::site::AllFamiliesToggle;
 use crate::cert::chain::build_chains;
 use crate::cert::convert::{ConvertOptions, Target, convert};
-use crate::cert::generate::{GenerateOptions, KeyAlgorithm, San, Subject, generate};
+use crate::cert::generate::{GenerateOptions, KeyAlgorithm, San, Subject};
 use crate::cert::lint::{self, LintContext, LintReport, Severity};
 use crate::cert::verify::SigCheck;
 use crate::cert::{Item, ItemKind, KeyEncoding, ParseError, ParseOutcome, matching, parse};
@@ -391,12 +391,36 @@ fn LoadedView(
         .iter()
         .map(|p| view! { <li class="problem">{format!("{}: {}", p.location, p.error)}</li> })
         .collect_view();
-    let cards = entry
-        .outcome
-        .items
+    // A bundle of a hundred certificates is read card by card, one per task, so the page
+    // never freezes while it fills in (the first cards show at once).
+    let items = std::sync::Arc::new(entry.outcome.items.clone());
+    let all_items = std::sync::Arc::new(all_items);
+    let shown: Vec<RwSignal<bool>> = (0..items.len())
+        .map(|i| RwSignal::new(i < CARDS_PER_TASK))
+        .collect();
+    let cards = shown
         .iter()
-        .map(|item| item_card(item, &all_items, now))
+        .enumerate()
+        .map(|(i, visible)| {
+            let (visible, items, all_items) = (*visible, items.clone(), all_items.clone());
+            move || visible.get().then(|| item_card(&items[i], &all_items, now))
+        })
         .collect_view();
+    if shown.len() > CARDS_PER_TASK {
+        leptos::task::spawn_local(async move {
+            use crate::session::Clock;
+            let clock = crate::web::BrowserClock;
+            for batch in shown[CARDS_PER_TASK..].chunks(CARDS_PER_TASK) {
+                clock.sleep_until(clock.now()).await;
+                for visible in batch {
+                    // The entry may have been removed meanwhile.
+                    if visible.try_set(true).is_some() {
+                        return;
+                    }
+                }
+            }
+        });
+    }
     let bytes = entry.bytes.clone();
     let lint_view = move || {
         let family = module.get()?;
@@ -435,6 +459,10 @@ fn row(label: &'static str, value: String) -> impl IntoView {
         <dd>{value}</dd>
     }
 }
+
+/// Cards rendered per main-thread task when many are loaded at once (one card inspects
+/// its certificate and checks its signature: tens of ms in the browser for P-384).
+const CARDS_PER_TASK: usize = 1;
 
 fn item_card(item: &Item, all: &[Item], now: i64) -> AnyView {
     let downloads = conversions(item);
@@ -672,6 +700,7 @@ fn GenerateView(
     let sans = RwSignal::new("localhost, 127.0.0.1".to_owned());
     let client_cn = RwSignal::new("atcert client".to_owned());
     let result = RwSignal::new_local(None::<Result<Vec<(String, Vec<u8>)>, String>>);
+    let generating = RwSignal::new(false);
 
     let run = move |_| {
         let mut options = GenerateOptions::new(now_unix());
@@ -691,43 +720,55 @@ fn GenerateView(
             .filter(|s| !s.is_empty())
             .map(str::parse::<San>)
             .collect();
-        let outcome = (|| -> Result<Vec<(String, Vec<u8>)>, String> {
-            options.server_sans = parsed.map_err(|e| e.to_string())?;
-            let family = module.get_untracked();
+        let family = module.get_untracked();
+        let prepared = parsed.map_err(|e| e.to_string()).and_then(|server_sans| {
+            options.server_sans = server_sans;
             if let Some(family) = family {
                 options.fit_to(&rules(family)).map_err(|e| e.to_string())?;
             }
-            let set = generate(&options, &mut rand_core::OsRng).map_err(|e| e.to_string())?;
-            let mut out = vec![
-                ("ca.pem".to_owned(), set.ca.cert_pem().into_bytes()),
-                ("ca.key".to_owned(), set.ca.key_pem().into_bytes()),
-                (
-                    "server-chain.pem".to_owned(),
-                    set.server_chain_pem().into_bytes(),
-                ),
-                ("server.key".to_owned(), set.server.key_pem().into_bytes()),
-                ("client.pem".to_owned(), set.client.cert_pem().into_bytes()),
-                ("client.key".to_owned(), set.client.key_pem().into_bytes()),
-            ];
-            if let Some(family) = family {
-                for report in set.module_files(&rules(family), options.now) {
-                    if let Some(output) = report.output {
-                        let name = format!("{}-{}", family.id(), report.role).replace(' ', "-");
-                        out.push((name, output.bytes));
+            Ok(options)
+        });
+        let options = match prepared {
+            Ok(options) => options,
+            Err(e) => return result.set(Some(Err(e))),
+        };
+        // Keys are made in a worker (seconds for RSA 3072): the page stays responsive.
+        generating.set(true);
+        result.set(None);
+        leptos::task::spawn_local(async move {
+            let outcome = crate::web::worker::generate(&options).await.map(|set| {
+                let mut out = vec![
+                    ("ca.pem".to_owned(), set.ca.cert_pem().into_bytes()),
+                    ("ca.key".to_owned(), set.ca.key_pem().into_bytes()),
+                    (
+                        "server-chain.pem".to_owned(),
+                        set.server_chain_pem().into_bytes(),
+                    ),
+                    ("server.key".to_owned(), set.server.key_pem().into_bytes()),
+                    ("client.pem".to_owned(), set.client.cert_pem().into_bytes()),
+                    ("client.key".to_owned(), set.client.key_pem().into_bytes()),
+                ];
+                if let Some(family) = family {
+                    for report in set.module_files(&rules(family), options.now) {
+                        if let Some(output) = report.output {
+                            let name = format!("{}-{}", family.id(), report.role).replace(' ', "-");
+                            out.push((name, output.bytes));
+                        }
                     }
                 }
-            }
-            Ok(out)
-        })();
-        if let Ok(files) = &outcome {
-            on_load("generated ca.pem".into(), files[0].1.clone());
-            on_load("generated client.pem + client.key".into(), {
-                let mut both = files[4].1.clone();
-                both.extend_from_slice(&files[5].1);
-                both
+                out
             });
-        }
-        result.set(Some(outcome));
+            if let Ok(files) = &outcome {
+                on_load("generated ca.pem".into(), files[0].1.clone());
+                on_load("generated client.pem + client.key".into(), {
+                    let mut both = files[4].1.clone();
+                    both.extend_from_slice(&files[5].1);
+                    both
+                });
+            }
+            generating.set(false);
+            result.set(Some(outcome));
+        });
     };
 
     view! {
@@ -749,7 +790,9 @@ fn GenerateView(
                 "With a module chosen above, the module's CA, client certificate and key are also \
                  written in the form that module needs."
             </p>
-            <button class="primary" id="cert-generate-run" on:click=run>"Generate"</button>
+            <button class="primary" id="cert-generate-run" on:click=run prop:disabled=move || generating.get()>
+                {move || if generating.get() { "Generating\u{2026}" } else { "Generate" }}
+            </button>
             {move || result.get().map(|r| match r {
                 Ok(files) => view! {
                     <div class="actions generated">

@@ -78,12 +78,12 @@ pub fn ConnectionArea(
         let family = demo_family.get_untracked();
         state.set(PortState::Opening);
         leptos::task::spawn_local(async move {
-            // Let the page show "opening" before the demo server's keys are generated.
-            use crate::session::Clock;
-            let clock = crate::web::BrowserClock;
-            clock
-                .sleep_until(clock.now() + std::time::Duration::from_millis(30))
-                .await;
+            // The demo server's keys are made in the key-generation worker first, so the
+            // page keeps responding while "opening" shows.
+            if let Err(message) = super::provision::prepare_demo(family).await {
+                state.set(PortState::Failed { message });
+                return;
+            }
             hub.open_demo(family, || super::provision::demo_server(family))
                 .await;
         });

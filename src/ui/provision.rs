@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use super::certificates::{CertStore, Loaded};
 use super::files;
 use super::port::{Link, Logged, PortHub, PortState};
-use crate::cert::generate::{GenerateOptions, GeneratedSet, KeyAlgorithm, generate};
+use crate::cert::generate::{GenerateOptions, GeneratedSet, KeyAlgorithm};
 use crate::cert::lint::{LintContext, LintReport, Severity};
 use crate::modules::flows::{self, FlowError};
 use crate::modules::plan::{Credentials, Options};
@@ -28,23 +28,52 @@ thread_local! {
     static DEMO_SETS: RefCell<Vec<(Family, GeneratedSet)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The demo credentials for `family`, generated on first use.
+/// The demo credentials for `family`, once [`prepare_demo`] has made them (or, with
+/// `inline-keygen`, made here on first use).
 pub fn demo_set(family: Family) -> Option<GeneratedSet> {
-    DEMO_SETS.with(|cell| {
-        if let Some((_, set)) = cell.borrow().iter().find(|(f, _)| *f == family) {
-            return Some(set.clone());
-        }
-        let mut options = GenerateOptions::new(now_unix());
-        options.key = KeyAlgorithm::Rsa2048;
-        options.ca.common_name = "atcert demo CA".into();
-        options.server.common_name = DEMO_HOST.into();
-        options.server_sans = vec![crate::cert::generate::San::Dns(DEMO_HOST.into())];
-        options.client.common_name = "atcert demo device".into();
-        options.fit_to(&crate::modules::rules::rules(family)).ok()?;
-        let set = generate(&options, &mut rand_core::OsRng).ok()?;
-        cell.borrow_mut().push((family, set.clone()));
-        Some(set)
-    })
+    let made = DEMO_SETS.with(|cell| {
+        cell.borrow()
+            .iter()
+            .find(|(f, _)| *f == family)
+            .map(|(_, set)| set.clone())
+    });
+    #[cfg(feature = "inline-keygen")]
+    if made.is_none() {
+        let set =
+            crate::cert::generate::generate(&demo_options(family).ok()?, &mut rand_core::OsRng)
+                .ok()?;
+        DEMO_SETS.with(|cell| cell.borrow_mut().push((family, set.clone())));
+        return Some(set);
+    }
+    made
+}
+
+fn demo_options(family: Family) -> Result<GenerateOptions, String> {
+    let mut options = GenerateOptions::new(now_unix());
+    options.key = KeyAlgorithm::Rsa2048;
+    options.ca.common_name = "atcert demo CA".into();
+    options.server.common_name = DEMO_HOST.into();
+    options.server_sans = vec![crate::cert::generate::San::Dns(DEMO_HOST.into())];
+    options.client.common_name = "atcert demo device".into();
+    options
+        .fit_to(&crate::modules::rules::rules(family))
+        .map_err(|e| e.to_string())?;
+    Ok(options)
+}
+
+/// Makes the demo credentials for `family` if they are not made yet: in the key-generation
+/// worker, so that the page does not freeze while they are made.
+pub async fn prepare_demo(family: Family) -> Result<GeneratedSet, String> {
+    if let Some(set) = demo_set(family) {
+        return Ok(set);
+    }
+    let set = crate::web::worker::generate(&demo_options(family)?).await?;
+    // Two callers may have raced: the first set made stays.
+    if let Some(kept) = demo_set(family) {
+        return Ok(kept);
+    }
+    DEMO_SETS.with(|cell| cell.borrow_mut().push((family, set.clone())));
+    Ok(set)
 }
 
 /// The simulated server of demo mode: trusts the demo CA, asks for a client certificate

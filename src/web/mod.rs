@@ -1,8 +1,10 @@
-//! Browser-only platform code: the Web Serial transport and the browser clock. The only
+//! Browser-only platform code: the Web Serial transport, the browser clock and the
+//! key-generation worker. The only
 //! place besides `ui` that touches web-sys.
 
 pub mod clock;
 pub mod serial;
+pub mod worker;
 
 pub use clock::BrowserClock;
 pub use serial::{Parity, SerialError, SerialSettings, WebSerial};
