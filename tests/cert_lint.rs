@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use atcert::cert::lint::{
-    Check, Encoding, LintContext, LintReport, Role, Severity, guess_role, lint,
+    Check, Destination, Encoding, LintContext, LintReport, Role, Severity, guess_role, lint,
 };
 use atcert::modules::Family;
 use atcert::modules::rules::rules;
@@ -213,7 +213,10 @@ fn telit_legacy_rejects_crlf_pem_and_gets_lf_only() {
     assert!(bytes.ends_with(b"-----END CERTIFICATE-----\n"));
     assert_eq!(
         report.output.as_ref().unwrap().destination,
-        "AT#SSLSECDATA=1,1,1"
+        Destination::Slot {
+            ssid: 1,
+            data_type: 1
+        }
     );
     lab.write("fixed.pem", bytes);
     assert_eq!(

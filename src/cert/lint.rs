@@ -449,9 +449,64 @@ pub struct Output {
     pub bytes: Vec<u8>,
     pub encoding: Encoding,
     pub storage: Storage,
-    /// The concrete file path, slot or parameter, e.g. `C:\USER\ROOT.CER`, `ca_cert.pem`,
-    /// `/7fd3....ca`, `AT#SSLSECDATA=1,1,1`, `+iCA`.
-    pub destination: String,
+    /// Where the module keeps it: the concrete file, slot or parameter.
+    pub destination: Destination,
+}
+
+/// Where a credential goes, as data: the driver renders the command that puts it there.
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub enum Destination {
+    /// A file on the module, e.g. `C:\USER\ROOT.CER`, `ca_cert.pem`, `/7fd3....ca`.
+    File { path: String },
+    /// A numbered security-data slot and its data type (Telit).
+    Slot { ssid: u8, data_type: u8 },
+    /// A named parameter or area (iChip `+iCA`, SPWF04's certificate areas).
+    Parameter { name: &'static str },
+}
+
+impl Destination {
+    /// The file path, for file-system destinations.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            Self::File { path } => Some(path),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Destination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::File { path } => f.write_str(path),
+            Self::Slot { ssid, data_type } => {
+                write!(f, "security data slot {ssid}, data type {data_type}")
+            }
+            Self::Parameter { name } => f.write_str(name),
+        }
+    }
+}
+
+// Callers and tests compare a destination with the name they expect.
+impl PartialEq<str> for Destination {
+    fn eq(&self, other: &str) -> bool {
+        match self {
+            Self::File { path } => path == other,
+            Self::Parameter { name } => *name == other,
+            Self::Slot { .. } => false,
+        }
+    }
+}
+
+impl PartialEq<&str> for Destination {
+    fn eq(&self, other: &&str) -> bool {
+        self == *other
+    }
+}
+
+impl PartialEq<String> for Destination {
+    fn eq(&self, other: &String) -> bool {
+        self == other.as_str()
+    }
 }
 
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -1872,23 +1927,24 @@ impl Linter<'_, '_> {
         }
     }
 
-    fn destination(&mut self, payload: &Payload, encoding: Encoding) -> String {
+    fn destination(&mut self, payload: &Payload, encoding: Encoding) -> Destination {
+        let file = |path: String| Destination::File { path };
         match self.rr.storage.value {
-            Storage::File { path } => path.to_owned(),
-            Storage::FileByEncoding { stem } => format!(
+            Storage::File { path } => file(path.to_owned()),
+            Storage::FileByEncoding { stem } => file(format!(
                 "{stem}.{}",
                 if encoding == Encoding::Der {
                     "der"
                 } else {
                     "pem"
                 }
-            ),
+            )),
             Storage::SkiFile { prefix, suffix } => {
                 let Payload::Certs(certs) = payload else {
-                    return format!("{prefix}<ski>{suffix}");
+                    return file(format!("{prefix}<ski>{suffix}"));
                 };
                 let Some(cert) = certs.first() else {
-                    return format!("{prefix}<ski>{suffix}");
+                    return file(format!("{prefix}<ski>{suffix}"));
                 };
                 if cert.ski.is_none() {
                     self.push(
@@ -1909,10 +1965,13 @@ impl Linter<'_, '_> {
                         None,
                     );
                 }
-                format!("{prefix}{}{suffix}", hex_lower(cert.effective_ski()))
+                file(format!(
+                    "{prefix}{}{suffix}",
+                    hex_lower(cert.effective_ski())
+                ))
             }
-            Storage::Slot { ssid, data_type } => format!("AT#SSLSECDATA={ssid},1,{data_type}"),
-            Storage::Parameter { name } => name.to_owned(),
+            Storage::Slot { ssid, data_type } => Destination::Slot { ssid, data_type },
+            Storage::Parameter { name } => Destination::Parameter { name },
         }
     }
 }

@@ -2,6 +2,7 @@
 //! `cert::lint` with the family's rules (`modules/rules.rs`), which fixes what it can
 //! (encoding, line endings, chain trimming) and refuses what the module would reject.
 
+use crate::cert::lint::Destination;
 use crate::modules::Family;
 use crate::modules::plan::{Credential, Credentials, Role};
 
@@ -14,20 +15,14 @@ pub enum PrepareError {
     Rejected { role: Role, findings: String },
 }
 
-/// The name a flow uses from the lint's destination: a file name for file-system families
-/// (`C:\USER\ROOT.CER` gives `ROOT.CER`; `ca_cert.pem` stays), nothing for slots and
-/// parameters, which the flows address by role.
-fn name_from_destination(family: Family, destination: &str) -> String {
-    match family {
-        Family::Sim800 => destination
-            .rsplit('\\')
-            .next()
-            .unwrap_or(destination)
-            .to_owned(),
-        Family::Sim7600 => destination.to_owned(),
-        // The root CA as a file named after its key identifier (`/<ski>.ca`, seed 002).
-        Family::Spwf04 if destination.starts_with('/') => destination.to_owned(),
-        _ => String::new(),
+/// The name a flow uses from the lint's destination: the file name for files (SIM800's
+/// `C:\USER\ROOT.CER` gives `ROOT.CER`, whose flow adds the folder; `ca_cert.pem` and
+/// SPWF04's `/<ski>.ca` stay), nothing for slots and parameters, which the flows address by
+/// role.
+fn name_from_destination(destination: &Destination) -> String {
+    match destination {
+        Destination::File { path } => path.rsplit('\\').next().unwrap_or(path).to_owned(),
+        Destination::Slot { .. } | Destination::Parameter { .. } => String::new(),
     }
 }
 
@@ -67,7 +62,7 @@ pub fn from_lint(
         };
         let credential = Credential {
             bytes: out.bytes,
-            name: name_from_destination(family, &out.destination),
+            name: name_from_destination(&out.destination),
         };
         match role {
             Role::Ca => creds.ca = Some(credential),
@@ -85,24 +80,24 @@ mod tests {
 
     #[test]
     fn destinations_become_flow_names() {
+        let file = |path: &str| Destination::File { path: path.into() };
         assert_eq!(
-            name_from_destination(Family::Sim800, "C:\\USER\\ROOT.CER"),
+            name_from_destination(&file("C:\\USER\\ROOT.CER")),
             "ROOT.CER"
         );
+        assert_eq!(name_from_destination(&file("ca_cert.der")), "ca_cert.der");
         assert_eq!(
-            name_from_destination(Family::Sim7600, "ca_cert.der"),
-            "ca_cert.der"
-        );
-        assert_eq!(
-            name_from_destination(Family::TelitLe910, "AT#SSLSECDATA=1,1,1"),
+            name_from_destination(&Destination::Slot {
+                ssid: 1,
+                data_type: 1
+            }),
             ""
         );
+        assert_eq!(name_from_destination(&file("/ab12.ca")), "/ab12.ca");
         assert_eq!(
-            name_from_destination(Family::Spwf04, "/ab12.ca"),
-            "/ab12.ca"
-        );
-        assert_eq!(
-            name_from_destination(Family::Spwf04, "AT+S.TLSCERT=cert"),
+            name_from_destination(&Destination::Parameter {
+                name: "AT+S.TLSCERT=cert"
+            }),
             ""
         );
     }
