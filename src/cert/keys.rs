@@ -47,6 +47,16 @@ impl KeyEncoding {
     }
 }
 
+impl std::fmt::Display for KeyEncoding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Pkcs1 => "PKCS#1 (BEGIN RSA PRIVATE KEY)",
+            Self::Sec1 => "SEC1 (BEGIN EC PRIVATE KEY)",
+            Self::Pkcs8 => "PKCS#8 (BEGIN PRIVATE KEY)",
+        })
+    }
+}
+
 /// How a public key is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

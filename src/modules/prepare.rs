@@ -2,7 +2,7 @@
 //! `cert::lint` with the family's rules (`modules/rules.rs`), which fixes what it can
 //! (encoding, line endings, chain trimming) and refuses what the module would reject.
 
-use crate::cert::lint::Destination;
+use crate::cert::lint::{Destination, LintContext, LintReport, Parsed, lint_parsed};
 use crate::modules::Family;
 use crate::modules::plan::{Credential, Credentials, Role};
 
@@ -27,24 +27,54 @@ fn name_from_destination(destination: &Destination) -> String {
 }
 
 /// Lints each file against the family's rules and returns what the flows send, with every
-/// report (fixes made, warnings) for the user to read.
+/// report (fixes made, warnings). Each file is parsed once; [`from_parsed`] takes files the
+/// caller parsed already.
 pub fn from_lint(
     family: Family,
     ca: Option<&[u8]>,
     cert: Option<&[u8]>,
     key: Option<&[u8]>,
-    ctx: &crate::cert::lint::LintContext<'_>,
-) -> Result<(Credentials, Vec<crate::cert::lint::LintReport>), PrepareError> {
+    ctx: &LintContext<'_>,
+) -> Result<(Credentials, Vec<LintReport>), PrepareError> {
     let rules = crate::modules::rules::rules(family);
-    let mut creds = Credentials::default();
-    let mut reports = Vec::new();
-    for (role, input) in [
+    let reports = [
         (Role::Ca, ca),
         (Role::ClientCert, cert),
         (Role::ClientKey, key),
-    ] {
-        let Some(input) = input else { continue };
-        let report = crate::cert::lint::lint(&rules, role, input, ctx);
+    ]
+    .into_iter()
+    .filter_map(|(role, input)| Some(crate::cert::lint::lint(&rules, role, input?, ctx)));
+    collect(reports)
+}
+
+/// [`from_lint`] of files the caller parsed already (the page keeps what it parsed at load):
+/// nothing is decoded again on the way to the module.
+pub fn from_parsed(
+    family: Family,
+    ca: Option<Parsed<'_>>,
+    cert: Option<Parsed<'_>>,
+    key: Option<Parsed<'_>>,
+    ctx: &LintContext<'_>,
+) -> Result<(Credentials, Vec<LintReport>), PrepareError> {
+    let rules = crate::modules::rules::rules(family);
+    let reports = [
+        (Role::Ca, ca),
+        (Role::ClientCert, cert),
+        (Role::ClientKey, key),
+    ]
+    .into_iter()
+    .filter_map(|(role, input)| Some(lint_parsed(&rules, role, input?, ctx)));
+    collect(reports)
+}
+
+/// The credentials of the reports, or the first role the module would reject.
+fn collect(
+    reports: impl Iterator<Item = LintReport>,
+) -> Result<(Credentials, Vec<LintReport>), PrepareError> {
+    let mut creds = Credentials::default();
+    let mut kept = Vec::new();
+    for report in reports {
+        let role = report.role;
         let out = match (&report.output, report.is_ok()) {
             (Some(out), true) => out.clone(),
             _ => {
@@ -69,9 +99,9 @@ pub fn from_lint(
             Role::ClientCert => creds.client_cert = Some(credential),
             Role::ClientKey => creds.client_key = Some(credential),
         }
-        reports.push(report);
+        kept.push(report);
     }
-    Ok((creds, reports))
+    Ok((creds, kept))
 }
 
 #[cfg(test)]
@@ -104,7 +134,7 @@ mod tests {
 
     #[test]
     fn unreadable_input_is_refused_with_the_lints_words() {
-        let ctx = crate::cert::lint::LintContext::default();
+        let ctx = LintContext::default();
         let err = from_lint(
             Family::Sim7600,
             Some(b"not a certificate"),
