@@ -1081,3 +1081,188 @@ fn unusual_algorithms_and_der_keys() {
     let report = run(Family::Spwf04, Role::ClientKey, &lab.read("k1p.pem"));
     assert_eq!(out(&report), lab.read("k1.der").as_slice());
 }
+
+/// A server's certificate, alone or as certbot's `fullchain.pem`, is not a client
+/// certificate: the page lints it as the CA it is mistaken for, and the lint says which CA
+/// to give instead.
+#[test]
+fn server_leaves_and_fullchains_are_not_guessed_as_client_certificates() {
+    use atcert::cert::lint::{RoleGuess, guess};
+    let lab = Lab::new();
+    lab.rsa_key("root.key", 2048);
+    lab.root("root.key", "Test Root", "root.pem", 365);
+    // An intermediate, as public CAs issue server certificates from.
+    lab.rsa_key("int.key", 2048);
+    lab.write(
+        "int.ext",
+        b"basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n",
+    );
+    let issue = |key: &str, cn: &str, ca: &str, ca_key: &str, ext: &str, out: &str| {
+        let csr = format!("{out}.csr");
+        lab.openssl(&[
+            "req",
+            "-new",
+            "-key",
+            key,
+            "-subj",
+            &format!("/CN={cn}"),
+            "-out",
+            &csr,
+        ]);
+        lab.openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            ca,
+            "-CAkey",
+            ca_key,
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-extfile",
+            ext,
+            "-out",
+            out,
+        ]);
+    };
+    issue(
+        "int.key",
+        "Test Intermediate",
+        "root.pem",
+        "root.key",
+        "int.ext",
+        "int.pem",
+    );
+    lab.rsa_key("srv.key", 2048);
+    // A server-only leaf.
+    lab.write(
+        "srv.ext",
+        b"basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:mqtt.example.com\n",
+    );
+    issue(
+        "srv.key",
+        "mqtt.example.com",
+        "int.pem",
+        "int.key",
+        "srv.ext",
+        "srv.pem",
+    );
+    // Certbot's leaf as older public CAs issued it: server and client authentication.
+    lab.write(
+        "le.ext",
+        b"basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:mqtt.example.com\n",
+    );
+    issue(
+        "srv.key",
+        "mqtt.example.com",
+        "int.pem",
+        "int.key",
+        "le.ext",
+        "le.pem",
+    );
+    // A device certificate with the same EKU but no host name, from the same CA.
+    lab.write(
+        "dev.ext",
+        b"basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n",
+    );
+    issue(
+        "srv.key",
+        "device-0042",
+        "int.pem",
+        "int.key",
+        "dev.ext",
+        "dev.pem",
+    );
+
+    let cat = |files: &[&str]| files.iter().flat_map(|f| lab.read(f)).collect::<Vec<u8>>();
+    let guessed = |bytes: &[u8]| guess(&atcert::cert::parse(bytes, None));
+
+    assert_eq!(
+        guessed(&lab.read("srv.pem")),
+        vec![RoleGuess::ServerCertificate]
+    );
+    assert_eq!(
+        guessed(&cat(&["le.pem", "int.pem"])),
+        vec![RoleGuess::ServerCertificate],
+        "certbot's fullchain.pem"
+    );
+    // The same leaf with its root is a client chain shape; alone it is ambiguous: a client.
+    assert_eq!(
+        guessed(&lab.read("le.pem")),
+        vec![RoleGuess::Role(Role::ClientCert)]
+    );
+    assert_eq!(
+        guessed(&cat(&["dev.pem", "int.pem"])),
+        vec![RoleGuess::Role(Role::ClientCert)]
+    );
+    assert_eq!(
+        guessed(&lab.read("int.pem")),
+        vec![RoleGuess::Role(Role::Ca)]
+    );
+    assert_eq!(
+        guessed(&cat(&["srv.key", "srv.pem"])),
+        vec![
+            RoleGuess::Role(Role::ClientKey),
+            RoleGuess::ServerCertificate
+        ]
+    );
+
+    // Linted as it will be used, the server certificate gets the CA advice, not a client's.
+    let fullchain = cat(&["le.pem", "int.pem"]);
+    assert_eq!(guess_role(&fullchain), Some(Role::Ca));
+    let report = run(Family::Sim7600, Role::Ca, &lab.read("srv.pem"));
+    let f = report
+        .finding(Check::NotCa)
+        .expect("a server certificate is not a CA");
+    assert_eq!(f.severity, Severity::Error);
+    assert!(
+        f.user_action
+            .as_deref()
+            .unwrap()
+            .contains("Test Intermediate"),
+        "names the issuer to fetch the root of: {f:?}"
+    );
+    // The fullchain as a CA file: the server's certificate is left out, never sent.
+    let report = run(Family::Sim7600, Role::Ca, &fullchain);
+    assert!(report.has(Check::ChainTrimmed), "{:#?}", report.findings);
+    lab.write("sent.pem", out(&report));
+    assert_eq!(
+        lab.fingerprint("sent.pem", "PEM"),
+        lab.fingerprint("int.pem", "PEM")
+    );
+}
+
+/// What the page parsed at load goes to the module without another parse, and gives the
+/// same bytes, names and findings as the bytes path.
+#[test]
+fn parsed_credentials_prepare_like_their_bytes() {
+    use atcert::cert::lint::Parsed;
+    use atcert::modules::prepare::{from_lint, from_parsed};
+    let lab = Lab::new();
+    lab.rsa_key("ca.key", 2048);
+    lab.root("ca.key", "Parsed Root", "ca.pem", 365);
+    lab.rsa_key("leaf.key", 2048);
+    lab.leaf("leaf.key", "device", "ca.pem", "ca.key", "leaf.pem");
+    let (ca, cert, key) = (
+        lab.read("ca.pem"),
+        lab.read("leaf.pem"),
+        lab.read("leaf.key"),
+    );
+    let parsed: Vec<_> = [&ca, &cert, &key]
+        .iter()
+        .map(|b| atcert::cert::parse(b, None))
+        .collect();
+    let input = |i: usize| {
+        Some(Parsed {
+            bytes: [&ca, &cert, &key][i],
+            outcome: &parsed[i],
+        })
+    };
+    for family in Family::ALL {
+        let from_bytes = from_lint(family, Some(&ca), Some(&cert), Some(&key), &ctx());
+        let from_items = from_parsed(family, input(0), input(1), input(2), &ctx());
+        assert_eq!(from_items, from_bytes, "{family:?}");
+    }
+}
