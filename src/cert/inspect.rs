@@ -1,6 +1,7 @@
 //! What a certificate says, in the words `openssl x509 -text -nameopt RFC2253` uses.
 
 use super::error::ParseError;
+use super::hex;
 use super::keys::spki_info;
 use super::tlv::{Reader, Tlv};
 use const_oid::ObjectIdentifier;
@@ -108,15 +109,6 @@ impl Validity {
 
 fn plural(n: i64) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-/// Lowercase hex.
-pub fn hex(b: &[u8]) -> String {
-    let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        s.push_str(&format!("{x:02x}"));
-    }
-    s
 }
 
 /// Decodes a certificate, with an error that says what is wrong and where.
