@@ -1,5 +1,6 @@
-//! `at/` is platform-free (architecture.md, "One package, layered modules"): no clock, no
-//! port, no browser, no threads, no async runtime, and nothing of ours above it.
+//! `at/`, `cert/` and `modules/` are platform-free (architecture.md, "One package, layered
+//! modules"): no clock, no port, no file system, no browser, no threads, no async runtime,
+//! and nothing of ours above them.
 #![cfg(not(target_family = "wasm"))]
 
 use std::path::Path;
@@ -71,6 +72,62 @@ fn session_depends_only_on_at() {
             "+ Send",
             ": Send",
         ] {
+            assert!(!text.contains(word), "{path} uses {word}");
+        }
+    }
+}
+
+/// What every platform-free layer must not use: the browser, the file system, ports,
+/// threads, clocks, and the layers that do.
+const PLATFORM: [&str; 14] = [
+    "web_sys",
+    "js_sys",
+    "leptos",
+    "wasm_bindgen",
+    "std::fs",
+    "serialport",
+    "std::thread",
+    "std::time::Instant",
+    "SystemTime",
+    "Instant::now",
+    "tokio",
+    "crate::serial",
+    "crate::ui",
+    "crate::web",
+];
+
+fn layer(dir: &str) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    sources(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir),
+        &mut files,
+    );
+    assert!(files.len() >= 4, "{dir}: {} files", files.len());
+    files
+}
+
+#[test]
+fn cert_touches_no_platform_and_nothing_of_ours_above_it() {
+    for (path, text) in &layer("cert") {
+        for word in PLATFORM.iter().chain(&[
+            "crate::at",
+            "crate::session",
+            "crate::modules",
+            "crate::sim",
+        ]) {
+            assert!(!text.contains(word), "{path} uses {word}");
+        }
+        // Where a credential goes is data; the module drivers write the commands.
+        for at in ["\"AT", "AT#", "AT+"] {
+            assert!(!text.contains(at), "{path} writes AT text ({at})");
+        }
+    }
+}
+
+#[test]
+fn modules_touch_no_platform_and_no_simulator() {
+    for (path, text) in &layer("modules") {
+        for word in PLATFORM.iter().chain(&["crate::sim"]) {
             assert!(!text.contains(word), "{path} uses {word}");
         }
     }
