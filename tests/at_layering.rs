@@ -132,3 +132,91 @@ fn modules_touch_no_platform_and_no_simulator() {
         }
     }
 }
+
+/// The modules of `cert/` form no import cycle: each can be read knowing only those below it.
+#[test]
+fn cert_modules_import_no_cycle() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cert");
+    let mut modules: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if name == "mod" {
+            continue;
+        }
+        let mut files = Vec::new();
+        if path.is_dir() {
+            sources(&path, &mut files);
+        } else {
+            let code: Vec<String> = std::fs::read_to_string(&path)
+                .unwrap()
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("//"))
+                .map(str::to_owned)
+                .collect();
+            files.push((path.display().to_string(), code.join("\n")));
+        }
+        modules.push((name, files));
+    }
+    let names: Vec<String> = modules.iter().map(|(n, _)| n.clone()).collect();
+    assert!(names.len() >= 10, "{names:?}");
+    // `a` uses `b` when its code names `super::b`, `super::super::b` (from a folder) or
+    // `crate::cert::b`.
+    let uses = |files: &[(String, String)], folder: bool, other: &str| {
+        files.iter().any(|(_, text)| {
+            let up = if folder { "super::super::" } else { "super::" };
+            [format!("{up}{other}::"), format!("crate::cert::{other}::")]
+                .iter()
+                .chain(&[format!("{up}{{{other}"), format!("{up}{other}}}")])
+                .any(|p| text.contains(p.as_str()))
+        })
+    };
+    let edges: Vec<Vec<usize>> = modules
+        .iter()
+        .map(|(name, files)| {
+            let folder =
+                files.len() > 1 || files.iter().any(|(p, _)| p.contains(&format!("/{name}/")));
+            names
+                .iter()
+                .enumerate()
+                .filter(|(_, other)| *other != name && uses(files, folder, other))
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .collect();
+    // Depth-first search for a back edge.
+    fn visit(
+        n: usize,
+        edges: &[Vec<usize>],
+        state: &mut [u8],
+        path: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
+        state[n] = 1;
+        path.push(n);
+        for &m in &edges[n] {
+            if state[m] == 1 {
+                let start = path.iter().position(|x| *x == m).unwrap_or(0);
+                let mut cycle = path[start..].to_vec();
+                cycle.push(m);
+                return Some(cycle);
+            }
+            if state[m] == 0
+                && let Some(c) = visit(m, edges, state, path)
+            {
+                return Some(c);
+            }
+        }
+        path.pop();
+        state[n] = 2;
+        None
+    }
+    let mut state = vec![0u8; names.len()];
+    for n in 0..names.len() {
+        if state[n] == 0
+            && let Some(cycle) = visit(n, &edges, &mut state, &mut Vec::new())
+        {
+            let cycle: Vec<&str> = cycle.iter().map(|i| names[*i].as_str()).collect();
+            panic!("import cycle in cert/: {}", cycle.join(" -> "));
+        }
+    }
+}

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod lint;
 pub mod matching;
 pub mod parse;
+pub mod pbe;
 pub mod pem;
 pub mod pkcs12;
 pub mod report;

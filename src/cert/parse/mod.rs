@@ -332,7 +332,7 @@ fn parse_pem_block(
             }));
             return;
         };
-        match super::keys::decrypt_legacy_pem(dek, &b.der, passphrase) {
+        match super::pbe::decrypt_legacy_pem(dek, &b.der, passphrase) {
             Ok((plain, scheme)) => {
                 der = plain;
                 protection = Some(Protection {
@@ -422,7 +422,7 @@ fn parse_pem_block(
             item.notes.extend(note);
             out.items.push(item);
         }
-        "ENCRYPTED PRIVATE KEY" => match super::keys::decrypt_pkcs8(&der, passphrase) {
+        "ENCRYPTED PRIVATE KEY" => match super::pbe::decrypt_pkcs8(&der, passphrase) {
             Ok((plain, scheme)) => match PrivateKey::from_pkcs8(&plain) {
                 Ok(key) => {
                     let mut item = mk(ItemKind::PrivateKey, plain);
@@ -750,7 +750,7 @@ fn classify_der(
     }
     // Encrypted PKCS#8: SEQUENCE { AlgorithmIdentifier, OCTET STRING }.
     if tags == [0x30, 0x04] {
-        match super::keys::decrypt_pkcs8(der, passphrase) {
+        match super::pbe::decrypt_pkcs8(der, passphrase) {
             Ok((plain, scheme)) => match PrivateKey::from_pkcs8(&plain) {
                 Ok(k) => {
                     let mut item = mk(ItemKind::PrivateKey, plain);
