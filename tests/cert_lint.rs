@@ -179,6 +179,20 @@ fn checked(report: LintReport) -> LintReport {
             "{f:?}"
         );
         assert!(!f.why.is_empty() && !f.module_would.is_empty(), "{f:?}");
+        // Severity says what the user must act on: what atcert fixed is never an error.
+        assert!(f.fix.is_none() || f.severity != Severity::Error, "{f:?}");
+        // In plain words: what the module would do, and what atcert did or what is left.
+        let plain = f.in_plain_words();
+        assert!(plain.contains(&f.module_would), "{plain}");
+        if let Some(fix) = &f.fix {
+            assert!(plain.contains(fix.as_str()), "{plain}");
+        } else if let Some(action) = &f.user_action {
+            assert!(plain.contains(action.as_str()), "{plain}");
+        }
+        // The sources are data, and the text cites the same ones.
+        for cited in &f.sources {
+            assert!(f.why.contains(cited.source), "{f:?}");
+        }
     }
     report
 }
@@ -1265,4 +1279,47 @@ fn parsed_credentials_prepare_like_their_bytes() {
         let from_items = from_parsed(family, input(0), input(1), input(2), &ctx());
         assert_eq!(from_items, from_bytes, "{family:?}");
     }
+}
+
+/// A finding keeps the rules it rests on as data (tag and source) for the page to link, and
+/// says in plain words what the module would reject and what atcert did about it.
+#[test]
+fn findings_keep_their_sources_as_data_and_say_what_atcert_did() {
+    use atcert::cert::lint::Tag;
+    let lab = Lab::new();
+    lab.rsa_key("ca.key", 2048);
+    lab.root("ca.key", "Sources Root", "ca.pem", 365);
+    let crlf = String::from_utf8(lab.read("ca.pem"))
+        .unwrap()
+        .replace('\n', "\r\n");
+    let report = run(Family::TelitLegacy, Role::Ca, crlf.as_bytes());
+    let f = report.finding(Check::LineEndings).unwrap();
+    let rule = rules(Family::TelitLegacy).ca.line_endings;
+    assert_eq!(f.sources.len(), 1, "{f:?}");
+    assert_eq!(f.sources[0].tag, rule.tag);
+    assert_eq!(f.sources[0].source, rule.source);
+    assert_eq!(rule.tag, Tag::Confirmed);
+    let plain = f.in_plain_words();
+    assert!(
+        plain.starts_with("As given, the module would fail to parse the PEM"),
+        "{plain}"
+    );
+    assert!(plain.contains("atcert rewrote the line endings"), "{plain}");
+    assert!(
+        !plain.contains("[C]"),
+        "no tags in the plain words: {plain}"
+    );
+
+    // Nothing to fix: the plain words say what the user must do.
+    let report = run(Family::TelitLegacy, Role::ClientKey, &lab.read("ca.pem"));
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.check == Check::WrongContent && f.fix.is_none())
+        .expect("no key in a certificate file");
+    assert_eq!(f.severity, Severity::Error);
+    assert!(
+        f.in_plain_words().contains("atcert cannot fix this"),
+        "{f:?}"
+    );
 }

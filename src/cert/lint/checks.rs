@@ -7,11 +7,11 @@ use const_oid::db::rfc5912;
 use der::{Decode, Encode};
 
 use super::LintContext;
-use super::findings::{Check, Destination, Finding, Output, Severity};
+use super::findings::{Check, Cited, Destination, Finding, Output, Severity};
 use super::input::{Piece, TextShape};
 use super::rules::{
     CaChoice, ClockCheck, CredentialRules, Encoding, KeyEncoding, KeyType, LineEndings, Role,
-    RoleRules, Storage, Support, TrailingNewline,
+    RoleRules, Rule, Storage, Support, TrailingNewline,
 };
 use crate::cert::error::ParseError;
 use crate::cert::parse::Cert;
@@ -23,6 +23,8 @@ pub(super) struct Linter<'r, 'c> {
     pub(super) rr: &'r RoleRules,
     pub(super) findings: Vec<Finding>,
     pub(super) ctx: &'c LintContext<'c>,
+    /// The rules cited since the last finding: they become its sources.
+    pub(super) cited: core::cell::RefCell<Vec<Cited>>,
 }
 
 /// What will be encoded for sending.
@@ -45,14 +47,29 @@ impl Linter<'_, '_> {
         fix: Option<String>,
         user_action: Option<String>,
     ) {
-        self.findings.push(Finding::new(
-            check,
-            severity,
-            module_would,
-            why,
-            fix,
-            user_action,
-        ));
+        let mut finding = Finding::new(check, severity, module_would, why, fix, user_action);
+        // A rule cited for text that was not used (a branch that reported nothing) is not
+        // this finding's source.
+        finding.sources = self
+            .cited
+            .take()
+            .into_iter()
+            .filter(|c| {
+                [&finding.why, &finding.module_would]
+                    .iter()
+                    .any(|t| t.contains(c.source))
+            })
+            .collect();
+        self.findings.push(finding);
+    }
+
+    /// Cites a rule in a finding's text, and keeps its tag and source as data for the finding.
+    fn cite<T>(&self, rule: Rule<T>) -> String {
+        self.cited.borrow_mut().push(Cited {
+            tag: rule.tag,
+            source: rule.source,
+        });
+        rule.cite()
     }
 
     pub(super) fn run(
@@ -115,7 +132,7 @@ impl Linter<'_, '_> {
             Check::MutualTls,
             severity,
             what,
-            rule.cite(),
+            self.cite(rule),
             None,
             Some(
                 "authenticate the device another way (e.g. MQTT user name and password), or \
@@ -176,7 +193,7 @@ impl Linter<'_, '_> {
                      the module needs the CA that issued the server's certificate",
                     leaf.subject
                 ),
-                format!("the CA slot holds a trust anchor; {}", choice.cite()),
+                format!("the CA slot holds a trust anchor; {}", self.cite(choice)),
                 None,
                 Some(format!(
                     "get the root CA certificate of '{}' (from the CA's site, or the last \
@@ -205,7 +222,7 @@ impl Linter<'_, '_> {
                         "get an intermediate CA ('{}', issued by '{}') where it expects the root",
                         top.subject, top.issuer
                     ),
-                    choice.cite(),
+                    self.cite(choice),
                     None,
                     Some(format!(
                         "give the self-signed root certificate of '{}' if the handshake fails",
@@ -220,17 +237,17 @@ impl Linter<'_, '_> {
             let why = if bundle_ok {
                 format!(
                     "only CA certificates belong in the CA file; {}",
-                    choice.cite()
+                    self.cite(choice)
                 )
             } else if choice.value == CaChoice::Root {
                 format!(
                     "the CA slot holds one certificate, the root; {}",
-                    choice.cite()
+                    self.cite(choice)
                 )
             } else {
                 format!(
                     "the CA slot holds one certificate; {}",
-                    self.rr.bundle.cite()
+                    self.cite(self.rr.bundle)
                 )
             };
             self.push(
@@ -309,7 +326,7 @@ impl Linter<'_, '_> {
                 Check::ChainTrimmed,
                 Severity::Warning,
                 format!("receive {} certificates where it stores one", certs.len()),
-                self.rr.bundle.cite(),
+                self.cite(self.rr.bundle),
                 Some(format!("kept the device certificate '{}'", leaf.subject)),
                 None,
             );
@@ -345,7 +362,7 @@ impl Linter<'_, '_> {
                             Check::Encrypted,
                             Severity::Info,
                             "store only unencrypted keys",
-                            self.rr.encrypted_key.cite(),
+                            self.cite(self.rr.encrypted_key),
                             Some("decrypted the key with the given password".into()),
                             None,
                         );
@@ -397,7 +414,7 @@ impl Linter<'_, '_> {
                     format!(
                         "it accepts {}; {}",
                         list(accepted.value.iter()),
-                        accepted.cite()
+                        self.cite(accepted)
                     ),
                     Some(format!("converted to {target}")),
                     None,
@@ -430,7 +447,7 @@ impl Linter<'_, '_> {
                 Check::Encrypted,
                 Severity::Error,
                 "get an encrypted key it cannot use",
-                format!("the key is password-protected; {}", rule.cite()),
+                format!("the key is password-protected; {}", self.cite(rule)),
                 None,
                 Some("give the key's password (--password), or decrypt it with `openssl pkey -in key.pem -out key-plain.pem`".into()),
             );
@@ -440,7 +457,7 @@ impl Linter<'_, '_> {
             Check::Encrypted,
             Severity::Error,
             "get an encrypted key atcert could not decrypt",
-            format!("{error}; {}", rule.cite()),
+            format!("{error}; {}", self.cite(rule)),
             None,
             Some(
                 "check the password, or decrypt with `openssl pkey -in key.pem -out key-plain.pem`"
@@ -464,7 +481,7 @@ impl Linter<'_, '_> {
                 format!(
                     "this module supports {} only; {}",
                     list(types.value.iter()),
-                    types.cite()
+                    self.cite(types)
                 ),
                 None,
                 Some(format!(
@@ -486,7 +503,7 @@ impl Linter<'_, '_> {
                 format!("reject an RSA {bits}-bit {what}"),
                 format!(
                     "it takes RSA keys of {min} to {max} bits; {}",
-                    self.rr.rsa_bits.cite()
+                    self.cite(self.rr.rsa_bits)
                 ),
                 None,
                 Some(format!(
@@ -512,7 +529,7 @@ impl Linter<'_, '_> {
                 format!(
                     "it verifies {} signatures only; {}",
                     list(hashes.value.iter()),
-                    hashes.cite()
+                    self.cite(hashes)
                 ),
                 None,
                 Some(format!(
@@ -541,7 +558,7 @@ impl Linter<'_, '_> {
             };
             (
                 sev,
-                format!("{range}; the module checks dates: {}", clock.cite()),
+                format!("{range}; the module checks dates: {}", self.cite(clock)),
             )
         } else {
             (
@@ -597,7 +614,7 @@ impl Linter<'_, '_> {
                         cert.subject,
                         fmt_time(mc)
                     ),
-                    format!("{range}; {}", clock.cite()),
+                    format!("{range}; {}", self.cite(clock)),
                     None,
                     Some("set the module clock before connecting (atcert's set_clock flow)".into()),
                 );
@@ -607,7 +624,7 @@ impl Linter<'_, '_> {
                     Check::ClockMustBeSet,
                     Severity::Info,
                     "check certificate dates against its own clock",
-                    clock.cite(),
+                    self.cite(clock),
                     None,
                     Some(
                         "set the module clock before connecting; an unset clock (1980/2000) \
@@ -666,7 +683,7 @@ impl Linter<'_, '_> {
                 format!(
                     "it takes {}; {}",
                     list(rr.accepted.value.iter()),
-                    rr.accepted.cite()
+                    self.cite(rr.accepted)
                 ),
                 Some(format!("converted {given} to {}", rr.send_as)),
                 None,
@@ -691,7 +708,7 @@ impl Linter<'_, '_> {
                 Check::LineEndings,
                 le.breach(),
                 format!("fail to parse the PEM: {wrong} line endings are not {want}"),
-                le.cite(),
+                self.cite(le),
                 Some(format!("rewrote the line endings as {want}")),
                 None,
             );
@@ -711,7 +728,7 @@ impl Linter<'_, '_> {
                 Check::TrailingNewline,
                 rr.trailing_newline.breach(),
                 "miss the line ending after the END line",
-                rr.trailing_newline.cite(),
+                self.cite(rr.trailing_newline),
                 Some("added it".into()),
                 None,
             );
@@ -752,7 +769,7 @@ impl Linter<'_, '_> {
                     bytes.len(),
                     max.value
                 ),
-                max.cite(),
+                self.cite(max),
                 None,
                 Some(match self.role {
                     Role::Ca => "store the root CA only, or a CA with a smaller (e.g. RSA 2048 or EC P-256) key".into(),
@@ -768,7 +785,7 @@ impl Linter<'_, '_> {
                     original.len(),
                     max.value
                 ),
-                max.cite(),
+                self.cite(max),
                 Some(format!("the fixed form is {} bytes", bytes.len())),
                 None,
             );
@@ -807,7 +824,7 @@ impl Linter<'_, '_> {
                         format!(
                             "{}; RFC 5280 4.2.1.2 method 1 (SHA-1 of the public key), as \
                              OpenSSL computes it",
-                            self.rr.storage.cite()
+                            self.cite(self.rr.storage)
                         ),
                         None,
                         None,

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use super::rules::{Encoding, Role, Storage};
+use super::rules::{Encoding, Role, Storage, Tag};
 
 #[derive(Clone, Copy, Debug, Eq, Ord, PartialEq, PartialOrd)]
 pub enum Severity {
@@ -69,6 +69,16 @@ pub struct Finding {
     pub fix: Option<String>,
     /// What the user must do when atcert cannot fix it.
     pub user_action: Option<String>,
+    /// The rules this finding rests on, as data: how sure we are and where it comes from
+    /// (the page links each to a public document).
+    pub sources: Vec<Cited>,
+}
+
+/// A rule a finding cites.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub struct Cited {
+    pub tag: Tag,
+    pub source: &'static str,
 }
 
 impl Finding {
@@ -94,7 +104,20 @@ impl Finding {
             why: why.into(),
             fix,
             user_action,
+            sources: Vec::new(),
         }
+    }
+
+    /// The finding in plain words, for someone who does not know the module: what it would
+    /// do with the credential as given, then what atcert did about it or what is left to do.
+    pub fn in_plain_words(&self) -> String {
+        let mut text = format!("As given, the module would {}.", self.module_would);
+        match (&self.fix, &self.user_action) {
+            (Some(fix), _) => text.push_str(&format!(" atcert {}: nothing left to do.", past(fix))),
+            (None, Some(action)) => text.push_str(&format!(" atcert cannot fix this: {action}.")),
+            (None, None) => text.push_str(" Nothing to do."),
+        }
+        text
     }
 
     /// True when the final bytes still carry the problem.
@@ -208,5 +231,16 @@ impl LintReport {
     }
     pub fn finding(&self, check: Check) -> Option<&Finding> {
         self.findings.iter().find(|f| f.check == check)
+    }
+}
+
+/// A fix as a sentence's verb phrase: fixes read "converted PEM to DER", "kept ...", "removed
+/// them"; a fix that is a statement ("the fixed form is ...") gets "made the change:".
+fn past(fix: &str) -> String {
+    let first = fix.split_whitespace().next().unwrap_or("");
+    if first.ends_with("ed") || matches!(first, "kept" | "rewrote") {
+        fix.to_owned()
+    } else {
+        format!("fixed it: {fix}")
     }
 }

@@ -21,7 +21,7 @@ mod role;
 pub mod rules;
 mod set;
 
-pub use findings::{Check, Destination, Finding, LintReport, Output, Severity};
+pub use findings::{Check, Cited, Destination, Finding, LintReport, Output, Severity};
 pub use input::TextShape;
 pub use role::{RoleGuess, guess, guess_role, guess_roles};
 pub use rules::{
@@ -97,6 +97,7 @@ pub fn lint_parsed(
         rr: rules.role(role),
         findings: Vec::new(),
         ctx,
+        cited: Default::default(),
     };
     let output = l.run(input.bytes, &pieces, &shape);
     LintReport {

@@ -92,16 +92,14 @@ pub fn lint_set_parsed(
                 ));
             }
         }
-        (Some(_), None) | (None, Some(_)) => report.findings.push(Finding {
-            check: Check::Incomplete,
-            severity: Severity::Error,
-            module_would: "be unable to authenticate: mutual TLS needs both the client \
-                           certificate and its key"
-                .into(),
-            why: "a client certificate is proven by its private key".into(),
-            fix: None,
-            user_action: Some("give the missing client certificate or key".into()),
-        }),
+        (Some(_), None) | (None, Some(_)) => report.findings.push(Finding::new(
+            Check::Incomplete,
+            Severity::Error,
+            "be unable to authenticate: mutual TLS needs both the client certificate and its key",
+            "a client certificate is proven by its private key",
+            None,
+            Some("give the missing client certificate or key".into()),
+        )),
         (None, None) => {}
     }
     report
