@@ -195,9 +195,14 @@ pub fn lint(args: LintArgs) -> anyhow::Result<()> {
     let mut client: [Option<Vec<u8>>; 2] = [None, None];
     for file in &args.files {
         let bytes = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        // Parsed once: the guess and every role's lint read the same items.
+        let parsed = lint::parse_bytes(&bytes, &ctx);
         let roles = match args.role {
             Some(r) => vec![Role::from(r)],
-            None => lint::guess_roles(&bytes),
+            None => lint::guess(&parsed)
+                .into_iter()
+                .map(lint::RoleGuess::lint_as)
+                .collect(),
         };
         if roles.is_empty() {
             bail!(
@@ -212,7 +217,11 @@ pub fn lint(args: LintArgs) -> anyhow::Result<()> {
                 Role::ClientKey => client[1] = Some(bytes.clone()),
                 Role::Ca => {}
             }
-            let report = lint::lint(&rules, role, &bytes, &ctx);
+            let input = lint::Parsed {
+                bytes: &bytes,
+                outcome: &parsed,
+            };
+            let report = lint::lint_parsed(&rules, role, input, &ctx);
             print_report(&file.display().to_string(), &report);
             linted += 1;
             if !report.is_ok() {

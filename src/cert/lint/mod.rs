@@ -71,8 +71,9 @@ pub fn lint(
     )
 }
 
-/// Parses a credential for the lint: without the trailing NUL or Ctrl+Z bytes it reports.
-fn parse_bytes(input: &[u8], ctx: &LintContext<'_>) -> ParseOutcome {
+/// Parses a credential once for the lint (without the trailing NUL or Ctrl+Z bytes the lint
+/// reports), with the context's password: give the outcome to [`lint_parsed`] and [`guess`].
+pub fn parse_bytes(input: &[u8], ctx: &LintContext<'_>) -> ParseOutcome {
     let (_, body) = TextShape::scan(input);
     let password = ctx.password.and_then(|p| core::str::from_utf8(p).ok());
     crate::cert::parse(body, password)
