@@ -7,11 +7,11 @@ use const_oid::db::rfc5912;
 use der::{Decode, Encode};
 
 use super::LintContext;
-use super::findings::{Check, Cited, Destination, Finding, Output, Severity};
+use super::findings::{Cited, Destination, Finding, FindingKind, Output, Severity};
 use super::input::{Piece, TextShape};
 use super::rules::{
-    CaChoice, ClockCheck, CredentialRules, Encoding, KeyEncoding, KeyType, LineEndings, Role,
-    RoleRules, Rule, Storage, Support, TrailingNewline,
+    AcceptedLineEndings, CaChoice, ClockCheck, CredentialRules, Encoding, KeyEncoding, KeyType,
+    Role, RoleRules, Rule, Storage, Support, TrailingNewline,
 };
 use crate::cert::error::ParseError;
 use crate::cert::parse::Cert;
@@ -40,7 +40,7 @@ enum Payload {
 impl Linter<'_, '_> {
     fn push(
         &mut self,
-        check: Check,
+        check: FindingKind,
         severity: Severity,
         module_would: impl Into<String>,
         why: impl Into<String>,
@@ -129,7 +129,7 @@ impl Linter<'_, '_> {
             ),
         };
         self.push(
-            Check::MutualTls,
+            FindingKind::MutualTls,
             severity,
             what,
             self.cite(rule),
@@ -159,7 +159,7 @@ impl Linter<'_, '_> {
                 Severity::Info
             };
             self.push(
-                Check::WrongContent,
+                FindingKind::WrongContent,
                 sev,
                 format!(
                     "see {} in the {} file, which does not belong there",
@@ -186,7 +186,7 @@ impl Linter<'_, '_> {
         if cas.is_empty() {
             let leaf = first;
             self.push(
-                Check::NotCa,
+                FindingKind::NotCa,
                 Severity::Error,
                 format!(
                     "fail every handshake: '{}' is a server or device certificate, not a CA; \
@@ -216,7 +216,7 @@ impl Linter<'_, '_> {
                     Severity::Info
                 };
                 self.push(
-                    Check::NotRoot,
+                    FindingKind::NotRoot,
                     severity,
                     format!(
                         "get an intermediate CA ('{}', issued by '{}') where it expects the root",
@@ -251,7 +251,7 @@ impl Linter<'_, '_> {
                 )
             };
             self.push(
-                Check::ChainTrimmed,
+                FindingKind::ChainTrimmed,
                 Severity::Warning,
                 format!(
                     "receive {} certificates where it stores {}",
@@ -272,7 +272,7 @@ impl Linter<'_, '_> {
 
     fn no_cert(&mut self) {
         self.push(
-            Check::WrongContent,
+            FindingKind::WrongContent,
             Severity::Error,
             format!("get no certificate where it needs the {}", self.role),
             "the input holds no certificate",
@@ -290,7 +290,7 @@ impl Linter<'_, '_> {
         let leaf = certs.iter().find(|c| !c.is_ca()).or(certs.first())?.clone();
         if leaf.is_ca() {
             self.push(
-                Check::LeafNotFound,
+                FindingKind::LeafNotFound,
                 Severity::Warning,
                 format!(
                     "present '{}' as its own certificate, but it is a CA certificate",
@@ -303,7 +303,7 @@ impl Linter<'_, '_> {
         }
         if leaf.client_auth() == Some(false) {
             self.push(
-                Check::ClientAuthUsage,
+                FindingKind::ClientAuthUsage,
                 Severity::Warning,
                 format!(
                     "present '{}', whose extended key usage does not allow client \
@@ -323,7 +323,7 @@ impl Linter<'_, '_> {
                 return Some(Payload::Certs(chain));
             }
             self.push(
-                Check::ChainTrimmed,
+                FindingKind::ChainTrimmed,
                 Severity::Warning,
                 format!("receive {} certificates where it stores one", certs.len()),
                 self.cite(self.rr.bundle),
@@ -341,7 +341,7 @@ impl Linter<'_, '_> {
             .count();
         if others > 0 {
             self.push(
-                Check::WrongContent,
+                FindingKind::WrongContent,
                 Severity::Info,
                 format!("see {others} certificate or other block(s) in the key file"),
                 "each credential is stored on its own",
@@ -359,7 +359,7 @@ impl Linter<'_, '_> {
                 } if key.is_none() => {
                     if *was_encrypted {
                         self.push(
-                            Check::Encrypted,
+                            FindingKind::Encrypted,
                             Severity::Info,
                             "store only unencrypted keys",
                             self.cite(self.rr.encrypted_key),
@@ -378,7 +378,7 @@ impl Linter<'_, '_> {
         }
         let Some((der, encoding)) = key else {
             self.push(
-                Check::WrongContent,
+                FindingKind::WrongContent,
                 Severity::Error,
                 "get no private key where it needs the client key",
                 "the input holds no private key",
@@ -389,7 +389,7 @@ impl Linter<'_, '_> {
         };
         let Some(facts) = KeyFacts::parse(&der, encoding) else {
             self.push(
-                Check::Unreadable,
+                FindingKind::Unreadable,
                 Severity::Error,
                 "fail to parse the key",
                 format!("the {encoding} structure does not decode"),
@@ -408,7 +408,7 @@ impl Linter<'_, '_> {
                 .find_map(|e| facts.encoded(*e).map(|(d, l)| (d.to_vec(), l, *e)))
             {
                 self.push(
-                    Check::KeyEncoding,
+                    FindingKind::KeyEncoding,
                     accepted.breach(),
                     format!("reject a {encoding} key"),
                     format!(
@@ -444,7 +444,7 @@ impl Linter<'_, '_> {
         let rule = self.rr.encrypted_key;
         if matches!(error, ParseError::NeedsPassphrase { .. }) {
             self.push(
-                Check::Encrypted,
+                FindingKind::Encrypted,
                 Severity::Error,
                 "get an encrypted key it cannot use",
                 format!("the key is password-protected; {}", self.cite(rule)),
@@ -454,7 +454,7 @@ impl Linter<'_, '_> {
             return;
         }
         self.push(
-            Check::Encrypted,
+            FindingKind::Encrypted,
             Severity::Error,
             "get an encrypted key atcert could not decrypt",
             format!("{error}; {}", self.cite(rule)),
@@ -475,7 +475,7 @@ impl Linter<'_, '_> {
                 "generate an ECDSA P-256 key (`atcert generate --key p256`)"
             };
             self.push(
-                Check::KeyType,
+                FindingKind::KeyType,
                 types.breach(),
                 format!("reject the {what}: it is {key_type}"),
                 format!(
@@ -498,7 +498,7 @@ impl Linter<'_, '_> {
         let (min, max) = self.rr.rsa_bits.value;
         if key_type == KeyType::Rsa && (bits < min || bits > max) {
             self.push(
-                Check::KeySize,
+                FindingKind::KeySize,
                 self.rr.rsa_bits.breach(),
                 format!("reject an RSA {bits}-bit {what}"),
                 format!(
@@ -520,7 +520,7 @@ impl Linter<'_, '_> {
             && !hashes.value.contains(&cert.signature_hash)
         {
             self.push(
-                Check::SignatureHash,
+                FindingKind::SignatureHash,
                 hashes.breach(),
                 format!(
                     "reject '{}', signed with {}",
@@ -577,7 +577,7 @@ impl Linter<'_, '_> {
             if now > cert.not_after {
                 let would = module_would("it expired");
                 self.push(
-                    Check::Expired,
+                    FindingKind::Expired,
                     sev,
                     would,
                     why,
@@ -587,7 +587,7 @@ impl Linter<'_, '_> {
             } else if now < cert.not_before {
                 let would = module_would("it is not valid yet");
                 self.push(
-                    Check::NotYetValid,
+                    FindingKind::NotYetValid,
                     sev,
                     would,
                     why,
@@ -607,7 +607,7 @@ impl Linter<'_, '_> {
                     "is after the certificate's end"
                 };
                 self.push(
-                    Check::ModuleClock,
+                    FindingKind::ModuleClock,
                     sev,
                     format!(
                         "reject '{}' in the handshake: its clock ({}) {how}",
@@ -621,7 +621,7 @@ impl Linter<'_, '_> {
             }
             None if self.role == Role::Ca && clock.value != ClockCheck::Unknown => {
                 self.push(
-                    Check::ClockMustBeSet,
+                    FindingKind::ClockMustBeSet,
                     Severity::Info,
                     "check certificate dates against its own clock",
                     self.cite(clock),
@@ -641,7 +641,7 @@ impl Linter<'_, '_> {
         let rr = *self.rr;
         if shape.trailing_garbage {
             self.push(
-                Check::TrailingGarbage,
+                FindingKind::TrailingGarbage,
                 Severity::Warning,
                 "store trailing NUL or Ctrl+Z (EOF) bytes with the credential, or end the \
                  data phase early",
@@ -652,7 +652,7 @@ impl Linter<'_, '_> {
         }
         if shape.text_around {
             self.push(
-                Check::TextAround,
+                FindingKind::TextAround,
                 Severity::Warning,
                 "store or choke on the text around the PEM blocks (e.g. 'Bag Attributes', \
                  'subject=' lines)",
@@ -669,7 +669,7 @@ impl Linter<'_, '_> {
         if given != rr.send_as {
             let accepted = rr.accepted.value.contains(&given);
             self.push(
-                Check::Encoding,
+                FindingKind::Encoding,
                 if accepted {
                     Severity::Info
                 } else {
@@ -694,18 +694,18 @@ impl Linter<'_, '_> {
         }
         let le = rr.line_endings;
         let wrong = match le.value {
-            LineEndings::LfOnly => shape.crlf + shape.lone_cr,
-            LineEndings::CrOnly => shape.crlf + shape.lone_lf,
-            LineEndings::LfOrCrLf => shape.lone_cr,
+            AcceptedLineEndings::LfOnly => shape.crlf + shape.lone_cr,
+            AcceptedLineEndings::CrOnly => shape.crlf + shape.lone_lf,
+            AcceptedLineEndings::LfOrCrLf => shape.lone_cr,
         };
         if wrong > 0 {
             let want = match le.value {
-                LineEndings::LfOnly => "LF only, no CR",
-                LineEndings::CrOnly => "CR only between lines",
-                LineEndings::LfOrCrLf => "LF or CRLF",
+                AcceptedLineEndings::LfOnly => "LF only, no CR",
+                AcceptedLineEndings::CrOnly => "CR only between lines",
+                AcceptedLineEndings::LfOrCrLf => "LF or CRLF",
             };
             self.push(
-                Check::LineEndings,
+                FindingKind::LineEndings,
                 le.breach(),
                 format!("fail to parse the PEM: {wrong} line endings are not {want}"),
                 self.cite(le),
@@ -715,7 +715,7 @@ impl Linter<'_, '_> {
         }
         if shape.odd_line_width {
             self.push(
-                Check::LineWidth,
+                FindingKind::LineWidth,
                 Severity::Info,
                 "possibly fail to parse base64 lines that are not 64 characters wide",
                 "RFC 7468 writers wrap at 64; small PEM parsers assume it",
@@ -725,7 +725,7 @@ impl Linter<'_, '_> {
         }
         if rr.trailing_newline.value == TrailingNewline::Required && !shape.ends_with_newline {
             self.push(
-                Check::TrailingNewline,
+                FindingKind::TrailingNewline,
                 rr.trailing_newline.breach(),
                 "miss the line ending after the END line",
                 self.cite(rr.trailing_newline),
@@ -762,7 +762,7 @@ impl Linter<'_, '_> {
         let Some(max) = self.rr.max_bytes else { return };
         if bytes.len() > max.value {
             self.push(
-                Check::Size,
+                FindingKind::Size,
                 max.breach(),
                 format!(
                     "reject {} bytes: the limit is {} bytes",
@@ -778,7 +778,7 @@ impl Linter<'_, '_> {
             );
         } else if original.len() > max.value {
             self.push(
-                Check::Size,
+                FindingKind::Size,
                 Severity::Info,
                 format!(
                     "reject the {} bytes as given (limit {})",
@@ -813,7 +813,7 @@ impl Linter<'_, '_> {
                 };
                 if cert.ski.is_none() {
                     self.push(
-                        Check::SkiComputed,
+                        FindingKind::SkiComputed,
                         Severity::Info,
                         format!(
                             "find the CA by its Subject Key Identifier, which '{}' lacks; \

@@ -25,7 +25,7 @@ impl fmt::Display for Severity {
 
 /// A machine-readable name for each kind of finding, so callers and tests need not match text.
 #[derive(Clone, Copy, Debug, Eq, Hash, PartialEq)]
-pub enum Check {
+pub enum FindingKind {
     Unreadable,
     WrongContent,
     Encrypted,
@@ -59,7 +59,7 @@ pub enum Check {
 
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub struct Finding {
-    pub check: Check,
+    pub kind: FindingKind,
     pub severity: Severity,
     /// What the module would do with the credential as given.
     pub module_would: String,
@@ -85,7 +85,7 @@ impl Finding {
     /// A finding. Severity says what the user must act on: what atcert fixed is at most a
     /// warning, never an error, whatever the module would have done with the original.
     pub fn new(
-        check: Check,
+        kind: FindingKind,
         severity: Severity,
         module_would: impl Into<String>,
         why: impl Into<String>,
@@ -98,7 +98,7 @@ impl Finding {
             severity
         };
         Self {
-            check,
+            kind,
             severity,
             module_would: module_would.into(),
             why: why.into(),
@@ -226,11 +226,11 @@ impl LintReport {
     pub fn is_ok(&self) -> bool {
         self.output.is_some() && !self.findings.iter().any(Finding::is_blocking)
     }
-    pub fn has(&self, check: Check) -> bool {
-        self.findings.iter().any(|f| f.check == check)
+    pub fn has(&self, kind: FindingKind) -> bool {
+        self.findings.iter().any(|f| f.kind == kind)
     }
-    pub fn finding(&self, check: Check) -> Option<&Finding> {
-        self.findings.iter().find(|f| f.check == check)
+    pub fn finding(&self, kind: FindingKind) -> Option<&Finding> {
+        self.findings.iter().find(|f| f.kind == kind)
     }
 }
 

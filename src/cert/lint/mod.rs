@@ -21,12 +21,12 @@ mod role;
 pub mod rules;
 mod set;
 
-pub use findings::{Check, Cited, Destination, Finding, LintReport, Output, Severity};
+pub use findings::{Cited, Destination, Finding, FindingKind, LintReport, Output, Severity};
 pub use input::TextShape;
 pub use role::{RoleGuess, guess, guess_role, guess_roles};
 pub use rules::{
-    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
-    Role, RoleRules, Rule, Storage, Support, Tag, TrailingNewline,
+    AcceptedLineEndings, CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding,
+    KeyType, Role, RoleRules, Rule, Storage, Support, Tag, TrailingNewline,
 };
 pub use set::{SetReport, lint_set, lint_set_parsed};
 
@@ -114,7 +114,7 @@ fn unreadable(rules: &CredentialRules, role: Role, error: String) -> LintReport 
         family: rules.family,
         role,
         findings: vec![Finding::new(
-            Check::Unreadable,
+            FindingKind::Unreadable,
             Severity::Error,
             format!("reject the {role}: {error}"),
             "nothing decodable in the input",

@@ -123,7 +123,7 @@ impl fmt::Display for Encoding {
 
 /// Which line endings a module accepts inside PEM text.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
-pub enum LineEndings {
+pub enum AcceptedLineEndings {
     /// LF only; a CR breaks the parse (Telit legacy).
     LfOnly,
     /// CR only between lines (iChip multi-line AT parameters).
@@ -132,7 +132,7 @@ pub enum LineEndings {
     LfOrCrLf,
 }
 
-impl LineEndings {
+impl AcceptedLineEndings {
     /// The line ending atcert sends for this rule.
     pub const fn send(self) -> crate::cert::LineEnding {
         match self {
@@ -209,7 +209,7 @@ pub struct RoleRules {
     /// The encoding atcert sends (one of `accepted`; the safest choice).
     pub send_as: Encoding,
     /// Line endings inside PEM.
-    pub line_endings: Rule<LineEndings>,
+    pub line_endings: Rule<AcceptedLineEndings>,
     pub trailing_newline: Rule<TrailingNewline>,
     /// Maximum size of the bytes sent, if known.
     pub max_bytes: Option<Rule<usize>>,

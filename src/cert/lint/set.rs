@@ -3,7 +3,7 @@
 use der::{Decode, Encode};
 
 use super::checks::KeyFacts;
-use super::findings::{Check, Finding, LintReport, Severity};
+use super::findings::{Finding, FindingKind, LintReport, Severity};
 use super::rules::{CredentialRules, KeyEncoding, KeyType, Role};
 use super::{LintContext, Parsed, lint_parsed};
 use crate::cert::parse::ParseOutcome;
@@ -79,7 +79,7 @@ pub fn lint_set_parsed(
                 && cert_public != key_public
             {
                 report.findings.push(Finding::new(
-                    Check::KeyMismatch,
+                    FindingKind::KeyMismatch,
                     Severity::Error,
                     "fail the handshake: the client key is not the key of the client certificate",
                     "the certificate's public key differs from the key's",
@@ -93,7 +93,7 @@ pub fn lint_set_parsed(
             }
         }
         (Some(_), None) | (None, Some(_)) => report.findings.push(Finding::new(
-            Check::Incomplete,
+            FindingKind::Incomplete,
             Severity::Error,
             "be unable to authenticate: mutual TLS needs both the client certificate and its key",
             "a client certificate is proven by its private key",
