@@ -147,7 +147,7 @@ impl Linter<'_, '_> {
         let mut dropped = Vec::new();
         for item in items {
             match item {
-                Piece::Certificate(c) => certs.push(c.clone()),
+                Piece::Certificate(c) => certs.push((**c).clone()),
                 Piece::Other { label } => dropped.push(format!("a '{label}' block")),
                 Piece::Key { .. } | Piece::LockedKey(_) => dropped.push("a private key".to_owned()),
             }

@@ -114,7 +114,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 /// One thing found in the input, as the checks see it.
 #[derive(Clone, Debug)]
 pub(super) enum Piece {
-    Certificate(Cert),
+    Certificate(Box<Cert>),
     Key {
         der: Vec<u8>,
         encoding: KeyEncoding,
@@ -140,7 +140,7 @@ pub(super) fn pieces(outcome: &ParseOutcome) -> Result<Vec<Piece>, ParseError> {
         };
         pieces.push(match item.kind {
             ItemKind::Certificate => match item.cert() {
-                Some(c) => Piece::Certificate(c),
+                Some(c) => Piece::Certificate(Box::new(c)),
                 None => Piece::Other { label: label() },
             },
             ItemKind::PrivateKey => Piece::Key {
