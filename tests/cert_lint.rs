@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use atcert::cert::lint::{
-    Check, Encoding, LintContext, LintReport, Role, Severity, guess_role, lint,
+    Destination, Encoding, FindingKind, LintContext, LintReport, Role, Severity, guess_role, lint,
 };
 use atcert::modules::Family;
 use atcert::modules::rules::rules;
@@ -179,6 +179,20 @@ fn checked(report: LintReport) -> LintReport {
             "{f:?}"
         );
         assert!(!f.why.is_empty() && !f.module_would.is_empty(), "{f:?}");
+        // Severity says what the user must act on: what atcert fixed is never an error.
+        assert!(f.fix.is_none() || f.severity != Severity::Error, "{f:?}");
+        // In plain words: what the module would do, and what atcert did or what is left.
+        let plain = f.in_plain_words();
+        assert!(plain.contains(&f.module_would), "{plain}");
+        if let Some(fix) = &f.fix {
+            assert!(plain.contains(fix.as_str()), "{plain}");
+        } else if let Some(action) = &f.user_action {
+            assert!(plain.contains(action.as_str()), "{plain}");
+        }
+        // The sources are data, and the text cites the same ones.
+        for cited in &f.sources {
+            assert!(f.why.contains(cited.source), "{f:?}");
+        }
     }
     report
 }
@@ -187,7 +201,7 @@ fn out(report: &LintReport) -> &[u8] {
     &report.output.as_ref().expect("an output").bytes
 }
 
-fn severity(report: &LintReport, check: Check) -> Severity {
+fn severity(report: &LintReport, check: FindingKind) -> Severity {
     report
         .finding(check)
         .unwrap_or_else(|| panic!("no {check:?} in {:#?}", report.findings))
@@ -203,8 +217,9 @@ fn telit_legacy_rejects_crlf_pem_and_gets_lf_only() {
         .unwrap()
         .replace('\n', "\r\n");
     let report = run(Family::TelitLegacy, Role::Ca, crlf.as_bytes());
-    let f = report.finding(Check::LineEndings).unwrap();
-    assert_eq!(f.severity, Severity::Error);
+    let f = report.finding(FindingKind::LineEndings).unwrap();
+    // Fixed by atcert: a warning, not an error (the user has nothing to act on).
+    assert_eq!(f.severity, Severity::Warning);
     assert!(f.why.contains("<LF>"), "cites the guide: {}", f.why);
     assert!(f.fix.is_some());
     assert!(report.is_ok(), "{:#?}", report.findings);
@@ -213,7 +228,10 @@ fn telit_legacy_rejects_crlf_pem_and_gets_lf_only() {
     assert!(bytes.ends_with(b"-----END CERTIFICATE-----\n"));
     assert_eq!(
         report.output.as_ref().unwrap().destination,
-        "AT#SSLSECDATA=1,1,1"
+        Destination::Slot {
+            ssid: 1,
+            data_type: 1
+        }
     );
     lab.write("fixed.pem", bytes);
     assert_eq!(
@@ -223,12 +241,16 @@ fn telit_legacy_rejects_crlf_pem_and_gets_lf_only() {
 
     // The LE910 takes CRLF: nothing to flag there.
     let report = run(Family::TelitLe910, Role::Ca, crlf.as_bytes());
-    assert!(!report.has(Check::LineEndings), "{:#?}", report.findings);
+    assert!(
+        !report.has(FindingKind::LineEndings),
+        "{:#?}",
+        report.findings
+    );
 
     // A missing final LF is added for the legacy module.
     let pem = String::from_utf8(lab.read("ca.pem")).unwrap();
     let report = run(Family::TelitLegacy, Role::Ca, pem.trim_end().as_bytes());
-    assert!(report.has(Check::TrailingNewline));
+    assert!(report.has(FindingKind::TrailingNewline));
     assert!(out(&report).ends_with(b"-----\n"));
 }
 
@@ -239,7 +261,7 @@ fn ichip_rejects_an_ec_key_and_converts_pkcs8_rsa_to_pkcs1_with_cr_lines() {
     let ec = lab.read("ec.key");
     assert!(ec.starts_with(b"-----BEGIN PRIVATE KEY-----"));
     let report = run(Family::Ichip, Role::ClientKey, &ec);
-    let f = report.finding(Check::KeyType).unwrap();
+    let f = report.finding(FindingKind::KeyType).unwrap();
     assert_eq!(f.severity, Severity::Error);
     assert!(f.fix.is_none());
     assert!(f.why.contains("RSA only"), "{}", f.why);
@@ -248,7 +270,11 @@ fn ichip_rejects_an_ec_key_and_converts_pkcs8_rsa_to_pkcs1_with_cr_lines() {
 
     lab.rsa_key("rsa.key", 2048);
     let report = run(Family::Ichip, Role::ClientKey, &lab.read("rsa.key"));
-    assert_eq!(severity(&report, Check::KeyEncoding), Severity::Error);
+    // Fixed by atcert: a warning, not an error.
+    assert_eq!(
+        severity(&report, FindingKind::KeyEncoding),
+        Severity::Warning
+    );
     assert!(report.is_ok(), "{:#?}", report.findings);
     let bytes = out(&report);
     assert!(bytes.starts_with(b"-----BEGIN RSA PRIVATE KEY-----\r"));
@@ -290,7 +316,10 @@ fn ichip_rejects_an_ec_key_and_converts_pkcs8_rsa_to_pkcs1_with_cr_lines() {
 
     // PKCS#8 EC to Telit LE910 (PKCS#1/SEC1 assumed): converted to SEC1 with the curve named.
     let report = run(Family::TelitLe910, Role::ClientKey, &ec);
-    assert_eq!(severity(&report, Check::KeyEncoding), Severity::Warning);
+    assert_eq!(
+        severity(&report, FindingKind::KeyEncoding),
+        Severity::Warning
+    );
     assert!(out(&report).starts_with(b"-----BEGIN EC PRIVATE KEY-----\n"));
     lab.write("le910.key", out(&report));
     let text = lab.openssl(&["ec", "-in", "le910.key", "-noout", "-text"]);
@@ -366,12 +395,13 @@ fn spwf04_names_a_ca_without_ski_after_the_computed_identifier() {
 
     let report = run(Family::Spwf04, Role::Ca, &lab.read("noski.pem"));
     assert!(report.is_ok(), "{:#?}", report.findings);
-    assert!(report.has(Check::SkiComputed));
+    assert!(report.has(FindingKind::SkiComputed));
     let output = report.output.as_ref().unwrap();
     assert_eq!(output.destination, format!("/{hex}.ca"));
     assert_eq!(output.encoding, Encoding::Der);
-    // PEM given, DER needed: converted, and OpenSSL reads the DER as the same certificate.
-    assert_eq!(severity(&report, Check::Encoding), Severity::Error);
+    // PEM given, DER needed: converted (so a warning, not an error), and OpenSSL reads the
+    // DER as the same certificate.
+    assert_eq!(severity(&report, FindingKind::Encoding), Severity::Warning);
     lab.write("fixed.der", &output.bytes);
     assert_eq!(
         lab.fingerprint("fixed.der", "DER"),
@@ -384,9 +414,9 @@ fn spwf04_names_a_ca_without_ski_after_the_computed_identifier() {
         report.output.as_ref().unwrap().destination,
         format!("/{hex}.ca")
     );
-    assert!(!report.has(Check::SkiComputed));
+    assert!(!report.has(FindingKind::SkiComputed));
     // The SPWF04 checks dates: the lint says to set the clock.
-    assert!(report.has(Check::ClockMustBeSet));
+    assert!(report.has(FindingKind::ClockMustBeSet));
 }
 
 #[test]
@@ -414,28 +444,28 @@ fn oversize_credentials_are_flagged_per_module_limit() {
     let big = lab.read("big.pem");
     assert!(big.len() > 2047, "{} bytes", big.len());
     let report = run(Family::TelitLegacy, Role::Ca, &big);
-    let f = report.finding(Check::Size).unwrap();
+    let f = report.finding(FindingKind::Size).unwrap();
     assert_eq!(f.severity, Severity::Error);
     assert!(f.fix.is_none() && f.why.contains("2047"));
     assert!(!report.is_ok());
     // RSA 4096 is also above what the legacy module is believed to take: a warning only.
-    assert_eq!(severity(&report, Check::KeySize), Severity::Warning);
+    assert_eq!(severity(&report, FindingKind::KeySize), Severity::Warning);
     // iChip: 1300 characters, and 4096-bit keys are confirmed out.
     let report = run(Family::Ichip, Role::Ca, &big);
-    assert_eq!(severity(&report, Check::Size), Severity::Error);
-    assert_eq!(severity(&report, Check::KeySize), Severity::Error);
+    assert_eq!(severity(&report, FindingKind::Size), Severity::Error);
+    assert_eq!(severity(&report, FindingKind::KeySize), Severity::Error);
 
     // The system bundle as a SIM7600 CA file: far above 10240 bytes ([I] there: a warning).
     let bundle = std::fs::read("/etc/ssl/certs/ca-certificates.crt").unwrap();
     let report = run(Family::Sim7600, Role::Ca, &bundle);
-    let f = report.finding(Check::Size).unwrap();
+    let f = report.finding(FindingKind::Size).unwrap();
     assert_eq!(f.severity, Severity::Warning);
     assert!(f.why.contains("10240"));
     // As a Telit CA the bundle is cut to one root; a size finding exactly when that root
     // is still over the 2047-byte limit.
     let report = run(Family::TelitLegacy, Role::Ca, &bundle);
-    assert!(report.has(Check::ChainTrimmed));
-    assert_eq!(out(&report).len() > 2047, report.has(Check::Size));
+    assert!(report.has(FindingKind::ChainTrimmed));
+    assert_eq!(out(&report).len() > 2047, report.has(FindingKind::Size));
     let pem_count = out(&report)
         .windows(11)
         .filter(|w| w == b"-----BEGIN ")
@@ -455,11 +485,11 @@ fn expired_and_clock_findings_follow_the_modules_clock_rule() {
     };
     // SPWF04 always checks dates [C]: error.
     let report = checked(lint(&rules(Family::Spwf04), Role::Ca, &pem, &later));
-    assert_eq!(severity(&report, Check::Expired), Severity::Error);
+    assert_eq!(severity(&report, FindingKind::Expired), Severity::Error);
     assert!(!report.is_ok());
     // SIM7600 checks only with ignorelocaltime=0: a warning.
     let report = checked(lint(&rules(Family::Sim7600), Role::Ca, &pem, &later));
-    assert_eq!(severity(&report, Check::Expired), Severity::Warning);
+    assert_eq!(severity(&report, FindingKind::Expired), Severity::Warning);
     assert!(report.is_ok());
     // OpenSSL agrees it will have expired.
     let (ok, _) = lab.try_openssl(&["x509", "-in", "ca.pem", "-noout", "-checkend", "864000"]);
@@ -472,8 +502,8 @@ fn expired_and_clock_findings_follow_the_modules_clock_rule() {
         ..LintContext::default()
     };
     let report = checked(lint(&rules(Family::Spwf04), Role::Ca, &pem, &unset));
-    assert!(!report.has(Check::Expired));
-    let f = report.finding(Check::ModuleClock).unwrap();
+    assert!(!report.has(FindingKind::Expired));
+    let f = report.finding(FindingKind::ModuleClock).unwrap();
     assert_eq!(f.severity, Severity::Error);
     assert!(f.module_would.contains("1980"), "{}", f.module_would);
     assert!(f.user_action.as_deref().unwrap().contains("clock"));
@@ -491,10 +521,10 @@ fn expired_and_clock_findings_follow_the_modules_clock_rule() {
             ..LintContext::default()
         },
     ));
-    let f = report.finding(Check::Expired).unwrap();
+    let f = report.finding(FindingKind::Expired).unwrap();
     assert_eq!(f.severity, Severity::Error);
     assert!(f.module_would.contains("server"), "{}", f.module_would);
-    assert!(!report.has(Check::ModuleClock));
+    assert!(!report.has(FindingKind::ModuleClock));
     // A correct module clock: no finding.
     let set = LintContext {
         now: Some(now()),
@@ -502,7 +532,7 @@ fn expired_and_clock_findings_follow_the_modules_clock_rule() {
         ..LintContext::default()
     };
     let report = checked(lint(&rules(Family::Spwf04), Role::Ca, &pem, &set));
-    assert!(!report.has(Check::ModuleClock) && !report.has(Check::ClockMustBeSet));
+    assert!(!report.has(FindingKind::ModuleClock) && !report.has(FindingKind::ClockMustBeSet));
 }
 
 #[test]
@@ -514,7 +544,7 @@ fn a_leaf_where_the_root_is_needed_is_flagged_and_a_chain_is_cut_to_its_root() {
     lab.leaf("leaf.key", "device-42", "ca.pem", "ca.key", "leaf.pem");
 
     let report = run(Family::TelitLegacy, Role::Ca, &lab.read("leaf.pem"));
-    let f = report.finding(Check::NotCa).unwrap();
+    let f = report.finding(FindingKind::NotCa).unwrap();
     assert_eq!(f.severity, Severity::Error);
     assert!(f.fix.is_none());
     assert!(f.why.contains("RootCACert"), "{}", f.why);
@@ -527,8 +557,8 @@ fn a_leaf_where_the_root_is_needed_is_flagged_and_a_chain_is_cut_to_its_root() {
     lab.write("chain.pem", &chain);
     for family in [Family::TelitLegacy, Family::Spwf04, Family::Ichip] {
         let report = run(family, Role::Ca, &chain);
-        assert!(report.has(Check::ChainTrimmed), "{family:?}");
-        assert!(!report.has(Check::NotCa), "{family:?}");
+        assert!(report.has(FindingKind::ChainTrimmed), "{family:?}");
+        assert!(!report.has(FindingKind::NotCa), "{family:?}");
         let o = report.output.as_ref().unwrap();
         let (file, form) = if o.encoding == Encoding::Der {
             ("kept.der", "DER")
@@ -552,7 +582,7 @@ fn a_leaf_where_the_root_is_needed_is_flagged_and_a_chain_is_cut_to_its_root() {
     }
     // As a client certificate the same chain is cut to the leaf.
     let report = run(Family::TelitLegacy, Role::ClientCert, &chain);
-    assert!(report.has(Check::ChainTrimmed));
+    assert!(report.has(FindingKind::ChainTrimmed));
     lab.write("client.pem", out(&report));
     assert_eq!(
         lab.fingerprint("client.pem", "PEM"),
@@ -592,19 +622,25 @@ fn a_leaf_where_the_root_is_needed_is_flagged_and_a_chain_is_cut_to_its_root() {
         "srv.pem",
     ]);
     let report = run(Family::Sim7600, Role::ClientCert, &lab.read("srv.pem"));
-    assert_eq!(severity(&report, Check::ClientAuthUsage), Severity::Warning);
+    assert_eq!(
+        severity(&report, FindingKind::ClientAuthUsage),
+        Severity::Warning
+    );
     let report = run(Family::Sim7600, Role::ClientCert, &lab.read("leaf.pem"));
-    assert!(!report.has(Check::ClientAuthUsage));
+    assert!(!report.has(FindingKind::ClientAuthUsage));
 
     // A file holding certificate and key: the key role keeps only the key.
     let mut both = lab.read("leaf.pem");
     both.extend(lab.read("leaf.key"));
     let report = run(Family::TelitLe910, Role::ClientKey, &both);
-    assert!(report.has(Check::WrongContent));
+    assert!(report.has(FindingKind::WrongContent));
     assert!(out(&report).starts_with(b"-----BEGIN RSA PRIVATE KEY-----"));
     assert!(!out(&report).windows(11).any(|w| w == b"CERTIFICATE"));
     let report = run(Family::TelitLe910, Role::ClientCert, &both);
-    assert_eq!(severity(&report, Check::WrongContent), Severity::Warning);
+    assert_eq!(
+        severity(&report, FindingKind::WrongContent),
+        Severity::Warning
+    );
     assert_eq!(guess_role(&both), Some(Role::ClientKey));
 
     // Roles guessed from content.
@@ -633,7 +669,7 @@ fn encrypted_keys_are_decrypted_with_the_password_or_explained() {
     let enc = lab.read("enc.key");
     assert!(enc.starts_with(b"-----BEGIN ENCRYPTED PRIVATE KEY-----"));
     let report = run(Family::TelitLegacy, Role::ClientKey, &enc);
-    let f = report.finding(Check::Encrypted).unwrap();
+    let f = report.finding(FindingKind::Encrypted).unwrap();
     assert_eq!(f.severity, Severity::Error);
     assert!(report.output.is_none());
 
@@ -676,7 +712,7 @@ fn encrypted_keys_are_decrypted_with_the_password_or_explained() {
     ));
     assert!(
         report
-            .finding(Check::Encrypted)
+            .finding(FindingKind::Encrypted)
             .unwrap()
             .module_would
             .contains("could not decrypt")
@@ -694,7 +730,7 @@ fn encrypted_keys_are_decrypted_with_the_password_or_explained() {
         "2048",
     ]);
     let report = run(Family::TelitLegacy, Role::ClientKey, &lab.read("trad.key"));
-    let f = report.finding(Check::Encrypted).unwrap();
+    let f = report.finding(FindingKind::Encrypted).unwrap();
     assert!(f.user_action.as_deref().unwrap().contains("openssl pkey"));
 }
 
@@ -717,16 +753,16 @@ fn sim800_and_sim7600_get_the_encoding_and_name_they_need() {
         lab.fingerprint("rsa.pem", "PEM")
     );
     let report = run(Family::Sim800, Role::Ca, &lab.read("ec.pem"));
-    assert_eq!(severity(&report, Check::KeyType), Severity::Warning);
+    assert_eq!(severity(&report, FindingKind::KeyType), Severity::Warning);
     // SIM800 client credentials: firmware-dependent mutual TLS.
     let report = run(Family::Sim800, Role::ClientKey, &lab.read("rsa.key"));
-    assert_eq!(severity(&report, Check::MutualTls), Severity::Warning);
+    assert_eq!(severity(&report, FindingKind::MutualTls), Severity::Warning);
 
     // SIM7600: DER given, PEM sent, the name's extension follows the encoding.
     lab.openssl(&["x509", "-in", "ec.pem", "-outform", "DER", "-out", "ec.der"]);
     let report = run(Family::Sim7600, Role::Ca, &lab.read("ec.der"));
     assert!(report.is_ok(), "{:#?}", report.findings);
-    assert_eq!(severity(&report, Check::Encoding), Severity::Info);
+    assert_eq!(severity(&report, FindingKind::Encoding), Severity::Info);
     assert_eq!(report.output.as_ref().unwrap().destination, "ca_cert.pem");
     lab.write("ca_cert.pem", out(&report));
     assert_eq!(
@@ -736,7 +772,7 @@ fn sim800_and_sim7600_get_the_encoding_and_name_they_need() {
     // SIM7600 takes the PKCS#8 EC key as it is.
     let report = run(Family::Sim7600, Role::ClientKey, &lab.read("ec.key"));
     assert!(
-        report.is_ok() && !report.has(Check::KeyEncoding),
+        report.is_ok() && !report.has(FindingKind::KeyEncoding),
         "{:#?}",
         report.findings
     );
@@ -747,7 +783,7 @@ fn sim800_and_sim7600_get_the_encoding_and_name_they_need() {
     // P-384 is reported failing on SIMCom LTE modules.
     lab.ec_key("p384.key", "P-384");
     let report = run(Family::Sim7600, Role::ClientKey, &lab.read("p384.key"));
-    assert_eq!(severity(&report, Check::KeyType), Severity::Error);
+    assert_eq!(severity(&report, FindingKind::KeyType), Severity::Error);
 }
 
 #[test]
@@ -760,8 +796,8 @@ fn text_around_pem_and_odd_wrapping_are_cleaned() {
     let mut input = text.into_bytes();
     input.push(0); // a C string's NUL
     let report = run(Family::TelitLegacy, Role::Ca, &input);
-    assert!(report.has(Check::TextAround));
-    assert!(report.has(Check::TrailingGarbage));
+    assert!(report.has(FindingKind::TextAround));
+    assert!(report.has(FindingKind::TrailingGarbage));
     assert!(report.is_ok());
     assert!(out(&report).starts_with(b"-----BEGIN CERTIFICATE-----\n"));
     // Re-wrapped at 76 (e.g. by a mail client): re-wrapped at 64.
@@ -777,7 +813,7 @@ fn text_around_pem_and_odd_wrapping_are_cleaned() {
         wrapped.join("\n")
     );
     let report = run(Family::TelitLegacy, Role::Ca, odd.as_bytes());
-    assert!(report.has(Check::LineWidth));
+    assert!(report.has(FindingKind::LineWidth));
     assert_eq!(out(&report), pem.as_bytes());
 }
 
@@ -801,7 +837,7 @@ fn broken_input_never_panics_and_says_what_is_wrong() {
             }
             let _ = run(family, role, &noisy);
             let report = run(family, role, b"\x30\x82\x01");
-            assert!(report.has(Check::Unreadable));
+            assert!(report.has(FindingKind::Unreadable));
         }
     }
 }
@@ -876,14 +912,13 @@ fn cli_lint_prints_findings_and_writes_the_fixed_bytes() {
 #[test]
 fn system_roots_agree_with_openssl() {
     let bundle = std::fs::read("/etc/ssl/certs/ca-certificates.crt").unwrap();
-    let (items, _) = atcert::cert::lint::decode(&bundle).unwrap();
+    let parsed = atcert::cert::parse(&bundle, None);
+    assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
     let lab = Lab::new();
     let now = now();
     let mut compared = 0;
-    for item in items {
-        let atcert::cert::lint::Item::Certificate(der) = item else {
-            continue;
-        };
+    for item in parsed.certificates() {
+        let der = item.der.clone();
         lab.write("c.der", &der);
         // One call: the dump, and the exit status says whether it has expired.
         let (expires_ok, text) = lab.try_openssl(&[
@@ -913,19 +948,19 @@ fn system_roots_agree_with_openssl() {
         let old_hash = ["md2With", "md5With", "sha1With"]
             .iter()
             .any(|h| sig.starts_with(h));
-        assert_eq!(ichip.has(Check::SignatureHash), !old_hash, "{sig}");
+        assert_eq!(ichip.has(FindingKind::SignatureHash), !old_hash, "{sig}");
         match rsa_bits {
             Some(bits) => {
-                assert!(!ichip.has(Check::KeyType), "{text}");
+                assert!(!ichip.has(FindingKind::KeyType), "{text}");
                 assert_eq!(
-                    ichip.has(Check::KeySize),
+                    ichip.has(FindingKind::KeySize),
                     !(1024..=2048).contains(&bits),
                     "{bits}"
                 );
             }
-            None => assert!(ichip.has(Check::KeyType), "{text}"),
+            None => assert!(ichip.has(FindingKind::KeyType), "{text}"),
         }
-        assert_eq!(ichip.has(Check::Expired), !expires_ok && now > 0);
+        assert_eq!(ichip.has(FindingKind::Expired), !expires_ok && now > 0);
 
         let spwf = run(Family::Spwf04, Role::Ca, &der);
         let dest = &spwf.output.as_ref().unwrap().destination;
@@ -963,19 +998,25 @@ fn a_set_needs_the_certificates_own_key() {
         let r = rules(family);
         let set = atcert::cert::lint::lint_set(&r, Some(&ca), Some(&dev), Some(&key), &ctx());
         assert!(
-            !set.findings.iter().any(|f| f.check == Check::KeyMismatch),
+            !set.findings
+                .iter()
+                .any(|f| f.kind == FindingKind::KeyMismatch),
             "{family:?}"
         );
         let set = atcert::cert::lint::lint_set(&r, Some(&ca), Some(&dev), Some(&other), &ctx());
         let f = set
             .findings
             .iter()
-            .find(|f| f.check == Check::KeyMismatch)
+            .find(|f| f.kind == FindingKind::KeyMismatch)
             .unwrap();
         assert_eq!(f.severity, Severity::Error, "{family:?}");
         assert!(!set.is_ok());
         let set = atcert::cert::lint::lint_set(&r, Some(&ca), Some(&dev), None, &ctx());
-        assert!(set.findings.iter().any(|f| f.check == Check::Incomplete));
+        assert!(
+            set.findings
+                .iter()
+                .any(|f| f.kind == FindingKind::Incomplete)
+        );
         let set = atcert::cert::lint::lint_set(&r, Some(&ca), None, None, &ctx());
         assert!(set.findings.is_empty());
     }
@@ -987,7 +1028,11 @@ fn a_set_needs_the_certificates_own_key() {
     assert!(set.is_ok(), "{:#?}", set.findings);
     let set =
         atcert::cert::lint::lint_set(&r, None, Some(&ec_cert), Some(&lab.read("ec2.key")), &ctx());
-    assert!(set.findings.iter().any(|f| f.check == Check::KeyMismatch));
+    assert!(
+        set.findings
+            .iter()
+            .any(|f| f.kind == FindingKind::KeyMismatch)
+    );
     lab.openssl(&["ec", "-in", "ec.key", "-no_public", "-out", "nopub.key"]);
     let set = atcert::cert::lint::lint_set(
         &r,
@@ -1025,9 +1070,15 @@ fn unusual_algorithms_and_der_keys() {
             .contains("rsassaPss")
     );
     let report = run(Family::Ichip, Role::Ca, &lab.read("pss.pem"));
-    assert_eq!(severity(&report, Check::SignatureHash), Severity::Error);
+    assert_eq!(
+        severity(&report, FindingKind::SignatureHash),
+        Severity::Error
+    );
     let report = run(Family::Sim7600, Role::Ca, &lab.read("pss.pem"));
-    assert_eq!(severity(&report, Check::SignatureHash), Severity::Warning);
+    assert_eq!(
+        severity(&report, FindingKind::SignatureHash),
+        Severity::Warning
+    );
 
     // Ed25519: no module here takes it.
     lab.openssl(&["genpkey", "-algorithm", "ED25519", "-out", "ed.key"]);
@@ -1046,9 +1097,9 @@ fn unusual_algorithms_and_der_keys() {
     ]);
     for family in Family::ALL {
         let report = run(family, Role::Ca, &lab.read("ed.pem"));
-        assert!(report.has(Check::KeyType), "{family:?}");
+        assert!(report.has(FindingKind::KeyType), "{family:?}");
         let report = run(family, Role::ClientKey, &lab.read("ed.key"));
-        assert!(report.has(Check::KeyType), "{family:?}");
+        assert!(report.has(FindingKind::KeyType), "{family:?}");
     }
 
     // A PKCS#1 DER key for a PEM-only module: converted to PEM, still PKCS#1.
@@ -1063,8 +1114,8 @@ fn unusual_algorithms_and_der_keys() {
         "k1.der",
     ]);
     let report = run(Family::TelitLegacy, Role::ClientKey, &lab.read("k1.der"));
-    assert_eq!(severity(&report, Check::Encoding), Severity::Error);
-    assert!(!report.has(Check::KeyEncoding));
+    assert_eq!(severity(&report, FindingKind::Encoding), Severity::Warning);
+    assert!(!report.has(FindingKind::KeyEncoding));
     assert!(out(&report).starts_with(b"-----BEGIN RSA PRIVATE KEY-----\n"));
     lab.write("k1.pem", out(&report));
     assert_eq!(
@@ -1075,4 +1126,236 @@ fn unusual_algorithms_and_der_keys() {
     lab.write("k1p.pem", out(&report));
     let report = run(Family::Spwf04, Role::ClientKey, &lab.read("k1p.pem"));
     assert_eq!(out(&report), lab.read("k1.der").as_slice());
+}
+
+/// A server's certificate, alone or as certbot's `fullchain.pem`, is not a client
+/// certificate: the page lints it as the CA it is mistaken for, and the lint says which CA
+/// to give instead.
+#[test]
+fn server_leaves_and_fullchains_are_not_guessed_as_client_certificates() {
+    use atcert::cert::lint::{RoleGuess, guess};
+    let lab = Lab::new();
+    lab.rsa_key("root.key", 2048);
+    lab.root("root.key", "Test Root", "root.pem", 365);
+    // An intermediate, as public CAs issue server certificates from.
+    lab.rsa_key("int.key", 2048);
+    lab.write(
+        "int.ext",
+        b"basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n",
+    );
+    let issue = |key: &str, cn: &str, ca: &str, ca_key: &str, ext: &str, out: &str| {
+        let csr = format!("{out}.csr");
+        lab.openssl(&[
+            "req",
+            "-new",
+            "-key",
+            key,
+            "-subj",
+            &format!("/CN={cn}"),
+            "-out",
+            &csr,
+        ]);
+        lab.openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            ca,
+            "-CAkey",
+            ca_key,
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-extfile",
+            ext,
+            "-out",
+            out,
+        ]);
+    };
+    issue(
+        "int.key",
+        "Test Intermediate",
+        "root.pem",
+        "root.key",
+        "int.ext",
+        "int.pem",
+    );
+    lab.rsa_key("srv.key", 2048);
+    // A server-only leaf.
+    lab.write(
+        "srv.ext",
+        b"basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:mqtt.example.com\n",
+    );
+    issue(
+        "srv.key",
+        "mqtt.example.com",
+        "int.pem",
+        "int.key",
+        "srv.ext",
+        "srv.pem",
+    );
+    // Certbot's leaf as older public CAs issued it: server and client authentication.
+    lab.write(
+        "le.ext",
+        b"basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:mqtt.example.com\n",
+    );
+    issue(
+        "srv.key",
+        "mqtt.example.com",
+        "int.pem",
+        "int.key",
+        "le.ext",
+        "le.pem",
+    );
+    // A device certificate with the same EKU but no host name, from the same CA.
+    lab.write(
+        "dev.ext",
+        b"basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n",
+    );
+    issue(
+        "srv.key",
+        "device-0042",
+        "int.pem",
+        "int.key",
+        "dev.ext",
+        "dev.pem",
+    );
+
+    let cat = |files: &[&str]| files.iter().flat_map(|f| lab.read(f)).collect::<Vec<u8>>();
+    let guessed = |bytes: &[u8]| guess(&atcert::cert::parse(bytes, None));
+
+    assert_eq!(
+        guessed(&lab.read("srv.pem")),
+        vec![RoleGuess::ServerCertificate]
+    );
+    assert_eq!(
+        guessed(&cat(&["le.pem", "int.pem"])),
+        vec![RoleGuess::ServerCertificate],
+        "certbot's fullchain.pem"
+    );
+    // The same leaf with its root is a client chain shape; alone it is ambiguous: a client.
+    assert_eq!(
+        guessed(&lab.read("le.pem")),
+        vec![RoleGuess::Role(Role::ClientCert)]
+    );
+    assert_eq!(
+        guessed(&cat(&["dev.pem", "int.pem"])),
+        vec![RoleGuess::Role(Role::ClientCert)]
+    );
+    assert_eq!(
+        guessed(&lab.read("int.pem")),
+        vec![RoleGuess::Role(Role::Ca)]
+    );
+    assert_eq!(
+        guessed(&cat(&["srv.key", "srv.pem"])),
+        vec![
+            RoleGuess::Role(Role::ClientKey),
+            RoleGuess::ServerCertificate
+        ]
+    );
+
+    // Linted as it will be used, the server certificate gets the CA advice, not a client's.
+    let fullchain = cat(&["le.pem", "int.pem"]);
+    assert_eq!(guess_role(&fullchain), Some(Role::Ca));
+    let report = run(Family::Sim7600, Role::Ca, &lab.read("srv.pem"));
+    let f = report
+        .finding(FindingKind::NotCa)
+        .expect("a server certificate is not a CA");
+    assert_eq!(f.severity, Severity::Error);
+    assert!(
+        f.user_action
+            .as_deref()
+            .unwrap()
+            .contains("Test Intermediate"),
+        "names the issuer to fetch the root of: {f:?}"
+    );
+    // The fullchain as a CA file: the server's certificate is left out, never sent.
+    let report = run(Family::Sim7600, Role::Ca, &fullchain);
+    assert!(
+        report.has(FindingKind::ChainTrimmed),
+        "{:#?}",
+        report.findings
+    );
+    lab.write("sent.pem", out(&report));
+    assert_eq!(
+        lab.fingerprint("sent.pem", "PEM"),
+        lab.fingerprint("int.pem", "PEM")
+    );
+}
+
+/// What the page parsed at load goes to the module without another parse, and gives the
+/// same bytes, names and findings as the bytes path.
+#[test]
+fn parsed_credentials_prepare_like_their_bytes() {
+    use atcert::cert::lint::Parsed;
+    use atcert::modules::prepare::{from_lint, from_parsed};
+    let lab = Lab::new();
+    lab.rsa_key("ca.key", 2048);
+    lab.root("ca.key", "Parsed Root", "ca.pem", 365);
+    lab.rsa_key("leaf.key", 2048);
+    lab.leaf("leaf.key", "device", "ca.pem", "ca.key", "leaf.pem");
+    let (ca, cert, key) = (
+        lab.read("ca.pem"),
+        lab.read("leaf.pem"),
+        lab.read("leaf.key"),
+    );
+    let parsed: Vec<_> = [&ca, &cert, &key]
+        .iter()
+        .map(|b| atcert::cert::parse(b, None))
+        .collect();
+    let input = |i: usize| {
+        Some(Parsed {
+            bytes: [&ca, &cert, &key][i],
+            outcome: &parsed[i],
+        })
+    };
+    for family in Family::ALL {
+        let from_bytes = from_lint(family, Some(&ca), Some(&cert), Some(&key), &ctx());
+        let from_items = from_parsed(family, input(0), input(1), input(2), &ctx());
+        assert_eq!(from_items, from_bytes, "{family:?}");
+    }
+}
+
+/// A finding keeps the rules it rests on as data (tag and source) for the page to link, and
+/// says in plain words what the module would reject and what atcert did about it.
+#[test]
+fn findings_keep_their_sources_as_data_and_say_what_atcert_did() {
+    use atcert::cert::lint::Tag;
+    let lab = Lab::new();
+    lab.rsa_key("ca.key", 2048);
+    lab.root("ca.key", "Sources Root", "ca.pem", 365);
+    let crlf = String::from_utf8(lab.read("ca.pem"))
+        .unwrap()
+        .replace('\n', "\r\n");
+    let report = run(Family::TelitLegacy, Role::Ca, crlf.as_bytes());
+    let f = report.finding(FindingKind::LineEndings).unwrap();
+    let rule = rules(Family::TelitLegacy).ca.line_endings;
+    assert_eq!(f.sources.len(), 1, "{f:?}");
+    assert_eq!(f.sources[0].tag, rule.tag);
+    assert_eq!(f.sources[0].source, rule.source);
+    assert_eq!(rule.tag, Tag::Confirmed);
+    let plain = f.in_plain_words();
+    assert!(
+        plain.starts_with("As given, the module would fail to parse the PEM"),
+        "{plain}"
+    );
+    assert!(plain.contains("atcert rewrote the line endings"), "{plain}");
+    assert!(
+        !plain.contains("[C]"),
+        "no tags in the plain words: {plain}"
+    );
+
+    // Nothing to fix: the plain words say what the user must do.
+    let report = run(Family::TelitLegacy, Role::ClientKey, &lab.read("ca.pem"));
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::WrongContent && f.fix.is_none())
+        .expect("no key in a certificate file");
+    assert_eq!(f.severity, Severity::Error);
+    assert!(
+        f.in_plain_words().contains("atcert cannot fix this"),
+        "{f:?}"
+    );
 }

@@ -561,7 +561,7 @@ pub fn generate(
 
     let ca_key = SecretKey::generate(opts.key, rng)?;
     let ca_spki = ca_key.spki()?;
-    let ca_ski = lint::ski_method1(&ca_spki.subject_public_key);
+    let ca_ski = super::parse::cert::ski_method1(&ca_spki.subject_public_key);
     let ca_ski_ext = ext(
         SubjectKeyIdentifier(OctetString::new(ca_ski.clone()).map_err(build_err)?),
         false,
@@ -594,7 +594,7 @@ pub fn generate(
         let mut rng = rng;
         let key = SecretKey::generate(opts.key, &mut rng)?;
         let spki = key.spki()?;
-        let ski = lint::ski_method1(&spki.subject_public_key);
+        let ski = super::parse::cert::ski_method1(&spki.subject_public_key);
         let mut ku = KeyUsages::DigitalSignature.into();
         if key.is_rsa() {
             ku |= KeyUsages::KeyEncipherment;

@@ -1,8 +1,10 @@
 //! What a certificate says, in the words `openssl x509 -text -nameopt RFC2253` uses.
 
 use super::error::ParseError;
+use super::hex;
 use super::keys::spki_info;
 use super::tlv::{Reader, Tlv};
+pub use super::verify::{signature_algorithm_name, signature_algorithm_name_str};
 use const_oid::ObjectIdentifier;
 use der::{Decode, Encode};
 use serde::Serialize;
@@ -113,15 +115,6 @@ fn plural(n: i64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// Lowercase hex.
-pub fn hex(b: &[u8]) -> String {
-    let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        s.push_str(&format!("{x:02x}"));
-    }
-    s
-}
-
 /// Decodes a certificate, with an error that says what is wrong and where.
 pub fn decode_certificate(der: &[u8]) -> Result<Certificate, ParseError> {
     Certificate::from_der(der).map_err(|e| ParseError::BadDer {
@@ -131,17 +124,6 @@ pub fn decode_certificate(der: &[u8]) -> Result<Certificate, ParseError> {
             None => e.kind().to_string(),
         },
     })
-}
-
-/// The raw parts of a certificate's outer SEQUENCE: (tbs, signature algorithm, signature bits).
-pub(crate) fn raw_parts(der: &[u8]) -> Option<(&[u8], Tlv<'_>, &[u8])> {
-    let top = super::tlv::parse_single(der).ok()?;
-    let mut r = top.children();
-    let tbs = r.next().ok()??;
-    let alg = r.next().ok()??;
-    let sig = r.next().ok()??;
-    let bits = sig.content.get(1..)?;
-    Some((tbs.raw, alg, bits))
 }
 
 /// Inspects a certificate. `now` is unix seconds (the core never reads a clock).
@@ -383,33 +365,6 @@ fn ip_text(b: &[u8]) -> String {
         }
         _ => format!("<invalid {}>", hex(b)),
     }
-}
-
-/// openssl's short name for a signature algorithm OID.
-pub fn signature_algorithm_name(oid: &ObjectIdentifier) -> String {
-    signature_algorithm_name_str(&oid.to_string())
-}
-
-/// openssl's short name for a dotted signature algorithm OID (the OID itself if unknown).
-pub fn signature_algorithm_name_str(oid: &str) -> String {
-    match oid {
-        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
-        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
-        "1.2.840.113549.1.1.14" => "sha224WithRSAEncryption",
-        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
-        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
-        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
-        "1.2.840.113549.1.1.10" => "rsassaPss",
-        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
-        "1.2.840.10045.4.3.1" => "ecdsa-with-SHA224",
-        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
-        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
-        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
-        "1.3.101.112" => "ED25519",
-        "1.3.101.113" => "ED448",
-        other => return other.to_string(),
-    }
-    .to_string()
 }
 
 fn attr_short_name(oid: &str) -> Option<&'static str> {

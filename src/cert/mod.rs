@@ -16,6 +16,7 @@ pub mod keys;
 pub mod lint;
 pub mod matching;
 pub mod parse;
+pub mod pbe;
 pub mod pem;
 pub mod pkcs12;
 pub mod report;
@@ -29,19 +30,22 @@ pub use keys::{KeyEncoding, KeyInfo, PrivateKey, PublicKey, PublicKeyEncoding};
 pub use parse::{Item, ItemKind, ParseOutcome, Source, SourceFormat, parse};
 pub use pem::LineEnding;
 
-/// Lowercase hex, no separators.
+/// Lowercase hex, no separators (fingerprints; SPWF04's `<ski>.ca` file names).
 pub fn hex(b: &[u8]) -> String {
-    inspect::hex(b)
+    base16ct::lower::encode_string(b)
+}
+
+/// Uppercase hex pairs joined by colons (`7F:D3:65`), as SPWF04 prints key identifiers.
+pub fn hex_colon(b: &[u8]) -> String {
+    let upper = base16ct::upper::encode_string(b);
+    let pairs: Vec<&str> = (0..upper.len())
+        .step_by(2)
+        .filter_map(|i| upper.get(i..i + 2))
+        .collect();
+    pairs.join(":")
 }
 
 /// Decodes hex (either case); `None` if malformed.
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim();
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|p| u8::from_str_radix(p, 16).ok()))
-        .collect()
+    base16ct::mixed::decode_vec(s.trim()).ok()
 }

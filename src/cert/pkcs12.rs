@@ -4,11 +4,13 @@
 //! are often BER, not DER (RFC 7292).
 
 use super::error::ParseError;
-use super::keys::{DecryptError, cbc_decrypt, decrypt_with_algorithm};
+use super::pbe::{
+    DecryptError, MAX_ITERATIONS, bmp_password, decrypt_with_algorithm, int_value, kdf,
+};
 use super::tlv::{Tlv, TlvError};
 use const_oid::ObjectIdentifier;
 use hmac::Mac;
-use sha2::digest::{Digest, core_api::BlockSizeUser};
+use sha2::digest::Digest;
 
 const OID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
 const OID_ENCRYPTED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.6");
@@ -26,168 +28,6 @@ const OID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26")
 const OID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 const OID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
 const OID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
-
-/// The PKCS#12 password-based encryption schemes (RFC 7292 Appendix C), all with SHA-1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pkcs12Pbe {
-    /// pbeWithSHAAnd128BitRC2-CBC.
-    Rc2_128,
-    /// pbeWithSHAAnd40BitRC2-CBC (legacy certificate bags).
-    Rc2_40,
-    /// pbeWithSHAAnd3-KeyTripleDES-CBC (legacy key bags).
-    Des3,
-    /// pbeWithSHAAnd2-KeyTripleDES-CBC.
-    Des2,
-}
-
-impl Pkcs12Pbe {
-    /// Recognises the OID (1.2.840.113549.1.12.1.x).
-    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
-        match oid.to_string().as_str() {
-            "1.2.840.113549.1.12.1.5" => Some(Pkcs12Pbe::Rc2_128),
-            "1.2.840.113549.1.12.1.6" => Some(Pkcs12Pbe::Rc2_40),
-            "1.2.840.113549.1.12.1.3" => Some(Pkcs12Pbe::Des3),
-            "1.2.840.113549.1.12.1.4" => Some(Pkcs12Pbe::Des2),
-            _ => None,
-        }
-    }
-
-    /// openssl's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Pkcs12Pbe::Rc2_128 => "pbeWithSHA1And128BitRC2-CBC",
-            Pkcs12Pbe::Rc2_40 => "pbeWithSHA1And40BitRC2-CBC",
-            Pkcs12Pbe::Des3 => "pbeWithSHA1And3-KeyTripleDES-CBC",
-            Pkcs12Pbe::Des2 => "pbeWithSHA1And2-KeyTripleDES-CBC",
-        }
-    }
-
-    /// Decrypts with parameters `SEQUENCE { salt OCTET STRING, iterations INTEGER }`.
-    pub fn decrypt(
-        self,
-        params: &Tlv<'_>,
-        pass: &str,
-        data: &[u8],
-    ) -> Result<Vec<u8>, DecryptError> {
-        let m = |e: TlvError| DecryptError::Malformed(e.to_string());
-        let mut r = params.children();
-        let salt = r.need("PBE salt").map_err(m)?.octets().map_err(m)?;
-        let iter = int_value(&r.need("PBE iterations").map_err(m)?)
-            .ok_or_else(|| DecryptError::Malformed("bad iteration count".into()))?;
-        if iter == 0 || iter > super::keys::MAX_ITERATIONS {
-            return Err(DecryptError::Unsupported(format!(
-                "PBE with {iter} iterations"
-            )));
-        }
-        let pw = bmp_password(pass);
-        let key_len = match self {
-            Pkcs12Pbe::Rc2_128 => 16,
-            Pkcs12Pbe::Rc2_40 => 5,
-            Pkcs12Pbe::Des3 => 24,
-            Pkcs12Pbe::Des2 => 16,
-        };
-        let key = kdf::<sha1::Sha1>(&pw, &salt, 1, iter, key_len);
-        let iv = kdf::<sha1::Sha1>(&pw, &salt, 2, iter, 8);
-        match self {
-            Pkcs12Pbe::Des3 => cbc_decrypt("DES-EDE3-CBC", &key, &iv, data),
-            Pkcs12Pbe::Des2 => {
-                // Two-key 3DES: K1 K2 K1.
-                let mut k = key.clone();
-                k.extend_from_slice(&key[..8]);
-                cbc_decrypt("DES-EDE3-CBC", &k, &iv, data)
-            }
-            Pkcs12Pbe::Rc2_40 | Pkcs12Pbe::Rc2_128 => rc2_decrypt(&key, key_len * 8, &iv, data),
-        }
-    }
-}
-
-fn rc2_decrypt(
-    key: &[u8],
-    eff_bits: usize,
-    iv: &[u8],
-    data: &[u8],
-) -> Result<Vec<u8>, DecryptError> {
-    use cbc::cipher::{
-        BlockDecryptMut, InnerIvInit, block_padding::Pkcs7, generic_array::GenericArray,
-    };
-    if iv.len() != 8 {
-        return Err(DecryptError::Malformed("RC2 IV must be 8 bytes".into()));
-    }
-    let cipher = rc2::Rc2::new_with_eff_key_len(key, eff_bits);
-    let d = cbc::Decryptor::<rc2::Rc2>::inner_iv_init(cipher, GenericArray::from_slice(iv));
-    d.decrypt_padded_vec_mut::<Pkcs7>(data)
-        .map_err(|_| DecryptError::WrongPassphrase)
-}
-
-/// The password as a NUL-terminated big-endian BMPString (RFC 7292 B.1); empty → empty.
-fn bmp_password(pass: &str) -> Vec<u8> {
-    if pass.is_empty() {
-        // OpenSSL encodes "" as the two-byte terminator; callers also try the empty string.
-        return vec![0, 0];
-    }
-    let mut out = Vec::with_capacity(pass.len() * 2 + 2);
-    for u in pass.encode_utf16() {
-        out.extend_from_slice(&u.to_be_bytes());
-    }
-    out.extend_from_slice(&[0, 0]);
-    out
-}
-
-/// RFC 7292 Appendix B.2 key derivation.
-pub fn kdf<D: Digest + BlockSizeUser>(
-    pass: &[u8],
-    salt: &[u8],
-    id: u8,
-    iterations: u64,
-    n: usize,
-) -> Vec<u8> {
-    let u = <D as Digest>::output_size();
-    let v = D::block_size();
-    let fill = |src: &[u8]| -> Vec<u8> {
-        if src.is_empty() {
-            return Vec::new();
-        }
-        let len = v * src.len().div_ceil(v);
-        src.iter().cycle().take(len).copied().collect()
-    };
-    let d = vec![id; v];
-    let mut i: Vec<u8> = fill(salt);
-    i.extend(fill(pass));
-    let mut out = Vec::with_capacity(n + u);
-    while out.len() < n {
-        let mut a = D::new()
-            .chain_update(&d)
-            .chain_update(&i)
-            .finalize()
-            .to_vec();
-        for _ in 1..iterations {
-            a = D::digest(&a).to_vec();
-        }
-        out.extend_from_slice(&a);
-        if out.len() >= n {
-            break;
-        }
-        let b: Vec<u8> = a.iter().cycle().take(v).copied().collect();
-        for chunk in i.chunks_mut(v) {
-            // chunk = (chunk + b + 1) mod 2^(8v)
-            let mut carry = 1u16;
-            for k in (0..v).rev() {
-                let s = chunk[k] as u16 + b[k] as u16 + carry;
-                chunk[k] = s as u8;
-                carry = s >> 8;
-            }
-        }
-    }
-    out.truncate(n);
-    out
-}
-
-fn int_value(t: &Tlv<'_>) -> Option<u64> {
-    if t.tag != 0x02 || t.content.is_empty() || t.content.len() > 8 || t.content[0] & 0x80 != 0 {
-        return None;
-    }
-    Some(t.content.iter().fold(0u64, |a, b| (a << 8) | *b as u64))
-}
 
 fn oid_of(t: &Tlv<'_>) -> Option<ObjectIdentifier> {
     if t.tag != 0x06 {
@@ -385,7 +225,7 @@ fn verify_mac(mac: &Tlv<'_>, data: &[u8], pass: &str) -> Result<bool, (usize, Pa
         Ok(Some(t)) => int_value(&t).ok_or_else(|| malformed(t.offset, "bad iteration count"))?,
         _ => 1,
     };
-    if iter == 0 || iter > super::keys::MAX_ITERATIONS {
+    if iter == 0 || iter > MAX_ITERATIONS {
         return Err(malformed(mac.offset, "MAC iteration count out of range"));
     }
     let mut dr = di.children();
@@ -568,7 +408,7 @@ fn read_safe_contents(
                 scheme: None,
                 friendly_name: name,
             }),
-            OID_SHROUDED_KEY_BAG => match super::keys::decrypt_pkcs8(inner.raw, Some(pass)) {
+            OID_SHROUDED_KEY_BAG => match super::pbe::decrypt_pkcs8(inner.raw, Some(pass)) {
                 Ok((pkcs8, scheme)) => entries.push(Pkcs12Entry::Key {
                     pkcs8,
                     scheme: Some(scheme),

@@ -105,9 +105,7 @@ fn scheme_of(alg: &Tlv<'_>) -> Result<Scheme, SigCheck> {
         "1.2.840.10045.4.3.4" => Scheme::Ecdsa(Hash::Sha512),
         "1.2.840.113549.1.1.10" => pss_params(r.next().ok().flatten())?,
         other => {
-            return Err(SigCheck::Unsupported(
-                super::inspect::signature_algorithm_name_str(other),
-            ));
+            return Err(SigCheck::Unsupported(signature_algorithm_name_str(other)));
         }
     })
 }
@@ -240,8 +238,46 @@ fn rsa_verify(n: &[u8], e: &[u8], f: impl FnOnce(&rsa::RsaPublicKey) -> bool) ->
 
 /// Checks that certificate `cert_der` was signed by the key in `issuer_spki_der`.
 pub fn verify_signed_by(cert_der: &[u8], issuer_spki_der: &[u8]) -> SigCheck {
-    match super::inspect::raw_parts(cert_der) {
+    match raw_parts(cert_der) {
         Some((tbs, alg, sig)) => verify_raw(tbs, &alg, sig, issuer_spki_der),
         None => SigCheck::Malformed("certificate structure".into()),
     }
+}
+
+/// The raw parts of a certificate's outer SEQUENCE: (tbs, signature algorithm, signature bits).
+pub(crate) fn raw_parts(der: &[u8]) -> Option<(&[u8], Tlv<'_>, &[u8])> {
+    let top = super::tlv::parse_single(der).ok()?;
+    let mut r = top.children();
+    let tbs = r.next().ok()??;
+    let alg = r.next().ok()??;
+    let sig = r.next().ok()??;
+    let bits = sig.content.get(1..)?;
+    Some((tbs.raw, alg, bits))
+}
+
+/// openssl's short name for a signature algorithm OID.
+pub fn signature_algorithm_name(oid: &ObjectIdentifier) -> String {
+    signature_algorithm_name_str(&oid.to_string())
+}
+
+/// openssl's short name for a dotted signature algorithm OID (the OID itself if unknown).
+pub fn signature_algorithm_name_str(oid: &str) -> String {
+    match oid {
+        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.14" => "sha224WithRSAEncryption",
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
+        "1.2.840.113549.1.1.10" => "rsassaPss",
+        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
+        "1.2.840.10045.4.3.1" => "ecdsa-with-SHA224",
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
+        "1.3.101.112" => "ED25519",
+        "1.3.101.113" => "ED448",
+        other => return other.to_string(),
+    }
+    .to_string()
 }

@@ -8,8 +8,8 @@
 //! `send_as` and `key_encodings` to decide names and encodings.
 
 use crate::cert::lint::{
-    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
-    RoleRules, Rule, Storage, Support, TrailingNewline,
+    AcceptedLineEndings, CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding,
+    KeyType, RoleRules, Rule, Storage, Support, TrailingNewline,
 };
 use crate::modules::Family;
 
@@ -56,7 +56,10 @@ const SIM800_CERT: RoleRules = RoleRules {
         "sim800.md 2.3: app note says DER; TinyGSM's PEM (LF) upload also works",
     ),
     send_as: Encoding::Der,
-    line_endings: Rule::i(LineEndings::LfOrCrLf, "sim800.md 2.3: TinyGSM PEM uses LF"),
+    line_endings: Rule::i(
+        AcceptedLineEndings::LfOrCrLf,
+        "sim800.md 2.3: TinyGSM PEM uses LF",
+    ),
     trailing_newline: Rule::i(TrailingNewline::Optional, "sim800.md 2.3"),
     max_bytes: Some(SIM800_FSWRITE_MAX),
     key_types: Rule::i(RSA, "sim800.md 6: RSA only as far as any report goes"),
@@ -124,7 +127,7 @@ const SIM7600_CERT: RoleRules = RoleRules {
     accepted: Rule::c(PEM_DER, "sim7600.md 2.5: X.509 in PEM or DER"),
     send_as: Encoding::Pem,
     line_endings: Rule::s(
-        LineEndings::LfOrCrLf,
+        AcceptedLineEndings::LfOrCrLf,
         "sim7600.md 2.1: stored verbatim; LF or CRLF both work",
     ),
     trailing_newline: Rule::i(TrailingNewline::Optional, "sim7600.md 2.1"),
@@ -203,7 +206,7 @@ const SPWF04_CERT: RoleRules = RoleRules {
         "spwf04.md 3.1: DER is the documented, working format; PEM reported failing",
     ),
     send_as: Encoding::Der,
-    line_endings: Rule::i(LineEndings::LfOrCrLf, "DER only"),
+    line_endings: Rule::i(AcceptedLineEndings::LfOrCrLf, "DER only"),
     trailing_newline: Rule::i(TrailingNewline::Optional, "DER only"),
     // Each peer certificate <= 2.5 KB [S].
     max_bytes: Some(Rule::s(2560, "spwf04.md 3.1: each certificate <= 2.5 KB")),
@@ -293,7 +296,7 @@ const TELIT_LEGACY_CERT: RoleRules = RoleRules {
     accepted: Rule::c(PEM, "seed 003 3.3: certificates MUST be in PEM format"),
     send_as: Encoding::Pem,
     line_endings: Rule::c(
-        LineEndings::LfOnly,
+        AcceptedLineEndings::LfOnly,
         "seed 003 3.3: after each row only a <LF> character is needed (without <CR>)",
     ),
     trailing_newline: Rule::c(
@@ -379,7 +382,7 @@ const TELIT_LE910_CERT: RoleRules = RoleRules {
     ),
     send_as: Encoding::Pem,
     line_endings: Rule::i(
-        LineEndings::LfOrCrLf,
+        AcceptedLineEndings::LfOrCrLf,
         "telit.md 2.2: newer firmware accepts CRLF",
     ),
     trailing_newline: Rule::i(TrailingNewline::Optional, "telit.md 2.2"),
@@ -445,7 +448,7 @@ const ICHIP_CERT: RoleRules = RoleRules {
     accepted: Rule::c(PEM, "ichip.md 3.1: <tca> is the PEM certificate"),
     send_as: Encoding::Pem,
     line_endings: Rule::c(
-        LineEndings::CrOnly,
+        AcceptedLineEndings::CrOnly,
         "ichip.md 3.1: multiple lines separated by <CR> (the AT+i parameter syntax)",
     ),
     trailing_newline: Rule::c(
@@ -477,7 +480,7 @@ const ICHIP: CredentialRules = CredentialRules {
     ca: ICHIP_CERT,
     client_cert: RoleRules {
         bundle: Rule::i(false, "ichip.md 3.2: one certificate per +iCERT"),
-        line_endings: Rule::i(LineEndings::CrOnly, "ichip.md 3.2: like +iCA"),
+        line_endings: Rule::i(AcceptedLineEndings::CrOnly, "ichip.md 3.2: like +iCA"),
         max_bytes: Some(Rule::i(1300, "ichip.md 3.2: like +iCA")),
         rsa_bits: Rule::i((1024, 2048), "ichip.md 3.2: like +iCA"),
         // The CA's hash list is about the CA; a client certificate is only sent.

@@ -162,23 +162,8 @@ fn code_after(text: &str, prefix: &str) -> Option<u32> {
 /// The Subject Key Identifier of a DER certificate, as the module prints it: upper-case hex
 /// pairs joined by colons. `None` when the bytes are not DER or have no SKI extension.
 pub fn subject_key_id(der: &[u8]) -> Option<String> {
-    use der::Decode;
-    use x509_cert::ext::pkix::SubjectKeyIdentifier;
-    let cert = x509_cert::Certificate::from_der(der).ok()?;
-    let ext = cert
-        .tbs_certificate
-        .extensions
-        .as_ref()?
-        .iter()
-        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER)?;
-    let ski = SubjectKeyIdentifier::from_der(ext.extn_value.as_bytes()).ok()?;
-    let hex: Vec<String> = ski
-        .0
-        .as_bytes()
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect();
-    Some(hex.join(":"))
+    let cert = crate::cert::parse::Cert::from_der(der).ok()?;
+    Some(crate::cert::hex_colon(cert.ski.as_deref()?))
 }
 
 /// First step of every flow: `AT` -> `AT-S.OK` [C ST-fw "Null command, always returns OK";

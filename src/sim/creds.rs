@@ -2,7 +2,6 @@
 //! keys in PKCS#1, SEC1 or PKCS#8, and the few facts the modules check.
 
 use der::{Decode, Encode};
-use x509_cert::Certificate;
 
 /// Encodings a module accepts for one upload.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
@@ -36,7 +35,7 @@ pub enum KeyKind {
 
 /// What a module looks at in a certificate.
 #[derive(Clone, Debug)]
-pub struct CertInfo {
+pub struct ModuleCert {
     pub der: Vec<u8>,
     pub subject: Vec<u8>,
     pub issuer: Vec<u8>,
@@ -54,14 +53,14 @@ pub struct CertInfo {
     pub signature: Vec<u8>,
 }
 
-impl CertInfo {
+impl ModuleCert {
     /// Whether `other` is the same CA: the same DER, or the same subject and key.
-    pub fn same_ca(&self, other: &CertInfo) -> bool {
+    pub fn same_ca(&self, other: &ModuleCert) -> bool {
         self.der == other.der || (self.subject == other.subject && self.spki == other.spki)
     }
 
     /// Whether this certificate names `ca` as its issuer (and its key id, when both say).
-    pub fn issued_by(&self, ca: &CertInfo) -> bool {
+    pub fn issued_by(&self, ca: &ModuleCert) -> bool {
         if self.issuer != ca.subject {
             return false;
         }
@@ -77,7 +76,7 @@ impl CertInfo {
 
     /// Whether `issuer`'s key made this certificate's signature: `None` when the algorithm
     /// is one the simulator does not check (then only names and key ids are compared).
-    pub fn signed_by(&self, issuer: &CertInfo) -> Option<bool> {
+    pub fn signed_by(&self, issuer: &ModuleCert) -> Option<bool> {
         use signature::Verifier;
         let tbs = self.tbs.as_slice();
         let sig = self.signature.as_slice();
@@ -144,37 +143,23 @@ const SIG_RSA_SHA512: &str = "1.2.840.113549.1.1.13";
 const SIG_ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
 const SIG_ECDSA_SHA384: &str = "1.2.840.10045.4.3.3";
 
-const OID_SKI: &str = "2.5.29.14";
-const OID_AKI: &str = "2.5.29.35";
 const OID_RSA: &str = "1.2.840.113549.1.1.1";
 const OID_EC: &str = "1.2.840.10045.2.1";
 const OID_P256: &str = "1.2.840.10045.3.1.7";
 const OID_P384: &str = "1.3.132.0.34";
 
-/// Parses one DER certificate.
-pub fn cert_from_der(der: &[u8]) -> Result<CertInfo, CredError> {
-    let cert = Certificate::from_der(der).map_err(|e| CredError::BadDer(e.to_string()))?;
+/// Reads one DER certificate with the shared parser (`cert::parse::Cert`); what the module
+/// then checks is the simulator's own.
+pub fn cert_from_der(der: &[u8]) -> Result<ModuleCert, CredError> {
+    let view =
+        crate::cert::parse::Cert::from_der(der).map_err(|e| CredError::BadDer(e.to_string()))?;
+    let cert = &view.x509;
     let tbs = &cert.tbs_certificate;
     let enc = |r: Result<Vec<u8>, der::Error>| r.map_err(|e| CredError::BadDer(e.to_string()));
     let subject = enc(tbs.subject.to_der())?;
     let issuer = enc(tbs.issuer.to_der())?;
     let spki = enc(tbs.subject_public_key_info.to_der())?;
     let tbs_der = enc(tbs.to_der())?;
-    let mut ski = None;
-    let mut aki = None;
-    for ext in tbs.extensions.iter().flatten() {
-        let oid = ext.extn_id.to_string();
-        let value = ext.extn_value.as_bytes();
-        if oid == OID_SKI {
-            ski = der::asn1::OctetString::from_der(value)
-                .ok()
-                .map(|o| o.as_bytes().to_vec());
-        } else if oid == OID_AKI {
-            aki = x509_cert::ext::pkix::AuthorityKeyIdentifier::from_der(value)
-                .ok()
-                .and_then(|a| a.key_identifier.map(|k| k.as_bytes().to_vec()));
-        }
-    }
     let alg = &tbs.subject_public_key_info.algorithm;
     let public_key = tbs
         .subject_public_key_info
@@ -199,25 +184,21 @@ pub fn cert_from_der(der: &[u8]) -> Result<CertInfo, CredError> {
         }
         other => KeyKind::Other(other.to_owned()),
     };
-    Ok(CertInfo {
+    Ok(ModuleCert {
         der: der.to_vec(),
         subject,
         issuer,
         spki,
-        ski,
-        aki,
-        not_before: unix(&tbs.validity.not_before),
-        not_after: unix(&tbs.validity.not_after),
+        ski: view.ski.clone(),
+        aki: view.aki.clone(),
+        not_before: view.not_before,
+        not_after: view.not_after,
         sig_alg: cert.signature_algorithm.oid.to_string(),
         key,
         public_key,
         tbs: tbs_der,
         signature: cert.signature.raw_bytes().to_vec(),
     })
-}
-
-fn unix(t: &x509_cert::time::Time) -> i64 {
-    i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
 }
 
 fn curve_name(oid: &str) -> String {
@@ -281,7 +262,7 @@ pub fn pem_blocks(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, CredError> {
 }
 
 /// Every certificate in the upload (a PEM bundle may hold several).
-pub fn certs(bytes: &[u8], enc: Encoding) -> Result<Vec<CertInfo>, CredError> {
+pub fn certs(bytes: &[u8], enc: Encoding) -> Result<Vec<ModuleCert>, CredError> {
     let pem = match enc {
         Encoding::Pem => true,
         Encoding::Der => false,
@@ -446,20 +427,8 @@ fn key_pkcs8(der: &[u8]) -> Result<KeyInfo, CredError> {
 }
 
 /// Whether `key` is the private half of `cert`'s public key.
-pub fn key_matches(key: &KeyInfo, cert: &CertInfo) -> bool {
+pub fn key_matches(key: &KeyInfo, cert: &ModuleCert) -> bool {
     key.public_key == cert.public_key
 }
 
-/// Upper-case colon-separated hex (`7F:D3:65`), as SPWF04 prints key ids.
-pub fn hex_colon(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02X}"))
-        .collect::<Vec<_>>()
-        .join(":")
-}
-
-/// Lower-case hex without separators, as SPWF04's `<ski>.ca` file names.
-pub fn hex_lower(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::cert::hex_colon;

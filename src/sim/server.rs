@@ -4,7 +4,7 @@
 
 use core::time::Duration;
 
-use super::creds::{CertInfo, KeyInfo, KeyKind, cert_from_der, key_matches};
+use super::creds::{KeyInfo, KeyKind, ModuleCert, cert_from_der, key_matches};
 
 /// TLS protocol versions, oldest first.
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
@@ -128,9 +128,9 @@ pub struct ClientOffer {
     pub versions: (TlsVersion, TlsVersion),
     pub sni: Option<String>,
     /// CAs the module verifies the server against; `None` = no verification.
-    pub trust: Option<Vec<CertInfo>>,
+    pub trust: Option<Vec<ModuleCert>>,
     /// The client certificate and key the module presents.
-    pub client: Option<(CertInfo, KeyInfo)>,
+    pub client: Option<(ModuleCert, KeyInfo)>,
     /// The module clock, when it checks validity dates.
     pub check_time: Option<i64>,
     /// The module only handles RSA server keys.
@@ -222,7 +222,7 @@ impl Link {
     }
 }
 
-fn parse_all(ders: &[Vec<u8>]) -> Result<Vec<CertInfo>, Refusal> {
+fn parse_all(ders: &[Vec<u8>]) -> Result<Vec<ModuleCert>, Refusal> {
     ders.iter()
         .map(|d| cert_from_der(d).map_err(|e| Refusal::Handshake(e.to_string())))
         .collect()

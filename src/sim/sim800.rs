@@ -8,7 +8,7 @@ use super::common::{self, Cme, ERROR, Ident, OK, info_ok, urc};
 use super::core::{
     CommonConfig, Cx, DataEnd, DataOutcome, Personality, SimModule, params, parse_u64, split_cmd,
 };
-use super::creds::{self, CertInfo, Encoding};
+use super::creds::{self, Encoding, ModuleCert};
 use super::server::{ClientOffer, Link, Refusal, TlsVersion};
 use crate::modules::Family;
 
@@ -209,7 +209,7 @@ struct Sim800 {
     cfg: Sim800Config,
     files: BTreeMap<String, Vec<u8>>,
     /// Roots imported with SSLSETCERT / SSLSETROOT (copies of the file at import time \[I\]).
-    roots: Vec<CertInfo>,
+    roots: Vec<ModuleCert>,
     /// A password-protected client credential imported with SSLSETCERT (PKCS#12 \[I\]).
     client_file: Option<Vec<u8>>,
     /// `AT+SSLOPT`: [0] ignore invalid certificate, [1] client authentication.

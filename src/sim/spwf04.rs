@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::core::{
     CommonConfig, Cx, DataEnd, DataOutcome, Personality, SimModule, params, parse_u64,
 };
-use super::creds::{self, CertInfo, Encoding};
+use super::creds::{self, Encoding, ModuleCert};
 use super::server::{ClientOffer, Link, Refusal, TlsVersion};
 use crate::modules::Family;
 
@@ -174,10 +174,6 @@ fn line(s: &str) -> Vec<u8> {
 
 const OK: &[u8] = b"AT-S.OK\r\n";
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl Spwf04 {
     fn error(&self, code: u16, text: &str) -> Vec<u8> {
         if self.errs {
@@ -207,7 +203,7 @@ impl Spwf04 {
 
     /// CAs the module would use: the TLSCERT CA when one is loaded, otherwise every FS
     /// file named `/<lower-case ski>.ca` holding that certificate in DER \[seed 002\].
-    fn trust(&self) -> Vec<CertInfo> {
+    fn trust(&self) -> Vec<ModuleCert> {
         if let Some(ca) = self.slots.get("ca") {
             let cas = creds::certs(ca, Encoding::Der).unwrap_or_default();
             // Without a Subject Key Id in the CA the module cannot match the server's
@@ -231,7 +227,7 @@ impl Spwf04 {
             .filter_map(|(name, data)| {
                 let stem = name.strip_prefix('/')?.strip_suffix(".ca")?;
                 let cert = creds::cert_from_der(data).ok()?;
-                (cert.ski.as_deref().map(hex).as_deref() == Some(stem)).then_some(cert)
+                (cert.ski.as_deref().map(crate::cert::hex).as_deref() == Some(stem)).then_some(cert)
             })
             .collect()
     }
@@ -334,7 +330,7 @@ impl Spwf04 {
             "MD5" => md5::Md5::digest(data).to_vec(),
             _ => return cx.answer(self.syntax()),
         };
-        let mut out = line(&format!("AT-S.Hash:{}", hex(&digest)));
+        let mut out = line(&format!("AT-S.Hash:{}", crate::cert::hex(&digest)));
         out.extend_from_slice(&ok);
         cx.answer(out);
     }

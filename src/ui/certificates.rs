@@ -658,7 +658,7 @@ fn lint_panel(family: Family, bytes: &[u8], now: i64) -> impl IntoView + use<> {
                 })
                 .collect_view();
             let output = report.output.clone().map(|out| {
-                let name = out.destination.rsplit('/').next().unwrap_or("credential").to_owned();
+                let name = out.destination.file().and_then(|p| p.rsplit('/').next()).unwrap_or("credential").to_owned();
                 let name = if name.is_empty() { "credential".to_owned() } else { name };
                 let to_copy = String::from_utf8(out.bytes.clone()).ok();
                 view! {

@@ -7,7 +7,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use atcert::cert::generate::{self, GenerateOptions, KeyAlgorithm, San, Subject};
-use atcert::cert::lint::{self, Encoding, LintContext, LintReport, Role, Severity, Storage};
+use atcert::cert::lint::{
+    self, Destination, Encoding, LintContext, LintReport, Role, Severity, Storage,
+};
 use atcert::modules::Family;
 use atcert::modules::rules::rules;
 
@@ -103,6 +105,15 @@ fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
+/// The destination as the person at the terminal knows it. Slots are Telit's only: name the
+/// command that writes one (`AT#SSLSECDATA=<SSId>,1,<DataType>`, modules/telit.rs).
+fn where_to(destination: &Destination) -> String {
+    match destination {
+        Destination::Slot { ssid, data_type } => format!("AT#SSLSECDATA={ssid},1,{data_type}"),
+        other => other.to_string(),
+    }
+}
+
 fn print_report(label: &str, report: &LintReport) {
     println!("== {label}: {} for {}", report.role, report.family);
     for f in &report.findings {
@@ -116,7 +127,7 @@ fn print_report(label: &str, report: &LintReport) {
                 Encoding::Pem => "PEM",
                 Encoding::Der => "DER",
             },
-            out.destination,
+            where_to(&out.destination),
             if report.is_ok() {
                 ""
             } else {
@@ -141,9 +152,11 @@ fn out_name(report: &LintReport) -> Option<String> {
     };
     Some(match out.storage {
         Storage::File { path } => path.rsplit(['\\', '/']).next().unwrap_or(path).to_owned(),
-        Storage::FileByEncoding { .. } | Storage::SkiFile { .. } => {
-            out.destination.trim_start_matches('/').to_owned()
-        }
+        Storage::FileByEncoding { .. } | Storage::SkiFile { .. } => out
+            .destination
+            .to_string()
+            .trim_start_matches('/')
+            .to_owned(),
         Storage::Slot { .. } | Storage::Parameter { .. } => format!("{role}.{ext}"),
     })
 }
@@ -182,9 +195,14 @@ pub fn lint(args: LintArgs) -> anyhow::Result<()> {
     let mut client: [Option<Vec<u8>>; 2] = [None, None];
     for file in &args.files {
         let bytes = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        // Parsed once: the guess and every role's lint read the same items.
+        let parsed = lint::parse_bytes(&bytes, &ctx);
         let roles = match args.role {
             Some(r) => vec![Role::from(r)],
-            None => lint::guess_roles(&bytes),
+            None => lint::guess(&parsed)
+                .into_iter()
+                .map(lint::RoleGuess::lint_as)
+                .collect(),
         };
         if roles.is_empty() {
             bail!(
@@ -199,7 +217,11 @@ pub fn lint(args: LintArgs) -> anyhow::Result<()> {
                 Role::ClientKey => client[1] = Some(bytes.clone()),
                 Role::Ca => {}
             }
-            let report = lint::lint(&rules, role, &bytes, &ctx);
+            let input = lint::Parsed {
+                bytes: &bytes,
+                outcome: &parsed,
+            };
+            let report = lint::lint_parsed(&rules, role, input, &ctx);
             print_report(&file.display().to_string(), &report);
             linted += 1;
             if !report.is_ok() {

@@ -1,4 +1,10 @@
-//! `parse`: one entry point for every form people have certificates and keys in.
+//! `parse`: one entry point for every form people have certificates and keys in. Each
+//! certificate is decoded here once and kept ([`Item::cert`] gives its typed view), so the
+//! lint, the simulators and the command line read it without decoding again.
+
+pub mod cert;
+
+pub use cert::{Cert, HashAlg, KeyType};
 
 use super::error::{Location, ParseError, ParseProblem};
 use super::keys::{Curve, KeyEncoding, PrivateKey, Protection, PublicKey, PublicKeyEncoding};
@@ -74,6 +80,8 @@ pub struct Item {
     pub protection: Option<Protection>,
     /// The decoded private key (for `PrivateKey` items).
     pub private_key: Option<PrivateKey>,
+    /// The decoded certificate (for `Certificate` items), kept so nothing decodes it again.
+    pub x509: Option<Box<x509_cert::Certificate>>,
     /// Where it came from.
     pub source: Source,
     /// Remarks that are not errors (e.g. "labelled PRIVATE KEY but holds PKCS#1").
@@ -90,6 +98,12 @@ impl Drop for Item {
 }
 
 impl Item {
+    /// The typed view of a certificate item, built from the certificate decoded at parse time.
+    pub fn cert(&self) -> Option<Cert> {
+        let x509 = self.x509.as_deref()?;
+        Some(Cert::from_x509(self.der.clone(), x509.clone()))
+    }
+
     /// Inspects a certificate item (`now`: unix seconds).
     pub fn cert_info(&self, now: i64) -> Option<super::inspect::CertInfo> {
         (self.kind == ItemKind::Certificate)
@@ -318,7 +332,7 @@ fn parse_pem_block(
             }));
             return;
         };
-        match super::keys::decrypt_legacy_pem(dek, &b.der, passphrase) {
+        match super::pbe::decrypt_legacy_pem(dek, &b.der, passphrase) {
             Ok((plain, scheme)) => {
                 der = plain;
                 protection = Some(Protection {
@@ -340,6 +354,7 @@ fn parse_pem_block(
         public_key_encoding: None,
         protection: protection.clone(),
         private_key: None,
+        x509: None,
         source: source.clone(),
         notes: Vec::new(),
     };
@@ -357,8 +372,9 @@ fn parse_pem_block(
                 der
             };
             match super::inspect::decode_certificate(&cert_der) {
-                Ok(_) => {
+                Ok(x509) => {
                     let mut item = mk(ItemKind::Certificate, cert_der.clone());
+                    item.x509 = Some(Box::new(x509));
                     if trailing_len(&cert_der) > 0 {
                         item.notes
                             .push("extra bytes after the certificate were ignored".into());
@@ -406,7 +422,7 @@ fn parse_pem_block(
             item.notes.extend(note);
             out.items.push(item);
         }
-        "ENCRYPTED PRIVATE KEY" => match super::keys::decrypt_pkcs8(&der, passphrase) {
+        "ENCRYPTED PRIVATE KEY" => match super::pbe::decrypt_pkcs8(&der, passphrase) {
             Ok((plain, scheme)) => match PrivateKey::from_pkcs8(&plain) {
                 Ok(key) => {
                     let mut item = mk(ItemKind::PrivateKey, plain);
@@ -605,6 +621,7 @@ fn classify_der(
         public_key_encoding: None,
         protection: None,
         private_key: None,
+        x509: None,
         source: source.clone(),
         notes: Vec::new(),
     };
@@ -643,7 +660,11 @@ fn classify_der(
         // A CRL's TBSCertList has thisUpdate (a Time) as a direct child; a TBSCertificate never does.
         let looks_crl = itags.iter().any(|x| *x == 0x17 || *x == 0x18);
         match super::inspect::decode_certificate(der) {
-            Ok(_) => out.items.push(mk(ItemKind::Certificate, der.to_vec())),
+            Ok(x509) => {
+                let mut item = mk(ItemKind::Certificate, der.to_vec());
+                item.x509 = Some(Box::new(x509));
+                out.items.push(item);
+            }
             Err(_) if looks_crl => out.items.push(mk(ItemKind::Crl, der.to_vec())),
             Err(e) => out.problems.push(problem(e)),
         }
@@ -669,8 +690,9 @@ fn classify_der(
                         super::pkcs12::Pkcs12Entry::Certificate { der, friendly_name } => {
                             src.friendly_name = friendly_name;
                             match super::inspect::decode_certificate(&der) {
-                                Ok(_) => {
+                                Ok(x509) => {
                                     let mut item = mk(ItemKind::Certificate, der);
+                                    item.x509 = Some(Box::new(x509));
                                     item.source = src;
                                     out.items.push(item);
                                 }
@@ -728,7 +750,7 @@ fn classify_der(
     }
     // Encrypted PKCS#8: SEQUENCE { AlgorithmIdentifier, OCTET STRING }.
     if tags == [0x30, 0x04] {
-        match super::keys::decrypt_pkcs8(der, passphrase) {
+        match super::pbe::decrypt_pkcs8(der, passphrase) {
             Ok((plain, scheme)) => match PrivateKey::from_pkcs8(&plain) {
                 Ok(k) => {
                     let mut item = mk(ItemKind::PrivateKey, plain);
@@ -828,7 +850,7 @@ fn parse_pkcs7(t: &Tlv<'_>, _passphrase: Option<&str>, location: Location, out: 
                 let off = cr.offset();
                 match cr.next() {
                     Ok(Some(c)) => match super::inspect::decode_certificate(c.raw) {
-                        Ok(_) => {
+                        Ok(x509) => {
                             found += 1;
                             out.items.push(Item {
                                 kind: ItemKind::Certificate,
@@ -837,6 +859,7 @@ fn parse_pkcs7(t: &Tlv<'_>, _passphrase: Option<&str>, location: Location, out: 
                                 public_key_encoding: None,
                                 protection: None,
                                 private_key: None,
+                                x509: Some(Box::new(x509)),
                                 source: Source {
                                     location: Location {
                                         offset: Some(off),
