@@ -70,7 +70,10 @@ pub fn prepare(set: &LoadedSet, choice: Choice, now: i64) -> Prepared {
 pub fn key_misfit(set: &LoadedSet, choice: Choice) -> Option<String> {
     let cert = set.get(choice.cert?)?.first(ItemKind::Certificate)?;
     let key_entry = set.get(choice.key?)?;
-    let key = key_entry.first(ItemKind::PrivateKey)?.private_key.as_ref()?;
+    let key = key_entry
+        .first(ItemKind::PrivateKey)?
+        .private_key
+        .as_ref()?;
     if crate::cert::matching::key_matches_cert(key, &cert.der) {
         return None;
     }
@@ -124,7 +127,10 @@ mod tests {
         match prepare(&set, choice, 1_800_000_000) {
             Prepared::Refused(reason) => {
                 assert!(reason.contains("does not fit"), "{reason}");
-                assert!(reason.contains("P-256") || reason.contains("EC"), "{reason}");
+                assert!(
+                    reason.contains("P-256") || reason.contains("EC"),
+                    "{reason}"
+                );
                 assert!(reason.contains("RSA"), "{reason}");
                 assert!(reason.contains("other.key"), "{reason}");
             }

@@ -180,7 +180,11 @@ pub fn test_text(host: &str, port: u16, response: &[u8], expect: Option<&str>) -
 
 /// How a job ended: `result` is the family it ran on and its report, or the failure;
 /// `answer_ok` is false when a test got an unexpected answer.
-pub fn outcome(job: &Job, result: &Result<(Family, String), FlowError>, answer_ok: bool) -> Outcome {
+pub fn outcome(
+    job: &Job,
+    result: &Result<(Family, String), FlowError>,
+    answer_ok: bool,
+) -> Outcome {
     match result {
         Ok((_, body)) => Outcome {
             ok: answer_ok,
@@ -262,7 +266,11 @@ mod tests {
         assert!(ok && text.contains("contains the expected text"), "{text}");
         let (text, ok) = test_text("h", 443, b"nope", Some("hi"));
         assert!(!ok && text.contains("does not contain"), "{text}");
-        let o = outcome(&Job::Test(Options::default(), None), &Ok((Family::Sim800, text)), ok);
+        let o = outcome(
+            &Job::Test(Options::default(), None),
+            &Ok((Family::Sim800, text)),
+            ok,
+        );
         assert_eq!(o.title, "Test connection: unexpected answer");
     }
 }

@@ -101,7 +101,10 @@ impl LoadedSet {
         match wrong {
             Some(what) => {
                 let message = if passphrase.is_empty() {
-                    format!("{} is encrypted: type its passphrase, then Unlock.", entry.name)
+                    format!(
+                        "{} is encrypted: type its passphrase, then Unlock.",
+                        entry.name
+                    )
                 } else {
                     format!(
                         "Wrong passphrase: it does not open the {what} in {}. Check for \
@@ -216,11 +219,16 @@ mod tests {
     const CERT: &[u8] = include_bytes!("../../tests/web_support/keys/rsa-device.pem");
     const KEY: &[u8] = include_bytes!("../../tests/web_support/keys/rsa-device.key");
     const OTHER_KEY: &[u8] = include_bytes!("../../tests/web_support/keys/p256-other.key");
-    const ENCRYPTED: &[u8] = include_bytes!("../../tests/web_support/keys/rsa-device-encrypted.key");
+    const ENCRYPTED: &[u8] =
+        include_bytes!("../../tests/web_support/keys/rsa-device-encrypted.key");
     const P12: &[u8] = include_bytes!("../../tests/web_support/keys/rsa-device.p12");
 
     fn fits(set: &LoadedSet, id: u64) -> Vec<String> {
-        set.facts(0).key_fits.get(&(id, 0)).cloned().unwrap_or_default()
+        set.facts(0)
+            .key_fits
+            .get(&(id, 0))
+            .cloned()
+            .unwrap_or_default()
     }
 
     #[test]

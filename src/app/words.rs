@@ -91,17 +91,23 @@ pub fn file_stem(subject: &str) -> String {
         stem = stem.replace("--", "-");
     }
     let stem = stem.trim_matches('-').to_owned();
-    if stem.is_empty() { "credential".into() } else { stem }
+    if stem.is_empty() {
+        "credential".into()
+    } else {
+        stem
+    }
 }
 
 /// The name to save a module's bytes under: the module's own file name where it has one
 /// (`cacert.pem`, `<ski>.ca`, `ROOT.CER`), otherwise the subject and the role with the
 /// extension of the encoding (Telit slots and iChip parameters have no file name).
-pub fn module_file_name(destination: &str, subject_stem: &str, role: &str, encoding: Encoding) -> String {
-    let last = destination
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or_default();
+pub fn module_file_name(
+    destination: &str,
+    subject_stem: &str,
+    role: &str,
+    encoding: Encoding,
+) -> String {
+    let last = destination.rsplit(['/', '\\']).next().unwrap_or_default();
     let is_file = !last.is_empty()
         && !last.starts_with('+')
         && !last.contains('=')
@@ -155,7 +161,10 @@ mod tests {
 
     #[test]
     fn file_names_come_from_subject_and_module() {
-        assert_eq!(file_stem("CN=atcert demo device,O=Acme"), "atcert-demo-device");
+        assert_eq!(
+            file_stem("CN=atcert demo device,O=Acme"),
+            "atcert-demo-device"
+        );
         assert_eq!(file_stem("O=Only Org"), "O-Only-Org");
         assert_eq!(file_stem(""), "credential");
         assert_eq!(
@@ -167,7 +176,12 @@ mod tests {
             "7fd3ab.ca"
         );
         assert_eq!(
-            module_file_name("AT#SSLSECDATA=1,1,1", "dev", "client certificate", Encoding::Pem),
+            module_file_name(
+                "AT#SSLSECDATA=1,1,1",
+                "dev",
+                "client certificate",
+                Encoding::Pem
+            ),
             "dev-client-certificate.pem"
         );
         assert_eq!(

@@ -21,7 +21,9 @@ struct Doc {
 
 const TINYGSM_SIM800_EXAMPLE: Doc = Doc {
     title: "TinyGSM example SIM800_SslSetCert (vshymanskyy/TinyGSM, examples/more/SIM800_SslSetCert)",
-    link: Some("https://github.com/vshymanskyy/TinyGSM/tree/master/examples/more/SIM800_SslSetCert"),
+    link: Some(
+        "https://github.com/vshymanskyy/TinyGSM/tree/master/examples/more/SIM800_SslSetCert",
+    ),
 };
 const TINYGSM_SIM800: Doc = Doc {
     title: "TinyGSM SIM800 driver (vshymanskyy/TinyGSM, src/TinyGsmClientSIM800.h)",
@@ -90,29 +92,75 @@ const MOMOIOT_SIM7600: Doc = Doc {
 
 /// Note file, section prefix (empty: any), and the public documents with their sections.
 const NOTES: &[(&str, &str, &[(Doc, &str)])] = &[
-    ("sim800.md", "2", &[(TINYGSM_SIM800_EXAMPLE, "SIM800_SslSetCert.ino")]),
+    (
+        "sim800.md",
+        "2",
+        &[(TINYGSM_SIM800_EXAMPLE, "SIM800_SslSetCert.ino")],
+    ),
     (
         "sim800.md",
         "3",
-        &[(SIM800_SSL_AN, "AT+SSLSETCERT"), (TINYGSM_SIM800_EXAMPLE, "SIM800_SslSetCert.ino")],
+        &[
+            (SIM800_SSL_AN, "AT+SSLSETCERT"),
+            (TINYGSM_SIM800_EXAMPLE, "SIM800_SslSetCert.ino"),
+        ],
     ),
     ("sim800.md", "4", &[(TINYGSM_SIM800, "")]),
     ("sim800.md", "6", &[(TINYGSM_425, ""), (SIM800_SSL_AN, "")]),
-    ("sim800.md", "", &[(SIM800_SSL_AN, ""), (TINYGSM_SIM800, "")]),
-    ("sim7600.md", "2", &[(A76XX_SSL_AN, "AT+CCERTDOWN"), (TINYGSM_SIM7600, "")]),
+    (
+        "sim800.md",
+        "",
+        &[(SIM800_SSL_AN, ""), (TINYGSM_SIM800, "")],
+    ),
+    (
+        "sim7600.md",
+        "2",
+        &[(A76XX_SSL_AN, "AT+CCERTDOWN"), (TINYGSM_SIM7600, "")],
+    ),
     ("sim7600.md", "3", &[(A76XX_SSL_AN, "AT+CSSLCFG")]),
-    ("sim7600.md", "4", &[(A76XX_SSL_AN, "AT+CCHOPEN"), (TINYGSM_SIM7600, "")]),
+    (
+        "sim7600.md",
+        "4",
+        &[(A76XX_SSL_AN, "AT+CCHOPEN"), (TINYGSM_SIM7600, "")],
+    ),
     ("sim7600.md", "", &[(A76XX_SSL_AN, "")]),
-    ("spwf04.md", "3.3", &[(ST_SPWF04_ANON, ""), (UM2114, "file system commands")]),
-    ("spwf04.md", "3", &[(UM2114, "AT+S.TLSCERT"), (XCUBE_WIFI1, "wifi_const.h")]),
+    (
+        "spwf04.md",
+        "3.3",
+        &[(ST_SPWF04_ANON, ""), (UM2114, "file system commands")],
+    ),
+    (
+        "spwf04.md",
+        "3",
+        &[(UM2114, "AT+S.TLSCERT"), (XCUBE_WIFI1, "wifi_const.h")],
+    ),
     ("spwf04.md", "4", &[(XCUBE_WIFI1, "wifi_interface.c")]),
     ("spwf04.md", "5", &[(MBED_SPWF04, ""), (UM2114, "")]),
     ("spwf04.md", "", &[(UM2114, ""), (MBED_SPWF04, "")]),
     ("telit.md", "5", &[(TELIT_ERRORS, "")]),
-    ("telit.md", "", &[(TELIT_SSL_GUIDE, ""), (TELIT_ME310_LIB, "")]),
-    ("ichip.md", "5", &[(LIBELIUM_WIFI_PRO, "utility/ati_error_codes.h")]),
-    ("ichip.md", "3", &[(ICHIP_MANUAL, "+iCA, +iCERT, +iPKEY"), (LIBELIUM_WIFI_PRO, "")]),
-    ("ichip.md", "", &[(ICHIP_MANUAL, "chapter 32, Secure Socket Protocol")]),
+    (
+        "telit.md",
+        "",
+        &[(TELIT_SSL_GUIDE, ""), (TELIT_ME310_LIB, "")],
+    ),
+    (
+        "ichip.md",
+        "5",
+        &[(LIBELIUM_WIFI_PRO, "utility/ati_error_codes.h")],
+    ),
+    (
+        "ichip.md",
+        "3",
+        &[
+            (ICHIP_MANUAL, "+iCA, +iCERT, +iPKEY"),
+            (LIBELIUM_WIFI_PRO, ""),
+        ],
+    ),
+    (
+        "ichip.md",
+        "",
+        &[(ICHIP_MANUAL, "chapter 32, Secure Socket Protocol")],
+    ),
 ];
 
 /// The seed documents: number, document, and whether a section after the number is that
@@ -138,11 +186,21 @@ pub fn lookup(source: &str) -> Vec<PublicSource> {
         .filter(|w| !w.is_empty())
         .collect();
     for (i, word) in words.iter().enumerate() {
-        let next = words.get(i + 1).map(|w| w.trim_end_matches(':')).unwrap_or("");
-        let section = if next.starts_with(|c: char| c.is_ascii_digit()) { next } else { "" };
+        let next = words
+            .get(i + 1)
+            .map(|w| w.trim_end_matches(':'))
+            .unwrap_or("");
+        let section = if next.starts_with(|c: char| c.is_ascii_digit()) {
+            next
+        } else {
+            ""
+        };
         if *word == "seed" {
             let Ok(n) = next.parse::<u32>() else { continue };
-            let after = words.get(i + 2).map(|w| w.trim_end_matches(':')).unwrap_or("");
+            let after = words
+                .get(i + 2)
+                .map(|w| w.trim_end_matches(':'))
+                .unwrap_or("");
             if let Some((_, doc, own_sections)) = SEEDS.iter().find(|(k, ..)| *k == n) {
                 let section = match (*own_sections, after) {
                     (true, s) if s.starts_with(|c: char| c.is_ascii_digit()) => {
@@ -188,9 +246,12 @@ pub fn plain_reason(source: &str) -> String {
         text = text.trim_start_matches(tag).trim_start();
     }
     let is_reference = |head: &str| {
-        head.split(['/', ' '])
-            .filter(|w| !w.is_empty())
-            .all(|w| w.ends_with(".md") || w == "seed" || w.starts_with(|c: char| c.is_ascii_digit()) || w == "example")
+        head.split(['/', ' ']).filter(|w| !w.is_empty()).all(|w| {
+            w.ends_with(".md")
+                || w == "seed"
+                || w.starts_with(|c: char| c.is_ascii_digit())
+                || w == "example"
+        })
     };
     match text.split_once(':') {
         Some((head, rest)) if is_reference(head) => rest.trim().to_owned(),
@@ -271,7 +332,9 @@ mod tests {
             plain_reason("[S] sim7600.md 2.1: stored verbatim; LF or CRLF both work"),
             "stored verbatim; LF or CRLF both work"
         );
-        assert_eq!(plain_reason("a client certificate is proven by its private key"),
-            "a client certificate is proven by its private key");
+        assert_eq!(
+            plain_reason("a client certificate is proven by its private key"),
+            "a client certificate is proven by its private key"
+        );
     }
 }
