@@ -28,7 +28,7 @@ pub fn plain(message: &str) -> String {
         .replace("pick another --key", "pick another key type")
         .replace("--key", "the Key field")
         .replace("--days", "the Days valid field");
-    out = replace_number_after(&out, "unix time ", |n| date_of_unix(n));
+    out = replace_number_after(&out, "unix time ", date_of_unix);
     out = replace_number_after(&out, "at byte ", |n| format!("{n} bytes into the file"));
     out = replace_number_after(&out, "byte ", |n| format!("{n} bytes into the file"));
     out.replace("file:", "file,")

@@ -90,8 +90,11 @@ const MOMOIOT_SIM7600: Doc = Doc {
     link: None,
 };
 
+/// Public documents, each with where in it to look.
+type Cited = &'static [(Doc, &'static str)];
+
 /// Note file, section prefix (empty: any), and the public documents with their sections.
-const NOTES: &[(&str, &str, &[(Doc, &str)])] = &[
+const NOTES: &[(&str, &str, Cited)] = &[
     (
         "sim800.md",
         "2",
