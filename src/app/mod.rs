@@ -5,6 +5,7 @@
 //! Plain Rust on every target: `cargo test --lib app` checks it natively. `ui/` holds these
 //! values in signals and renders them; it decides nothing that is tested here.
 
+pub mod console;
 pub mod credentials;
 pub mod demo;
 pub mod job;

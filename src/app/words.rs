@@ -30,8 +30,7 @@ pub fn plain(message: &str) -> String {
         .replace("--days", "the Days valid field");
     out = replace_number_after(&out, "unix time ", date_of_unix);
     out = replace_number_after(&out, "at byte ", |n| format!("{n} bytes into the file"));
-    out = replace_number_after(&out, "byte ", |n| format!("{n} bytes into the file"));
-    out.replace("file:", "file,")
+    replace_number_after(&out, "byte ", |n| format!("{n} bytes into the file"))
 }
 
 /// Replaces `prefix` followed by a decimal number by `with(number)`.

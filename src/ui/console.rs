@@ -7,72 +7,8 @@ use leptos::prelude::*;
 use super::BrowserSupport;
 use super::files;
 use super::port::{Direction, PortHub, PortState, Signal, transcript_of};
-use crate::at::Instant;
+use crate::app::console::{History, LineEnd, stamp};
 use crate::session::transcript::escape;
-
-/// What ends a line typed in the console.
-#[derive(Clone, Copy, Debug, Eq, PartialEq)]
-enum LineEnd {
-    Cr,
-    CrLf,
-    Lf,
-    Nothing,
-}
-
-impl LineEnd {
-    fn bytes(self) -> &'static [u8] {
-        match self {
-            Self::Cr => b"\r",
-            Self::CrLf => b"\r\n",
-            Self::Lf => b"\n",
-            Self::Nothing => b"",
-        }
-    }
-
-    fn from_value(value: &str) -> Self {
-        match value {
-            "crlf" => Self::CrLf,
-            "lf" => Self::Lf,
-            "none" => Self::Nothing,
-            _ => Self::Cr,
-        }
-    }
-}
-
-/// Typed commands, newest last; Up and Down walk through them as in a shell.
-#[derive(Clone, Debug, Default)]
-struct History {
-    lines: Vec<String>,
-    cursor: Option<usize>,
-}
-
-impl History {
-    fn push(&mut self, line: &str) {
-        if !line.is_empty() && self.lines.last().map(String::as_str) != Some(line) {
-            self.lines.push(line.to_owned());
-        }
-        self.cursor = None;
-    }
-
-    fn older(&mut self) -> Option<String> {
-        let next = match self.cursor {
-            None => self.lines.len().checked_sub(1)?,
-            Some(i) => i.saturating_sub(1),
-        };
-        self.cursor = Some(next);
-        self.lines.get(next).cloned()
-    }
-
-    fn newer(&mut self) -> Option<String> {
-        let i = self.cursor? + 1;
-        if i >= self.lines.len() {
-            self.cursor = None;
-            return Some(String::new());
-        }
-        self.cursor = Some(i);
-        self.lines.get(i).cloned()
-    }
-}
 
 /// The bytes as text, or in hex with each byte its own unbreakable box, so a line wraps
 /// between bytes and never inside one.
@@ -86,14 +22,6 @@ fn render_bytes(bytes: &[u8], hex: bool) -> AnyView {
     } else {
         escape(bytes).into_any()
     }
-}
-
-/// Seconds since `origin` as the exported transcript writes them (`1.234`).
-fn stamp(at: Instant, origin: Option<Instant>) -> String {
-    let micros = at
-        .saturating_duration_since(origin.unwrap_or(at))
-        .as_micros();
-    format!("{}.{:03}", micros / 1_000_000, (micros / 1000) % 1000)
 }
 
 #[component]
