@@ -9,12 +9,15 @@
 //! - [`modules`]: one family per module vendor line: identification, rules, flows.
 //! - [`sim`]: simulated modules, one per family, for tests, benchmarks and demo mode.
 //! - `serial` (native only): OS serial ports and pseudo-terminals for the command line.
+//! - [`app`]: the page's state and logic apart from rendering (loaded files, derived
+//!   facts, jobs, demo set-up, wording); plain Rust, tested natively.
 //! - [`profile`]: the site profile (`atcert.json`) a host uses to tailor the page.
 //! - `web` and `ui` (wasm32 only): the Web Serial transport and the Leptos page.
 //!
 //! `cert` and `at` never touch the platform: no clock, no port, no browser. They build and
 //! test the same natively and on `wasm32-unknown-unknown`.
 
+pub mod app;
 pub mod at;
 pub mod cert;
 pub mod modules;

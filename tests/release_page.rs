@@ -326,3 +326,61 @@ fn release_demo_journey_step_by_step() {
         );
     }
 }
+
+/// Issue 12 point 4 with a real key press: a script cannot press a trusted Enter, DevTools
+/// can. A wrong passphrase typed and Entered shows an error; the right one opens the key.
+#[test]
+#[ignore = "needs `trunk build --release` and chromium; ./dev test runs it"]
+fn release_passphrase_enter_submits_and_a_wrong_one_is_shown() {
+    // openssl-made (tests/web_support/keys/README.md), passphrase "correct-horse".
+    let encrypted = include_str!("web_support/keys/rsa-device-encrypted.key");
+    let server = StaticServer::start(dist_dir());
+    let browser = Browser::start(1280, 800);
+    browser.navigate(&server.url("/#/certificates"));
+    browser.wait_for_text("No certificates or keys loaded.", Duration::from_secs(30));
+    let put = format!(
+        "const dt = new DataTransfer(); \
+         dt.items.add(new File([{}], 'device-encrypted.key')); \
+         const input = document.getElementById('cert-file'); \
+         input.files = dt.files; \
+         input.dispatchEvent(new Event('change', {{ bubbles: true }}));",
+        serde_json::to_string(encrypted).expect("json")
+    );
+    browser.script(&put);
+    let field = "document.querySelector('.passphrase-input')";
+    browser.wait_for_script(
+        &format!("return {field} ? 'field' : null"),
+        "field",
+        Duration::from_secs(10),
+    );
+    let enter = |text: &str| {
+        browser.script(&format!("{field}.focus()"));
+        browser.cdp("Input.insertText", serde_json::json!({ "text": text }));
+        for kind in ["keyDown", "keyUp"] {
+            browser.cdp(
+                "Input.dispatchKeyEvent",
+                serde_json::json!({
+                    "type": kind, "key": "Enter", "code": "Enter",
+                    "windowsVirtualKeyCode": 13, "nativeVirtualKeyCode": 13,
+                    "text": if kind == "keyDown" { "\r" } else { "" },
+                }),
+            );
+        }
+    };
+    enter("wrong horse");
+    let error = browser.wait_for_text("Wrong passphrase", Duration::from_secs(10));
+    assert!(error.contains("device-encrypted.key"), "{error}");
+    enter("correct-horse");
+    browser.wait_for_script(
+        &format!("return {field} ? null : 'opened'"),
+        "opened",
+        Duration::from_secs(10),
+    );
+    let text = browser.wait_for_text("RSA", Duration::from_secs(5));
+    assert!(!text.contains("Wrong passphrase"), "{text}");
+    let errors = page_errors(&browser);
+    assert!(
+        errors.is_empty(),
+        "the browser console has errors: {errors:#?}"
+    );
+}

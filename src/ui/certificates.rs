@@ -8,97 +8,35 @@
 use leptos::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::files;
+use super::files::{self, CopyButton};
+use super::findings::FindingItem;
 use super::site::AllFamiliesToggle;
+use super::state::{CertStore, now_unix, use_state};
+use crate::app::loaded::{Facts, ItemRef, Loaded, PASTED};
+use crate::app::words::{self, file_stem, module_file_name, plain};
 use crate::cert::chain::build_chains;
 use crate::cert::convert::{ConvertOptions, Target, convert};
 use crate::cert::generate::{GenerateOptions, KeyAlgorithm, San, Subject};
-use crate::cert::lint::{self, LintContext, LintReport, Severity};
+use crate::cert::lint::{self, LintContext, LintReport};
 use crate::cert::verify::SigCheck;
-use crate::cert::{Item, ItemKind, KeyEncoding, ParseError, ParseOutcome, matching, parse};
+use crate::cert::{Item, ItemKind, KeyEncoding, parse};
 use crate::modules::Family;
 use crate::modules::rules::rules;
 
-/// One file or paste the user gave, with what was read from it.
-#[derive(Clone, Debug)]
-pub struct Loaded {
-    pub id: u64,
-    pub name: String,
-    pub bytes: Vec<u8>,
-    pub outcome: ParseOutcome,
-}
-
-/// Everything loaded in the page, shared by Certificates and Provision. Memory only.
-#[derive(Clone, Copy)]
-pub struct CertStore {
-    pub loaded: RwSignal<Vec<Loaded>, LocalStorage>,
-    next_id: StoredValue<u64>,
-}
-
-impl CertStore {
-    pub fn new() -> Self {
-        Self {
-            loaded: RwSignal::new_local(Vec::new()),
-            next_id: StoredValue::new(0),
-        }
-    }
-
-    /// Reads `bytes` and adds them under `name`; returns the new entry's id.
-    pub fn add(self, name: String, bytes: Vec<u8>) -> u64 {
-        let id = self
-            .next_id
-            .try_update_value(|n| {
-                *n += 1;
-                *n
-            })
-            .unwrap_or_default();
-        let entry = Loaded::read(id, name, bytes, None);
-        self.loaded.update(|all| all.push(entry));
-        id
-    }
-}
-
-impl Default for CertStore {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Loaded {
-    fn read(id: u64, name: String, bytes: Vec<u8>, passphrase: Option<&str>) -> Self {
-        let outcome = parse(&bytes, passphrase);
-        Self {
-            id,
-            name,
-            bytes,
-            outcome,
-        }
-    }
-
-    fn needs_passphrase(&self) -> bool {
-        self.outcome.problems.iter().any(|p| {
-            matches!(
-                p.error,
-                ParseError::NeedsPassphrase { .. } | ParseError::WrongPassphrase { .. }
-            )
-        })
-    }
-}
-
-fn now_unix() -> i64 {
-    (js_sys::Date::now() / 1000.0) as i64
-}
-
 #[component]
-pub fn CertificatesArea(store: CertStore) -> impl IntoView {
+pub fn CertificatesArea() -> impl IntoView {
+    let app = use_state();
+    let store = app.store;
     let loaded = store.loaded;
     let site = super::site::use_site();
-    let module = RwSignal::new(None::<Family>);
+    let module = app.check_family;
     let paste = RwSignal::new(String::new());
     let message = RwSignal::new(None::<String>);
+    let empty = move || loaded.with(|set| set.entries.is_empty());
 
     let add = move |name: String, bytes: Vec<u8>| {
-        store.add(name, bytes);
+        message.set(None);
+        store.add(&name, bytes);
     };
     let read_files = move |list: web_sys::FileList| {
         for i in 0..list.length() {
@@ -132,12 +70,19 @@ pub fn CertificatesArea(store: CertStore) -> impl IntoView {
             ));
             return;
         }
-        add("pasted text".into(), text.into_bytes());
+        add(PASTED.into(), text.into_bytes());
         paste.set(String::new());
     };
     let clear_all = move |_| {
-        loaded.set(Vec::new());
-        message.set(Some("Everything loaded was removed from this page.".into()));
+        loaded.update(|set| set.clear());
+        message.set(None);
+    };
+    let status = move || {
+        message.get().or_else(|| {
+            loaded
+                .with(|set| set.cleared)
+                .then(|| "Everything loaded was removed from this page.".to_owned())
+        })
     };
 
     view! {
@@ -173,7 +118,7 @@ pub fn CertificatesArea(store: CertStore) -> impl IntoView {
                     <button on:click=on_paste_load id="cert-paste-load">"Read pasted text"</button>
                     <label>
                         "Check against module "
-                        <select id="cert-module" on:change=move |ev| {
+                        <select id="cert-module" prop:value=move || module.get().map(|f| f.id()).unwrap_or_default() on:change=move |ev| {
                             module.set(event_target_value(&ev).parse::<Family>().ok());
                         }>
                             <option value="">"(choose a module)"</option>
@@ -186,14 +131,14 @@ pub fn CertificatesArea(store: CertStore) -> impl IntoView {
                         </select>
                     </label>
                     <AllFamiliesToggle/>
-                    <Show when=move || !loaded.with(Vec::is_empty)>
+                    <Show when=move || !empty()>
                         <button on:click=clear_all id="cert-clear">"Clear all"</button>
                     </Show>
                 </div>
             </div>
-            {move || message.get().map(|m| view! { <p class="status" role="status">{m}</p> })}
+            {move || status().map(|m| view! { <p class="status" role="status" id="cert-status">{m}</p> })}
             <Show
-                when=move || !loaded.with(Vec::is_empty)
+                when=move || !empty()
                 fallback=|| {
                     view! {
                         <div class="empty">
@@ -210,8 +155,8 @@ pub fn CertificatesArea(store: CertStore) -> impl IntoView {
                 }
             >
                 <ChainView store=store/>
-                <For each=move || loaded.get() key=|l| (l.id, l.outcome.items.len(), l.outcome.problems.len()) let:entry>
-                    <LoadedView entry=entry loaded=loaded module=module/>
+                <For each=move || loaded.with(|set| set.entries.clone()) key=|l| (l.id, l.revision) let:entry>
+                    <LoadedView entry=entry store=store module=module/>
                 </For>
             </Show>
             <GenerateView on_load=add module=module/>
@@ -224,11 +169,12 @@ pub fn CertificatesArea(store: CertStore) -> impl IntoView {
 fn ChainView(store: CertStore) -> impl IntoView {
     let loaded = store.loaded;
     let chains = move || {
-        let all = loaded.get();
-        let certs: Vec<Item> = all
-            .iter()
-            .flat_map(|l| l.outcome.certificates().cloned())
-            .collect();
+        let certs: Vec<Item> = loaded.with(|set| {
+            set.entries
+                .iter()
+                .flat_map(|l| l.outcome.certificates().cloned())
+                .collect()
+        });
         if certs.is_empty() {
             return None;
         }
@@ -328,7 +274,7 @@ fn RootLookup(top: Vec<u8>, store: CertStore) -> impl IntoView {
                     let label = format!("Add {subject}");
                     view! {
                         <span>" Found: " {subject.clone()} " "</span>
-                        <button class="small" on:click=move |_| { store.add(name.clone(), der.clone()); }>{label}</button>
+                        <button class="small" on:click=move |_| { store.add(&name, der.clone()); }>{label}</button>
                     }.into_any()
                 }
                 Ok(Some(_)) => view! {
@@ -363,38 +309,41 @@ async fn fetch_roots() -> Result<Vec<u8>, String> {
 
 /// One loaded file: its problems, passphrase prompt, item cards, and the module lint.
 #[component]
-fn LoadedView(
-    entry: Loaded,
-    loaded: RwSignal<Vec<Loaded>, LocalStorage>,
-    module: RwSignal<Option<Family>>,
-) -> impl IntoView {
+fn LoadedView(entry: Loaded, store: CertStore, module: RwSignal<Option<Family>>) -> impl IntoView {
     let id = entry.id;
     let passphrase = RwSignal::new(String::new());
-    let unlock = move |_| {
+    let unlock = move || {
         let pass = passphrase.get_untracked();
-        loaded.update(|all| {
-            if let Some(l) = all.iter_mut().find(|l| l.id == id) {
-                *l = Loaded::read(l.id, l.name.clone(), l.bytes.clone(), Some(&pass));
-            }
+        store.loaded.update(|set| {
+            let _ = set.unlock(id, &pass);
         });
     };
-    let remove = move |_| loaded.update(|all| all.retain(|l| l.id != id));
+    let remove = move |_| store.loaded.update(|set| set.remove(id));
     let now = now_unix();
-    let all_items: Vec<Item> = loaded
-        .get_untracked()
-        .iter()
-        .flat_map(|l| l.outcome.items.iter().cloned())
-        .collect();
     let problems = entry
         .outcome
         .problems
         .iter()
-        .map(|p| view! { <li class="problem">{format!("{}: {}", p.location, p.error)}</li> })
+        .map(
+            |p| view! { <li class="problem">{plain(&format!("{}: {}", p.location, p.error))}</li> },
+        )
         .collect_view();
-    // A bundle of a hundred certificates is read card by card, one per task, so the page
-    // never freezes while it fills in (the first cards show at once).
+    // The name downloads of this file's items start with: its first certificate's subject.
+    let stem = entry
+        .first(ItemKind::Certificate)
+        .and_then(|c| c.cert_info(now))
+        .map(|i| file_stem(&i.subject))
+        .unwrap_or_else(|| {
+            file_stem(
+                entry
+                    .name
+                    .rsplit_once('.')
+                    .map_or(entry.name.as_str(), |(s, _)| s),
+            )
+        });
+    // A bundle of a hundred certificates is shown a few cards per task, so the page never
+    // freezes while it fills in (the first cards show at once).
     let items = std::sync::Arc::new(entry.outcome.items.clone());
-    let all_items = std::sync::Arc::new(all_items);
     let shown: Vec<RwSignal<bool>> = (0..items.len())
         .map(|i| RwSignal::new(i < CARDS_PER_TASK))
         .collect();
@@ -402,8 +351,12 @@ fn LoadedView(
         .iter()
         .enumerate()
         .map(|(i, visible)| {
-            let (visible, items, all_items) = (*visible, items.clone(), all_items.clone());
-            move || visible.get().then(|| item_card(&items[i], &all_items, now))
+            let (visible, items, stem) = (*visible, items.clone(), stem.clone());
+            move || {
+                visible
+                    .get()
+                    .then(|| item_card(&items[i], (id, i), store.facts, &stem, now))
+            }
         })
         .collect_view();
     if shown.len() > CARDS_PER_TASK {
@@ -422,10 +375,12 @@ fn LoadedView(
         });
     }
     let bytes = entry.bytes.clone();
+    let lint_stem = stem.clone();
     let lint_view = move || {
         let family = module.get()?;
-        Some(lint_panel(family, &bytes, now))
+        Some(lint_panel(family, &bytes, &lint_stem, now))
     };
+    let passphrase_error = entry.passphrase_error.clone();
     view! {
         <article class="loaded" data-name=entry.name.clone()>
             <header>
@@ -433,19 +388,22 @@ fn LoadedView(
                 <span class="muted">{format!("{} bytes", entry.bytes.len())}</span>
                 <button class="small" on:click=remove>"Remove"</button>
             </header>
-            {(!entry.outcome.problems.is_empty()).then(|| view! { <ul class="problems">{problems}</ul> })}
+            {(!entry.outcome.problems.is_empty() && passphrase_error.is_none()).then(|| view! { <ul class="problems">{problems}</ul> })}
             {entry.needs_passphrase().then(|| view! {
-                <div class="passphrase">
+                // A form, so Enter in the field unlocks as the button does.
+                <form class="passphrase" on:submit=move |ev| { ev.prevent_default(); unlock(); }>
                     <label>
                         "Passphrase "
                         <input
                             type="password"
+                            class="passphrase-input"
                             autocomplete="off"
                             on:input=move |ev| passphrase.set(event_target_value(&ev))
                         />
                     </label>
-                    <button on:click=unlock>"Unlock"</button>
-                </div>
+                    <button type="submit">"Unlock"</button>
+                    {passphrase_error.map(|e| view! { <p class="problem passphrase-error" role="alert">{e}</p> })}
+                </form>
             })}
             <div class="cards">{cards}</div>
             {lint_view}
@@ -460,18 +418,18 @@ fn row(label: &'static str, value: String) -> impl IntoView {
     }
 }
 
-/// Cards rendered per main-thread task when many are loaded at once (one card inspects
-/// its certificate and checks its signature: tens of ms in the browser for P-384).
-const CARDS_PER_TASK: usize = 1;
+/// Cards rendered per main-thread task when many are loaded at once (each inspects its
+/// certificate: well under a millisecond natively, a few in the browser).
+const CARDS_PER_TASK: usize = 8;
 
-fn item_card(item: &Item, all: &[Item], now: i64) -> AnyView {
-    let downloads = conversions(item);
+fn item_card(item: &Item, at: ItemRef, facts: Memo<Facts>, stem: &str, now: i64) -> AnyView {
     match item.kind {
         ItemKind::Certificate => {
             let Some(info) = item.cert_info(now) else {
                 return view! { <div class="card bad">"A certificate that could not be decoded."</div> }
                     .into_any();
             };
+            let downloads = conversions(item, file_stem(&info.subject));
             let key = match (&info.curve, info.key_bits) {
                 (Some(curve), _) => format!("{} {curve}", info.key_algorithm),
                 (None, Some(bits)) => format!("{} {bits} bits", info.key_algorithm),
@@ -491,12 +449,8 @@ fn item_card(item: &Item, all: &[Item], now: i64) -> AnyView {
                 (false, true) => "self-signed certificate",
                 (false, false) => "end-entity certificate",
             };
-            let has_key = all.iter().any(|other| {
-                other
-                    .private_key
-                    .as_ref()
-                    .is_some_and(|k| matching::key_matches_cert(k, &item.der))
-            });
+            // From the whole loaded set, whatever was loaded first.
+            let has_key = move || facts.with(|f| f.cert_has_key(at));
             view! {
                 <div class="card cert" data-validity=info.validity.status.clone()>
                     <h3>{kind}</h3>
@@ -518,7 +472,7 @@ fn item_card(item: &Item, all: &[Item], now: i64) -> AnyView {
                         {(!info.key_usage.is_empty()).then(|| row("Key usage", info.key_usage.join(", ")))}
                         {(!info.extended_key_usage.is_empty()).then(|| row("Extended key usage", info.extended_key_usage.join(", ")))}
                         {(!info.subject_alt_names.is_empty()).then(|| row("Alt names", info.subject_alt_names.join(", ")))}
-                        {has_key.then(|| row("Private key", "loaded, and it matches this certificate".into()))}
+                        {move || has_key().then(|| row("Private key", "loaded, and it matches this certificate".into()))}
                     </dl>
                     {downloads}
                 </div>
@@ -527,21 +481,20 @@ fn item_card(item: &Item, all: &[Item], now: i64) -> AnyView {
         }
         ItemKind::PrivateKey => {
             let info = item.private_key.as_ref().map(|k| k.info());
-            let matches: Vec<String> = all
-                .iter()
-                .filter(|c| c.kind == ItemKind::Certificate)
-                .filter(|c| {
-                    item.private_key
-                        .as_ref()
-                        .is_some_and(|k| matching::key_matches_cert(k, &c.der))
+            let matched = move || {
+                facts.with(|f| match f.key_fits.get(&at) {
+                    Some(subjects) if !subjects.is_empty() => {
+                        format!("matches {}", subjects.join("; "))
+                    }
+                    _ => "no loaded certificate has this key's public half".to_owned(),
                 })
-                .filter_map(|c| c.cert_info(now).map(|i| i.subject))
-                .collect();
-            let matched = if matches.is_empty() {
-                "no loaded certificate has this key's public half".to_owned()
-            } else {
-                format!("matches {}", matches.join("; "))
             };
+            // Named after the certificate it is the key of, when that is loaded.
+            let key_stem = facts
+                .with_untracked(|f| f.key_fits.get(&at).and_then(|s| s.first().cloned()))
+                .map(|subject| file_stem(&subject))
+                .unwrap_or_else(|| stem.to_owned());
+            let downloads = conversions(item, format!("{key_stem}-key"));
             view! {
                 <div class="card key">
                     <h3>{item.describe()}</h3>
@@ -554,25 +507,29 @@ fn item_card(item: &Item, all: &[Item], now: i64) -> AnyView {
                             };
                             row("Key", size)
                         })}
-                        {row("Certificate", matched)}
+                        <dt>"Certificate"</dt>
+                        <dd class="key-match">{matched}</dd>
                     </dl>
                     {downloads}
                 </div>
             }
             .into_any()
         }
-        _ => view! {
-            <div class="card">
-                <h3>{item.describe()}</h3>
-                {downloads}
-            </div>
+        _ => {
+            let downloads = conversions(item, stem.to_owned());
+            view! {
+                <div class="card">
+                    <h3>{item.describe()}</h3>
+                    {downloads}
+                </div>
+            }
+            .into_any()
         }
-        .into_any(),
     }
 }
 
-/// Download and copy buttons for the forms this item converts to.
-fn conversions(item: &Item) -> impl IntoView + use<> {
+/// Download and copy buttons for the forms this item converts to; files are named `base`.
+fn conversions(item: &Item, base: String) -> impl IntoView + use<> {
     let mut targets = vec![("PEM", Target::Pem), ("DER", Target::Der)];
     if item.kind == ItemKind::PrivateKey {
         targets.push(("PKCS#8", Target::Pkcs8));
@@ -589,7 +546,7 @@ fn conversions(item: &Item) -> impl IntoView + use<> {
             let item = item.clone();
             let options = ConvertOptions {
                 target,
-                base_name: base_name(&item),
+                base_name: base.clone(),
                 ..Default::default()
             };
             let outputs = convert(std::slice::from_ref(&item), &options);
@@ -610,21 +567,13 @@ fn conversions(item: &Item) -> impl IntoView + use<> {
     view! {
         <div class="actions">
             {buttons}
-            {pem.map(|text| view! { <button class="small" on:click=move |_| files::copy_text(&text)>"Copy PEM"</button> })}
+            {pem.map(|text| view! { <CopyButton text=text label="Copy PEM"/> })}
         </div>
     }
 }
 
-fn base_name(item: &Item) -> String {
-    match item.kind {
-        ItemKind::Certificate => "certificate".into(),
-        ItemKind::PrivateKey => "private-key".into(),
-        _ => "item".into(),
-    }
-}
-
 /// What the chosen module would do with this file, and the exact bytes it needs.
-fn lint_panel(family: Family, bytes: &[u8], now: i64) -> impl IntoView + use<> {
+fn lint_panel(family: Family, bytes: &[u8], stem: &str, now: i64) -> impl IntoView + use<> {
     let rules = rules(family);
     let ctx = LintContext {
         now: Some(now),
@@ -637,37 +586,25 @@ fn lint_panel(family: Family, bytes: &[u8], now: i64) -> impl IntoView + use<> {
     let views = reports
         .into_iter()
         .map(|report| {
+            let module = family.display_name();
             let findings = report
                 .findings
                 .iter()
-                .map(|f| {
-                    let class = match f.severity {
-                        Severity::Error => "finding error",
-                        Severity::Warning => "finding warning",
-                        Severity::Info => "finding info",
-                    };
-                    view! {
-                        <li class=class>
-                            <strong>{f.severity.to_string()}": "</strong>
-                            {format!("{} would {}. ", family.display_name(), f.module_would)}
-                            <span class="why">{format!("Why: {}.", f.why)}</span>
-                            {f.fix.clone().map(|fix| view! { <span class="fix">" Fixed: "{fix}"."</span> })}
-                            {f.user_action.clone().map(|a| view! { <span class="todo">" To do: "{a}</span> })}
-                        </li>
-                    }
-                })
+                .cloned()
+                .map(|f| view! { <FindingItem finding=f module=module/> })
                 .collect_view();
+            let role = report.role.to_string();
             let output = report.output.clone().map(|out| {
-                let name = out.destination.file().and_then(|p| p.rsplit('/').next()).unwrap_or("credential").to_owned();
-                let name = if name.is_empty() { "credential".to_owned() } else { name };
+                let name = module_file_name(&out.destination, stem, &role, out.encoding);
                 let to_copy = String::from_utf8(out.bytes.clone()).ok();
+                let label = format!("Download {name}");
                 view! {
                     <div class="send">
                         <p>{format!("Send {} bytes as {}.", out.bytes.len(), out.destination)}</p>
-                        <button class="small" on:click=move |_| {
+                        <button class="small module-download" on:click=move |_| {
                             let _ = files::download(&name, &out.bytes, "application/octet-stream");
-                        }>"Download module bytes"</button>
-                        {to_copy.map(|text| view! { <button class="small" on:click=move |_| files::copy_text(&text)>"Copy"</button> })}
+                        }>{label}</button>
+                        {to_copy.map(|text| view! { <CopyButton text=text label="Copy"/> })}
                     </div>
                 }
             });
@@ -685,6 +622,46 @@ fn lint_panel(family: Family, bytes: &[u8], now: i64) -> impl IntoView + use<> {
         })
         .collect_view();
     view! { <section class="lints">{views}</section> }
+}
+
+/// The files of a generated set: named after their subjects, and the module's own files
+/// after the module's names.
+fn generated_files(
+    set: &crate::cert::generate::GeneratedSet,
+    options: &GenerateOptions,
+    family: Option<Family>,
+) -> Vec<(String, Vec<u8>)> {
+    let (ca, server, client) = (
+        file_stem(&options.ca.common_name),
+        file_stem(&options.server.common_name),
+        file_stem(&options.client.common_name),
+    );
+    let mut out = vec![
+        (format!("{ca}.pem"), set.ca.cert_pem().into_bytes()),
+        (format!("{ca}.key"), set.ca.key_pem().into_bytes()),
+        (
+            format!("{server}-chain.pem"),
+            set.server_chain_pem().into_bytes(),
+        ),
+        (format!("{server}.key"), set.server.key_pem().into_bytes()),
+        (format!("{client}.pem"), set.client.cert_pem().into_bytes()),
+        (format!("{client}.key"), set.client.key_pem().into_bytes()),
+    ];
+    if let Some(family) = family {
+        for report in set.module_files(&rules(family), options.now) {
+            if let Some(output) = report.output {
+                let stem = if report.role == lint::Role::Ca {
+                    &ca
+                } else {
+                    &client
+                };
+                let role = format!("{}-{}", family.id(), report.role);
+                let name = module_file_name(&output.destination, stem, &role, output.encoding);
+                out.push((name, output.bytes));
+            }
+        }
+    }
+    out
 }
 
 /// Generate a private CA, a server certificate and a client certificate.
@@ -709,7 +686,13 @@ fn GenerateView(
             "p256" => KeyAlgorithm::P256,
             _ => KeyAlgorithm::Rsa2048,
         };
-        options.days = days.get_untracked().trim().parse().unwrap_or(365);
+        options.days = match words::parse_days(&days.get_untracked()) {
+            Ok(days) => days,
+            Err(error) => {
+                result.set(Some(Err(error)));
+                return;
+            }
+        };
         options.ca = Subject::cn(ca_cn.get_untracked());
         options.server = Subject::cn(server_cn.get_untracked());
         options.client = Subject::cn(client_cn.get_untracked());
@@ -721,13 +704,17 @@ fn GenerateView(
             .map(str::parse::<San>)
             .collect();
         let family = module.get_untracked();
-        let prepared = parsed.map_err(|e| e.to_string()).and_then(|server_sans| {
-            options.server_sans = server_sans;
-            if let Some(family) = family {
-                options.fit_to(&rules(family)).map_err(|e| e.to_string())?;
-            }
-            Ok(options)
-        });
+        let prepared = parsed
+            .map_err(|e| plain(&e.to_string()))
+            .and_then(|server_sans| {
+                options.server_sans = server_sans;
+                if let Some(family) = family {
+                    options
+                        .fit_to(&rules(family))
+                        .map_err(|e| plain(&e.to_string()))?;
+                }
+                Ok(options)
+            });
         let options = match prepared {
             Ok(options) => options,
             Err(e) => return result.set(Some(Err(e))),
@@ -736,31 +723,13 @@ fn GenerateView(
         generating.set(true);
         result.set(None);
         leptos::task::spawn_local(async move {
-            let outcome = crate::web::worker::generate(&options).await.map(|set| {
-                let mut out = vec![
-                    ("ca.pem".to_owned(), set.ca.cert_pem().into_bytes()),
-                    ("ca.key".to_owned(), set.ca.key_pem().into_bytes()),
-                    (
-                        "server-chain.pem".to_owned(),
-                        set.server_chain_pem().into_bytes(),
-                    ),
-                    ("server.key".to_owned(), set.server.key_pem().into_bytes()),
-                    ("client.pem".to_owned(), set.client.cert_pem().into_bytes()),
-                    ("client.key".to_owned(), set.client.key_pem().into_bytes()),
-                ];
-                if let Some(family) = family {
-                    for report in set.module_files(&rules(family), options.now) {
-                        if let Some(output) = report.output {
-                            let name = format!("{}-{}", family.id(), report.role).replace(' ', "-");
-                            out.push((name, output.bytes));
-                        }
-                    }
-                }
-                out
-            });
+            let outcome = crate::web::worker::generate(&options)
+                .await
+                .map_err(|e| plain(&e))
+                .map(|set| generated_files(&set, &options, family));
             if let Ok(files) = &outcome {
-                on_load("generated ca.pem".into(), files[0].1.clone());
-                on_load("generated client.pem + client.key".into(), {
+                on_load(format!("generated {}", files[0].0), files[0].1.clone());
+                on_load(format!("generated {} + {}", files[4].0, files[5].0), {
                     let mut both = files[4].1.clone();
                     both.extend_from_slice(&files[5].1);
                     both
@@ -780,7 +749,7 @@ fn GenerateView(
                     <option value="rsa3072">"RSA 3072"</option>
                     <option value="p256">"ECDSA P-256"</option>
                 </select></label>
-                <label>"Days valid" <input type="number" min="1" prop:value=move || days.get() on:input=move |ev| days.set(event_target_value(&ev))/></label>
+                <label>"Days valid" <input type="number" id="cert-generate-days" min="1" max="36500" prop:value=move || days.get() on:input=move |ev| days.set(event_target_value(&ev))/></label>
                 <label>"CA name" <input type="text" prop:value=move || ca_cn.get() on:input=move |ev| ca_cn.set(event_target_value(&ev))/></label>
                 <label>"Server name" <input type="text" prop:value=move || server_cn.get() on:input=move |ev| server_cn.set(event_target_value(&ev))/></label>
                 <label>"Server alt names" <input type="text" prop:value=move || sans.get() on:input=move |ev| sans.set(event_target_value(&ev))/></label>

@@ -8,6 +8,10 @@ use crate::modules::Family;
 use crate::web::serial::{self, SerialError};
 use crate::web::{Parity, SerialSettings};
 
+/// What a job stopped by Disconnect says.
+const DISCONNECTED: &str = "You disconnected the port while this ran: it was cancelled. \
+                            Reconnect and run it again; the flow checks what is on the module.";
+
 /// Port state, always visible; the controls to connect when the browser can.
 #[component]
 pub fn ConnectionArea(
@@ -55,27 +59,21 @@ pub fn ConnectionArea(
             });
         }
     };
-    let disconnect = {
-        move |_| {
-            let hub = hub.get_value();
-            leptos::task::spawn_local(async move { hub.close().await });
-        }
+    let app = super::state::use_state();
+    // Disconnecting (or leaving demo) stops a running job: it never reports success later.
+    let disconnect = move |why: &'static str| {
+        let hub = hub.get_value();
+        super::provision::abandon_job(app, why);
+        leptos::task::spawn_local(async move { hub.close().await });
     };
 
     let site = super::site::use_site();
-    // The profile's first family, once it is known, unless the user picked one.
-    let demo_family = RwSignal::new(Family::Sim7600);
-    let demo_picked = RwSignal::new(false);
-    Effect::new(move || {
-        if let Some(first) = site.with(|p| p.families.first().copied()).flatten()
-            && !demo_picked.get_untracked()
-        {
-            demo_family.set(first);
-        }
-    });
+    let demo_family = app.demo_family;
+    let demo_picked = app.demo_picked;
     let start_demo = move |_| {
         let hub = hub.get_value();
-        let family = demo_family.get_untracked();
+        // The family the picker shows is the one that starts.
+        let family = untrack(|| app.demo_choice(&site.families()));
         state.set(PortState::Opening);
         leptos::task::spawn_local(async move {
             // The demo server's keys are made in the key-generation worker first, so the
@@ -153,7 +151,7 @@ pub fn ConnectionArea(
                     >
                         "Find baud rate"
                     </button>
-                    <button id="disconnect" on:click=disconnect>
+                    <button id="disconnect" on:click=move |_| disconnect(DISCONNECTED)>
                         "Disconnect"
                     </button>
                     </Show>
@@ -164,6 +162,7 @@ pub fn ConnectionArea(
                     <select
                         id="demo-family"
                         aria-label="Module to simulate"
+                        prop:value=move || app.demo_choice(&site.families()).id()
                         on:change=move |ev| {
                             if let Ok(f) = event_target_value(&ev).parse::<Family>() {
                                 demo_family.set(f);
@@ -172,7 +171,7 @@ pub fn ConnectionArea(
                         }
                     >
                         {move || {
-                            let chosen = demo_family.get();
+                            let chosen = app.demo_choice(&site.families());
                             site.families()
                                 .into_iter()
                                 .map(|f| {
@@ -189,7 +188,7 @@ pub fn ConnectionArea(
                 </span>
             </Show>
             <Show when=move || matches!(state.get(), PortState::Demo { .. })>
-                <button id="demo-stop" on:click=disconnect>"Leave demo"</button>
+                <button id="demo-stop" on:click=move |_| disconnect(crate::app::job::LEFT_DEMO)>"Leave demo"</button>
             </Show>
             {move || {
                 identity

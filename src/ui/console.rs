@@ -6,88 +6,22 @@ use leptos::prelude::*;
 
 use super::BrowserSupport;
 use super::files;
-use super::port::{Direction, LogEntry, PortHub, PortState, Signal, transcript_of};
+use super::port::{Direction, PortHub, PortState, Signal, transcript_of};
+use crate::app::console::{History, LineEnd, stamp};
 use crate::session::transcript::escape;
 
-/// What ends a line typed in the console.
-#[derive(Clone, Copy, Debug, Eq, PartialEq)]
-enum LineEnd {
-    Cr,
-    CrLf,
-    Lf,
-    Nothing,
-}
-
-impl LineEnd {
-    fn bytes(self) -> &'static [u8] {
-        match self {
-            Self::Cr => b"\r",
-            Self::CrLf => b"\r\n",
-            Self::Lf => b"\n",
-            Self::Nothing => b"",
-        }
-    }
-
-    fn from_value(value: &str) -> Self {
-        match value {
-            "crlf" => Self::CrLf,
-            "lf" => Self::Lf,
-            "none" => Self::Nothing,
-            _ => Self::Cr,
-        }
-    }
-}
-
-/// Typed commands, newest last; Up and Down walk through them as in a shell.
-#[derive(Clone, Debug, Default)]
-struct History {
-    lines: Vec<String>,
-    cursor: Option<usize>,
-}
-
-impl History {
-    fn push(&mut self, line: &str) {
-        if !line.is_empty() && self.lines.last().map(String::as_str) != Some(line) {
-            self.lines.push(line.to_owned());
-        }
-        self.cursor = None;
-    }
-
-    fn older(&mut self) -> Option<String> {
-        let next = match self.cursor {
-            None => self.lines.len().checked_sub(1)?,
-            Some(i) => i.saturating_sub(1),
-        };
-        self.cursor = Some(next);
-        self.lines.get(next).cloned()
-    }
-
-    fn newer(&mut self) -> Option<String> {
-        let i = self.cursor? + 1;
-        if i >= self.lines.len() {
-            self.cursor = None;
-            return Some(String::new());
-        }
-        self.cursor = Some(i);
-        self.lines.get(i).cloned()
-    }
-}
-
-fn render_bytes(bytes: &[u8], hex: bool) -> String {
+/// The bytes as text, or in hex with each byte its own unbreakable box, so a line wraps
+/// between bytes and never inside one.
+fn render_bytes(bytes: &[u8], hex: bool) -> AnyView {
     if hex {
         bytes
             .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+            .map(|b| view! { <span class="byte">{format!("{b:02x}")}</span> " " })
+            .collect_view()
+            .into_any()
     } else {
-        escape(bytes)
+        escape(bytes).into_any()
     }
-}
-
-fn stamp(entry: &LogEntry) -> String {
-    let micros = entry.at.as_micros();
-    format!("{}.{:03}", micros / 1_000_000, (micros / 1000) % 1000)
 }
 
 #[component]
@@ -151,8 +85,13 @@ pub fn ConsoleArea(
         }
     };
     let copy = move |_| {
-        files::copy_text(&transcript_of(&log.get_untracked()).to_text());
-        status.set(Some("Transcript copied.".into()));
+        let text = transcript_of(&log.get_untracked()).to_text();
+        leptos::task::spawn_local(async move {
+            status.set(Some(match files::copy_text(&text).await {
+                Ok(()) => "Transcript copied.".into(),
+                Err(e) => format!("Could not copy the transcript: {e}"),
+            }));
+        });
     };
     let connected = move || state.get().is_connected();
     let set_signal = move |signal: Signal, on: bool| {
@@ -164,6 +103,34 @@ pub fn ConsoleArea(
         });
     };
     let serial_port = move || matches!(state.get(), PortState::Connected { .. });
+    // Times count from the first byte, as in the exported transcript, so both agree.
+    let origin = Memo::new(move |_| {
+        log.with(|entries| {
+            entries
+                .iter()
+                .find(|e| e.direction != Direction::Note)
+                .map(|e| e.at)
+        })
+    });
+    // Follow new output unless the user scrolled up to read something.
+    let log_list = NodeRef::<leptos::html::Ol>::new();
+    let follow = StoredValue::new(true);
+    let on_scroll = move |_| {
+        if let Some(el) = log_list.get_untracked() {
+            let bottom = el.scroll_top() + f64::from(el.client_height())
+                >= f64::from(el.scroll_height()) - 8.0;
+            follow.set_value(bottom);
+        }
+    };
+    Effect::new(move || {
+        log.track();
+        hex.track();
+        if follow.get_value()
+            && let Some(el) = log_list.get()
+        {
+            el.set_scroll_top(f64::from(el.scroll_height()));
+        }
+    });
     let send_ctrl_z = move |_| send_bytes(vec![0x1A]);
     let send_esc = move |_| send_bytes(vec![0x1B]);
 
@@ -206,14 +173,14 @@ pub fn ConsoleArea(
                             </label>
                         </Show>
                     </div>
-                    <ol class="log" id="console-log" aria-live="polite" aria-label="Exchange with the module">
+                    <ol class="log" id="console-log" node_ref=log_list on:scroll=on_scroll aria-live="polite" aria-label="Exchange with the module">
                         <For each=move || log.get() key=|entry| (entry.id, entry.bytes.len()) let:entry>
                             <li data-dir=match entry.direction {
                                 Direction::Rx => "rx",
                                 Direction::Tx => "tx",
                                 Direction::Note => "note",
                             }>
-                                <time>{stamp(&entry)}</time>
+                                <time>{move || stamp(entry.at, origin.get())}</time>
                                 <span class="dir">
                                     {match entry.direction {
                                         Direction::Rx => "RX",
@@ -221,10 +188,10 @@ pub fn ConsoleArea(
                                         Direction::Note => "··",
                                     }}
                                 </span>
-                                <code>
+                                <code class:hex=move || hex.get() && entry.direction != Direction::Note>
                                     {move || {
                                         if entry.direction == Direction::Note {
-                                            String::from_utf8_lossy(&entry.bytes).into_owned()
+                                            String::from_utf8_lossy(&entry.bytes).into_owned().into_any()
                                         } else {
                                             render_bytes(&entry.bytes, hex.get())
                                         }

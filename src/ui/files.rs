@@ -25,10 +25,40 @@ pub fn download(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Copies text to the clipboard (asynchronously; the browser may ask the user first).
-pub fn copy_text(text: &str) {
-    if let Some(window) = web_sys::window() {
-        let _ = window.navigator().clipboard().write_text(text);
+/// Copies text to the clipboard; the browser may ask the user first, or refuse.
+pub async fn copy_text(text: &str) -> Result<(), String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let promise = window.navigator().clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map(|_| ())
+        .map_err(describe)
+}
+
+/// A Copy button that says whether the copy worked, for a few seconds.
+#[leptos::component]
+pub fn CopyButton(text: String, label: &'static str) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    let said = RwSignal::new(None::<String>);
+    let copy = move |_| {
+        let text = text.clone();
+        leptos::task::spawn_local(async move {
+            let feedback = match copy_text(&text).await {
+                Ok(()) => "Copied".to_owned(),
+                Err(e) => format!("Could not copy: {e}"),
+            };
+            said.set(Some(feedback));
+            use crate::session::Clock;
+            let clock = crate::web::BrowserClock;
+            clock
+                .sleep_until(clock.now() + std::time::Duration::from_millis(2500))
+                .await;
+            said.set(None);
+        });
+    };
+    view! {
+        <button class="small copy" on:click=copy>{label}</button>
+        {move || said.get().map(|s| view! { <span class="copied" role="status">{s}</span> })}
     }
 }
 

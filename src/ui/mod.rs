@@ -6,9 +6,11 @@ mod certificates;
 mod connection;
 mod console;
 mod files;
+mod findings;
 pub mod port;
 pub mod provision;
 pub mod site;
+pub mod state;
 mod support;
 mod update;
 
@@ -17,12 +19,13 @@ use leptos::prelude::*;
 pub use area::Area;
 pub use support::BrowserSupport;
 
-use certificates::{CertStore, CertificatesArea};
+use certificates::CertificatesArea;
 use connection::ConnectionArea;
 use console::ConsoleArea;
 use port::PortHub;
 use provision::ProvisionArea;
 use site::{ProfileNotice, Site, SiteIntro, SiteLinks, SiteProfile};
+use state::{AppState, CertStore};
 use update::UpdatePrompt;
 
 /// Mounts the app on `<body>`. Called once by `main.rs`.
@@ -38,6 +41,9 @@ pub fn App() -> impl IntoView {
     let store = CertStore::new();
     let site = Site::new();
     provide_context(site);
+    // What the user makes lives here, above the areas, so navigation never loses it.
+    let app = hub.with_value(|h| AppState::new(store, h, site));
+    provide_context(app);
     // The host's profile, from the page's own folder; its CAs go into the store like a file
     // the user loaded, so every area offers them.
     leptos::task::spawn_local(async move {
@@ -50,7 +56,7 @@ pub fn App() -> impl IntoView {
                 site::apply_title(name);
             }
             for (i, (name, pem)) in cas.iter().enumerate() {
-                let id = store.add(format!("{name} (from this site)"), pem.clone());
+                let id = store.add(&format!("{name} (from this site)"), pem.clone());
                 if i == 0 {
                     site.preloaded_ca.set(Some(id));
                 }
@@ -133,8 +139,8 @@ pub fn App() -> impl IntoView {
         </nav>
         <main id="main" tabindex="-1">
             {move || match area.get() {
-                Area::Certificates => view! { <CertificatesArea store=store/> }.into_any(),
-                Area::Provision => view! { <ProvisionArea support=support hub=hub store=store/> }.into_any(),
+                Area::Certificates => view! { <CertificatesArea/> }.into_any(),
+                Area::Provision => view! { <ProvisionArea support=support hub=hub/> }.into_any(),
                 Area::Console => view! { <ConsoleArea support=support hub=hub/> }.into_any(),
                 Area::Help => view! { <HelpArea/> }.into_any(),
             }}
@@ -207,6 +213,32 @@ fn HelpArea() -> impl IntoView {
                      shows the module's own words, what they mean and what to do."
                 </li>
             </ol>
+            <h2 id="help-demo">"Demo mode: try without hardware"</h2>
+            <p>
+                "Try without hardware (top right) connects the page to a simulated module of \
+                 the family you pick, at the real serial pace. Use the demo server's CA and a \
+                 demo device certificate (in Provision) to run every step: write and verify, \
+                 remove, and a TLS test connection to the simulated server demo.atcert.test. \
+                 Nothing leaves the page. Leave demo ends it and stops a running job; what was \
+                 written to the simulated module stays there until you pick another family."
+            </p>
+            <h2 id="help-console">"The Console"</h2>
+            <p>
+                "The Console shows every byte between the page and the module, a running \
+                 job's exchange included, so you can watch it while Provision works: TX is \
+                 what atcert sent, RX what the module answered, and the time counts seconds \
+                 from the first byte, as in the downloaded transcript. Type AT commands at the \
+                 bottom (Enter sends; Up and Down recall earlier ones). Hex shows the bytes \
+                 in hexadecimal. The view follows new output unless you scroll up."
+            </p>
+            <h2 id="help-findings">"Reading the findings"</h2>
+            <ul>
+                <li><strong>"Would be rejected: "</strong>"the module would refuse this credential or fail with it, and atcert cannot fix it: the To do says what you can do."</li>
+                <li><strong>"Fixed: "</strong>"the module would have refused the file as it was, and atcert already changed what it sends (for example PEM to DER, or CRLF to LF). Nothing for you to do."</li>
+                <li><strong>"Check: "</strong>"probably a problem, from what is known of the module; worth a look."</li>
+                <li><strong>"Note: "</strong>"information, such as where the credential will be stored."</li>
+                <li>"Why? opens the reason and the public document it comes from (a vendor manual, application note or working driver), by title and section."</li>
+            </ul>
             <h2>"Modules"</h2>
             <ul>
                 <li>"SIMCom SIM800 series (SIM800L/C/H, SIM808, SIM868)"</li>

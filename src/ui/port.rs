@@ -183,6 +183,8 @@ pub struct PortHub {
     next_id: Rc<RefCell<u64>>,
     /// Bumped on every (re)connect so an old pump stops.
     generation: Rc<RefCell<u64>>,
+    /// The generation a flow took the port in: a port closed meanwhile is not given back.
+    taken_in: Rc<RefCell<u64>>,
 }
 
 /// The log as a transcript (atcert's own notes left out): what Export downloads.
@@ -211,6 +213,7 @@ impl PortHub {
             demo: Rc::new(RefCell::new(None)),
             next_id: Rc::new(RefCell::new(0)),
             generation: Rc::new(RefCell::new(0)),
+            taken_in: Rc::new(RefCell::new(0)),
         }
     }
 
@@ -362,6 +365,7 @@ impl PortHub {
         let taken = self.port.lock().await.take();
         if taken.is_some() {
             self.busy.set(true);
+            *self.taken_in.borrow_mut() = *self.generation.borrow();
         }
         taken
     }
@@ -369,6 +373,13 @@ impl PortHub {
     /// Returns the port after a flow. A flow that lost the port says so with `lost`.
     pub async fn give_back(&self, port: Logged<Link>, lost: Option<&TransportError>) {
         self.busy.set(false);
+        // Disconnected (or left demo) while the flow ran: the port stays closed.
+        if *self.taken_in.borrow() != *self.generation.borrow() {
+            if let Link::Serial(serial) = port.inner {
+                serial.close().await;
+            }
+            return;
+        }
         match lost {
             Some(error) => {
                 if let Link::Serial(serial) = port.inner {
@@ -394,6 +405,8 @@ impl PortHub {
                 serial.close().await;
             }
             self.note("Disconnected");
+        } else if self.busy.get_untracked() {
+            self.note("Disconnected; the running job was stopped");
         }
         if self.state.get_untracked().is_connected() {
             self.state.set(PortState::Disconnected);

@@ -1,30 +1,33 @@
 //! The Provision area: detect the module, pick credentials, read what the module would
 //! reject and the exact plan, then write, verify, remove and test a TLS connection. The
-//! page never builds AT strings: plans and flows come from `modules`.
+//! page never builds AT strings: plans and flows come from `modules`. Its state lives in
+//! [`AppState`] above the areas, so leaving and coming back loses nothing, a running job
+//! included.
 
 use std::cell::RefCell;
 
 use leptos::prelude::*;
 
-use super::certificates::{CertStore, Loaded};
 use super::files;
+use super::findings::FindingItem;
 use super::port::{Link, Logged, PortHub, PortState};
-use crate::cert::generate::{GenerateOptions, GeneratedSet, KeyAlgorithm};
-use crate::cert::lint::{LintContext, LintReport, Severity};
+use super::state::{AppState, now_unix, use_state};
+use crate::app::credentials::Prepared;
+use crate::app::demo;
+use crate::app::job::{self, Job, Outcome};
+use crate::cert::generate::GeneratedSet;
+use crate::cert::lint::LintReport;
 use crate::modules::flows::{self, FlowError};
-use crate::modules::plan::{Credentials, Options};
-use crate::modules::prepare::{PrepareError, from_lint};
+use crate::modules::plan::Options;
 use crate::modules::{self as m, Family};
-use crate::session::{CancelToken, Failure, Progress, Session, TransportError};
-use crate::sim::{Server, ServerModel};
+use crate::session::Session;
+use crate::sim::Server;
 use crate::web::BrowserClock;
 
-/// The host test connections go to in demo mode; the simulated server answers for it.
-pub const DEMO_HOST: &str = "demo.atcert.test";
+pub use crate::app::demo::DEMO_HOST;
 
 thread_local! {
-    /// The demo server's CA, server and client certificates per family (each made to that
-    /// family's rules, e.g. iChip's SHA-1 CA): made once per page, in the page.
+    /// The demo server's CA, server and client certificates per family: made once per page.
     static DEMO_SETS: RefCell<Vec<(Family, GeneratedSet)>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -39,26 +42,12 @@ pub fn demo_set(family: Family) -> Option<GeneratedSet> {
     });
     #[cfg(feature = "inline-keygen")]
     if made.is_none() {
-        let set =
-            crate::cert::generate::generate(&demo_options(family).ok()?, &mut rand_core::OsRng)
-                .ok()?;
+        let options = demo::options(family, now_unix())?;
+        let set = crate::cert::generate::generate(&options, &mut rand_core::OsRng).ok()?;
         DEMO_SETS.with(|cell| cell.borrow_mut().push((family, set.clone())));
         return Some(set);
     }
     made
-}
-
-fn demo_options(family: Family) -> Result<GenerateOptions, String> {
-    let mut options = GenerateOptions::new(now_unix());
-    options.key = KeyAlgorithm::Rsa2048;
-    options.ca.common_name = "atcert demo CA".into();
-    options.server.common_name = DEMO_HOST.into();
-    options.server_sans = vec![crate::cert::generate::San::Dns(DEMO_HOST.into())];
-    options.client.common_name = "atcert demo device".into();
-    options
-        .fit_to(&crate::modules::rules::rules(family))
-        .map_err(|e| e.to_string())?;
-    Ok(options)
 }
 
 /// Makes the demo credentials for `family` if they are not made yet: in the key-generation
@@ -67,7 +56,9 @@ pub async fn prepare_demo(family: Family) -> Result<GeneratedSet, String> {
     if let Some(set) = demo_set(family) {
         return Ok(set);
     }
-    let set = crate::web::worker::generate(&demo_options(family)?).await?;
+    let options = demo::options(family, now_unix())
+        .ok_or_else(|| format!("no demo credentials fit {}", family.display_name()))?;
+    let set = crate::web::worker::generate(&options).await?;
     // Two callers may have raced: the first set made stays.
     if let Some(kept) = demo_set(family) {
         return Ok(kept);
@@ -76,118 +67,25 @@ pub async fn prepare_demo(family: Family) -> Result<GeneratedSet, String> {
     Ok(set)
 }
 
-/// The simulated server of demo mode: trusts the demo CA, asks for a client certificate
-/// from it where the family can present one, and answers every request to [`DEMO_HOST`]
-/// with a short page.
+/// The simulated server of demo mode.
 pub fn demo_server(family: Family) -> Server {
-    let Some(set) = demo_set(family) else {
-        return Server::default();
-    };
-    let mut model = ServerModel::new(
-        vec![set.server.cert_der.clone(), set.ca.cert_der.clone()],
-        set.ca.cert_der,
-    );
-    // SIM800 firmware does not present client certificates (see the sim800 reference).
-    if family != Family::Sim800 {
-        model.client_ca = Some(model.root.clone());
-    }
-    // The demo network knows only the demo host: another name fails its lookup, as on a
-    // real network, and shows how the page recovers from a failed test.
-    model.hosts = Some(vec![DEMO_HOST.into()]);
-    model.response =
-        b"HTTP/1.1 200 OK\r\nContent-Length: 22\r\nConnection: close\r\n\r\nhello from atcert demo"
-            .to_vec();
-    Server::Model(model)
+    demo::server(family, demo_set(family).as_ref())
 }
 
-fn now_unix() -> i64 {
-    (js_sys::Date::now() / 1000.0) as i64
-}
-
-/// What the user asked the module to do.
-#[derive(Clone, Debug)]
-enum Job {
-    Detect,
-    Provision(Credentials, Options),
-    Remove(Credentials, Options),
-    /// With the text the answer must contain (from the site profile's test endpoint).
-    Test(Options, Option<String>),
-}
-
-impl Job {
-    fn title(&self) -> &'static str {
-        match self {
-            Self::Detect => "Detect",
-            Self::Provision(..) => "Provision",
-            Self::Remove(..) => "Remove",
-            Self::Test(..) => "Test connection",
-        }
-    }
-}
-
-/// How a job ended, as the page shows it.
-#[derive(Clone, Debug, Eq, PartialEq)]
-struct Outcome {
-    ok: bool,
-    title: String,
-    body: String,
-}
-
-/// Live progress of a running job.
-#[derive(Clone, Debug, Default, Eq, PartialEq)]
-struct Running {
-    step: Option<(usize, usize, String)>,
-    sending: Option<(String, usize, usize)>,
-}
-
-fn lost_port(error: &FlowError) -> Option<TransportError> {
-    match error {
-        FlowError::Step(step) => match &step.failure {
-            Failure::Transport(e @ TransportError::Disconnected { .. }) => Some(e.clone()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// Runs one job over the hub's port and gives the port back, or reports it lost.
-async fn run_job(
-    hub: PortHub,
-    job: Job,
-    family: Option<Family>,
-    running: RwSignal<Option<Running>, LocalStorage>,
-    cancel: StoredValue<Option<CancelToken>, LocalStorage>,
-) -> (Outcome, Option<Family>) {
+/// Runs one job over the hub's port, reports progress to the board, and gives the port
+/// back (or reports it lost). The board ignores the end of a job it was told to abandon.
+async fn run_job(hub: PortHub, job: Job, family: Option<Family>, state: AppState, ticket: u64) {
+    let board = state.board;
     let Some(port) = hub.take().await else {
-        let outcome = Outcome {
-            ok: false,
-            title: format!("{}: not connected", job.title()),
-            body: "Connect a module (top right) or try the demo first.".into(),
-        };
-        return (outcome, family);
+        board.update(|b| {
+            b.finish(ticket, job::not_connected(&job));
+        });
+        return;
     };
-    running.set(Some(Running::default()));
     let mut session: Session<Logged<Link>, BrowserClock> =
         Session::new(port, BrowserClock, crate::session::Options::default());
-    session.set_progress(move |p| match p {
-        Progress::Step {
-            index,
-            total,
-            label,
-        } => running.update(|r| {
-            if let Some(r) = r {
-                r.step = Some((*index, *total, label.clone()));
-                r.sending = None;
-            }
-        }),
-        Progress::Sending { label, sent, total } => running.update(|r| {
-            if let Some(r) = r {
-                r.sending = Some((label.clone(), *sent, *total));
-            }
-        }),
-        Progress::Command { .. } => {}
-    });
-    cancel.set_value(Some(session.cancel_token()));
+    session.set_progress(move |p| board.update(|b| b.progress(ticket, p)));
+    state.cancel.set_value(Some(session.cancel_token()));
 
     // 1. Know the family: detect when asked or unknown, otherwise use the one chosen.
     let known = match (&job, family) {
@@ -204,7 +102,7 @@ async fn run_job(
         }
     };
     // 2. Run the job.
-    let mut unexpected = None;
+    let mut answer_ok = true;
     let result: Result<(Family, String), FlowError> = match known {
         Err(error) => Err(error),
         Ok(family) => match &job {
@@ -215,173 +113,82 @@ async fn run_job(
             Job::Remove(creds, opts) => flows::remove(&mut session, family, creds, opts)
                 .await
                 .map(|report| (family, report.to_string())),
-            Job::Test(opts, expect) => flows::test_connection(&mut session, family, opts).await.map(
-                |report| {
-                    let text = String::from_utf8_lossy(&report.response).into_owned();
-                    let verdict = match expect {
-                        None => String::new(),
-                        Some(want) if text.contains(want.as_str()) => {
-                            format!("\n\nThe answer contains the expected text \"{want}\".")
-                        }
-                        Some(want) => {
-                            unexpected = Some(want.clone());
-                            format!(
-                                "\n\nThe answer does not contain the expected text \"{want}\": \
-                                 the TLS credentials work, but this is not the service this \
-                                 site expects. Check the host and port."
-                            )
-                        }
-                    };
-                    (
-                        family,
-                        format!(
-                            "TLS connection to {}:{} through the module worked. The server answered:\n\n{text}{verdict}",
-                            report.host, report.port
-                        ),
-                    )
-                },
-            ),
+            Job::Test(opts, expect) => flows::test_connection(&mut session, family, opts)
+                .await
+                .map(|report| {
+                    let (text, ok) = job::test_text(
+                        &report.host,
+                        report.port,
+                        &report.response,
+                        expect.as_deref(),
+                    );
+                    answer_ok = ok;
+                    (family, text)
+                }),
         },
     };
     // 3. Give the port back; a lost port is reported by the hub as well.
-    cancel.set_value(None);
-    running.set(None);
-    let lost = result.as_ref().err().and_then(lost_port);
+    state.cancel.set_value(None);
+    let lost = result.as_ref().err().and_then(job::lost_port);
     let (port, _, _) = session.into_parts();
     hub.give_back(port, lost.as_ref()).await;
-    match result {
-        Ok((family, body)) => (
-            Outcome {
-                ok: unexpected.is_none(),
-                title: if unexpected.is_some() {
-                    format!("{}: unexpected answer", job.title())
-                } else {
-                    format!("{}: done", job.title())
-                },
-                body,
-            },
-            Some(family),
-        ),
-        Err(error) => {
-            let mut body = error.to_string();
-            if lost.is_some() {
-                body.push_str(
-                    "\n\nNothing after the failed step was sent. Reconnect and run it again: \
-                     the flow starts over and checks what is on the module.",
-                );
-            }
-            let step = error.step().map(|s| format!(" at {s}")).unwrap_or_default();
-            (
-                Outcome {
-                    ok: false,
-                    title: format!("{} failed{step}", job.title()),
-                    body,
-                },
-                family,
-            )
-        }
+    let outcome = job::outcome(&job, &result, answer_ok);
+    let counted = board
+        .try_update(|b| b.finish(ticket, outcome))
+        .unwrap_or(false);
+    if counted && let Ok((found, _)) = result {
+        state.family.set(Some(found));
     }
 }
 
-fn pick_bytes(store: CertStore, id: Option<u64>) -> Option<Vec<u8>> {
-    let id = id?;
-    store
-        .loaded
-        .with(|all| all.iter().find(|l| l.id == id).map(|l| l.bytes.clone()))
+/// Starts `job` unless one is running.
+pub fn start_job(hub: PortHub, state: AppState, job: Job) {
+    let Some(ticket) = state.board.try_update(|b| b.start(&job)).flatten() else {
+        return;
+    };
+    let chosen = state.family.get_untracked();
+    leptos::task::spawn_local(run_job(hub, job, chosen, state, ticket));
+}
+
+/// Stops the running job, if any, and says why: used by "Leave demo".
+pub fn abandon_job(state: AppState, why: &str) {
+    state.cancel.with_value(|c| {
+        if let Some(c) = c {
+            c.cancel();
+        }
+    });
+    state.board.update(|b| b.abandon(why));
 }
 
 #[component]
 pub fn ProvisionArea(
     support: super::BrowserSupport,
     hub: StoredValue<PortHub, LocalStorage>,
-    store: CertStore,
 ) -> impl IntoView {
+    let app = use_state();
+    let store = app.store;
     let (state, identity, busy) = hub.with_value(|h| (h.state, h.identity, h.busy));
     let site = super::site::use_site();
-    let family = RwSignal::new(None::<Family>);
-    let ca = RwSignal::new(None::<u64>);
-    // The site's CA is the one to provision, until the user picks another.
-    Effect::new(move || {
-        if let Some(preloaded) = site.preloaded_ca.get()
-            && ca.get_untracked().is_none()
-        {
-            ca.set(Some(preloaded));
-        }
-    });
-    let endpoints = move || site.with(|p| p.test_endpoints.clone()).unwrap_or_default();
-    let endpoint = RwSignal::new(None::<usize>);
-    let expect = RwSignal::new(None::<String>);
-    let apn = RwSignal::new(String::new());
+    let AppState {
+        family,
+        ca,
+        cert,
+        key,
+        host,
+        port,
+        request,
+        apn,
+        endpoint,
+        expect,
+        board,
+        prepared,
+        ..
+    } = app;
     let client_required = move || {
         site.with(|p| p.client_certificate_required)
             .unwrap_or(false)
     };
-    let cert = RwSignal::new(None::<u64>);
-    let key = RwSignal::new(None::<u64>);
-    let host = RwSignal::new("example.com".to_owned());
-    let port = RwSignal::new("443".to_owned());
-    let request = RwSignal::new(String::new());
-    // A test endpoint fills host, port, request and the expected answer.
-    let use_endpoint = move |index: Option<usize>| {
-        endpoint.set(index);
-        match index.and_then(|i| endpoints().get(i).cloned()) {
-            Some(e) => {
-                host.set(e.host);
-                port.set(e.port.to_string());
-                request.set(e.request.unwrap_or_default().replace("\r\n", "\\r\\n"));
-                expect.set(e.expect);
-            }
-            None => expect.set(None),
-        }
-    };
-    Effect::new(move || {
-        site.state.track();
-        if let Some(default_apn) = site.with(|p| p.apn.clone()).flatten() {
-            apn.set(default_apn);
-        }
-        if !endpoints().is_empty() && endpoint.get_untracked().is_none() {
-            use_endpoint(Some(0));
-        }
-    });
-    let running = RwSignal::new_local(None::<Running>);
-    let cancel = StoredValue::new_local(None::<CancelToken>);
-    let outcome = RwSignal::new(None::<Outcome>);
 
-    // Demo mode knows its family; so does a detection.
-    Effect::new(move || {
-        if let PortState::Demo { family: demo } = state.get() {
-            family.set(Some(demo));
-            // The simulated server answers as the demo host; a site endpoint stays one pick away.
-            host.set(DEMO_HOST.into());
-            port.set("443".into());
-            request.set(String::new());
-            endpoint.set(None);
-            expect.set(None);
-        }
-    });
-
-    let prepared = move || -> Option<Result<(Credentials, Vec<LintReport>), PrepareError>> {
-        let family = family.get()?;
-        let (ca, cert, key) = (
-            pick_bytes(store, ca.get()),
-            pick_bytes(store, cert.get()),
-            pick_bytes(store, key.get()),
-        );
-        if ca.is_none() && cert.is_none() && key.is_none() {
-            return None;
-        }
-        let ctx = LintContext {
-            now: Some(now_unix()),
-            ..Default::default()
-        };
-        Some(from_lint(
-            family,
-            ca.as_deref(),
-            cert.as_deref(),
-            key.as_deref(),
-            &ctx,
-        ))
-    };
     let options = move || Options {
         unix_time: u64::try_from(now_unix()).ok(),
         host: host.get().trim().to_owned(),
@@ -395,36 +202,29 @@ pub fn ProvisionArea(
     };
     let plan_text = move || {
         let family = family.get()?;
-        let (creds, _) = prepared()?.ok()?;
+        let creds = prepared.with(|p| p.creds().cloned())?;
         Some(
             m::plan_provision(family, &creds, &options())
                 .map(|p| p.render())
                 .map_err(|e| e.to_string()),
         )
     };
-
-    let start = move |job: Job| {
-        let hub = hub.get_value();
-        let chosen = family.get_untracked();
-        outcome.set(None);
-        leptos::task::spawn_local(async move {
-            let (result, found) = run_job(hub, job, chosen, running, cancel).await;
-            if found.is_some() {
-                family.set(found);
-            }
-            outcome.set(Some(result));
-        });
-    };
-    let creds_now = move || prepared().and_then(Result::ok).map(|(creds, _)| creds);
-    let can_run =
-        move || state.get().is_connected() && !busy.get() && running.with(Option::is_none);
+    let start = move |job: Job| start_job(hub.get_value(), app, job);
+    let creds_now = move || prepared.with(|p| p.creds().cloned());
+    let running = move || board.with(|b| b.is_running());
+    let can_run = move || state.get().is_connected() && !busy.get() && !running();
 
     let files_options = move || {
         store
             .loaded
-            .get()
+            .with(|set| {
+                set.entries
+                    .iter()
+                    .map(|l| (l.id, l.name.clone()))
+                    .collect::<Vec<_>>()
+            })
             .into_iter()
-            .map(|l: Loaded| view! { <option value=l.id.to_string()>{l.name.clone()}</option> })
+            .map(|(id, name)| view! { <option value=id.to_string()>{name}</option> })
             .collect_view()
     };
     let picker = move |label: &'static str, id: &'static str, signal: RwSignal<Option<u64>>| {
@@ -433,7 +233,11 @@ pub fn ProvisionArea(
                 {label}
                 <select
                     id=id
-                    prop:value=move || signal.get().map(|v| v.to_string()).unwrap_or_default()
+                    prop:value=move || {
+                        // Read the list too, so the choice is shown again once the options exist.
+                        store.loaded.track();
+                        signal.get().map(|v| v.to_string()).unwrap_or_default()
+                    }
                     on:change=move |ev| signal.set(event_target_value(&ev).parse().ok())
                 >
                     <option value="">"(none)"</option>
@@ -447,30 +251,13 @@ pub fn ProvisionArea(
             return;
         };
         if let Some(set) = demo_set(demo_family) {
-            store.add("demo CA (ca.pem)".into(), set.ca.cert_pem().into_bytes());
-            let mut both = set.client.cert_pem().into_bytes();
-            both.extend_from_slice(set.client.key_pem().as_bytes());
-            store.add("demo device certificate and key".into(), both.clone());
-            let ids: Vec<u64> = store
-                .loaded
-                .with(|all| all.iter().rev().take(2).map(|l| l.id).collect());
-            if let [device, ca_id] = ids[..] {
-                ca.set(Some(ca_id));
-                // Offer the device credentials only where this module's plan takes them.
-                let ctx = LintContext {
-                    now: Some(now_unix()),
-                    ..Default::default()
-                };
-                let ca_pem = set.ca.cert_pem().into_bytes();
-                let takes_client =
-                    from_lint(demo_family, Some(&ca_pem), Some(&both), Some(&both), &ctx)
-                        .ok()
-                        .is_some_and(|(creds, _)| {
-                            m::plan_provision(demo_family, &creds, &Options::default()).is_ok()
-                        });
-                cert.set(takes_client.then_some(device));
-                key.set(takes_client.then_some(device));
-            }
+            let ca_id = store.add(demo::DEMO_CA_NAME, set.ca.cert_pem().into_bytes());
+            let device = store.add(demo::DEMO_DEVICE_NAME, demo::device_pem(&set));
+            ca.set(Some(ca_id));
+            // Offer the device credentials only where this module's plan takes them.
+            let takes = demo::takes_client(demo_family, &set, now_unix());
+            cert.set(takes.then_some(device));
+            key.set(takes.then_some(device));
         }
     };
 
@@ -543,12 +330,16 @@ pub fn ProvisionArea(
                              Certificates first)."
                         </p>
                     })}
-                    {move || prepared().map(|p| match p {
-                        Ok((_, reports)) => view! { <Findings reports=reports/> }.into_any(),
-                        Err(error) => view! {
-                            <p class="problem" role="alert" id="prepare-error">{error.to_string()}</p>
-                        }.into_any(),
-                    })}
+                    {move || match prepared.get() {
+                        Prepared::Nothing => None,
+                        Prepared::Ready { reports, .. } => {
+                            let family = family.get().map(|f| f.display_name()).unwrap_or("The module");
+                            Some(view! { <Findings reports=reports family=family/> }.into_any())
+                        }
+                        Prepared::Refused(reason) => Some(view! {
+                            <p class="problem" role="alert" id="prepare-error">{reason}</p>
+                        }.into_any()),
+                    }}
                 </section>
                 <section class="step-box" aria-label="Plan">
                     <h2>"3. Plan"</h2>
@@ -557,10 +348,11 @@ pub fn ProvisionArea(
                         Some(Err(e)) => view! { <p class="problem">{e}</p> }.into_any(),
                         Some(Ok(text)) => {
                             let download = text.clone();
+                            let name = format!("{}-plan.txt", family.get_untracked().map(|f| f.id()).unwrap_or("atcert"));
                             view! {
                                 <pre class="plan" id="plan">{text}</pre>
                                 <button class="small" on:click=move |_| {
-                                    let _ = files::download("atcert-plan.txt", download.as_bytes(), "text/plain");
+                                    let _ = files::download(&name, download.as_bytes(), "text/plain");
                                 }>"Download AT script"</button>
                             }.into_any()
                         }
@@ -596,21 +388,21 @@ pub fn ProvisionArea(
                         >
                             "Remove from module"
                         </button>
-                        <Show when=move || running.with(Option::is_some)>
+                        <Show when=running>
                             <button id="provision-cancel" on:click=move |_| {
-                                cancel.with_value(|c| if let Some(c) = c { c.cancel() });
+                                app.cancel.with_value(|c| if let Some(c) = c { c.cancel() });
                             }>"Cancel"</button>
                         </Show>
                     </div>
                     {move || {
-                        let list = endpoints();
+                        let list = app.endpoints();
                         (!list.is_empty()).then(|| view! {
                             <div class="row">
                                 <label>
                                     "Test endpoint "
                                     <select
                                         id="test-endpoint"
-                                        on:change=move |ev| use_endpoint(event_target_value(&ev).parse().ok())
+                                        on:change=move |ev| app.use_endpoint(event_target_value(&ev).parse().ok())
                                     >
                                         {list
                                             .into_iter()
@@ -643,8 +435,9 @@ pub fn ProvisionArea(
                             "Test connection"
                         </button>
                     </div>
-                    {move || running.get().map(|r| view! {
+                    {move || board.with(|b| b.running.clone()).map(|r| view! {
                         <div class="progress" role="status" id="provision-progress">
+                            <p>{format!("{}: running", r.title)}</p>
                             {r.step.map(|(i, n, label)| view! { <p>{format!("Step {i} of {n}: {label}")}</p> })}
                             {r.sending.map(|(label, sent, total)| view! {
                                 <p>{format!("{label}: {sent} of {total} bytes")}</p>
@@ -652,7 +445,7 @@ pub fn ProvisionArea(
                             })}
                         </div>
                     })}
-                    {move || outcome.get().map(|o| view! {
+                    {move || board.with(|b| b.outcome.clone()).map(|o: Outcome| view! {
                         <div class=if o.ok { "outcome ok" } else { "outcome bad" } id="provision-outcome" role="status">
                             <h3>{o.title}</h3>
                             <pre>{o.body}</pre>
@@ -666,45 +459,22 @@ pub fn ProvisionArea(
 
 /// What the module would reject in the chosen credentials, and what atcert fixed.
 #[component]
-fn Findings(reports: Vec<LintReport>) -> impl IntoView {
+fn Findings(reports: Vec<LintReport>, family: &'static str) -> impl IntoView {
     let items = reports
         .into_iter()
         .flat_map(|report| {
             let role = report.role;
-            let destination = report.output.as_ref().map(|o| o.destination.clone());
-            let head = destination.map(|d| {
-                view! { <li class="finding info">{format!("The {role} goes to {d}.")}</li> }
+            let head = report.output.as_ref().map(|o| {
+                view! { <li class="finding info">{format!("The {role} goes to {}.", o.destination)}</li> }
                     .into_any()
             });
-            head.into_iter()
-                .chain(report.findings.into_iter().map(move |f| {
-                    let class = match f.severity {
-                        Severity::Error => "finding error",
-                        Severity::Warning => "finding warning",
-                        Severity::Info => "finding info",
-                    };
-                    let who = capitalised(&role.to_string());
-                    let text = match (&f.fix, &f.user_action) {
-                        (Some(fix), _) => {
-                            format!("{who}: the module would {}; fixed: {fix}.", f.module_would)
-                        }
-                        (None, Some(todo)) => {
-                            format!("{who}: the module would {}. To do: {todo}", f.module_would)
-                        }
-                        (None, None) => format!("{who}: {} ({})", f.module_would, f.why),
-                    };
-                    view! { <li class=class>{text}</li> }.into_any()
-                }))
+            head.into_iter().chain(
+                report
+                    .findings
+                    .into_iter()
+                    .map(move |f| view! { <FindingItem finding=f module=family/> }.into_any()),
+            )
         })
         .collect_view();
     view! { <ul class="findings" id="provision-findings">{items}</ul> }
-}
-
-/// `root CA certificate` → `Root CA certificate`, to start a sentence.
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
