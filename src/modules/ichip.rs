@@ -17,10 +17,21 @@ use crate::modules::Family;
 use crate::modules::cmd::{block, line, secs, upload};
 use crate::modules::explain::{Explanation, Row, lookup};
 use crate::modules::plan::{Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role};
+use crate::at::Config;
+use core::time::Duration;
+#[allow(unused_imports)]
+use crate::cert::lint::{
+    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
+    RoleRules, Rule, Storage, Support, TrailingNewline,
+};
+use crate::modules::driver::Driver;
+use crate::modules::family_ext::Recovery;
+#[allow(unused_imports)]
+use crate::modules::rules::{
+    ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
+};
 
 const FAMILY: Family = Family::Ichip;
-/// [C] AT+i 8.32 excerpt: 1300 characters (Libelium's copy says 1500 on other firmware).
-pub const MAX_CA: usize = 1300;
 /// [C] At most 2048 bytes per `AT+iSSND` (error 227).
 pub const MAX_SEND: usize = 2048;
 /// [S] Socket handles iChip hands out: 0-9 (Libelium keeps `socket[10]`).
@@ -275,11 +286,12 @@ pub fn plan_set_clock() -> Plan {
 }
 
 /// Sets each parameter with its PEM, reads back and compares.
-pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
+pub fn plan_provision(
+    rules: &CredentialRules,
+    creds: &Credentials,
+    opts: &Options,
+) -> Result<Plan, PlanError> {
     let _ = opts;
-    if creds.roles().next().is_none() {
-        return Err(PlanError::Nothing);
-    }
     let mut plan = Plan::new(FAMILY, "provision TLS credentials");
     push_probe(&mut plan);
     // 1. Write each parameter: the command line carries the PEM, CR-separated, and ends
@@ -293,13 +305,16 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         if value.is_empty() {
             return Err(PlanError::Empty { role });
         }
-        if role == Role::Ca && value.len() > MAX_CA {
+        // The limit counts the characters sent, after CR line endings (rules: +iCA 1300).
+        if let Some(max) = rules.role(role).max_bytes.map(|r| r.value)
+            && value.len() > max
+        {
             return Err(PlanError::TooLarge {
                 family: FAMILY,
                 role,
                 len: value.len(),
-                max: MAX_CA,
-                hint: "iChip takes a single RSA 1024/2048-bit root; a smaller root or a 1024-bit key fits".into(),
+                max,
+                hint: Ichip.too_large_hint().into(),
             });
         }
         if !value.starts_with(b"-----BEGIN") {
@@ -498,6 +513,139 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     Ok(plan)
 }
 
+
+
+/// The Connect One iChip driver.
+pub struct Ichip;
+
+impl Driver for Ichip {
+    fn family(&self) -> Family {
+        FAMILY
+    }
+    fn model_prefixes(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        &["connectone", "connect-one", "co2128", "co2144"]
+    }
+    fn engine_config(&self) -> Config {
+        Config::ichip()
+    }
+    fn rules(&self) -> CredentialRules {
+        ICHIP
+    }
+    fn recovery(&self) -> Recovery {
+        RECOVERY
+    }
+    fn too_large_hint(&self) -> &'static str {
+        "iChip takes a single RSA 1024/2048-bit root; a smaller root or a 1024-bit key fits"
+    }
+    fn plan_provision(
+        &self,
+        rules: &CredentialRules,
+        creds: &Credentials,
+        opts: &Options,
+    ) -> Result<Plan, PlanError> {
+        plan_provision(rules, creds, opts)
+    }
+    fn plan_remove(&self, creds: &Credentials, _opts: &Options) -> Result<Plan, PlanError> {
+        Ok(plan_remove(creds))
+    }
+    fn plan_configure_tls(&self, _creds: &Credentials, _opts: &Options) -> Result<Plan, PlanError> {
+        Ok(plan_configure_tls())
+    }
+    fn plan_set_clock(&self, _opts: &Options) -> Plan {
+        plan_set_clock()
+    }
+    fn plan_test_connection(&self, opts: &Options) -> Result<Plan, PlanError> {
+        plan_test_connection(opts)
+    }
+    fn explain(&self, fin: &Final) -> Option<Explanation> {
+        explain(fin)
+    }
+}
+
+// A multi-line parameter ends at its -----END line or after a host timeout
+// (ichip.md, error 69 [C]); no abort character is documented.
+const RECOVERY: Recovery = Recovery {
+    probe: "AT+i",
+    abort: b"",
+    escape_online: false,
+    data_timeout: Duration::from_secs(60),
+    max_data: 4096,
+};
+
+// --- Credential rules -----------------------------------------------------------------------
+
+// --- Connect One iChip (ichip.md; seed 004) ------------------------------------------------
+
+const ICHIP_CERT: RoleRules = RoleRules {
+    accepted: Rule::c(PEM, "ichip.md 3.1: <tca> is the PEM certificate"),
+    send_as: Encoding::Pem,
+    line_endings: Rule::c(
+        LineEndings::CrOnly,
+        "ichip.md 3.1: multiple lines separated by <CR> (the AT+i parameter syntax)",
+    ),
+    trailing_newline: Rule::c(
+        TrailingNewline::Required,
+        "ichip.md 3.1: the END line's own <CR> ends the command",
+    ),
+    // 1500 on other firmware [C Libelium]; 1300 is the strict 8.32 figure.
+    max_bytes: Some(Rule::c(
+        1300,
+        "ichip.md 3.1: max 1300 characters (manual 8.32)",
+    )),
+    key_types: Rule::c(RSA, "ichip.md 3.1: RSA public key of 1024 or 2048 bits"),
+    rsa_bits: Rule::c((1024, 2048), "ichip.md 3.1: RSA 1024 or 2048 bits"),
+    signature_hashes: Some(Rule::c(
+        &[HashAlg::Md2, HashAlg::Md5, HashAlg::Sha1],
+        "ichip.md 3.1: CA signature MD2, MD5 or SHA-1 (else I/ERROR (116))",
+    )),
+    key_encodings: Rule::i(NO_KEY, "not a key"),
+    encrypted_key: Rule::i(false, "not a key"),
+    bundle: Rule::c(false, "ichip.md 3.1: one certificate per +iCA parameter"),
+    storage: Rule::c(
+        Storage::Parameter { name: "+iCA" },
+        "ichip.md 3.1: AT+iCA=<PEM> (alternatives +iCA2..+iCA4 [S])",
+    ),
+};
+
+const ICHIP: CredentialRules = CredentialRules {
+    family: "ichip",
+    ca: ICHIP_CERT,
+    client_cert: RoleRules {
+        bundle: Rule::i(false, "ichip.md 3.2: one certificate per +iCERT"),
+        line_endings: Rule::i(LineEndings::CrOnly, "ichip.md 3.2: like +iCA"),
+        max_bytes: Some(Rule::i(1300, "ichip.md 3.2: like +iCA")),
+        rsa_bits: Rule::i((1024, 2048), "ichip.md 3.2: like +iCA"),
+        // The CA's hash list is about the CA; a client certificate is only sent.
+        signature_hashes: None,
+        storage: Rule::i(Storage::Parameter { name: "+iCERT" }, "ichip.md 3.2"),
+        ..ICHIP_CERT
+    },
+    client_key: RoleRules {
+        max_bytes: Some(Rule::i(2048, "ichip.md 3.3: size limit undocumented")),
+        rsa_bits: Rule::i((1024, 2048), "ichip.md 3.3"),
+        signature_hashes: None,
+        key_encodings: Rule::c(
+            &[KeyEncoding::Pkcs1],
+            "ichip.md 3.3: -----BEGIN RSA PRIVATE KEY----- (PKCS#1 RSA only), else I/ERROR (117)",
+        ),
+        storage: Rule::c(Storage::Parameter { name: "+iPKEY" }, "ichip.md 3.3"),
+        ..ICHIP_CERT
+    },
+    mutual_tls: Rule::c(
+        Support::Supported,
+        "ichip.md 6: client auth via +iCERT and +iPKEY",
+    ),
+    clock: Rule::i(
+        ClockCheck::Unknown,
+        "ichip.md 6: whether dates are enforced is unknown",
+    ),
+    ca_choice: Rule::i(CaChoice::Root, "ichip.md 3.1: +iCA holds the trusted root"),
+    tls_versions: Rule::c("SSL 3.0, TLS 1.0", "ichip.md 6"),
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,7 +688,7 @@ mod tests {
             }),
             ..Credentials::default()
         };
-        let plan = plan_provision(&creds, &Options::default()).unwrap();
+        let plan = plan_provision(&ICHIP, &creds, &Options::default()).unwrap();
         let raw = plan.raw_bytes();
         assert_eq!(
             raw,

@@ -17,10 +17,21 @@ use crate::modules::explain::{CommandRow, Explanation, Row, by_command, explain_
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
 };
+use crate::at::Config;
+use core::time::Duration;
+#[allow(unused_imports)]
+use crate::cert::lint::{
+    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
+    RoleRules, Rule, Storage, Support, TrailingNewline,
+};
+use crate::modules::driver::Driver;
+use crate::modules::family_ext::Recovery;
+#[allow(unused_imports)]
+use crate::modules::rules::{
+    ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
+};
 
 const FAMILY: Family = Family::Sim7600;
-/// [C] A76XX manual: `<len>` 1..10240.
-pub const MAX_FILE: usize = 10_240;
 /// [C] A76XX manual: maximum response time 120000 ms for CCERTDOWN / CSSLCFG / CCHSTART.
 const SLOW: core::time::Duration = secs(120);
 
@@ -271,27 +282,14 @@ pub fn plan_set_clock(opts: &Options) -> Plan {
 
 /// Uploads, then lists, every credential given; then configures the SSL context.
 pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
-    if creds.ca.is_none() && creds.client_cert.is_none() && creds.client_key.is_none() {
-        return Err(PlanError::Nothing);
-    }
+    // Nothing, empty and too large (rules: CCERTDOWN <len> 1-10240): refused by
+    // `plan::check_credentials`.
     let mut plan = Plan::new(FAMILY, "provision TLS credentials");
     plan.extend(plan_set_clock(opts));
     // 1. Upload each file with its exact length; no terminator follows the data [C].
     for role in creds.roles() {
         let Some(c) = creds.get(role) else { continue };
         let name = name_checked(role, &c.name)?;
-        if c.bytes.is_empty() {
-            return Err(PlanError::Empty { role });
-        }
-        if c.bytes.len() > MAX_FILE {
-            return Err(PlanError::TooLarge {
-                family: FAMILY,
-                role,
-                len: c.bytes.len(),
-                max: MAX_FILE,
-                hint: "upload only the root, not a chain, or use DER".into(),
-            });
-        }
         // Whether CCERTDOWN replaces an existing name is not documented [I]: delete first,
         // so a rerun stores exactly the new bytes either way. Not found is fine.
         // [C] A76XX SSL AN §CCERTDELE; TinyGSM src/TinyGsmClientA7672x.h @4c55210
@@ -595,6 +593,151 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     );
     Ok(plan)
 }
+
+
+
+/// The SIMCom SIM7600 / SIM7800 / A76xx driver.
+pub struct Sim7600;
+
+impl Driver for Sim7600 {
+    fn family(&self) -> Family {
+        FAMILY
+    }
+    fn model_prefixes(&self) -> &'static [&'static str] {
+        &["sim7600", "sim7800", "a76"]
+    }
+    fn engine_config(&self) -> Config {
+        Config::sim7600()
+    }
+    fn rules(&self) -> CredentialRules {
+        SIM7600
+    }
+    fn recovery(&self) -> Recovery {
+        RECOVERY
+    }
+    fn plan_provision(
+        &self,
+        _rules: &CredentialRules,
+        creds: &Credentials,
+        opts: &Options,
+    ) -> Result<Plan, PlanError> {
+        plan_provision(creds, opts)
+    }
+    fn plan_remove(&self, creds: &Credentials, _opts: &Options) -> Result<Plan, PlanError> {
+        plan_remove(creds)
+    }
+    fn plan_configure_tls(&self, creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
+        plan_configure_tls(creds, opts)
+    }
+    fn plan_set_clock(&self, opts: &Options) -> Plan {
+        plan_set_clock(opts)
+    }
+    fn plan_test_connection(&self, opts: &Options) -> Result<Plan, PlanError> {
+        plan_test_connection(opts)
+    }
+    fn explain(&self, fin: &Final) -> Option<Explanation> {
+        explain(fin)
+    }
+    fn explain_command(&self, line: &str, fin: &Final) -> Option<Explanation> {
+        explain_command(line, fin)
+    }
+    fn explain_line(&self, line: &str) -> Option<Explanation> {
+        explain_line(line)
+    }
+}
+
+// ESC is not documented for AT+CCERTDOWN / AT+CCHSEND (sim7600.md 2.1 [I]); it
+// is SIMCom's cancel after a `>` prompt (SIM7000 Series AT Command Manual V1.03
+// p.126, AT+CIPSEND) and one data byte in a counted phase. `+++` between 1 s
+// pauses leaves transparent mode (sim7600.md 4.6; V.250 escape, e.g. Siemens
+// MC55 AT manual p.144: "preceded and followed by a pause of at least 1000 ms").
+// [I] the 120 s a counted upload waits is the simulator's assumption.
+const RECOVERY: Recovery = Recovery {
+    probe: "AT",
+    abort: b"\x1b",
+    escape_online: true,
+    data_timeout: Duration::from_secs(120),
+    max_data: 10240,
+};
+
+// --- Credential rules -----------------------------------------------------------------------
+
+// --- SIMCom SIM7600 (sim7600.md) -----------------------------------------------------------
+
+const SIM7600_CERT: RoleRules = RoleRules {
+    accepted: Rule::c(PEM_DER, "sim7600.md 2.5: X.509 in PEM or DER"),
+    send_as: Encoding::Pem,
+    line_endings: Rule::s(
+        LineEndings::LfOrCrLf,
+        "sim7600.md 2.1: stored verbatim; LF or CRLF both work",
+    ),
+    trailing_newline: Rule::i(TrailingNewline::Optional, "sim7600.md 2.1"),
+    // 10240 is confirmed for A76XX; for SIM7600 it is believed [I].
+    max_bytes: Some(Rule::i(
+        10240,
+        "sim7600.md 2.1: CCERTDOWN <len> 1-10240 (A76XX [C]; SIM7600 believed)",
+    )),
+    key_types: Rule::s(
+        RSA_P256,
+        "sim7600.md 5: RSA 1024-4096 and ECC P-256; no P-384",
+    ),
+    rsa_bits: Rule::s((1024, 4096), "sim7600.md 5"),
+    signature_hashes: Some(Rule::i(
+        ALL_HASHES_BUT_MD,
+        "sim7600.md 5: mbedTLS-style stack",
+    )),
+    key_encodings: Rule::i(NO_KEY, "not a key"),
+    encrypted_key: Rule::i(false, "not a key"),
+    bundle: Rule::i(
+        true,
+        "sim7600.md 2.5: a CA bundle is reported to work within 10240 bytes",
+    ),
+    storage: Rule::c(
+        Storage::FileByEncoding { stem: "ca_cert" },
+        "sim7600.md 2.1: name 5-108 bytes ending .pem or .der (the module tells the encoding by it)",
+    ),
+};
+
+const SIM7600: CredentialRules = CredentialRules {
+    family: "sim7600",
+    ca: SIM7600_CERT,
+    client_cert: RoleRules {
+        bundle: Rule::i(false, "sim7600.md 2.5: one client certificate"),
+        storage: Rule::c(
+            Storage::FileByEncoding {
+                stem: "client_cert",
+            },
+            "sim7600.md 2.1, 4.5",
+        ),
+        ..SIM7600_CERT
+    },
+    client_key: RoleRules {
+        key_encodings: Rule::c(
+            &[KeyEncoding::Pkcs1, KeyEncoding::Sec1, KeyEncoding::Pkcs8],
+            "sim7600.md 2.5: PKCS#1, PKCS#8 or EC PRIVATE KEY, PEM or DER",
+        ),
+        encrypted_key: Rule::i(
+            false,
+            "sim7600.md 2.5: encrypted keys not supported on SIM7600",
+        ),
+        bundle: Rule::i(false, "one key"),
+        storage: Rule::c(
+            Storage::FileByEncoding { stem: "client_key" },
+            "sim7600.md 2.1, 4.5",
+        ),
+        ..SIM7600_CERT
+    },
+    mutual_tls: Rule::c(
+        Support::Supported,
+        "sim7600.md 3: authmode 2 = server + client",
+    ),
+    clock: Rule::i(
+        ClockCheck::WhenEnabled,
+        "sim7600.md 3: checked only with AT+CSSLCFG=\"ignorelocaltime\",<ctx>,0",
+    ),
+    ca_choice: Rule::i(CaChoice::AnyCa, "sim7600.md 2.5: CA bundles work"),
+    tls_versions: Rule::c("SSL 3.0, TLS 1.0, 1.1, 1.2", "sim7600.md 5"),
+};
 
 #[cfg(test)]
 mod tests {

@@ -21,10 +21,21 @@ use crate::modules::explain::{CommandRow, Explanation, Row, by_command, explain_
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
 };
+use crate::at::Config;
+use core::time::Duration;
+#[allow(unused_imports)]
+use crate::cert::lint::{
+    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
+    RoleRules, Rule, Storage, Support, TrailingNewline,
+};
+use crate::modules::driver::Driver;
+use crate::modules::family_ext::Recovery;
+#[allow(unused_imports)]
+use crate::modules::rules::{
+    ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
+};
 
 const FAMILY: Family = Family::Sim800;
-/// [C] `AT+FSWRITE` `<size>` max 10240 per command; larger files are appended in parts.
-pub const MAX_WRITE: usize = 10_240;
 /// [C] TinyGSM uses 10 s `<inputtime>`; the module answers after the data, ~2 s later at most.
 const INPUT_TIME: u64 = 10;
 
@@ -223,17 +234,6 @@ fn path(role: Role, name: &str) -> Result<String, PlanError> {
     }
 }
 
-fn refuse_client(creds: &Credentials) -> Result<(), PlanError> {
-    if creds.client_cert.is_some() || creds.client_key.is_some() {
-        return Err(PlanError::Unsupported {
-            family: FAMILY,
-            what: "use a client certificate and key".into(),
-            why: "no SIM800 command gives the SSL layer a client key, and SIMCom states client authentication is not supported; provision the root CA only".into(),
-        });
-    }
-    Ok(())
-}
-
 /// Sets the RTC (`+CCLK`); whether SIM800 checks certificate dates is unknown [I], so it is
 /// set whenever a time is given.
 pub fn plan_set_clock(opts: &Options) -> Plan {
@@ -250,14 +250,17 @@ pub fn plan_set_clock(opts: &Options) -> Plan {
 }
 
 /// Writes the CA file, checks its size, imports it into the SSL layer, configures.
-pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
-    refuse_client(creds)?;
+pub fn plan_provision(
+    rules: &CredentialRules,
+    creds: &Credentials,
+    opts: &Options,
+) -> Result<Plan, PlanError> {
+    // Client credentials, nothing, empty and too large: refused by `plan::check_credentials`.
     let Some(ca) = &creds.ca else {
         return Err(PlanError::Nothing);
     };
-    if ca.bytes.is_empty() {
-        return Err(PlanError::Empty { role: Role::Ca });
-    }
+    // One AT+FSWRITE takes at most the rules' size (mode 1 appends, should they allow more).
+    let part_max = rules.ca.max_bytes.map_or(usize::MAX, |r| r.value);
     let p = path(Role::Ca, &ca.name)?;
     let mut plan = Plan::new(FAMILY, "provision TLS credentials");
     // 1. Select the local flash drive [C GsmCertificate.cpp].
@@ -289,7 +292,7 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
     // 3. Write exactly <size> bytes after '>', in parts of at most 10240 (mode 1 appends).
     // [C] SIM800_SslSetCert.ino: `+FSWRITE=<path>,0,<size>,10`, wait for `>`, the bytes,
     // `OK`; openluat SIM800 manual table: <size> <= 10240, mode 1 = append.
-    for (i, part) in ca.bytes.chunks(MAX_WRITE).enumerate() {
+    for (i, part) in ca.bytes.chunks(part_max).enumerate() {
         let mode = u8::from(i > 0);
         // The module stops waiting after <inputtime> s: 10 s (TinyGSM) is too short for a
         // full 10240-byte part at 9600 baud (~10.7 s), so allow the bytes' time at 9600
@@ -516,6 +519,158 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     Ok(plan)
 }
 
+
+
+/// The SIMCom SIM800 driver.
+pub struct Sim800;
+
+impl Driver for Sim800 {
+    fn family(&self) -> Family {
+        FAMILY
+    }
+    fn model_prefixes(&self) -> &'static [&'static str] {
+        &["sim800", "sim808", "sim868"]
+    }
+    fn engine_config(&self) -> Config {
+        Config::sim800()
+    }
+    fn rules(&self) -> CredentialRules {
+        SIM800
+    }
+    /// [S sim800.md 3] SIM800 has no mutual TLS.
+    fn no_mutual_tls(&self) -> Option<&'static str> {
+        Some(
+            "no SIM800 command gives the SSL layer a client key, and SIMCom states client authentication is not supported; provision the root CA only",
+        )
+    }
+    fn recovery(&self) -> Recovery {
+        RECOVERY
+    }
+    fn plan_provision(
+        &self,
+        rules: &CredentialRules,
+        creds: &Credentials,
+        opts: &Options,
+    ) -> Result<Plan, PlanError> {
+        plan_provision(rules, creds, opts)
+    }
+    fn plan_remove(&self, creds: &Credentials, _opts: &Options) -> Result<Plan, PlanError> {
+        plan_remove(creds)
+    }
+    fn plan_configure_tls(&self, _creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
+        plan_configure_tls(opts)
+    }
+    fn plan_set_clock(&self, opts: &Options) -> Plan {
+        plan_set_clock(opts)
+    }
+    fn plan_test_connection(&self, opts: &Options) -> Result<Plan, PlanError> {
+        plan_test_connection(opts)
+    }
+    fn explain(&self, fin: &Final) -> Option<Explanation> {
+        explain(fin)
+    }
+    fn explain_command(&self, line: &str, fin: &Final) -> Option<Explanation> {
+        explain_command(line, fin)
+    }
+    fn explain_line(&self, line: &str) -> Option<Explanation> {
+        explain_line(line)
+    }
+}
+
+// ESC cancels data after the `>` prompt: "Ctrl-Z is used as a termination
+// symbol. ESC is used to cancel sending data" (SIM800 Series AT Command Manual
+// V1.05 p.216, AT+CIPSEND; the same words in SIM900 V1.07 p.188). AT+FSWRITE
+// gives up after the input time the flow itself sends (10 s, up to 16 s for a
+// full 10240-byte part, sim800::plan_provision) and answers ~2 s later;
+// AT+CIPSEND=<n> has no documented timeout, hence filling.
+const RECOVERY: Recovery = Recovery {
+    probe: "AT",
+    abort: b"\x1b",
+    escape_online: false,
+    data_timeout: Duration::from_secs(18),
+    max_data: 10240,
+};
+
+// --- Credential rules -----------------------------------------------------------------------
+
+// --- SIMCom SIM800 (sim800.md) -------------------------------------------------------------
+
+/// `AT+FSWRITE` takes at most 10240 bytes per command [C sim800.md 2.2]; atcert writes a
+/// credential in one command, so that is the limit here.
+const SIM800_FSWRITE_MAX: Rule<usize> = Rule::c(
+    10240,
+    "sim800.md 2.2: AT+FSWRITE <size> max 10240 bytes per command",
+);
+
+const SIM800_CERT: RoleRules = RoleRules {
+    // App note: files to import must be DER [S]; TinyGSM also uploads PEM with LF [C].
+    accepted: Rule::c(
+        DER_PEM,
+        "sim800.md 2.3: app note says DER; TinyGSM's PEM (LF) upload also works",
+    ),
+    send_as: Encoding::Der,
+    line_endings: Rule::i(LineEndings::LfOrCrLf, "sim800.md 2.3: TinyGSM PEM uses LF"),
+    trailing_newline: Rule::i(TrailingNewline::Optional, "sim800.md 2.3"),
+    max_bytes: Some(SIM800_FSWRITE_MAX),
+    key_types: Rule::i(RSA, "sim800.md 6: RSA only as far as any report goes"),
+    rsa_bits: Rule::i(
+        (1024, 2048),
+        "sim800.md 6: 2048-bit RSA reported working, maximum unknown",
+    ),
+    signature_hashes: Some(Rule::i(
+        &[HashAlg::Md5, HashAlg::Sha1, HashAlg::Sha256],
+        "sim800.md 6: SSL 3.0/TLS 1.0 stack, hashes undocumented",
+    )),
+    key_encodings: Rule::i(NO_KEY, "not a key"),
+    encrypted_key: Rule::i(false, "not a key"),
+    bundle: Rule::i(false, "sim800.md 3: one file per AT+SSLSETCERT/SSLSETROOT"),
+    storage: Rule::c(
+        Storage::File {
+            path: "C:\\USER\\ROOT.CER",
+        },
+        "sim800.md 4.4: C:\\USER\\ROOT.CER then AT+SSLSETROOT",
+    ),
+};
+
+const SIM800: CredentialRules = CredentialRules {
+    family: "sim800",
+    ca: SIM800_CERT,
+    client_cert: RoleRules {
+        bundle: Rule::i(false, "sim800.md 3: one certificate per file"),
+        storage: Rule::i(
+            Storage::File {
+                path: "C:\\USER\\CLIENT.CRT",
+            },
+            "sim800.md 2.1: 8.3 names in C:\\User\\",
+        ),
+        ..SIM800_CERT
+    },
+    client_key: RoleRules {
+        key_encodings: Rule::i(
+            &[KeyEncoding::Pkcs1],
+            "sim800.md 3: no key command documented; PKCS#1 DER assumed",
+        ),
+        encrypted_key: Rule::i(false, "sim800.md 3: SSLSETCERT password semantics unknown"),
+        storage: Rule::i(
+            Storage::File {
+                path: "C:\\USER\\CLIENT.KEY",
+            },
+            "sim800.md 2.1: 8.3 names in C:\\User\\",
+        ),
+        ..SIM800_CERT
+    },
+    mutual_tls: Rule::s(
+        Support::FirmwareDependent,
+        "sim800.md 3: SIMCom said SSLOPT=1,1 (client auth) is not supported on their firmware",
+    ),
+    clock: Rule::i(ClockCheck::Unknown, "sim800.md 6: date checks unknown"),
+    ca_choice: Rule::i(
+        CaChoice::Root,
+        "sim800.md 3: AT+SSLSETROOT imports a root CA",
+    ),
+    tls_versions: Rule::s("SSL 3.0, TLS 1.0", "sim800.md 6"),
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -550,7 +705,7 @@ mod tests {
             }),
             ..Credentials::default()
         };
-        let plan = plan_provision(&creds, &Options::default()).unwrap();
+        let plan = plan_provision(&SIM800, &creds, &Options::default()).unwrap();
         let lines: Vec<String> = plan
             .steps
             .iter()
@@ -566,7 +721,7 @@ mod tests {
             ..creds
         };
         assert!(matches!(
-            plan_provision(&mutual, &Options::default()),
+            crate::modules::plan_provision(FAMILY, &mutual, &Options::default()),
             Err(PlanError::Unsupported { .. })
         ));
         let bad = Credentials {
@@ -577,7 +732,7 @@ mod tests {
             ..Credentials::default()
         };
         assert!(matches!(
-            plan_provision(&bad, &Options::default()),
+            plan_provision(&SIM800, &bad, &Options::default()),
             Err(PlanError::BadName { .. })
         ));
     }

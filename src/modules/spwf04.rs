@@ -21,6 +21,19 @@ use crate::modules::Family;
 use crate::modules::cmd::{binary_read, line, secs, upload};
 use crate::modules::explain::{Explanation, Row, lookup};
 use crate::modules::plan::{Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role};
+use crate::at::Config;
+use core::time::Duration;
+#[allow(unused_imports)]
+use crate::cert::lint::{
+    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
+    RoleRules, Rule, Storage, Support, TrailingNewline,
+};
+use crate::modules::driver::Driver;
+use crate::modules::family_ext::Recovery;
+#[allow(unused_imports)]
+use crate::modules::rules::{
+    ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
+};
 
 const FAMILY: Family = Family::Spwf04;
 /// [C UM2114 excerpt] The command line is at most 512 bytes.
@@ -220,10 +233,13 @@ fn clock_steps(opts: &Options) -> Plan {
 }
 
 /// Clears the TLS slots, sets the time, writes CA (checking its SKI), client cert and key.
-pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
-    if creds.roles().next().is_none() {
-        return Err(PlanError::Nothing);
-    }
+pub fn plan_provision(
+    rules: &CredentialRules,
+    creds: &Credentials,
+    opts: &Options,
+) -> Result<Plan, PlanError> {
+    // The TLSCERT area (rules: the client certificate's limit, 1475 bytes [S]).
+    let cert_area = rules.client_cert.max_bytes.map_or(usize::MAX, |r| r.value);
     if creds.ca.is_none() {
         // [C seed 002] SPWF04 has no anonymous TLS: a CA is always needed.
         return Err(PlanError::Unsupported {
@@ -251,9 +267,6 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
     // 3. Write each credential; the bytes follow the CR at once, counted by <len> [C].
     for role in creds.roles() {
         let Some(c) = creds.get(role) else { continue };
-        if c.bytes.is_empty() {
-            return Err(PlanError::Empty { role });
-        }
         if role == Role::Ca && is_ca_file(&c.name) {
             push_ca_file(&mut plan, &c.name, &c.bytes);
             // With client credentials in the flash slots, ST's engineer says FS CAs are used
@@ -262,11 +275,11 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
             // readings, where it fits the slot area [S 1475 bytes].
             let mutual = creds.client_cert.is_some() || creds.client_key.is_some();
             if mutual {
-                if c.bytes.len() <= CERT_AREA && subject_key_id(&c.bytes).is_some() {
+                if c.bytes.len() <= cert_area && subject_key_id(&c.bytes).is_some() {
                     push_slot(&mut plan, role, &c.bytes)?;
                 } else {
                     plan.note(format!(
-                        "the root CA ({} bytes) does not fit the TLSCERT area ({CERT_AREA} bytes), so it is stored as a file only; if the connection fails with AT-S.Certificate Error:23, this firmware ignores file-system CAs while a client certificate is stored: use a smaller root CA",
+                        "the root CA ({} bytes) does not fit the TLSCERT area ({cert_area} bytes), so it is stored as a file only; if the connection fails with AT-S.Certificate Error:23, this firmware ignores file-system CAs while a client certificate is stored: use a smaller root CA",
                         c.bytes.len()
                     ));
                 }
@@ -287,8 +300,6 @@ pub const MAX_WRITE: usize = 730;
 /// [C mbed `SPWFSA_SOCKET_COUNT`] Client socket ids 0-7.
 pub const SOCKETS: u8 = 8;
 
-/// [S] The TLS certificate area holds at most 1475 bytes per item (ST community).
-const CERT_AREA: usize = 1475;
 
 /// Writes one TLSCERT slot; the CA's answer (its Subject Key Identifier) verifies it.
 fn push_slot(plan: &mut Plan, role: Role, c: &[u8]) -> Result<(), PlanError> {
@@ -553,6 +564,159 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     Ok(plan)
 }
 
+
+
+/// The ST SPWF04 driver.
+pub struct Spwf04;
+
+impl Driver for Spwf04 {
+    fn family(&self) -> Family {
+        FAMILY
+    }
+    fn model_prefixes(&self) -> &'static [&'static str] {
+        &["spwf04"]
+    }
+    fn engine_config(&self) -> Config {
+        Config::spwf04()
+    }
+    fn rules(&self) -> CredentialRules {
+        SPWF04
+    }
+    fn recovery(&self) -> Recovery {
+        RECOVERY
+    }
+    fn plan_provision(
+        &self,
+        rules: &CredentialRules,
+        creds: &Credentials,
+        opts: &Options,
+    ) -> Result<Plan, PlanError> {
+        plan_provision(rules, creds, opts)
+    }
+    fn plan_remove(&self, creds: &Credentials, _opts: &Options) -> Result<Plan, PlanError> {
+        Ok(plan_remove(creds))
+    }
+    fn plan_configure_tls(&self, _creds: &Credentials, _opts: &Options) -> Result<Plan, PlanError> {
+        Ok(plan_configure_tls())
+    }
+    fn plan_set_clock(&self, opts: &Options) -> Plan {
+        plan_set_clock(opts)
+    }
+    fn plan_test_connection(&self, opts: &Options) -> Result<Plan, PlanError> {
+        plan_test_connection(opts)
+    }
+    fn explain(&self, fin: &Final) -> Option<Explanation> {
+        explain(fin)
+    }
+    fn explain_line(&self, line: &str) -> Option<Explanation> {
+        explain_line(line)
+    }
+}
+
+// No end character and no online mode: data follows the command at once
+// and is counted (spwf04.md, AT+S.TLSCERT / AT+S.FSC). [I] 10 s data timeout (AT-S.ERROR:69).
+const RECOVERY: Recovery = Recovery {
+    probe: "AT",
+    abort: b"",
+    escape_online: false,
+    data_timeout: Duration::from_secs(10),
+    max_data: 4096,
+};
+
+// --- Credential rules -----------------------------------------------------------------------
+
+// --- ST SPWF04 (spwf04.md) -----------------------------------------------------------------
+
+const SPWF04_CERT: RoleRules = RoleRules {
+    accepted: Rule::c(
+        DER,
+        "spwf04.md 3.1: DER is the documented, working format; PEM reported failing",
+    ),
+    send_as: Encoding::Der,
+    line_endings: Rule::i(LineEndings::LfOrCrLf, "DER only"),
+    trailing_newline: Rule::i(TrailingNewline::Optional, "DER only"),
+    // Each peer certificate <= 2.5 KB [S].
+    max_bytes: Some(Rule::s(2560, "spwf04.md 3.1: each certificate <= 2.5 KB")),
+    key_types: Rule::s(RSA_P256, "spwf04.md 7: RSA and ECC P-256"),
+    // Only a suspicion in a forum thread, so a default that warns, not a rule that blocks.
+    rsa_bits: Rule::i(
+        (1024, 2048),
+        "spwf04.md 5.2: RSA-4096 chains suspected of Certificate Error:22",
+    ),
+    signature_hashes: Some(Rule::i(
+        ALL_HASHES_BUT_MD,
+        "spwf04.md 7: mbedTLS-era firmware",
+    )),
+    key_encodings: Rule::i(NO_KEY, "not a key"),
+    encrypted_key: Rule::i(false, "not a key"),
+    bundle: Rule::c(false, "spwf04.md 3.3: one DER root per <ski>.ca file"),
+    storage: Rule::c(
+        Storage::SkiFile {
+            prefix: "/",
+            suffix: ".ca",
+        },
+        "seed 002 / spwf04.md 3.3: root CA as DER file named <subject key identifier>.ca, lowercase",
+    ),
+};
+
+/// The TLS certificate area (`AT+S.TLSCERT=cert|key`) holds at most 1475 bytes [S].
+const SPWF04_AREA: Rule<usize> =
+    Rule::s(1475, "spwf04.md 3.1: the TLSCERT area holds <= 1475 bytes");
+
+const SPWF04: CredentialRules = CredentialRules {
+    family: "spwf04",
+    ca: SPWF04_CERT,
+    client_cert: RoleRules {
+        bundle: Rule::i(
+            false,
+            "spwf04.md 3.1: one certificate per AT+S.TLSCERT=cert",
+        ),
+        accepted: Rule::i(
+            DER_PEM,
+            "spwf04.md 3.1: DER safest; PEM may work for cert/key",
+        ),
+        max_bytes: Some(SPWF04_AREA),
+        storage: Rule::c(
+            Storage::Parameter {
+                name: "AT+S.TLSCERT=cert",
+            },
+            "spwf04.md 3.1",
+        ),
+        ..SPWF04_CERT
+    },
+    client_key: RoleRules {
+        accepted: Rule::i(
+            DER_PEM,
+            "spwf04.md 3.1: DER safest; PEM may work for cert/key",
+        ),
+        max_bytes: Some(SPWF04_AREA),
+        key_encodings: Rule::i(
+            &[KeyEncoding::Pkcs1, KeyEncoding::Sec1, KeyEncoding::Pkcs8],
+            "spwf04.md 3.1: mbedTLS parses PKCS#1, SEC1 and PKCS#8",
+        ),
+        storage: Rule::c(
+            Storage::Parameter {
+                name: "AT+S.TLSCERT=key",
+            },
+            "spwf04.md 3.1",
+        ),
+        ..SPWF04_CERT
+    },
+    mutual_tls: Rule::c(
+        Support::Supported,
+        "seed 002: SPWF04 supports one-way and mutual authentication",
+    ),
+    clock: Rule::c(
+        ClockCheck::Always,
+        "seed 002: SPWF04 performs a time validity check; set AT+S.TIME",
+    ),
+    ca_choice: Rule::c(
+        CaChoice::Root,
+        "seed 002: saving the root CA in the file system is enough",
+    ),
+    tls_versions: Rule::i("TLS 1.2 (believed)", "spwf04.md 7"),
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -601,7 +765,7 @@ mod tests {
             ..Credentials::default()
         };
         assert!(matches!(
-            plan_provision(&creds, &Options::default()),
+            plan_provision(&SPWF04, &creds, &Options::default()),
             Err(PlanError::Unsupported { .. })
         ));
     }

@@ -17,12 +17,20 @@ use crate::modules::explain::{Explanation, GSM_CME, Row, cme_number, explain_com
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
 };
+use crate::at::Config;
+use core::time::Duration;
+#[allow(unused_imports)]
+use crate::cert::lint::{
+    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
+    RoleRules, Rule, Storage, Support, TrailingNewline,
+};
+use crate::modules::driver::Driver;
+use crate::modules::family_ext::Recovery;
+#[allow(unused_imports)]
+use crate::modules::rules::{
+    ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
+};
 
-/// [seed] 1VV0300989 §2.2.2: "Its maximum size is 2047 bytes".
-pub const LEGACY_MAX: usize = 2047;
-/// [I] LE910/ME910 accept larger security data; 4096 is the figure drivers assume. A
-/// configurable default: the module's own ERROR is explained if it is lower.
-pub const LE910_MAX: usize = 4096;
 
 /// SSL errors of the legacy line, verbatim from 1VV0300989 chapter 5 (shared/seeds/003),
 /// which replaces the guessed order in telit.md §5.2.
@@ -210,10 +218,6 @@ impl Gen {
             legacy: family == Family::TelitLegacy,
         }
     }
-
-    fn max(self) -> usize {
-        if self.legacy { LEGACY_MAX } else { LE910_MAX }
-    }
 }
 
 /// Explains a final result of a Telit command of either generation.
@@ -376,9 +380,8 @@ pub fn plan_provision(
     opts: &Options,
 ) -> Result<Plan, PlanError> {
     let g = Gen::of(family);
-    if creds.roles().next().is_none() {
-        return Err(PlanError::Nothing);
-    }
+    // Nothing, empty and too large (rules: 2047 legacy [seed 003 2.2.2], 4096 LE910 [I]):
+    // refused by `plan::check_credentials`.
     let id = ssid(opts);
     let mut plan = Plan::new(family, "provision TLS credentials");
     // 1. Interface style; numbered errors; clock.
@@ -398,18 +401,6 @@ pub fn plan_provision(
     // 4. Delete, then write each credential.
     for role in creds.roles() {
         let Some(c) = creds.get(role) else { continue };
-        if c.bytes.is_empty() {
-            return Err(PlanError::Empty { role });
-        }
-        if c.bytes.len() > g.max() {
-            return Err(PlanError::TooLarge {
-                family,
-                role,
-                len: c.bytes.len(),
-                max: g.max(),
-                hint: "store only the root CA, not a chain; use a 2048-bit RSA key".into(),
-            });
-        }
         if c.bytes.contains(&0x1a) || c.bytes.contains(&0x1b) {
             return Err(PlanError::Unsupported {
                 family,
@@ -704,6 +695,255 @@ pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, Plan
     );
     Ok(plan)
 }
+
+
+
+/// The Telit legacy (GE864 / GL865) driver.
+pub struct TelitLegacy;
+/// The Telit LE910 / ME910 driver.
+pub struct TelitLe910;
+
+/// Both Telit generations share the commands; the family picks the limits and tables.
+macro_rules! telit_driver {
+    ($ty:ident, $family:expr, $rules:expr, $prefixes:expr, $aliases:expr) => {
+        impl Driver for $ty {
+            fn family(&self) -> Family {
+                $family
+            }
+            fn model_prefixes(&self) -> &'static [&'static str] {
+                $prefixes
+            }
+            fn aliases(&self) -> &'static [&'static str] {
+                $aliases
+            }
+            fn engine_config(&self) -> Config {
+                Config::telit()
+            }
+            fn rules(&self) -> CredentialRules {
+                $rules
+            }
+            fn recovery(&self) -> Recovery {
+                RECOVERY
+            }
+            fn too_large_hint(&self) -> &'static str {
+                "store only the root CA, not a chain; use a 2048-bit RSA key"
+            }
+            fn plan_provision(
+                &self,
+                _rules: &CredentialRules,
+                creds: &Credentials,
+                opts: &Options,
+            ) -> Result<Plan, PlanError> {
+                plan_provision($family, creds, opts)
+            }
+            fn plan_remove(&self, creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
+                Ok(plan_remove($family, creds, opts))
+            }
+            fn plan_configure_tls(
+                &self,
+                creds: &Credentials,
+                opts: &Options,
+            ) -> Result<Plan, PlanError> {
+                plan_configure_tls($family, creds, opts)
+            }
+            fn plan_set_clock(&self, opts: &Options) -> Plan {
+                plan_set_clock($family, opts)
+            }
+            fn plan_test_connection(&self, opts: &Options) -> Result<Plan, PlanError> {
+                plan_test_connection($family, opts)
+            }
+            fn explain(&self, fin: &Final) -> Option<Explanation> {
+                explain($family, fin)
+            }
+            fn explain_line(&self, line: &str) -> Option<Explanation> {
+                explain_line(line)
+            }
+        }
+    };
+}
+
+telit_driver!(
+    TelitLegacy,
+    Family::TelitLegacy,
+    TELIT_LEGACY,
+    &["ge864", "ge865", "gl865", "gl868", "gc864"],
+    &["telit"]
+);
+telit_driver!(
+    TelitLe910,
+    Family::TelitLe910,
+    TELIT_LE910,
+    &["le910", "me910", "me310", "ln920"],
+    &[]
+);
+
+// After Telit's `>` prompt, "to exit without writing the message send ESC char
+// (0x1B hex)" (#SSEND: LE910-SKG AT reference 80437ST10619A p.194, ME910C1
+// 80529ST10815A p.169, GM862 80000ST10025a rev.5 p.325); for #SSLSECDATA the
+// same is [I] (telit.md 2.2). Escape: three `+` "preceded and followed by n ms
+// of idle" (S2/S12, LE910 V2 80446ST10707A p.53; S12 default 50 = 1 s,
+// 80000ST10025a rev.5 p.64); #SSLD online mode is left with it (p.359).
+const RECOVERY: Recovery = Recovery {
+    probe: "AT",
+    abort: b"\x1b",
+    escape_online: true,
+    data_timeout: Duration::ZERO,
+    max_data: 8192,
+};
+
+// --- Credential rules -----------------------------------------------------------------------
+
+// --- Telit (telit.md; seed 003 is the legacy SSL/TLS user guide) ---------------------------
+
+const TELIT_LEGACY_CERT: RoleRules = RoleRules {
+    accepted: Rule::c(PEM, "seed 003 3.3: certificates MUST be in PEM format"),
+    send_as: Encoding::Pem,
+    line_endings: Rule::c(
+        LineEndings::LfOnly,
+        "seed 003 3.3: after each row only a <LF> character is needed (without <CR>)",
+    ),
+    trailing_newline: Rule::c(
+        TrailingNewline::Required,
+        "seed 003 example: -----END CERTIFICATE-----<LF> then Ctrl+Z",
+    ),
+    // The slide deck gives 1535 for the first SSL release [S]; the guide's 2047 is the rule.
+    max_bytes: Some(Rule::c(
+        2047,
+        "seed 003 2.2.2: maximum size 2047 bytes (1535 on the first SSL release [S])",
+    )),
+    key_types: Rule::c(
+        RSA,
+        "seed 003 3.3: data type 2 = RSA private key; RSA key exchange suites only",
+    ),
+    rsa_bits: Rule::i(
+        (1024, 2048),
+        "telit.md 6: up to 2048-bit RSA within 2047 bytes",
+    ),
+    signature_hashes: Some(Rule::i(
+        &[HashAlg::Md5, HashAlg::Sha1, HashAlg::Sha256],
+        "telit.md 6: TLS 1.0 stack",
+    )),
+    key_encodings: Rule::i(NO_KEY, "not a key"),
+    encrypted_key: Rule::i(false, "not a key"),
+    bundle: Rule::c(false, "seed 003 3.3.1: store the RootCACert"),
+    storage: Rule::c(
+        Storage::Slot {
+            ssid: 1,
+            data_type: 1,
+        },
+        "seed 003 3.3: AT#SSLSECDATA=1,1,<DataType>; 1 = CA certificate",
+    ),
+};
+
+const TELIT_LEGACY: CredentialRules = CredentialRules {
+    family: "telit-legacy",
+    ca: TELIT_LEGACY_CERT,
+    client_cert: RoleRules {
+        bundle: Rule::i(false, "seed 003 3.3: one certificate per data type"),
+        storage: Rule::c(
+            Storage::Slot {
+                ssid: 1,
+                data_type: 0,
+            },
+            "seed 003 3.3: DataType 0 = client certificate",
+        ),
+        ..TELIT_LEGACY_CERT
+    },
+    client_key: RoleRules {
+        key_encodings: Rule::i(
+            &[KeyEncoding::Pkcs1],
+            "telit.md 4.5: BEGIN RSA PRIVATE KEY; PKCS#8 not accepted on legacy",
+        ),
+        storage: Rule::c(
+            Storage::Slot {
+                ssid: 1,
+                data_type: 2,
+            },
+            "seed 003 3.3: DataType 2 = RSA private key",
+        ),
+        ..TELIT_LEGACY_CERT
+    },
+    mutual_tls: Rule::c(
+        Support::Supported,
+        "seed 003 3.2: auth_mode 2 = client/server authentication",
+    ),
+    clock: Rule::i(
+        ClockCheck::Always,
+        "telit.md 6: server certificate dates checked against the module clock when auth >= 1",
+    ),
+    ca_choice: Rule::c(
+        CaChoice::Root,
+        "seed 003 3.3.1: the CA certificate to store is the RootCACert",
+    ),
+    tls_versions: Rule::s("SSL 3.0, TLS 1.0", "telit.md 6"),
+};
+
+const TELIT_LE910_CERT: RoleRules = RoleRules {
+    accepted: Rule::c(
+        PEM_DER,
+        "telit.md 2.2: PEM; DER with AT#SSLSECCFG <cert_format>=0",
+    ),
+    send_as: Encoding::Pem,
+    line_endings: Rule::i(
+        LineEndings::LfOrCrLf,
+        "telit.md 2.2: newer firmware accepts CRLF",
+    ),
+    trailing_newline: Rule::i(TrailingNewline::Optional, "telit.md 2.2"),
+    max_bytes: Some(Rule::i(
+        4096,
+        "telit.md 2.2: LE910/ME910 larger than 2047 (4096?)",
+    )),
+    key_types: Rule::i(RSA_P256, "telit.md 6: RSA; ECC on ME910/ME310"),
+    rsa_bits: Rule::i((1024, 4096), "telit.md 6"),
+    signature_hashes: Some(Rule::i(ALL_HASHES_BUT_MD, "telit.md 6: TLS 1.2 stack")),
+    key_encodings: Rule::i(NO_KEY, "not a key"),
+    encrypted_key: Rule::i(false, "not a key"),
+    bundle: Rule::i(false, "telit.md 7: store only the root"),
+    storage: Rule::c(
+        Storage::Slot {
+            ssid: 1,
+            data_type: 1,
+        },
+        "telit.md 2.1: AT#SSLSECDATA=1,1,1,<size>; 1 = CA certificate",
+    ),
+};
+
+const TELIT_LE910: CredentialRules = CredentialRules {
+    family: "telit-le910",
+    ca: TELIT_LE910_CERT,
+    client_cert: RoleRules {
+        bundle: Rule::i(false, "telit.md 2.1: one certificate per data type"),
+        storage: Rule::c(
+            Storage::Slot {
+                ssid: 1,
+                data_type: 0,
+            },
+            "telit.md 2.1: DataType 0 = client certificate",
+        ),
+        ..TELIT_LE910_CERT
+    },
+    client_key: RoleRules {
+        key_encodings: Rule::i(
+            &[KeyEncoding::Pkcs1, KeyEncoding::Sec1],
+            "telit.md 4.5: BEGIN RSA PRIVATE KEY; PKCS#8 unconfirmed",
+        ),
+        storage: Rule::c(
+            Storage::Slot {
+                ssid: 1,
+                data_type: 2,
+            },
+            "telit.md 2.1: DataType 2 = private key",
+        ),
+        ..TELIT_LE910_CERT
+    },
+    mutual_tls: Rule::c(Support::Supported, "telit.md 4.5: AT#SSLSECCFG=1,0,2"),
+    clock: Rule::s(
+        ClockCheck::Always,
+        "telit.md 7: LE910R1 rejected an expired server certificate even with auth_mode 0",
+    ),
+    ca_choice: Rule::s(CaChoice::Root, "telit.md 7: store only the root"),
+    tls_versions: Rule::c("SSL 3.0 to TLS 1.2", "telit.md 3: AT#SSLSECCFG2"),
+};
 
 #[cfg(test)]
 mod tests {

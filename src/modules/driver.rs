@@ -1,0 +1,112 @@
+//! One module family = one [`Driver`], implemented in `src/modules/<family>.rs`.
+//!
+//! A driver holds everything atcert knows about a family: the names people type for it,
+//! its engine configuration, its credential rules (as data, each fact with its source
+//! tag), its plans (built from small per-command constructors in its file), its error
+//! explanations and how it recovers after an interrupted run. [`Family::driver`] is the
+//! one place in `modules/` that matches on a family; everything else asks the driver.
+//!
+//! The checks every family shares (nothing to send, an empty credential, too large for
+//! the rules' `max_bytes`) run once in [`crate::modules::plan::check_credentials`], from the
+//! rules the caller passes, so a rules override reaches the flows.
+
+use crate::at::{Config, Final};
+use crate::cert::lint::CredentialRules;
+use crate::modules::explain::Explanation;
+use crate::modules::family_ext::Recovery;
+use crate::modules::plan::{Credentials, Plan, PlanError, Options};
+use crate::modules::{Family, ichip, sim800, sim7600, spwf04, telit};
+
+/// What a family implements. Plans take the rules in force (the family's own, or an
+/// override) so that limits come from one place.
+pub trait Driver: Sync {
+    /// The family this driver is for.
+    fn family(&self) -> Family;
+
+    /// Model-name prefixes (lower case, `-` for `_` and spaces) that name this family on
+    /// the command line, besides its id (`sim7600` takes `SIM7600E-H`).
+    fn model_prefixes(&self) -> &'static [&'static str];
+
+    /// Exact extra names (lower case) that name this family.
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The engine configuration for this family's URCs and final results.
+    fn engine_config(&self) -> Config;
+
+    /// The credential rules: formats, sizes, names or slots, key types, clock, TLS.
+    fn rules(&self) -> CredentialRules;
+
+    /// Why atcert cannot provision a client certificate and key (mutual TLS) here, or
+    /// `None` where it can. The one place a family says it has no mutual TLS.
+    fn no_mutual_tls(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Whether atcert can provision a client certificate and key (mutual TLS) here.
+    fn mutual_tls(&self) -> bool {
+        self.no_mutual_tls().is_none()
+    }
+
+    /// How to get back to command mode after an interrupted run.
+    fn recovery(&self) -> Recovery;
+
+    /// The extra words of a [`PlanError::TooLarge`] for this family.
+    fn too_large_hint(&self) -> &'static str {
+        "upload only the root, not a chain, or use DER"
+    }
+
+    /// Writes, verifies and configures `creds` (already checked by
+    /// [`crate::modules::plan::check_credentials`]).
+    fn plan_provision(
+        &self,
+        rules: &CredentialRules,
+        creds: &Credentials,
+        opts: &Options,
+    ) -> Result<Plan, PlanError>;
+
+    /// Removes `creds` and checks they are gone.
+    fn plan_remove(&self, creds: &Credentials, opts: &Options) -> Result<Plan, PlanError>;
+
+    /// TLS settings only.
+    fn plan_configure_tls(
+        &self,
+        creds: &Credentials,
+        opts: &Options,
+    ) -> Result<Plan, PlanError>;
+
+    /// Sets the clock from `opts.unix_time` (empty without a time or a command).
+    fn plan_set_clock(&self, opts: &Options) -> Plan;
+
+    /// Opens TLS to `opts.host:opts.port`, sends the request, reads, closes.
+    fn plan_test_connection(&self, opts: &Options) -> Result<Plan, PlanError>;
+
+    /// What a final result means on this family.
+    fn explain(&self, fin: &Final) -> Option<Explanation>;
+
+    /// What a failed final result means as the answer to the command `line`, where the
+    /// family reads it differently from [`Driver::explain`].
+    fn explain_command(&self, _line: &str, _fin: &Final) -> Option<Explanation> {
+        None
+    }
+
+    /// What an informational or unsolicited line means, when it reports a failure.
+    fn explain_line(&self, _line: &str) -> Option<Explanation> {
+        None
+    }
+}
+
+impl Family {
+    /// This family's driver: the only `match` on a family in `modules/`.
+    pub fn driver(self) -> &'static dyn Driver {
+        match self {
+            Self::Sim800 => &sim800::Sim800,
+            Self::Sim7600 => &sim7600::Sim7600,
+            Self::Spwf04 => &spwf04::Spwf04,
+            Self::TelitLegacy => &telit::TelitLegacy,
+            Self::TelitLe910 => &telit::TelitLe910,
+            Self::Ichip => &ichip::Ichip,
+        }
+    }
+}
