@@ -12,7 +12,7 @@ use core::time::Duration;
 use crate::at::Command;
 use crate::modules::identify::{Answer, DetectError, Detector, Identity};
 use crate::modules::plan::{
-    Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, Step, fill,
+    Check, Credentials, Expect, Options, Plan, PlanError, Proves, Purpose, Role, Step, fill,
 };
 use crate::modules::{self as m, Explanation, Family};
 use crate::session::{Clock, Failure, Session, StepError, Transport};
@@ -763,14 +763,14 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
             field,
             expected,
             what,
+            marker,
+            proves,
         } => {
             let got = lines.iter().find_map(|l| {
-                // iChip value answers may come as `I/<value>` or bare.
-                let l = if prefix.is_empty() {
-                    l.strip_prefix("I/").unwrap_or(l)
-                } else {
-                    l
-                };
+                let l = marker
+                    .as_deref()
+                    .and_then(|m| l.strip_prefix(m))
+                    .unwrap_or(l);
                 let rest = l.strip_prefix(prefix.as_str())?.trim();
                 if *field == usize::MAX {
                     Some(rest.to_owned())
@@ -782,7 +782,7 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
             });
             match got {
                 Some(g) if g.eq_ignore_ascii_case(expected) => {
-                    Ok(if prefix.starts_with("AT-S.SubjectKeyId") {
+                    Ok(if *proves == Proves::Identity {
                         Verification::SameIdentity {
                             what: what.clone(),
                             value: g,
@@ -1054,6 +1054,8 @@ mod tests {
             field: usize::MAX,
             expected: "7F:D3".into(),
             what: "SKI".into(),
+            marker: None,
+            proves: Proves::Identity,
         };
         assert!(matches!(
             judge(&ski, &lines(&["AT-S.SubjectKeyId:7f:d3"]), &[]),
@@ -1064,6 +1066,8 @@ mod tests {
             field: 3,
             expected: "1".into(),
             what: "key flag".into(),
+            marker: None,
+            proves: Proves::Property,
         };
         assert!(judge(&flag, &lines(&["#SSLSECDATA: 1,0,1,1"]), &[]).is_ok());
         assert!(judge(&flag, &lines(&["#SSLSECDATA: 1,0,1,0"]), &[]).is_err());

@@ -16,7 +16,7 @@ use crate::at::{Final, Trigger};
 use crate::modules::Family;
 use crate::modules::cmd::{block, line, secs, upload};
 use crate::modules::explain::{Explanation, Row, lookup};
-use crate::modules::plan::{Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role};
+use crate::modules::plan::{Check, Proves, Credentials, Expect, Options, Plan, PlanError, Purpose, Role};
 use crate::at::Config;
 use core::time::Duration;
 #[allow(unused_imports)]
@@ -349,6 +349,8 @@ pub fn plan_provision(
                             field: usize::MAX,
                             expected: bits.to_string(),
                             what: "key strength in bits".into(),
+                            marker: Some("I/".into()),
+                            proves: Proves::Property,
                         },
                     ),
                     line("AT+iPKEY?", secs(5)),

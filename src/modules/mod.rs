@@ -26,7 +26,7 @@ pub use family::Family;
 pub use family_ext::Recovery;
 pub use identify::{Detector, Identity, TlsSupport};
 pub use plan::{
-    Check, Credential, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, Step,
+    Check, Credential, Credentials, Expect, Options, Plan, PlanError, Proves, Purpose, Role, Step,
     TlsVersion,
 };
 

@@ -163,7 +163,21 @@ pub enum Check {
         field: usize,
         expected: String,
         what: String,
+        /// A marker the module may put before the line (iChip's `I/`), removed first.
+        marker: Option<String>,
+        /// What a match proves; the plan says, the flow only reports it.
+        proves: Proves,
     },
+}
+
+/// What a reported value that matches proves about a written credential.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum Proves {
+    /// The module parsed the credential and reports its identity (SPWF04's Subject Key
+    /// Identifier): the same certificate, not only the same size.
+    Identity,
+    /// A property of it (a key strength, a "stored" flag).
+    Property,
 }
 
 /// What a step is for: the flows group and report steps by it.

@@ -20,7 +20,7 @@ use crate::at::{Final, Trigger};
 use crate::modules::Family;
 use crate::modules::cmd::{binary_read, line, secs, upload};
 use crate::modules::explain::{Explanation, Row, lookup};
-use crate::modules::plan::{Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role};
+use crate::modules::plan::{Check, Proves, Credentials, Expect, Options, Plan, PlanError, Purpose, Role};
 use crate::at::Config;
 use core::time::Duration;
 #[allow(unused_imports)]
@@ -331,6 +331,8 @@ fn push_slot(plan: &mut Plan, role: Role, c: &[u8]) -> Result<(), PlanError> {
                 field: usize::MAX,
                 expected: ski,
                 what: "Subject Key Identifier".into(),
+                marker: None,
+                proves: Proves::Identity,
             },
         ),
         (Role::Ca, None) => {

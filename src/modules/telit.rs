@@ -15,7 +15,7 @@ use crate::modules::Family;
 use crate::modules::cmd::{Utc, binary_read, block, line, quoted_param, secs, upload};
 use crate::modules::explain::{Explanation, GSM_CME, Row, cme_number, explain_common, lookup};
 use crate::modules::plan::{
-    Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
+    Check, Credentials, Proves, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
 };
 use crate::at::Config;
 use core::time::Duration;
@@ -448,6 +448,8 @@ pub fn plan_provision(
                         field: 3,
                         expected: "1".into(),
                         what: "key-stored flag".into(),
+                        marker: None,
+                        proves: Proves::Property,
                     },
                 ),
                 line("AT#SSLSECDATA?", secs(5)),
@@ -601,6 +603,8 @@ pub fn plan_remove(family: Family, creds: &Credentials, opts: &Options) -> Plan 
                     field,
                     expected: "0".into(),
                     what: format!("{role} stored flag"),
+                    marker: None,
+                    proves: Proves::Property,
                 },
             ),
             line("AT#SSLSECDATA?", secs(5)),
