@@ -23,6 +23,15 @@ pub trait Driver: Sync {
     /// The family this driver is for.
     fn family(&self) -> Family;
 
+    /// The short name used on the command line (`--module NAME`) and in file names.
+    fn id(&self) -> &'static str;
+
+    /// The name a person reads.
+    fn display_name(&self) -> &'static str;
+
+    /// The models this driver covers, as the page's Help lists them.
+    fn models(&self) -> &'static str;
+
     /// Model-name prefixes (lower case, `-` for `_` and spaces) that name this family on
     /// the command line, besides its id (`sim7600` takes `SIM7600E-H`).
     fn model_prefixes(&self) -> &'static [&'static str];

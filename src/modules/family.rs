@@ -33,27 +33,24 @@ impl Family {
     ];
 
     /// The short name used on the command line (`--module NAME`) and in file names.
-    pub const fn id(self) -> &'static str {
-        match self {
-            Self::Ichip => "ichip",
-            Self::Sim800 => "sim800",
-            Self::Sim7600 => "sim7600",
-            Self::Spwf04 => "spwf04",
-            Self::TelitLegacy => "telit-legacy",
-            Self::TelitLe910 => "telit-le910",
-        }
+    pub fn id(self) -> &'static str {
+        self.driver().id()
     }
 
     /// The name a person reads.
-    pub const fn display_name(self) -> &'static str {
-        match self {
-            Self::Ichip => "Connect One iChip",
-            Self::Sim800 => "SIMCom SIM800",
-            Self::Sim7600 => "SIMCom SIM7600 / SIM7800",
-            Self::Spwf04 => "ST SPWF04",
-            Self::TelitLegacy => "Telit GE864 / GL865 (legacy)",
-            Self::TelitLe910 => "Telit LE910 / ME910",
-        }
+    pub fn display_name(self) -> &'static str {
+        self.driver().display_name()
+    }
+
+    /// The models a person may hold, for the page's Help and the README
+    /// (`SIMCom SIM800 series (SIM800L/C/H, SIM808, SIM868)`).
+    pub fn models(self) -> &'static str {
+        self.driver().models()
+    }
+
+    /// Every family's id, comma-separated: for help texts and error messages.
+    pub fn id_list() -> String {
+        Self::ALL.map(Self::id).join(", ")
     }
 }
 
@@ -65,9 +62,7 @@ impl fmt::Display for Family {
 
 /// The name given was none of the families' names or aliases.
 #[derive(Clone, Debug, Eq, PartialEq, thiserror::Error)]
-#[error(
-    "unknown module '{given}'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip"
-)]
+#[error("unknown module '{given}'; known modules: {}", Family::id_list())]
 pub struct UnknownFamily {
     pub given: String,
 }
@@ -79,36 +74,17 @@ impl FromStr for Family {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let lower = s.trim().to_ascii_lowercase();
         let name = lower.replace(['_', ' '], "-");
-        let family = match name.as_str() {
-            "ichip" | "connectone" | "connect-one" | "co2128" | "co2144" => Self::Ichip,
-            n if n.starts_with("sim800") || n.starts_with("sim808") || n.starts_with("sim868") => {
-                Self::Sim800
-            }
-            n if n.starts_with("sim7600") || n.starts_with("sim7800") || n.starts_with("a76") => {
-                Self::Sim7600
-            }
-            n if n.starts_with("spwf04") => Self::Spwf04,
-            "telit" | "telit-legacy" => Self::TelitLegacy,
-            n if ["ge864", "ge865", "gl865", "gl868", "gc864"]
-                .iter()
-                .any(|p| n.starts_with(p)) =>
-            {
-                Self::TelitLegacy
-            }
-            "telit-le910" => Self::TelitLe910,
-            n if ["le910", "me910", "me310", "ln920"]
-                .iter()
-                .any(|p| n.starts_with(p)) =>
-            {
-                Self::TelitLe910
-            }
-            _ => {
-                return Err(UnknownFamily {
-                    given: s.to_owned(),
-                });
-            }
-        };
-        Ok(family)
+        Self::ALL
+            .into_iter()
+            .find(|f| {
+                let d = f.driver();
+                d.id() == name
+                    || d.aliases().contains(&name.as_str())
+                    || d.model_prefixes().iter().any(|p| name.starts_with(p))
+            })
+            .ok_or_else(|| UnknownFamily {
+                given: s.to_owned(),
+            })
     }
 }
 
@@ -126,5 +102,9 @@ mod tests {
         assert_eq!("LE910C1-EU".parse(), Ok(Family::TelitLe910));
         assert_eq!("SIM800L".parse(), Ok(Family::Sim800));
         assert!("bg96".parse::<Family>().is_err());
+        assert_eq!(
+            "bg96".parse::<Family>().unwrap_err().to_string(),
+            "unknown module 'bg96'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip"
+        );
     }
 }

@@ -524,6 +524,15 @@ impl Driver for Ichip {
     fn family(&self) -> Family {
         FAMILY
     }
+    fn id(&self) -> &'static str {
+        "ichip"
+    }
+    fn display_name(&self) -> &'static str {
+        "Connect One iChip"
+    }
+    fn models(&self) -> &'static str {
+        "Connect One iChip (CO2128, CO2144)"
+    }
     fn model_prefixes(&self) -> &'static [&'static str] {
         &[]
     }

@@ -603,6 +603,15 @@ impl Driver for Sim7600 {
     fn family(&self) -> Family {
         FAMILY
     }
+    fn id(&self) -> &'static str {
+        "sim7600"
+    }
+    fn display_name(&self) -> &'static str {
+        "SIMCom SIM7600 / SIM7800"
+    }
+    fn models(&self) -> &'static str {
+        "SIMCom SIM7600 / SIM7800 and A76xx"
+    }
     fn model_prefixes(&self) -> &'static [&'static str] {
         &["sim7600", "sim7800", "a76"]
     }

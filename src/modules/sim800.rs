@@ -528,6 +528,15 @@ impl Driver for Sim800 {
     fn family(&self) -> Family {
         FAMILY
     }
+    fn id(&self) -> &'static str {
+        "sim800"
+    }
+    fn display_name(&self) -> &'static str {
+        "SIMCom SIM800"
+    }
+    fn models(&self) -> &'static str {
+        "SIMCom SIM800 series (SIM800L/C/H, SIM808, SIM868)"
+    }
     fn model_prefixes(&self) -> &'static [&'static str] {
         &["sim800", "sim808", "sim868"]
     }

@@ -575,6 +575,15 @@ impl Driver for Spwf04 {
     fn family(&self) -> Family {
         FAMILY
     }
+    fn id(&self) -> &'static str {
+        "spwf04"
+    }
+    fn display_name(&self) -> &'static str {
+        "ST SPWF04"
+    }
+    fn models(&self) -> &'static str {
+        "ST SPWF04Sx"
+    }
     fn model_prefixes(&self) -> &'static [&'static str] {
         &["spwf04"]
     }

@@ -709,10 +709,19 @@ pub struct TelitLe910;
 
 /// Both Telit generations share the commands; the family picks the limits and tables.
 macro_rules! telit_driver {
-    ($ty:ident, $family:expr, $rules:expr, $prefixes:expr, $aliases:expr) => {
+    ($ty:ident, $family:expr, $rules:expr, $names:expr, $prefixes:expr, $aliases:expr) => {
         impl Driver for $ty {
             fn family(&self) -> Family {
                 $family
+            }
+            fn id(&self) -> &'static str {
+                $names.0
+            }
+            fn display_name(&self) -> &'static str {
+                $names.1
+            }
+            fn models(&self) -> &'static str {
+                $names.2
             }
             fn model_prefixes(&self) -> &'static [&'static str] {
                 $prefixes
@@ -770,6 +779,11 @@ telit_driver!(
     TelitLegacy,
     Family::TelitLegacy,
     TELIT_LEGACY,
+    (
+        "telit-legacy",
+        "Telit GE864 / GL865 (legacy)",
+        "Telit GE864 / GE865 / GL865 / GL868 / GC864"
+    ),
     &["ge864", "ge865", "gl865", "gl868", "gc864"],
     &["telit"]
 );
@@ -777,6 +791,7 @@ telit_driver!(
     TelitLe910,
     Family::TelitLe910,
     TELIT_LE910,
+    ("telit-le910", "Telit LE910 / ME910", "Telit LE910 / ME910 / ME310 / LN920"),
     &["le910", "me910", "me310", "ln920"],
     &[]
 );
