@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use atcert::at::{Command, Config, DataPhase, ErrorCode, Final, LengthHeader, ResponseShape};
 use atcert::session::{
-    Direction, Explanation, Failure, LineEnding, Options, Progress, Session, TransportError,
+    Direction, Explanation, Failure, Terminator, SessionOptions, Progress, Session, TransportError,
 };
 use futures::executor::block_on;
 use support::{ScriptedModule, VirtualClock, ms, replies};
@@ -22,7 +22,7 @@ fn session(
     script: Vec<(&'static [u8], u64, &'static [u8])>,
 ) -> Session<ScriptedModule, VirtualClock> {
     let module = ScriptedModule::new(clock, replies(script));
-    Session::new(module, clock.clone(), Options::with_engine(config))
+    Session::new(module, clock.clone(), SessionOptions::with_engine(config))
 }
 
 #[test]
@@ -80,7 +80,7 @@ fn data_phase_is_written_in_chunks_with_progress() {
     let mut s = Session::new(
         module,
         clock.clone(),
-        Options::with_engine(Config::sim7600()),
+        SessionOptions::with_engine(Config::sim7600()),
     );
     let seen = Rc::new(RefCell::new(Vec::new()));
     let sink = seen.clone();
@@ -265,7 +265,7 @@ fn cancel_between_chunks_stops_the_upload() {
     let mut s = Session::new(
         module,
         clock.clone(),
-        Options::with_engine(Config::sim7600()),
+        SessionOptions::with_engine(Config::sim7600()),
     );
     let token = s.cancel_token();
     s.set_progress(move |p| {
@@ -310,7 +310,7 @@ fn disconnect_is_a_transport_failure() {
     let clock = VirtualClock::new();
     let mut module = ScriptedModule::new(&clock, replies(vec![(b"AT", 5, b"\r\nOK\r\n")]));
     module.disconnect_after = Some(2);
-    let mut s = Session::new(module, clock.clone(), Options::default());
+    let mut s = Session::new(module, clock.clone(), SessionOptions::default());
     let err = block_on(s.run(&Command::new("AT"))).unwrap_err();
     assert!(matches!(
         err.failure,
@@ -336,12 +336,12 @@ fn probe_retries_until_the_module_answers_and_detects_echo_and_line_ending() {
     let mut s = Session::new(
         module,
         clock.clone(),
-        Options::with_engine(Config::spwf04()),
+        SessionOptions::with_engine(Config::spwf04()),
     );
     let p = block_on(s.probe(5)).unwrap();
     assert_eq!(p.attempts, 3);
     assert!(p.echo);
-    assert_eq!(p.line_ending, LineEnding::Cr);
+    assert_eq!(p.terminator, Terminator::Cr);
     assert_eq!(p.answer, "AT-S.OK");
     assert_eq!(s.engine().echo_detected(), Some(true));
 }
@@ -457,7 +457,7 @@ fn immediate_and_line_triggered_uploads_through_the_session() {
         }
     });
     let written = module.written.clone();
-    let mut s = Session::new(module, clock.clone(), Options::default());
+    let mut s = Session::new(module, clock.clone(), SessionOptions::default());
     let r = block_on(
         s.run(
             &Command::new("AT+QFUPL=\"UFS:ca.pem\",5,100")
@@ -518,7 +518,7 @@ fn an_early_refusal_stops_the_upload() {
     let mut s = Session::new(
         module,
         clock.clone(),
-        Options::with_engine(Config::sim7600()),
+        SessionOptions::with_engine(Config::sim7600()),
     );
     let cmd = Command::new("AT+CCERTDOWN=\"ca.pem\",2000")
         .with_data(DataPhase::after_prompt(vec![b'x'; 2000]));
@@ -561,7 +561,7 @@ fn echoed_upload_is_taken_while_it_is_written() {
     let mut s = Session::new(
         module,
         clock.clone(),
-        Options::with_engine(Config::sim800()),
+        SessionOptions::with_engine(Config::sim800()),
     );
     let payload: Vec<u8> = b"OK\r\n".iter().copied().cycle().take(600).collect();
     let cmd = Command::new("AT+FSWRITE=C:\\USER\\A.CER,0,600,10")

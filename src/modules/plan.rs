@@ -51,13 +51,15 @@ impl Credentials {
     }
 }
 
-/// TLS protocol versions a module may be told to use.
-#[derive(Clone, Copy, Debug, Eq, Ord, PartialEq, PartialOrd)]
+/// TLS protocol versions, oldest first: what a module may be told to use, and what the
+/// simulated modules and servers speak (`sim::server`).
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum TlsVersion {
     Ssl3,
     Tls10,
     Tls11,
     Tls12,
+    Tls13,
 }
 
 /// Parameters of a run that are not credentials.

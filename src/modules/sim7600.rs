@@ -356,6 +356,15 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
         Some(TlsVersion::Tls10) => 1,
         Some(TlsVersion::Tls11) => 2,
         Some(TlsVersion::Tls12) => 3,
+        // Not among the sslversion values (0-4) the A76XX AN lists.
+        Some(TlsVersion::Tls13) => {
+            return Err(PlanError::Unsupported {
+                family: FAMILY,
+                what: "ask for TLS 1.3".into(),
+                why: "AT+CSSLCFG \"sslversion\" goes up to TLS 1.2 (3), or 4 for all the module has"
+                    .into(),
+            });
+        }
     };
     plan.push(
         "allow the TLS versions asked for",

@@ -549,6 +549,14 @@ fn configure_steps(family: Family, creds: &Credentials, opts: &Options) -> Resul
                 TlsVersion::Tls10 => 1,
                 TlsVersion::Tls11 => 2,
                 TlsVersion::Tls12 => 3,
+                // Not among the #SSLSECCFG2 version codes the references list (0-3).
+                TlsVersion::Tls13 => {
+                    return Err(PlanError::Unsupported {
+                        family,
+                        what: "ask for TLS 1.3".into(),
+                        why: "the version codes go up to TLS 1.2 (3)".into(),
+                    });
+                }
             };
             // `AT#SSLSECCFG2=<SSId>,<version>[,<SNI>...]` (ME310.cpp
             // ssl_additional_parameters; Libelium `AT#SSLSECCFG2=%u,%u`).

@@ -10,13 +10,13 @@
 //!
 //! ```no_run
 //! # use atcert::at::{Command, Config, DataPhase};
-//! # use atcert::session::{Clock, Options, Progress, Session, StepError, Transport};
+//! # use atcert::session::{Clock, SessionOptions, Progress, Session, StepError, Transport};
 //! async fn upload_ca(
 //!     transport: impl Transport,
 //!     clock: impl Clock,
 //!     pem: Vec<u8>,
 //! ) -> Result<(), StepError> {
-//!     let mut session = Session::new(transport, clock, Options::with_engine(Config::sim7600()));
+//!     let mut session = Session::new(transport, clock, SessionOptions::with_engine(Config::sim7600()));
 //!     session.set_progress(|p: &Progress| println!("{p:?}"));
 //!     session.probe(5).await?;
 //!     session.begin_step(1, 1, "Upload the CA certificate");
@@ -36,6 +36,6 @@ pub mod transport;
 
 pub use cancel::CancelToken;
 pub use error::{ExplainFn, Explanation, Failure, StepError, generic_explanation};
-pub use runner::{LineEnding, Options, Probe, Progress, Response, Session};
+pub use runner::{Terminator, SessionOptions, Probe, Progress, Response, Session};
 pub use transcript::{Direction, EscapeError, Record, Transcript, escape, unescape};
 pub use transport::{Clock, Transport, TransportError};

@@ -6,15 +6,8 @@ use core::time::Duration;
 
 use super::creds::{CertInfo, KeyInfo, KeyKind, cert_from_der, key_matches};
 
-/// TLS protocol versions, oldest first.
-#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-pub enum TlsVersion {
-    Ssl3,
-    Tls10,
-    Tls11,
-    Tls12,
-    Tls13,
-}
+/// TLS protocol versions: the one type the plans use too.
+pub use crate::modules::TlsVersion;
 
 /// A configurable server for test connections.
 #[derive(Clone, Debug)]

@@ -139,7 +139,7 @@ async fn run_job(
     };
     running.set(Some(Running::default()));
     let mut session: Session<Logged<Link>, BrowserClock> =
-        Session::new(port, BrowserClock, crate::session::Options::default());
+        Session::new(port, BrowserClock, crate::session::SessionOptions::default());
     session.set_progress(move |p| match p {
         Progress::Step {
             index,
