@@ -7,15 +7,16 @@
 //! one place in `modules/` that matches on a family; everything else asks the driver.
 //!
 //! The checks every family shares (nothing to send, an empty credential, too large for
-//! the rules' `max_bytes`) run once in [`crate::modules::plan::check_credentials`], from the
+//! the rules' `max_bytes`) run once in [`check_credentials`], from the
 //! rules the caller passes, so a rules override reaches the flows.
+
+use core::time::Duration;
 
 use crate::at::{Config, Final};
 use crate::cert::lint::CredentialRules;
 use crate::modules::explain::Explanation;
-use crate::modules::family_ext::Recovery;
-use crate::modules::plan::{Credentials, Plan, PlanError, Options};
-use crate::modules::{Family, ichip, sim800, sim7600, spwf04, telit};
+use crate::modules::plan::{Credentials, Options, Plan, PlanError};
+use crate::modules::Family;
 
 /// What a family implements. Plans take the rules in force (the family's own, or an
 /// override) so that limits come from one place.
@@ -67,7 +68,7 @@ pub trait Driver: Sync {
     }
 
     /// Writes, verifies and configures `creds` (already checked by
-    /// [`crate::modules::plan::check_credentials`]).
+    /// [`check_credentials`]).
     fn plan_provision(
         &self,
         rules: &CredentialRules,
@@ -106,16 +107,69 @@ pub trait Driver: Sync {
     }
 }
 
-impl Family {
-    /// This family's driver: the only `match` on a family in `modules/`.
-    pub fn driver(self) -> &'static dyn Driver {
-        match self {
-            Self::Sim800 => &sim800::Sim800,
-            Self::Sim7600 => &sim7600::Sim7600,
-            Self::Spwf04 => &spwf04::Spwf04,
-            Self::TelitLegacy => &telit::TelitLegacy,
-            Self::TelitLe910 => &telit::TelitLe910,
-            Self::Ichip => &ichip::Ichip,
+/// How [`crate::modules::flows`] brings a module of this family back to command mode from
+/// whatever an interrupted run left (a data phase waiting for bytes, online mode). Each
+/// escalation is sent only when the module did not answer the probe before it; a module
+/// that answers the first probe gets nothing else.
+///
+/// Each driver states its own values (`RECOVERY` in `modules/<family>.rs`).
+#[derive(Clone, Debug, Eq, PartialEq)]
+pub struct Recovery {
+    /// The command that shows the module is in command mode: `AT`, or `AT+i` for iChip,
+    /// which answers nothing else (ichip.md 2).
+    pub probe: &'static str,
+    /// Bytes that end a data phase that waits for an end character, without storing what
+    /// came before: ESC (0x1B) after a `>` prompt. Empty: the family has none, and nothing
+    /// is sent. In a counted data phase these bytes are data like any other.
+    pub abort: &'static [u8],
+    /// Whether the module has an online (transparent) data mode that `+++` with a second
+    /// of silence on each side leaves.
+    pub escape_online: bool,
+    /// The longest the module waits for the rest of a counted data phase before it gives up
+    /// by itself; the flow waits this long before filling.
+    pub data_timeout: Duration,
+    /// The largest counted data phase a flow of this family starts: filling this many
+    /// bytes ends any of them.
+    pub max_data: usize,
+}
+
+/// The checks every family shares, run once before any driver plans: client credentials
+/// where the family has no mutual TLS, nothing to send, an empty credential, a credential
+/// larger than `rules` allow for its role.
+pub fn check_credentials(
+    driver: &dyn Driver,
+    rules: &CredentialRules,
+    creds: &Credentials,
+) -> Result<(), PlanError> {
+    let family = driver.family();
+    if let Some(why) = driver.no_mutual_tls()
+        && (creds.client_cert.is_some() || creds.client_key.is_some())
+    {
+        return Err(PlanError::Unsupported {
+            family,
+            what: "use a client certificate and key".into(),
+            why: why.to_owned(),
+        });
+    }
+    if creds.roles().next().is_none() {
+        return Err(PlanError::Nothing);
+    }
+    for role in creds.roles() {
+        let Some(c) = creds.get(role) else { continue };
+        if c.bytes.is_empty() {
+            return Err(PlanError::Empty { role });
+        }
+        if let Some(max) = rules.role(role).max_bytes.as_ref().map(|r| r.value)
+            && c.bytes.len() > max
+        {
+            return Err(PlanError::TooLarge {
+                family,
+                role,
+                len: c.bytes.len(),
+                max,
+                hint: driver.too_large_hint().to_owned(),
+            });
         }
     }
+    Ok(())
 }

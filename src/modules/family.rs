@@ -2,7 +2,6 @@
 //! credential commands differ, so each generation is its own family here.
 
 use core::fmt;
-use core::str::FromStr;
 
 /// A line of modules that share one way of storing credentials and opening TLS.
 #[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
@@ -31,27 +30,6 @@ impl Family {
         Self::TelitLe910,
         Self::Ichip,
     ];
-
-    /// The short name used on the command line (`--module NAME`) and in file names.
-    pub fn id(self) -> &'static str {
-        self.driver().id()
-    }
-
-    /// The name a person reads.
-    pub fn display_name(self) -> &'static str {
-        self.driver().display_name()
-    }
-
-    /// The models a person may hold, for the page's Help and the README
-    /// (`SIMCom SIM800 series (SIM800L/C/H, SIM808, SIM868)`).
-    pub fn models(self) -> &'static str {
-        self.driver().models()
-    }
-
-    /// Every family's id, comma-separated: for help texts and error messages.
-    pub fn id_list() -> String {
-        Self::ALL.map(Self::id).join(", ")
-    }
 }
 
 impl fmt::Display for Family {
@@ -65,27 +43,6 @@ impl fmt::Display for Family {
 #[error("unknown module '{given}'; known modules: {}", Family::id_list())]
 pub struct UnknownFamily {
     pub given: String,
-}
-
-impl FromStr for Family {
-    type Err = UnknownFamily;
-
-    /// Accepts the ids and the model names people type (`SIM7600E-H`, `GL865`, `LE910C1`).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let lower = s.trim().to_ascii_lowercase();
-        let name = lower.replace(['_', ' '], "-");
-        Self::ALL
-            .into_iter()
-            .find(|f| {
-                let d = f.driver();
-                d.id() == name
-                    || d.aliases().contains(&name.as_str())
-                    || d.model_prefixes().iter().any(|p| name.starts_with(p))
-            })
-            .ok_or_else(|| UnknownFamily {
-                given: s.to_owned(),
-            })
-    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 pub mod driver;
 pub mod family;
-mod family_ext;
+mod registry;
 pub mod rules;
 
 mod cmd;
@@ -23,7 +23,7 @@ pub mod telit;
 pub use driver::Driver;
 pub use explain::Explanation;
 pub use family::Family;
-pub use family_ext::Recovery;
+pub use driver::Recovery;
 pub use identify::{Detector, Identity, TlsSupport};
 pub use plan::{
     Check, Credential, Credentials, Expect, Options, Plan, PlanError, Proves, Purpose, Role, Step,
@@ -55,7 +55,7 @@ pub fn plan_provision_with(
     opts: &Options,
 ) -> Result<Plan, PlanError> {
     let driver = family.driver();
-    plan::check_credentials(driver, rules, creds)?;
+    driver::check_credentials(driver, rules, creds)?;
     driver
         .plan_provision(rules, creds, opts)
         .map(plan::with_recovery)

@@ -6,8 +6,7 @@ use core::fmt::Write as _;
 use core::time::Duration;
 
 use crate::at::{Command, Trigger};
-use crate::cert::lint::CredentialRules;
-use crate::modules::{Driver, Family};
+use crate::modules::Family;
 
 /// What a credential is for: the lint's roles, one type for rules, lint and flows.
 pub use crate::cert::lint::Role;
@@ -500,47 +499,6 @@ pub fn visible(bytes: &[u8]) -> String {
         }
     }
     out
-}
-
-/// The checks every family shares, run once before any driver plans: client credentials
-/// where the family has no mutual TLS, nothing to send, an empty credential, a credential
-/// larger than `rules` allow for its role.
-pub fn check_credentials(
-    driver: &dyn Driver,
-    rules: &CredentialRules,
-    creds: &Credentials,
-) -> Result<(), PlanError> {
-    let family = driver.family();
-    if let Some(why) = driver.no_mutual_tls()
-        && (creds.client_cert.is_some() || creds.client_key.is_some())
-    {
-        return Err(PlanError::Unsupported {
-            family,
-            what: "use a client certificate and key".into(),
-            why: why.to_owned(),
-        });
-    }
-    if creds.roles().next().is_none() {
-        return Err(PlanError::Nothing);
-    }
-    for role in creds.roles() {
-        let Some(c) = creds.get(role) else { continue };
-        if c.bytes.is_empty() {
-            return Err(PlanError::Empty { role });
-        }
-        if let Some(max) = rules.role(role).max_bytes.as_ref().map(|r| r.value)
-            && c.bytes.len() > max
-        {
-            return Err(PlanError::TooLarge {
-                family,
-                role,
-                len: c.bytes.len(),
-                max,
-                hint: driver.too_large_hint().to_owned(),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Why a plan cannot be made: the module cannot do what was asked.

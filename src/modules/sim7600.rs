@@ -24,8 +24,7 @@ use crate::cert::lint::{
     CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
     RoleRules, Rule, Storage, Support, TrailingNewline,
 };
-use crate::modules::driver::Driver;
-use crate::modules::family_ext::Recovery;
+use crate::modules::driver::{Driver, Recovery};
 #[allow(unused_imports)]
 use crate::modules::rules::{
     ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
@@ -283,7 +282,7 @@ pub fn plan_set_clock(opts: &Options) -> Plan {
 /// Uploads, then lists, every credential given; then configures the SSL context.
 pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
     // Nothing, empty and too large (rules: CCERTDOWN <len> 1-10240): refused by
-    // `plan::check_credentials`.
+    // `driver::check_credentials`.
     let mut plan = Plan::new(FAMILY, "provision TLS credentials");
     plan.extend(plan_set_clock(opts));
     // 1. Upload each file with its exact length; no terminator follows the data [C].

@@ -28,8 +28,7 @@ use crate::cert::lint::{
     CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
     RoleRules, Rule, Storage, Support, TrailingNewline,
 };
-use crate::modules::driver::Driver;
-use crate::modules::family_ext::Recovery;
+use crate::modules::driver::{Driver, Recovery};
 #[allow(unused_imports)]
 use crate::modules::rules::{
     ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
@@ -255,7 +254,7 @@ pub fn plan_provision(
     creds: &Credentials,
     opts: &Options,
 ) -> Result<Plan, PlanError> {
-    // Client credentials, nothing, empty and too large: refused by `plan::check_credentials`.
+    // Client credentials, nothing, empty and too large: refused by `driver::check_credentials`.
     let Some(ca) = &creds.ca else {
         return Err(PlanError::Nothing);
     };

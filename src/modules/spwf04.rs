@@ -28,8 +28,7 @@ use crate::cert::lint::{
     CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
     RoleRules, Rule, Storage, Support, TrailingNewline,
 };
-use crate::modules::driver::Driver;
-use crate::modules::family_ext::Recovery;
+use crate::modules::driver::{Driver, Recovery};
 #[allow(unused_imports)]
 use crate::modules::rules::{
     ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,

@@ -24,8 +24,7 @@ use crate::cert::lint::{
     CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
     RoleRules, Rule, Storage, Support, TrailingNewline,
 };
-use crate::modules::driver::Driver;
-use crate::modules::family_ext::Recovery;
+use crate::modules::driver::{Driver, Recovery};
 #[allow(unused_imports)]
 use crate::modules::rules::{
     ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
@@ -381,7 +380,7 @@ pub fn plan_provision(
 ) -> Result<Plan, PlanError> {
     let g = Gen::of(family);
     // Nothing, empty and too large (rules: 2047 legacy [seed 003 2.2.2], 4096 LE910 [I]):
-    // refused by `plan::check_credentials`.
+    // refused by `driver::check_credentials`.
     let id = ssid(opts);
     let mut plan = Plan::new(family, "provision TLS credentials");
     // 1. Interface style; numbered errors; clock.

@@ -16,11 +16,14 @@ mod common;
 mod core;
 pub mod creds;
 mod ichip;
+mod offer;
 #[cfg(not(target_arch = "wasm32"))]
 mod legacytls;
 mod port;
 #[cfg(not(target_arch = "wasm32"))]
 mod realtls;
+#[cfg(not(target_arch = "wasm32"))]
+mod target;
 pub mod server;
 mod sim7600;
 mod sim800;
