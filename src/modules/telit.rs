@@ -1048,9 +1048,9 @@ mod tests {
             ..Credentials::default()
         };
         assert!(matches!(
-            plan_provision(Family::TelitLegacy, &big, &o),
+            crate::modules::plan_provision(Family::TelitLegacy, &big, &o),
             Err(PlanError::TooLarge { max: 2047, .. })
         ));
-        assert!(plan_provision(Family::TelitLe910, &big, &o).is_ok());
+        assert!(crate::modules::plan_provision(Family::TelitLe910, &big, &o).is_ok());
     }
 }
