@@ -15,6 +15,7 @@ use core::time::Duration;
 use crate::at::{Config, Final};
 use crate::cert::lint::CredentialRules;
 use crate::modules::explain::Explanation;
+use crate::modules::identify::Probe;
 use crate::modules::plan::{Credentials, Options, Plan, PlanError};
 use crate::modules::Family;
 
@@ -36,6 +37,17 @@ pub trait Driver: Sync {
     /// Model-name prefixes (lower case, `-` for `_` and spaces) that name this family on
     /// the command line, besides its id (`sim7600` takes `SIM7600E-H`).
     fn model_prefixes(&self) -> &'static [&'static str];
+
+    /// Identification once `ATI`/`AT+CGMM` named this family: the probes still to ask, in
+    /// order (model, firmware, whether this firmware has TLS).
+    fn identify_probes(&self) -> &'static [Probe] {
+        &[Probe::Cgmm, Probe::Cgmr]
+    }
+
+    /// Whether every firmware seen has the TLS commands, so detection need not ask.
+    fn tls_on_every_firmware(&self) -> bool {
+        false
+    }
 
     /// Exact extra names (lower case) that name this family.
     fn aliases(&self) -> &'static [&'static str] {

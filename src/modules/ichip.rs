@@ -25,6 +25,7 @@ use crate::cert::lint::{
     RoleRules, Rule, Storage, Support, TrailingNewline,
 };
 use crate::modules::driver::{Driver, Recovery};
+use crate::modules::identify::Probe;
 #[allow(unused_imports)]
 use crate::modules::rules::{
     ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
@@ -537,6 +538,9 @@ impl Driver for Ichip {
     }
     fn aliases(&self) -> &'static [&'static str] {
         &["connectone", "connect-one", "co2128", "co2144"]
+    }
+    fn identify_probes(&self) -> &'static [Probe] {
+        &[Probe::IchipVersion]
     }
     fn engine_config(&self) -> Config {
         Config::ichip()

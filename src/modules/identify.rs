@@ -120,8 +120,10 @@ pub struct Answer {
     pub lines: Vec<String>,
 }
 
+/// An identification command; each family's driver names the ones asked once it is known
+/// (`Driver::identify_probes`).
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
-enum Probe {
+pub enum Probe {
     Ati,
     Cgmm,
     Cgmr,
@@ -173,23 +175,12 @@ impl Detector {
             None => [Probe::Ati, Probe::Cgmm, Probe::SpwfVersion, Probe::Ichip]
                 .into_iter()
                 .find(|p| !self.asked.contains(p)),
-            Some(Family::Spwf04) => {
-                (!self.asked.contains(&Probe::SpwfVersion)).then_some(Probe::SpwfVersion)
-            }
-            Some(Family::Ichip) => {
-                (!self.asked.contains(&Probe::IchipVersion)).then_some(Probe::IchipVersion)
-            }
-            Some(f) => {
-                let tls = match f {
-                    Family::Sim800 => Some(Probe::TlsSim800),
-                    Family::TelitLegacy => Some(Probe::TlsTelit),
-                    _ => None,
-                };
-                [Some(Probe::Cgmm), Some(Probe::Cgmr), tls]
-                    .into_iter()
-                    .flatten()
-                    .find(|p| !self.asked.contains(p))
-            }
+            Some(f) => f
+                .driver()
+                .identify_probes()
+                .iter()
+                .copied()
+                .find(|p| !self.asked.contains(p)),
         }
     }
 
@@ -293,10 +284,10 @@ impl Detector {
         let Some(family) = self.family else {
             return Err(DetectError::Unknown { seen: self.seen });
         };
-        let tls = self.tls.unwrap_or(match family {
-            // CCH and #SSLSECDATA exist on every SIM7600 and LE910 firmware seen.
-            Family::Sim7600 | Family::TelitLe910 => TlsSupport::Yes,
-            _ => TlsSupport::Unknown,
+        let tls = self.tls.unwrap_or(if family.driver().tls_on_every_firmware() {
+            TlsSupport::Yes
+        } else {
+            TlsSupport::Unknown
         });
         Ok(Identity {
             family,

@@ -623,6 +623,10 @@ impl Driver for Sim7600 {
     fn model_prefixes(&self) -> &'static [&'static str] {
         &["sim7600", "sim7800", "a76"]
     }
+    /// CCH exists on every SIM7600 firmware seen.
+    fn tls_on_every_firmware(&self) -> bool {
+        true
+    }
     fn engine_config(&self) -> Config {
         Config::sim7600()
     }

@@ -29,6 +29,7 @@ use crate::cert::lint::{
     RoleRules, Rule, Storage, Support, TrailingNewline,
 };
 use crate::modules::driver::{Driver, Recovery};
+use crate::modules::identify::Probe;
 #[allow(unused_imports)]
 use crate::modules::rules::{
     ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
@@ -538,6 +539,10 @@ impl Driver for Sim800 {
     }
     fn model_prefixes(&self) -> &'static [&'static str] {
         &["sim800", "sim808", "sim868"]
+    }
+    fn identify_probes(&self) -> &'static [Probe] {
+        // `AT+CIPSSL=?` fails on firmware without SSL (R13.08 builds).
+        &[Probe::Cgmm, Probe::Cgmr, Probe::TlsSim800]
     }
     fn engine_config(&self) -> Config {
         Config::sim800()

@@ -29,6 +29,7 @@ use crate::cert::lint::{
     RoleRules, Rule, Storage, Support, TrailingNewline,
 };
 use crate::modules::driver::{Driver, Recovery};
+use crate::modules::identify::Probe;
 #[allow(unused_imports)]
 use crate::modules::rules::{
     ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
@@ -585,6 +586,9 @@ impl Driver for Spwf04 {
     }
     fn model_prefixes(&self) -> &'static [&'static str] {
         &["spwf04"]
+    }
+    fn identify_probes(&self) -> &'static [Probe] {
+        &[Probe::SpwfVersion]
     }
     fn engine_config(&self) -> Config {
         Config::spwf04()

@@ -25,6 +25,7 @@ use crate::cert::lint::{
     RoleRules, Rule, Storage, Support, TrailingNewline,
 };
 use crate::modules::driver::{Driver, Recovery};
+use crate::modules::identify::Probe;
 #[allow(unused_imports)]
 use crate::modules::rules::{
     ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
@@ -716,7 +717,7 @@ pub struct TelitLe910;
 
 /// Both Telit generations share the commands; the family picks the limits and tables.
 macro_rules! telit_driver {
-    ($ty:ident, $family:expr, $rules:expr, $names:expr, $prefixes:expr, $aliases:expr) => {
+    ($ty:ident, $family:expr, $rules:expr, $names:expr, $prefixes:expr, $aliases:expr, $identify:expr) => {
         impl Driver for $ty {
             fn family(&self) -> Family {
                 $family
@@ -735,6 +736,12 @@ macro_rules! telit_driver {
             }
             fn aliases(&self) -> &'static [&'static str] {
                 $aliases
+            }
+            fn identify_probes(&self) -> &'static [Probe] {
+                $identify.0
+            }
+            fn tls_on_every_firmware(&self) -> bool {
+                $identify.1
             }
             fn engine_config(&self) -> Config {
                 Config::telit()
@@ -792,7 +799,9 @@ telit_driver!(
         "Telit GE864 / GE865 / GL865 / GL868 / GC864"
     ),
     &["ge864", "ge865", "gl865", "gl868", "gc864"],
-    &["telit"]
+    &["telit"],
+    // `AT#SSLEN=?` fails on firmware older than SW 10.00.xx5.
+    (&[Probe::Cgmm, Probe::Cgmr, Probe::TlsTelit], false)
 );
 telit_driver!(
     TelitLe910,
@@ -800,7 +809,9 @@ telit_driver!(
     TELIT_LE910,
     ("telit-le910", "Telit LE910 / ME910", "Telit LE910 / ME910 / ME310 / LN920"),
     &["le910", "me910", "me310", "ln920"],
-    &[]
+    &[],
+    // #SSLSECDATA exists on every LE910 firmware seen.
+    (&[Probe::Cgmm, Probe::Cgmr], true)
 );
 
 // After Telit's `>` prompt, "to exit without writing the message send ESC char
