@@ -7,7 +7,7 @@
 
 use atcert::modules::flows;
 use atcert::modules::{Family, TlsSupport};
-use atcert::session::{SessionOptions, Session};
+use atcert::session::{Session, SessionOptions};
 use atcert::sim::{LineConfig, Server, VirtualClock};
 use futures::executor::block_on;
 

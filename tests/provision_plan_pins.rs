@@ -29,7 +29,10 @@ fn files(family: Family) -> (String, String, String) {
     let p = |n: &str| {
         dir()
             .join("pki")
-            .join(format!("{n}-{digest}.{}", if n == "key" { "key" } else { "pem" }))
+            .join(format!(
+                "{n}-{digest}.{}",
+                if n == "key" { "key" } else { "pem" }
+            ))
             .to_str()
             .unwrap()
             .to_owned()
@@ -103,7 +106,11 @@ fn plans_are_byte_identical_to_the_pinned_ones() {
         // Provision without a host: no test connection planned.
         let mut args = base.clone();
         args.extend(["--flow", "provision"]);
-        check(&format!("{id}-provision-nohost.txt"), &run(&args), &mut failures);
+        check(
+            &format!("{id}-provision-nohost.txt"),
+            &run(&args),
+            &mut failures,
+        );
         let mut args = base.clone();
         args.extend(conn);
         args.extend(["--flow", "provision", "--raw"]);

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use atcert::at::{Command, Config, DataPhase, ErrorCode, Final, LengthHeader, ResponseShape};
 use atcert::session::{
-    Direction, Explanation, Failure, Terminator, SessionOptions, Progress, Session, TransportError,
+    Direction, Explanation, Failure, Progress, Session, SessionOptions, Terminator, TransportError,
 };
 use futures::executor::block_on;
 use support::{ScriptedModule, VirtualClock, ms, replies};

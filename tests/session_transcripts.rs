@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use atcert::at::{Event, Final};
-use atcert::session::{Direction, Failure, SessionOptions, Session};
+use atcert::session::{Direction, Failure, Session, SessionOptions};
 use futures::executor::block_on;
 use support::fixture::{Fixture, load_all};
 use support::{ScriptedModule, VirtualClock};

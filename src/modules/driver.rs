@@ -14,10 +14,10 @@ use core::time::Duration;
 
 use crate::at::{Config, Final};
 use crate::cert::lint::CredentialRules;
+use crate::modules::Family;
 use crate::modules::explain::Explanation;
 use crate::modules::identify::Probe;
 use crate::modules::plan::{Credentials, Options, Plan, PlanError};
-use crate::modules::Family;
 
 /// What a family implements. Plans take the rules in force (the family's own, or an
 /// override) so that limits come from one place.
@@ -92,11 +92,7 @@ pub trait Driver: Sync {
     fn plan_remove(&self, creds: &Credentials, opts: &Options) -> Result<Plan, PlanError>;
 
     /// TLS settings only.
-    fn plan_configure_tls(
-        &self,
-        creds: &Credentials,
-        opts: &Options,
-    ) -> Result<Plan, PlanError>;
+    fn plan_configure_tls(&self, creds: &Credentials, opts: &Options) -> Result<Plan, PlanError>;
 
     /// Sets the clock from `opts.unix_time` (empty without a time or a command).
     fn plan_set_clock(&self, opts: &Options) -> Plan;

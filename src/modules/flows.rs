@@ -781,19 +781,17 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
                 }
             });
             match got {
-                Some(g) if g.eq_ignore_ascii_case(expected) => {
-                    Ok(if *proves == Proves::Identity {
-                        Verification::SameIdentity {
-                            what: what.clone(),
-                            value: g,
-                        }
-                    } else {
-                        Verification::Reported {
-                            what: what.clone(),
-                            value: g,
-                        }
-                    })
-                }
+                Some(g) if g.eq_ignore_ascii_case(expected) => Ok(if *proves == Proves::Identity {
+                    Verification::SameIdentity {
+                        what: what.clone(),
+                        value: g,
+                    }
+                } else {
+                    Verification::Reported {
+                        what: what.clone(),
+                        value: g,
+                    }
+                }),
                 Some(g) => Err((format!("{what} {expected}"), format!("{what} {g}"))),
                 None => Err((format!("{what} {expected}"), answer_text(lines))),
             }

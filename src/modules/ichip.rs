@@ -12,24 +12,22 @@
 //! - manual 8.32: Connect One "AT+i Programmer's Manual" 8.32 (seed 004 and the excerpts in
 //!   shared/reference/modules/ichip.md).
 
+use crate::at::Config;
 use crate::at::{Final, Trigger};
+use crate::cert::lint::{
+    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, LineEndings, RoleRules,
+    Rule, Storage, Support, TrailingNewline,
+};
 use crate::modules::Family;
 use crate::modules::cmd::{block, line, secs, upload};
-use crate::modules::explain::{Explanation, Row, lookup};
-use crate::modules::plan::{Check, Proves, Credentials, Expect, Options, Plan, PlanError, Purpose, Role};
-use crate::at::Config;
-use core::time::Duration;
-#[allow(unused_imports)]
-use crate::cert::lint::{
-    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
-    RoleRules, Rule, Storage, Support, TrailingNewline,
-};
 use crate::modules::driver::{Driver, Recovery};
+use crate::modules::explain::{Explanation, Row, lookup};
 use crate::modules::identify::Probe;
-#[allow(unused_imports)]
-use crate::modules::rules::{
-    ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
+use crate::modules::plan::{
+    Check, Credentials, Expect, Options, Plan, PlanError, Proves, Purpose, Role,
 };
+use crate::modules::rules::{NO_KEY, PEM, RSA};
+use core::time::Duration;
 
 const FAMILY: Family = Family::Ichip;
 /// [C] At most 2048 bytes per `AT+iSSND` (error 227).
@@ -514,8 +512,6 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     }
     Ok(plan)
 }
-
-
 
 /// The Connect One iChip driver.
 pub struct Ichip;

@@ -284,11 +284,13 @@ impl Detector {
         let Some(family) = self.family else {
             return Err(DetectError::Unknown { seen: self.seen });
         };
-        let tls = self.tls.unwrap_or(if family.driver().tls_on_every_firmware() {
-            TlsSupport::Yes
-        } else {
-            TlsSupport::Unknown
-        });
+        let tls = self
+            .tls
+            .unwrap_or(if family.driver().tls_on_every_firmware() {
+                TlsSupport::Yes
+            } else {
+                TlsSupport::Unknown
+            });
         Ok(Identity {
             family,
             model: self.model.unwrap_or_else(|| family.id().to_owned()),

@@ -21,9 +21,9 @@ pub mod spwf04;
 pub mod telit;
 
 pub use driver::Driver;
+pub use driver::Recovery;
 pub use explain::Explanation;
 pub use family::Family;
-pub use driver::Recovery;
 pub use identify::{Detector, Identity, TlsSupport};
 pub use plan::{
     Check, Credential, Credentials, Expect, Options, Plan, PlanError, Proves, Purpose, Role, Step,

@@ -10,25 +10,21 @@
 //! `AT+CCHSTART` with a bare `ERROR`), and clean-up that finds nothing is not a failure.
 //! The audit of every command against public evidence is `tests/audit/sim7600.md`.
 
+use crate::at::Config;
 use crate::at::{Final, Trigger};
+use crate::cert::lint::{
+    CaChoice, ClockCheck, CredentialRules, Encoding, KeyEncoding, LineEndings, RoleRules, Rule,
+    Storage, Support, TrailingNewline,
+};
 use crate::modules::Family;
 use crate::modules::cmd::{Utc, binary_read, line, quoted, quoted_param, secs, upload};
+use crate::modules::driver::{Driver, Recovery};
 use crate::modules::explain::{CommandRow, Explanation, Row, by_command, explain_common, lookup};
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
 };
-use crate::at::Config;
+use crate::modules::rules::{ALL_HASHES_BUT_MD, NO_KEY, PEM_DER, RSA_P256};
 use core::time::Duration;
-#[allow(unused_imports)]
-use crate::cert::lint::{
-    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
-    RoleRules, Rule, Storage, Support, TrailingNewline,
-};
-use crate::modules::driver::{Driver, Recovery};
-#[allow(unused_imports)]
-use crate::modules::rules::{
-    ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
-};
 
 const FAMILY: Family = Family::Sim7600;
 /// [C] A76XX manual: maximum response time 120000 ms for CCERTDOWN / CSSLCFG / CCHSTART.
@@ -360,8 +356,9 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
             return Err(PlanError::Unsupported {
                 family: FAMILY,
                 what: "ask for TLS 1.3".into(),
-                why: "AT+CSSLCFG \"sslversion\" goes up to TLS 1.2 (3), or 4 for all the module has"
-                    .into(),
+                why:
+                    "AT+CSSLCFG \"sslversion\" goes up to TLS 1.2 (3), or 4 for all the module has"
+                        .into(),
             });
         }
     };
@@ -601,8 +598,6 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     );
     Ok(plan)
 }
-
-
 
 /// The SIMCom SIM7600 / SIM7800 / A76xx driver.
 pub struct Sim7600;

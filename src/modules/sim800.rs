@@ -14,26 +14,22 @@
 //! connection shuts the IP application down and brings the bearer up again in the order the
 //! AT manual requires. The audit of every command is `tests/audit/sim800.md`.
 
+use crate::at::Config;
 use crate::at::{Final, ResponseShape, Trigger};
+use crate::cert::lint::{
+    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, LineEndings, RoleRules,
+    Rule, Storage, Support, TrailingNewline,
+};
 use crate::modules::Family;
 use crate::modules::cmd::{Utc, binary_read, line, quoted_param, secs, upload};
+use crate::modules::driver::{Driver, Recovery};
 use crate::modules::explain::{CommandRow, Explanation, Row, by_command, explain_common, lookup};
+use crate::modules::identify::Probe;
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
 };
-use crate::at::Config;
+use crate::modules::rules::{DER_PEM, NO_KEY, RSA};
 use core::time::Duration;
-#[allow(unused_imports)]
-use crate::cert::lint::{
-    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
-    RoleRules, Rule, Storage, Support, TrailingNewline,
-};
-use crate::modules::driver::{Driver, Recovery};
-use crate::modules::identify::Probe;
-#[allow(unused_imports)]
-use crate::modules::rules::{
-    ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
-};
 
 const FAMILY: Family = Family::Sim800;
 /// [C] TinyGSM uses 10 s `<inputtime>`; the module answers after the data, ~2 s later at most.
@@ -518,8 +514,6 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     );
     Ok(plan)
 }
-
-
 
 /// The SIMCom SIM800 driver.
 pub struct Sim800;

@@ -16,24 +16,22 @@
 //! - mbed: `ARMmbed/wifi-x-nucleo-idw01m1` @90ba1f95, `SPWFSA04/SPWFSA04.cpp`,
 //!   `SPWFSA04/spwfsa04_at_strings.h`, `SPWFSAxx.cpp`, `SPWFSAxx.h`.
 
+use crate::at::Config;
 use crate::at::{Final, Trigger};
+use crate::cert::lint::{
+    CaChoice, ClockCheck, CredentialRules, Encoding, KeyEncoding, LineEndings, RoleRules, Rule,
+    Storage, Support, TrailingNewline,
+};
 use crate::modules::Family;
 use crate::modules::cmd::{binary_read, line, secs, upload};
-use crate::modules::explain::{Explanation, Row, lookup};
-use crate::modules::plan::{Check, Proves, Credentials, Expect, Options, Plan, PlanError, Purpose, Role};
-use crate::at::Config;
-use core::time::Duration;
-#[allow(unused_imports)]
-use crate::cert::lint::{
-    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
-    RoleRules, Rule, Storage, Support, TrailingNewline,
-};
 use crate::modules::driver::{Driver, Recovery};
+use crate::modules::explain::{Explanation, Row, lookup};
 use crate::modules::identify::Probe;
-#[allow(unused_imports)]
-use crate::modules::rules::{
-    ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
+use crate::modules::plan::{
+    Check, Credentials, Expect, Options, Plan, PlanError, Proves, Purpose, Role,
 };
+use crate::modules::rules::{ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, RSA_P256};
+use core::time::Duration;
 
 const FAMILY: Family = Family::Spwf04;
 /// [C UM2114 excerpt] The command line is at most 512 bytes.
@@ -300,7 +298,6 @@ pub const MAX_WRITE: usize = 730;
 /// [C mbed `SPWFSA_SOCKET_COUNT`] Client socket ids 0-7.
 pub const SOCKETS: u8 = 8;
 
-
 /// Writes one TLSCERT slot; the CA's answer (its Subject Key Identifier) verifies it.
 fn push_slot(plan: &mut Plan, role: Role, c: &[u8]) -> Result<(), PlanError> {
     let slot = match role {
@@ -565,8 +562,6 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     );
     Ok(plan)
 }
-
-
 
 /// The ST SPWF04 driver.
 pub struct Spwf04;

@@ -10,27 +10,22 @@
 //! compared; the key cannot be read back, so only the "key stored" flag of
 //! `AT#SSLSECDATA?` is checked, and the result says so.
 
+use crate::at::Config;
 use crate::at::{Final, Trigger};
+use crate::cert::lint::{
+    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, LineEndings, RoleRules,
+    Rule, Storage, Support, TrailingNewline,
+};
 use crate::modules::Family;
 use crate::modules::cmd::{Utc, binary_read, block, line, quoted_param, secs, upload};
-use crate::modules::explain::{Explanation, GSM_CME, Row, cme_number, explain_common, lookup};
-use crate::modules::plan::{
-    Check, Credentials, Proves, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
-};
-use crate::at::Config;
-use core::time::Duration;
-#[allow(unused_imports)]
-use crate::cert::lint::{
-    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, KeyType, LineEndings,
-    RoleRules, Rule, Storage, Support, TrailingNewline,
-};
 use crate::modules::driver::{Driver, Recovery};
+use crate::modules::explain::{Explanation, GSM_CME, Row, cme_number, explain_common, lookup};
 use crate::modules::identify::Probe;
-#[allow(unused_imports)]
-use crate::modules::rules::{
-    ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, PEM, PEM_DER, RSA, RSA_P256,
+use crate::modules::plan::{
+    Check, Credentials, Expect, Options, Plan, PlanError, Proves, Purpose, Role, TlsVersion,
 };
-
+use crate::modules::rules::{ALL_HASHES_BUT_MD, NO_KEY, PEM, PEM_DER, RSA, RSA_P256};
+use core::time::Duration;
 
 /// SSL errors of the legacy line, verbatim from 1VV0300989 chapter 5 (shared/seeds/003),
 /// which replaces the guessed order in telit.md §5.2.
@@ -708,8 +703,6 @@ pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, Plan
     Ok(plan)
 }
 
-
-
 /// The Telit legacy (GE864 / GL865) driver.
 pub struct TelitLegacy;
 /// The Telit LE910 / ME910 driver.
@@ -807,7 +800,11 @@ telit_driver!(
     TelitLe910,
     Family::TelitLe910,
     TELIT_LE910,
-    ("telit-le910", "Telit LE910 / ME910", "Telit LE910 / ME910 / ME310 / LN920"),
+    (
+        "telit-le910",
+        "Telit LE910 / ME910",
+        "Telit LE910 / ME910 / ME310 / LN920"
+    ),
     &["le910", "me910", "me310", "ln920"],
     &[],
     // #SSLSECDATA exists on every LE910 firmware seen.

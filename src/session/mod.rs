@@ -36,6 +36,6 @@ pub mod transport;
 
 pub use cancel::CancelToken;
 pub use error::{ExplainFn, Explanation, Failure, StepError, generic_explanation};
-pub use runner::{Terminator, SessionOptions, Probe, Progress, Response, Session};
+pub use runner::{Probe, Progress, Response, Session, SessionOptions, Terminator};
 pub use transcript::{Direction, EscapeError, Record, Transcript, escape, unescape};
 pub use transport::{Clock, Transport, TransportError};

@@ -633,7 +633,6 @@ pub(crate) fn parse_u64(s: &str) -> Option<u64> {
     t.parse().ok().filter(|v| *v <= u64::from(u32::MAX))
 }
 
-
 /// One simulated family as the registry in `sim/mod.rs` lists it: how to build one with
 /// the shared settings adjusted, and every error output it can give (for the checks that
 /// each is explained).

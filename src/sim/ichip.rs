@@ -8,7 +8,7 @@ use der::Decode;
 
 use super::common::civil;
 use super::core::{
-    CommonConfig, Simulator, Cx, DataEnd, DataOutcome, Personality, SimModule, params, parse_u64,
+    CommonConfig, Cx, DataEnd, DataOutcome, Personality, SimModule, Simulator, params, parse_u64,
 };
 use super::creds::{self, Encoding, KeyFormat, KeyKind};
 use super::server::{ClientOffer, Link, Refusal, TlsVersion};

@@ -16,18 +16,18 @@ mod common;
 mod core;
 pub mod creds;
 mod ichip;
-mod offer;
 #[cfg(not(target_arch = "wasm32"))]
 mod legacytls;
+mod offer;
 mod port;
 #[cfg(not(target_arch = "wasm32"))]
 mod realtls;
-#[cfg(not(target_arch = "wasm32"))]
-mod target;
 pub mod server;
 mod sim7600;
 mod sim800;
 mod spwf04;
+#[cfg(not(target_arch = "wasm32"))]
+mod target;
 mod telit;
 
 pub use clock::{RealTime, SimClock, VirtualClock};

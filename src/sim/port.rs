@@ -65,7 +65,6 @@ pub struct LineFaults {
     pub max_read_chunk: Option<usize>,
 }
 
-
 fn ns_to_instant_ceil(ns: u64) -> Instant {
     Instant::from_micros(ns.div_ceil(1000))
 }
@@ -459,5 +458,4 @@ impl SimModule {
     pub fn reconnect(&self, clock: VirtualClock, line: LineConfig) -> SimPort<VirtualClock> {
         self.port(clock, line)
     }
-
 }

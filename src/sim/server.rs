@@ -111,7 +111,6 @@ impl Server {
     }
 }
 
-
 /// An open test connection.
 pub(crate) enum Link {
     Model {

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use super::common::{self, Cme, ERROR, Ident, OK, info_ok, urc};
 use super::core::{
-    CommonConfig, Simulator, Cx, DataEnd, DataOutcome, Personality, SimModule, is_quoted, params, parse_u64,
-    split_cmd,
+    CommonConfig, Cx, DataEnd, DataOutcome, Personality, SimModule, Simulator, is_quoted, params,
+    parse_u64, split_cmd,
 };
 use super::creds::{self, Encoding};
 use super::server::{ClientOffer, Link, Refusal, TlsVersion};

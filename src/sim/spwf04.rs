@@ -6,7 +6,7 @@ use core::time::Duration;
 use std::collections::BTreeMap;
 
 use super::core::{
-    CommonConfig, Simulator, Cx, DataEnd, DataOutcome, Personality, SimModule, params, parse_u64,
+    CommonConfig, Cx, DataEnd, DataOutcome, Personality, SimModule, Simulator, params, parse_u64,
 };
 use super::creds::{self, CertInfo, Encoding};
 use super::server::{ClientOffer, Link, Refusal, TlsVersion};

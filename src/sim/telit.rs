@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use super::common::{self, Cme, ERROR, Ident, OK, info, info_ok};
 use super::core::{
-    CommonConfig, Simulator, Cx, DataEnd, DataOutcome, Personality, SimModule, params, parse_u64, split_cmd,
+    CommonConfig, Cx, DataEnd, DataOutcome, Personality, SimModule, Simulator, params, parse_u64,
+    split_cmd,
 };
 use super::creds::{self, Encoding, KeyFormat, KeyKind};
 use super::server::{ClientOffer, Link, Refusal, TlsVersion};

@@ -138,8 +138,11 @@ async fn run_job(
         return (outcome, family);
     };
     running.set(Some(Running::default()));
-    let mut session: Session<Logged<Link>, BrowserClock> =
-        Session::new(port, BrowserClock, crate::session::SessionOptions::default());
+    let mut session: Session<Logged<Link>, BrowserClock> = Session::new(
+        port,
+        BrowserClock,
+        crate::session::SessionOptions::default(),
+    );
     session.set_progress(move |p| match p {
         Progress::Step {
             index,

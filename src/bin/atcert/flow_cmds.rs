@@ -258,7 +258,7 @@ fn parse_faults(specs: &[String]) -> anyhow::Result<Faults> {
 /// transcript and the verdict.
 pub fn simulate(args: &SimulateArgs) -> anyhow::Result<()> {
     use atcert::modules::flows;
-    use atcert::session::{SessionOptions, Session};
+    use atcert::session::{Session, SessionOptions};
     use atcert::sim::{LineConfig, Server, ServerModel, VirtualClock};
 
     if args.pty {
