@@ -633,13 +633,16 @@ pub(crate) fn parse_u64(s: &str) -> Option<u64> {
     t.parse().ok().filter(|v| *v <= u64::from(u32::MAX))
 }
 
+/// Changes the settings every simulated family shares, before the module is built.
+pub type Adjust<'a> = &'a mut dyn FnMut(&mut CommonConfig);
+
 /// One simulated family as the registry in `sim/mod.rs` lists it: how to build one with
 /// the shared settings adjusted, and every error output it can give (for the checks that
 /// each is explained).
 pub struct Simulator {
     pub family: Family,
     /// Builds the module with every default, after `adjust` changed the shared settings.
-    pub build: fn(&mut dyn FnMut(&mut CommonConfig)) -> SimModule,
+    pub build: fn(Adjust<'_>) -> SimModule,
     /// Every error line the simulator can answer.
     pub error_outputs: &'static [&'static str],
     /// Commands whose failure the family reads in its own way (`explain_command`).
