@@ -11,13 +11,13 @@
 //! The audit of every command against public evidence is `tests/audit/sim7600.md`.
 
 use crate::at::Config;
-use crate::at::{Final, Trigger};
+use crate::at::Final;
 use crate::cert::lint::{
     CaChoice, ClockCheck, CredentialRules, Encoding, KeyEncoding, LineEndings, RoleRules, Rule,
     Storage, Support, TrailingNewline,
 };
 use crate::modules::Family;
-use crate::modules::cmd::{Utc, binary_read, line, quoted, quoted_param, secs, upload};
+use crate::modules::cmd::{quoted, quoted_param, secs};
 use crate::modules::driver::{Driver, Recovery};
 use crate::modules::explain::{CommandRow, Explanation, Row, by_command, explain_common, lookup};
 use crate::modules::plan::{
@@ -269,7 +269,7 @@ pub fn plan_set_clock(opts: &Options) -> Plan {
         plan.push(
             "set the module clock (UTC) so certificate dates can be checked",
             Purpose::SetClock,
-            line(format!("AT+CCLK={}", Utc::from_unix(t).cclk()), secs(5)),
+            at::cclk(t),
         );
     }
     plan
@@ -292,7 +292,7 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         plan.push_expect(
             format!("delete an old {name} (an error means there was none)"),
             Purpose::Clean(role),
-            line(format!("AT+CCERTDELE={name}"), SLOW),
+            at::ccertdele(&name),
             Expect::Tolerate,
         );
         // [C] TinyGSM src/TinyGsmClientA7672x.h @4c55210 `addCertificate`:
@@ -300,13 +300,7 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         plan.push(
             format!("upload the {role} as {name}"),
             Purpose::Write(role),
-            upload(
-                format!("AT+CCERTDOWN={name},{}", c.bytes.len()),
-                Trigger::Prompt,
-                c.bytes.clone(),
-                None,
-                SLOW,
-            ),
+            at::ccertdown(&name, &c.bytes),
         );
     }
     // 2. Check each file is listed: the strongest check this module has. [C] A76XX SSL AN:
@@ -322,7 +316,7 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
                     name: c.name.clone(),
                 },
             ),
-            line("AT+CCERTLIST", secs(10)),
+            at::ccertlist(),
         );
     }
     plan.note("SIM7600 cannot read back certificate content: a listed file is written, not proven identical");
@@ -365,7 +359,7 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
     plan.push(
         "allow the TLS versions asked for",
         Purpose::Configure,
-        line(format!("AT+CSSLCFG=\"sslversion\",{ctx},{version}"), SLOW),
+        at::csslcfg("sslversion", ctx, version),
     );
     let auth = if creds.mutual() {
         2
@@ -381,7 +375,7 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
             _ => "no authentication (no CA given)",
         },
         Purpose::Configure,
-        line(format!("AT+CSSLCFG=\"authmode\",{ctx},{auth}"), SLOW),
+        at::csslcfg("authmode", ctx, auth),
     );
     let ignore = u8::from(opts.unix_time.is_none());
     plan.push(
@@ -391,10 +385,7 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
             "ignore certificate dates (the clock was not set)"
         },
         Purpose::Configure,
-        line(
-            format!("AT+CSSLCFG=\"ignorelocaltime\",{ctx},{ignore}"),
-            SLOW,
-        ),
+        at::csslcfg("ignorelocaltime", ctx, ignore),
     );
     for (role, key) in [
         (Role::Ca, "cacert"),
@@ -406,7 +397,7 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
             plan.push(
                 format!("use {} as the {role}", c.name),
                 Purpose::Configure,
-                line(format!("AT+CSSLCFG=\"{key}\",{ctx},{name}"), SLOW),
+                at::csslcfg(key, ctx, name),
             );
         }
     }
@@ -415,7 +406,7 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
         plan.push_expect(
             "send SNI (older firmware lacks this setting; an ERROR here is tolerated)",
             Purpose::Configure,
-            line(format!("AT+CSSLCFG=\"enableSNI\",{ctx},1"), SLOW),
+            at::csslcfg("enableSNI", ctx, 1),
             Expect::Tolerate,
         );
     }
@@ -432,7 +423,7 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
         plan.push_expect(
             format!("delete {} (an error means it was not there)", c.name),
             Purpose::Remove(role),
-            line(format!("AT+CCERTDELE={name}"), SLOW),
+            at::ccertdele(&name),
             Expect::Tolerate,
         );
     }
@@ -447,7 +438,7 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
                     name: c.name.clone(),
                 },
             ),
-            line("AT+CCERTLIST", secs(10)),
+            at::ccertlist(),
         );
     }
     Ok(plan)
@@ -470,7 +461,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_expect(
         "close a session an earlier run left open (an error means there was none)",
         Purpose::Prepare,
-        line("AT+CCHCLOSE=0", secs(10)),
+        at::cchclose(),
         Expect::Tolerate,
     );
     // A started service: stop it and wait for `+CCHSTOP:` (TinyGSM waits 60 s). An error
@@ -478,7 +469,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_expect(
         "stop the SSL service if an earlier run left it started (an error means it was stopped)",
         Purpose::Prepare,
-        line("AT+CCHSTOP", secs(60)),
+        at::cchstop(),
         Expect::TolerateThenUrc {
             prefix: "+CCHSTOP:".into(),
             within: secs(60),
@@ -489,7 +480,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push(
         "no send reports; receive in manual mode",
         Purpose::Open,
-        line("AT+CCHSET=0,1", secs(5)),
+        at::cchset_manual_receive(),
     );
     // Command (non-transparent) mode, the default, in case other software left
     // transparent mode set: only taken while stopped [C A76XX SSL AN `AT+CCHMODE`; TinyGSM
@@ -497,13 +488,13 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push(
         "command mode for the session (not transparent)",
         Purpose::Open,
-        line("AT+CCHMODE=0", secs(5)),
+        at::cchmode_command(),
     );
     // [C] A76XX SSL AN: `OK` then `+CCHSTART: <err>`, max 120 s.
     plan.push_expect(
         "start the SSL service (activates the bearer)",
         Purpose::Open,
-        line("AT+CCHSTART", SLOW),
+        at::cchstart(),
         Expect::OkThenUrc {
             prefix: "+CCHSTART:".into(),
             value: Some("0".into()),
@@ -515,14 +506,14 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push(
         format!("use SSL context {ctx} for session 0"),
         Purpose::Open,
-        line(format!("AT+CCHSSLCFG=0,{ctx}"), secs(5)),
+        at::cchsslcfg(ctx),
     );
     // [C] TinyGSM src/TinyGsmClientA7672x.h @4c55210: `+CCHOPEN=0,"<host>",<port>,2`, then
     // `+CCHOPEN: 0,<err>`; bounded by negotiatetime (default 300 s) [C A7682 range].
     plan.push_expect(
         format!("open TLS to {}:{}", opts.host, opts.port),
         Purpose::Open,
-        line(format!("AT+CCHOPEN=0,{host},{},2", opts.port), SLOW),
+        at::cchopen(&host, opts.port),
         Expect::OkThenUrc {
             prefix: "+CCHOPEN: 0,".into(),
             value: Some("0".into()),
@@ -535,13 +526,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_expect(
         format!("send {} bytes", req.len()),
         Purpose::Send,
-        upload(
-            format!("AT+CCHSEND=0,{}", req.len()),
-            Trigger::Prompt,
-            req,
-            None,
-            secs(30),
-        ),
+        at::cchsend(req),
         // Manual receive mode: the module announces data with an event [C A76XX AN].
         Expect::OkThenUrc {
             prefix: "+CCHEVENT: 0,".into(),
@@ -558,7 +543,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push(
         "ask how many bytes the module holds",
         Purpose::Receive,
-        line("AT+CCHRECV?", secs(10)),
+        at::cchrecv_cached(),
     );
     plan.capture_last_number(
         "cached",
@@ -568,11 +553,11 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         (1, most),
     );
     // `OK`, `+CCHRECV: DATA,0,<n>` + bytes, then `+CCHRECV: 0,<err>` [C LilyGO, TinyGSM].
-    let read = binary_read("AT+CCHRECV=0,{cached}", "+CCHRECV: DATA,", 1, secs(30));
+    let read = at::cchrecv(CCHRECV);
     plan.push_templated(
         "read exactly the cached bytes",
         Purpose::Receive,
-        "AT+CCHRECV=0,{cached}",
+        CCHRECV,
         read,
         Expect::OkThenUrc {
             prefix: "+CCHRECV: 0,".into(),
@@ -584,19 +569,132 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_expect(
         "close the session",
         Purpose::Close,
-        line("AT+CCHCLOSE=0", secs(10)),
+        at::cchclose(),
         Expect::Tolerate,
     );
     plan.push_expect(
         "stop the SSL service",
         Purpose::Close,
-        line("AT+CCHSTOP", secs(60)),
+        at::cchstop(),
         Expect::TolerateThenUrc {
             prefix: "+CCHSTOP:".into(),
             within: secs(60),
         },
     );
     Ok(plan)
+}
+
+/// The template of the read command: `{cached}` is the length `AT+CCHRECV?` reported.
+const CCHRECV: &str = "AT+CCHRECV=0,{cached}";
+
+/// One constructor per command this driver sends: the line, its timeout, and the source.
+/// "AN" is SIMCom's A76XX SSL application note; TinyGSM is
+/// `vshymanskyy/TinyGSM` @4c55210 `src/TinyGsmClientA7672x.h`.
+mod at {
+    use core::fmt::Display;
+
+    use super::SLOW;
+    use crate::at::{Command, Trigger};
+    use crate::modules::cmd::{Utc, binary_read, line, secs, upload};
+
+    /// `AT+CCLK="yy/MM/dd,hh:mm:ss+zz"` (3GPP TS 27.007 +CCLK; sim7600.md 5); 5 s.
+    pub fn cclk(unix_time: u64) -> Command {
+        line(
+            format!("AT+CCLK={}", Utc::from_unix(unix_time).cclk()),
+            secs(5),
+        )
+    }
+
+    /// `AT+CCERTDELE=<name>` deletes a certificate file (AN CCERTDELE; TinyGSM
+    /// `deleteCertificate`); 120 s, the AN's maximum for certificate commands.
+    pub fn ccertdele(name: &str) -> Command {
+        line(format!("AT+CCERTDELE={name}"), SLOW)
+    }
+
+    /// `AT+CCERTDOWN=<name>,<len>`, `>`, exactly `<len>` bytes, no terminator, `OK`
+    /// (TinyGSM `addCertificate`; AN: `<len>` 1-10240); 120 s.
+    pub fn ccertdown(name: &str, bytes: &[u8]) -> Command {
+        upload(
+            format!("AT+CCERTDOWN={name},{}", bytes.len()),
+            Trigger::Prompt,
+            bytes.to_vec(),
+            None,
+            SLOW,
+        )
+    }
+
+    /// `AT+CCERTLIST`: one `+CCERTLIST: "<name>"` line a file, then `OK` (AN); 10 s.
+    pub fn ccertlist() -> Command {
+        line("AT+CCERTLIST", secs(10))
+    }
+
+    /// `AT+CSSLCFG="<setting>",<ctx>,<value>` (AN `AT+CSSLCFG=?` list; the keyword in lower
+    /// case as TinyGSM notes, TinyGSM PR #767); 120 s.
+    pub fn csslcfg(setting: &str, ctx: u8, value: impl Display) -> Command {
+        line(format!("AT+CSSLCFG=\"{setting}\",{ctx},{value}"), SLOW)
+    }
+
+    /// `AT+CCHCLOSE=0` closes session 0; `+CCHCLOSE: 0,<err>` follows (TinyGSM `stop()`;
+    /// AN); 10 s.
+    pub fn cchclose() -> Command {
+        line("AT+CCHCLOSE=0", secs(10))
+    }
+
+    /// `AT+CCHSTOP` stops the SSL service; `+CCHSTOP: <err>` follows (AN); 60 s as TinyGSM.
+    pub fn cchstop() -> Command {
+        line("AT+CCHSTOP", secs(60))
+    }
+
+    /// `AT+CCHSET=0,1`: no send reports, manual receive; taken only before `AT+CCHSTART`
+    /// (TinyGSM PR #767, `src/TinyGsmClientSIM7600.h` @228da8b; AN); 5 s.
+    pub fn cchset_manual_receive() -> Command {
+        line("AT+CCHSET=0,1", secs(5))
+    }
+
+    /// `AT+CCHMODE=0`: command (not transparent) mode, taken only while stopped (AN
+    /// `AT+CCHMODE`; TinyGSM `setDataMode`); 5 s.
+    pub fn cchmode_command() -> Command {
+        line("AT+CCHMODE=0", secs(5))
+    }
+
+    /// `AT+CCHSTART`: `OK`, then `+CCHSTART: <err>` (AN); 120 s.
+    pub fn cchstart() -> Command {
+        line("AT+CCHSTART", SLOW)
+    }
+
+    /// `AT+CCHSSLCFG=0,<ctx>` binds session 0 to an SSL context (TinyGSM); 5 s.
+    pub fn cchsslcfg(ctx: u8) -> Command {
+        line(format!("AT+CCHSSLCFG=0,{ctx}"), secs(5))
+    }
+
+    /// `AT+CCHOPEN=0,"<host>",<port>,2`, then `+CCHOPEN: 0,<err>` (TinyGSM; AN); 120 s for
+    /// the `OK`, the handshake bounded by negotiatetime.
+    pub fn cchopen(quoted_host: &str, port: u16) -> Command {
+        line(format!("AT+CCHOPEN=0,{quoted_host},{port},2"), SLOW)
+    }
+
+    /// `AT+CCHSEND=0,<len>`, `>`, exactly `<len>` bytes, `OK` (TinyGSM `modemSend`); 30 s.
+    pub fn cchsend(bytes: Vec<u8>) -> Command {
+        upload(
+            format!("AT+CCHSEND=0,{}", bytes.len()),
+            Trigger::Prompt,
+            bytes,
+            None,
+            secs(30),
+        )
+    }
+
+    /// `AT+CCHRECV?`: `+CCHRECV: LEN,<cached 0>,<cached 1>` (TinyGSM `modemRead`; LilyGO);
+    /// 10 s.
+    pub fn cchrecv_cached() -> Command {
+        line("AT+CCHRECV?", secs(10))
+    }
+
+    /// `AT+CCHRECV=0,<n>`: `OK`, `+CCHRECV: DATA,0,<n>` and the bytes, then
+    /// `+CCHRECV: 0,<err>` (TinyGSM; LilyGO); 30 s.
+    pub fn cchrecv(template: &str) -> Command {
+        binary_read(template, "+CCHRECV: DATA,", 1, secs(30))
+    }
 }
 
 /// The SIMCom SIM7600 / SIM7800 / A76xx driver.
