@@ -539,7 +539,11 @@ impl Driver for Ichip {
         &[Probe::IchipVersion]
     }
     fn engine_config(&self) -> Config {
-        Config::ichip()
+        // `I/<value>` answers end commands (ichip.md §1).
+        Config {
+            value_final_prefix: Some("I/".into()),
+            ..Config::default()
+        }
     }
     fn rules(&self) -> CredentialRules {
         ICHIP

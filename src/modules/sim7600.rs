@@ -10,8 +10,7 @@
 //! `AT+CCHSTART` with a bare `ERROR`), and clean-up that finds nothing is not a failure.
 //! The audit of every command against public evidence is `tests/audit/sim7600.md`.
 
-use crate::at::Config;
-use crate::at::Final;
+use crate::at::{Config, Final, LengthHeader};
 use crate::cert::lint::{
     CaChoice, ClockCheck, CredentialRules, Encoding, KeyEncoding, LineEndings, RoleRules, Rule,
     Storage, Support, TrailingNewline,
@@ -721,7 +720,7 @@ impl Driver for Sim7600 {
         true
     }
     fn engine_config(&self) -> Config {
-        Config::sim7600()
+        engine_config()
     }
     fn rules(&self) -> CredentialRules {
         SIM7600
@@ -852,6 +851,27 @@ const SIM7600: CredentialRules = CredentialRules {
     ca_choice: Rule::i(CaChoice::AnyCa, "sim7600.md 2.5: CA bundles work"),
     tls_versions: Rule::c("SSL 3.0, TLS 1.0, 1.1, 1.2", "sim7600.md 5"),
 };
+
+/// The CCH service's URCs (sim7600.md §4.2); `+CCHRECV: DATA,<len>` in automatic receive
+/// mode carries that many bytes.
+fn engine_config() -> Config {
+    let mut c = Config::default().with_urc_prefixes(&[
+        "+CCHEVENT:",
+        "+CCH_RECV_CLOSED:",
+        "+CCH_PEER_CLOSED:",
+        "+CCHCLOSE:",
+        "+CCHSTOP:",
+        "+CCHSTART:",
+        "+CCHOPEN:",
+        "+CCHSEND:",
+        "+CCHRECV:",
+        "PB DONE",
+        "SMS DONE",
+        "CLOSED",
+    ]);
+    c.urc_data_headers = vec![LengthHeader::new("+CCHRECV: DATA,", 1)];
+    c
+}
 
 #[cfg(test)]
 mod tests {

@@ -14,8 +14,7 @@
 //! connection shuts the IP application down and brings the bearer up again in the order the
 //! AT manual requires. The audit of every command is `tests/audit/sim800.md`.
 
-use crate::at::Config;
-use crate::at::{Final, ResponseShape, Trigger};
+use crate::at::{Config, Final, LineMatch, ResponseShape, Trigger, VendorFinal};
 use crate::cert::lint::{
     CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, LineEndings, RoleRules,
     Rule, Storage, Support, TrailingNewline,
@@ -539,7 +538,7 @@ impl Driver for Sim800 {
         &[Probe::Cgmm, Probe::Cgmr, Probe::TlsSim800]
     }
     fn engine_config(&self) -> Config {
-        Config::sim800()
+        engine_config()
     }
     fn rules(&self) -> CredentialRules {
         SIM800
@@ -677,6 +676,40 @@ const SIM800: CredentialRules = CredentialRules {
     ),
     tls_versions: Rule::s("SSL 3.0, TLS 1.0", "sim800.md 6"),
 };
+
+/// Boot lines and the IP application's own results (sim800.md §5).
+fn engine_config() -> Config {
+    Config::default()
+        .with_urc_prefixes(&[
+            "Call Ready",
+            "SMS Ready",
+            "+CFUN:",
+            "+SSLSETCERT:",
+            "+CIPRXGET: 1",
+            "+HTTPACTION:",
+            "+PDP: DEACT",
+            "CLOSED",
+            // `CONNECT OK` / `<mux>, CONNECT OK` / `<mux>, CLOSED` after the command's own
+            // `OK` (sim800.md §5; TinyGSM waits for each).
+            "CONNECT OK",
+            "CONNECT FAIL",
+            "ALREADY CONNECT",
+            "0, ",
+            "1, ",
+            "2, ",
+            "3, ",
+            "4, ",
+            "5, ",
+        ])
+        .with_vendor_finals([
+            VendorFinal::success(LineMatch::Exact("SHUT OK".into())),
+            VendorFinal::success(LineMatch::Suffix("SEND OK".into())),
+            VendorFinal::success(LineMatch::Prefix("DATA ACCEPT".into())),
+            // `AT+CIPCLOSE=0,1` answers `0, CLOSE OK` (no `OK`).
+            VendorFinal::success(LineMatch::Suffix("CLOSE OK".into())),
+            VendorFinal::failure(LineMatch::Suffix("SEND FAIL".into())),
+        ])
+}
 
 #[cfg(test)]
 mod tests {

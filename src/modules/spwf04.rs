@@ -586,7 +586,8 @@ impl Driver for Spwf04 {
         &[Probe::SpwfVersion]
     }
     fn engine_config(&self) -> Config {
-        Config::spwf04()
+        // `+WIND:` indications (spwf04.md §1). Echo is on by default [I].
+        Config::default().with_urc_prefixes(&["+WIND:"])
     }
     fn rules(&self) -> CredentialRules {
         SPWF04

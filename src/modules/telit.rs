@@ -10,8 +10,7 @@
 //! compared; the key cannot be read back, so only the "key stored" flag of
 //! `AT#SSLSECDATA?` is checked, and the result says so.
 
-use crate::at::Config;
-use crate::at::{Final, Trigger};
+use crate::at::{Config, Final, LineMatch, Trigger, VendorFinal};
 use crate::cert::lint::{
     CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, LineEndings, RoleRules,
     Rule, Storage, Support, TrailingNewline,
@@ -737,7 +736,7 @@ macro_rules! telit_driver {
                 $identify.1
             }
             fn engine_config(&self) -> Config {
-                Config::telit()
+                engine_config()
             }
             fn rules(&self) -> CredentialRules {
                 $rules
@@ -780,6 +779,14 @@ macro_rules! telit_driver {
             }
         }
     };
+}
+
+/// `SSLSRING:` and the 3GPP URCs (telit.md §4); `AT#SSLD=..,0` and `AT#SSLO` answer
+/// `CONNECT` and go online (seed 003, §4.5.3).
+fn engine_config() -> Config {
+    Config::default()
+        .with_urc_prefixes(&["SSLSRING:", "SRING:", "#SSLSRING:"])
+        .with_vendor_finals([VendorFinal::success(LineMatch::Exact("CONNECT".into()))])
 }
 
 telit_driver!(
