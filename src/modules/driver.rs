@@ -16,7 +16,7 @@ use crate::at::{Config, Final};
 use crate::cert::lint::CredentialRules;
 use crate::modules::Family;
 use crate::modules::explain::Explanation;
-use crate::modules::identify::Probe;
+use crate::modules::identify::{Answer, Findings, Probe};
 use crate::modules::plan::{Credentials, Options, Plan, PlanError};
 
 /// What a family implements. Plans take the rules in force (the family's own, or an
@@ -38,10 +38,40 @@ pub trait Driver: Sync {
     /// the command line, besides its id (`sim7600` takes `SIM7600E-H`).
     fn model_prefixes(&self) -> &'static [&'static str];
 
-    /// Identification once `ATI`/`AT+CGMM` named this family: the probes still to ask, in
-    /// order (model, firmware, whether this firmware has TLS).
+    /// For a family that answers only its own commands, not `ATI`/`AT+CGMM`: the probe
+    /// asked while no family is known (SPWF04 `AT+S.STS=version`, iChip `AT+i`).
+    /// [`Driver::read_probe`] says whether its answer shows this family.
+    fn discovery_probe(&self) -> Option<Probe> {
+        None
+    }
+
+    /// Identification once this family is known: the probes still to ask, in order
+    /// (model, firmware, whether this firmware has TLS).
     fn identify_probes(&self) -> &'static [Probe] {
-        &[Probe::Cgmm, Probe::Cgmr]
+        &[Probe::CGMM, Probe::CGMR]
+    }
+
+    /// Reads the answer to one of this family's own probes (its discovery probe or one of
+    /// its identify probes that is not a 3GPP one) into `found`: model, firmware, whether
+    /// this firmware has TLS. Returns whether the answer shows this family.
+    fn read_probe(&self, _probe: Probe, _answer: &Answer, _found: &mut Findings) -> bool {
+        false
+    }
+
+    /// A vendor prefix before the model name in `AT+CGMM`/`ATI` answers (`SIMCOM_`).
+    fn model_name_prefix(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Words in `ATI`/`AT+CGMM` answers that name the vendor, not a model (`Telit`).
+    fn vendor_words(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// A firmware revision this family writes into an `ATI`/`AT+CGMM` line
+    /// (SIM800's `SIM800 R14.18`).
+    fn firmware_in_id_line(&self, _line: &str) -> Option<String> {
+        None
     }
 
     /// Whether every firmware seen has the TLS commands, so detection need not ask.

@@ -22,7 +22,7 @@ use crate::modules::Family;
 use crate::modules::cmd::{block, line, secs, upload};
 use crate::modules::driver::{Driver, Recovery};
 use crate::modules::explain::{Explanation, Row, lookup};
-use crate::modules::identify::Probe;
+use crate::modules::identify::{Answer, Findings, Probe, TlsSupport};
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Proves, Purpose, Role,
 };
@@ -535,8 +535,27 @@ impl Driver for Ichip {
     fn aliases(&self) -> &'static [&'static str] {
         &["connectone", "connect-one", "co2128", "co2144"]
     }
+    fn discovery_probe(&self) -> Option<Probe> {
+        Some(PROBE_AT)
+    }
     fn identify_probes(&self) -> &'static [Probe] {
-        &[Probe::IchipVersion]
+        &[PROBE_VERSION]
+    }
+    fn read_probe(&self, probe: Probe, answer: &Answer, found: &mut Findings) -> bool {
+        if !answer.ok {
+            return false;
+        }
+        if probe == PROBE_AT {
+            found.model = Some("iChip".to_owned());
+            found.tls = Some(TlsSupport::Yes);
+        } else if probe == PROBE_VERSION {
+            found.firmware = answer
+                .lines
+                .iter()
+                .map(|l| l.trim().trim_start_matches("I/").to_owned())
+                .find(|l| !l.is_empty() && l != "OK");
+        }
+        true
     }
     fn engine_config(&self) -> Config {
         // `I/<value>` answers end commands (ichip.md §1).
@@ -659,6 +678,14 @@ const ICHIP: CredentialRules = CredentialRules {
     ca_choice: Rule::i(CaChoice::Root, "ichip.md 3.1: +iCA holds the trusted root"),
     tls_versions: Rule::c("SSL 3.0, TLS 1.0", "ichip.md 6"),
 };
+
+/// `AT+i` answers `I/OK`, and nothing but an iChip answers it so (ichip.md §2 [C]: Libelium
+/// WIFI_PRO). 2 s.
+const PROBE_AT: Probe = Probe::new("AT+i", 2);
+
+/// `AT+iRP1`: the firmware version on its own line, then `I/OK` (ichip.md §2 [C]: Libelium
+/// `getFirmwareVersion()`). 2 s.
+const PROBE_VERSION: Probe = Probe::new("AT+iRP1", 2);
 
 #[cfg(test)]
 mod tests {

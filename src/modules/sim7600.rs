@@ -719,6 +719,10 @@ impl Driver for Sim7600 {
     fn tls_on_every_firmware(&self) -> bool {
         true
     }
+    fn model_name_prefix(&self) -> Option<&'static str> {
+        // `SIMCOM_SIM7600G-H` (sim7600.md §1).
+        Some("SIMCOM_")
+    }
     fn engine_config(&self) -> Config {
         engine_config()
     }

@@ -23,7 +23,7 @@ use crate::modules::Family;
 use crate::modules::cmd::{Utc, binary_read, line, quoted_param, secs, upload};
 use crate::modules::driver::{Driver, Recovery};
 use crate::modules::explain::{CommandRow, Explanation, Row, by_command, explain_common, lookup};
-use crate::modules::identify::Probe;
+use crate::modules::identify::{Answer, Findings, Probe, TlsSupport};
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
 };
@@ -534,8 +534,30 @@ impl Driver for Sim800 {
         &["sim800", "sim808", "sim868"]
     }
     fn identify_probes(&self) -> &'static [Probe] {
-        // `AT+CIPSSL=?` fails on firmware without SSL (R13.08 builds).
-        &[Probe::Cgmm, Probe::Cgmr, Probe::TlsSim800]
+        &[Probe::CGMM, Probe::CGMR, PROBE_SSL]
+    }
+    fn read_probe(&self, probe: Probe, answer: &Answer, found: &mut Findings) -> bool {
+        if probe != PROBE_SSL {
+            return false;
+        }
+        let fw_bad = found.firmware.as_deref().is_some_and(firmware_lacks_ssl);
+        found.tls = Some(if answer.ok && !fw_bad {
+            TlsSupport::Yes
+        } else {
+            TlsSupport::No {
+                why: "this firmware has no SSL (AT+CIPSSL=? failed); R13.08 builds need an upgrade to 1308B09 or R14.18".into(),
+            }
+        });
+        true
+    }
+    fn model_name_prefix(&self) -> Option<&'static str> {
+        Some("SIMCOM_")
+    }
+    fn firmware_in_id_line(&self, line: &str) -> Option<String> {
+        // `ATI` answers `SIM800 R14.18`: the revision after the model word (sim800.md §1).
+        line.trim()
+            .strip_prefix("SIM800 ")
+            .map(|rest| rest.trim().to_owned())
     }
     fn engine_config(&self) -> Config {
         engine_config()
@@ -676,6 +698,15 @@ const SIM800: CredentialRules = CredentialRules {
     ),
     tls_versions: Rule::s("SSL 3.0, TLS 1.0", "sim800.md 6"),
 };
+
+/// `AT+CIPSSL=?` answers `+CIPSSL: (0-1)` where the firmware has SSL and `ERROR` where it
+/// has not: TinyGSM's `hasSSL()` (sim800.md §1 [C]). 2 s.
+const PROBE_SSL: Probe = Probe::new("AT+CIPSSL=?", 2);
+
+/// SIM800 R13.08 builds have no usable SSL [S]; anything else is decided by `AT+CIPSSL=?`.
+fn firmware_lacks_ssl(fw: &str) -> bool {
+    fw.starts_with("1308")
+}
 
 /// Boot lines and the IP application's own results (sim800.md §5).
 fn engine_config() -> Config {

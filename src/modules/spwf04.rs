@@ -26,7 +26,7 @@ use crate::modules::Family;
 use crate::modules::cmd::{binary_read, line, secs, upload};
 use crate::modules::driver::{Driver, Recovery};
 use crate::modules::explain::{Explanation, Row, lookup};
-use crate::modules::identify::Probe;
+use crate::modules::identify::{Answer, Findings, Probe, TlsSupport};
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Proves, Purpose, Role,
 };
@@ -582,8 +582,27 @@ impl Driver for Spwf04 {
     fn model_prefixes(&self) -> &'static [&'static str] {
         &["spwf04"]
     }
+    fn discovery_probe(&self) -> Option<Probe> {
+        Some(PROBE_VERSION)
+    }
     fn identify_probes(&self) -> &'static [Probe] {
-        &[Probe::SpwfVersion]
+        &[PROBE_VERSION]
+    }
+    fn read_probe(&self, probe: Probe, answer: &Answer, found: &mut Findings) -> bool {
+        if probe != PROBE_VERSION {
+            return false;
+        }
+        if let Some(fw) = answer.lines.iter().find_map(|l| parse_version(l)) {
+            found.model.get_or_insert_with(|| "SPWF04".to_owned());
+            found.firmware = Some(fw);
+            found.tls = Some(TlsSupport::Yes);
+            true
+        } else if answer.ok {
+            found.model.get_or_insert_with(|| "SPWF04".to_owned());
+            true
+        } else {
+            false
+        }
     }
     fn engine_config(&self) -> Config {
         // `+WIND:` indications (spwf04.md §1). Echo is on by default [I].
@@ -726,6 +745,17 @@ const SPWF04: CredentialRules = CredentialRules {
     ),
     tls_versions: Rule::i("TLS 1.2 (believed)", "spwf04.md 7"),
 };
+
+/// `AT+S.STS=version` → `AT-S.Var:version=<fw>` `AT-S.OK` (spwf04.md §2 [I]); other
+/// vendors' modules answer `ERROR` or nothing. 2 s.
+const PROBE_VERSION: Probe = Probe::new("AT+S.STS=version", 2);
+
+/// The firmware in `AT-S.Var:version=<fw>`.
+fn parse_version(text: &str) -> Option<String> {
+    text.trim()
+        .strip_prefix("AT-S.Var:version=")
+        .map(|v| v.trim().to_owned())
+}
 
 #[cfg(test)]
 mod tests {

@@ -19,7 +19,7 @@ use crate::modules::Family;
 use crate::modules::cmd::{Utc, binary_read, block, line, quoted_param, secs, upload};
 use crate::modules::driver::{Driver, Recovery};
 use crate::modules::explain::{Explanation, GSM_CME, Row, cme_number, explain_common, lookup};
-use crate::modules::identify::Probe;
+use crate::modules::identify::{Answer, Findings, Probe, TlsSupport};
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Proves, Purpose, Role, TlsVersion,
 };
@@ -735,6 +735,13 @@ macro_rules! telit_driver {
             fn tls_on_every_firmware(&self) -> bool {
                 $identify.1
             }
+            fn read_probe(&self, probe: Probe, answer: &Answer, found: &mut Findings) -> bool {
+                read_probe(probe, answer, found)
+            }
+            fn vendor_words(&self) -> &'static [&'static str] {
+                // `ATI` answers `Telit`: the vendor, not a model (telit.md §1).
+                &["telit"]
+            }
             fn engine_config(&self) -> Config {
                 engine_config()
             }
@@ -781,6 +788,45 @@ macro_rules! telit_driver {
     };
 }
 
+/// `AT#SSLEN=?` answers `#SSLEN: (1),(0,1)` where the firmware has the `#SSL` commands
+/// (telit.md §1 [I]). 2 s.
+const PROBE_SSL: Probe = Probe::new("AT#SSLEN=?", 2);
+
+/// Whether the answer to [`PROBE_SSL`] and the firmware seen show TLS.
+fn read_probe(probe: Probe, answer: &Answer, found: &mut Findings) -> bool {
+    if probe != PROBE_SSL {
+        return false;
+    }
+    let fw_bad = found
+        .firmware
+        .as_deref()
+        .is_some_and(legacy_firmware_lacks_ssl);
+    found.tls = Some(if answer.ok && !fw_bad {
+        TlsSupport::Yes
+    } else {
+        TlsSupport::No {
+            why: "this firmware has no #SSL commands; SSL needs SW 10.00.xx5 or later".into(),
+        }
+    });
+    true
+}
+
+/// Telit GE/GL/GC: SSL from SW 10.00.xx5 [S]; older `10.00.xx0`-`xx4` and pre-10 lack it.
+fn legacy_firmware_lacks_ssl(fw: &str) -> bool {
+    let mut parts = fw.split('.');
+    let major: Option<u32> = parts.next().and_then(|p| p.parse().ok());
+    let minor: Option<u32> = parts.next().and_then(|p| p.parse().ok());
+    let build = parts
+        .next()
+        .and_then(|p| p.get(2..3))
+        .and_then(|d| d.parse::<u32>().ok());
+    match (major, minor, build) {
+        (Some(m), _, _) if m < 10 => true,
+        (Some(10), Some(0), Some(last)) => last < 5,
+        _ => false,
+    }
+}
+
 /// `SSLSRING:` and the 3GPP URCs (telit.md §4); `AT#SSLD=..,0` and `AT#SSLO` answer
 /// `CONNECT` and go online (seed 003, §4.5.3).
 fn engine_config() -> Config {
@@ -801,7 +847,7 @@ telit_driver!(
     &["ge864", "ge865", "gl865", "gl868", "gc864"],
     &["telit"],
     // `AT#SSLEN=?` fails on firmware older than SW 10.00.xx5.
-    (&[Probe::Cgmm, Probe::Cgmr, Probe::TlsTelit], false)
+    (&[Probe::CGMM, Probe::CGMR, PROBE_SSL], false)
 );
 telit_driver!(
     TelitLe910,
@@ -815,7 +861,7 @@ telit_driver!(
     &["le910", "me910", "me310", "ln920"],
     &[],
     // #SSLSECDATA exists on every LE910 firmware seen.
-    (&[Probe::Cgmm, Probe::Cgmr], true)
+    (&[Probe::CGMM, Probe::CGMR], true)
 );
 
 // After Telit's `>` prompt, "to exit without writing the message send ESC char
@@ -991,6 +1037,14 @@ mod tests {
     use super::*;
     use crate::at::ErrorCode;
     use crate::modules::plan::Credential;
+
+    #[test]
+    fn legacy_firmware_gate_is_sw_10_00_xx5() {
+        assert!(legacy_firmware_lacks_ssl("10.00.144"));
+        assert!(legacy_firmware_lacks_ssl("7.03.402"));
+        assert!(!legacy_firmware_lacks_ssl("10.00.145"));
+        assert!(!legacy_firmware_lacks_ssl("16.00.142"));
+    }
 
     #[test]
     fn legacy_table_is_the_manuals_order() {
