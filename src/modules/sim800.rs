@@ -14,13 +14,13 @@
 //! connection shuts the IP application down and brings the bearer up again in the order the
 //! AT manual requires. The audit of every command is `tests/audit/sim800.md`.
 
-use crate::at::{Config, Final, LineMatch, ResponseShape, Trigger, VendorFinal};
+use crate::at::{Config, Final, LineMatch, VendorFinal};
 use crate::cert::lint::{
     CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, LineEndings, RoleRules,
     Rule, Storage, Support, TrailingNewline,
 };
 use crate::modules::Family;
-use crate::modules::cmd::{Utc, binary_read, line, quoted_param, secs, upload};
+use crate::modules::cmd::{quoted_param, secs};
 use crate::modules::driver::{Driver, Recovery};
 use crate::modules::explain::{CommandRow, Explanation, Row, by_command, explain_common, lookup};
 use crate::modules::identify::{Answer, Findings, Probe, TlsSupport};
@@ -235,11 +235,7 @@ pub fn plan_set_clock(opts: &Options) -> Plan {
     let mut plan = Plan::new(FAMILY, "set the clock");
     if let Some(t) = opts.unix_time {
         // [C] 3GPP TS 27.007 +CCLK, "yy/MM/dd,hh:mm:ss±zz" (SIM800 AT manual V1.09).
-        plan.push(
-            "set the module clock (UTC)",
-            Purpose::SetClock,
-            line(format!("AT+CCLK={}", Utc::from_unix(t).cclk()), secs(5)),
-        );
+        plan.push("set the module clock (UTC)", Purpose::SetClock, at::cclk(t));
     }
     plan
 }
@@ -262,7 +258,7 @@ pub fn plan_provision(
     plan.push_expect(
         "select the local flash drive",
         Purpose::Prepare,
-        line("AT+FSDRIVE=0", secs(5)),
+        at::fsdrive_local(),
         Expect::Line {
             prefix: "+FSDRIVE:".into(),
             value: "C".into(),
@@ -276,13 +272,13 @@ pub fn plan_provision(
     plan.push_expect(
         format!("delete an old {p} (an error means there was none)"),
         Purpose::Clean(Role::Ca),
-        line(format!("AT+FSDEL={p}"), secs(5)),
+        at::fsdel(&p),
         Expect::Tolerate,
     );
     plan.push(
         format!("create {p}"),
         Purpose::Write(Role::Ca),
-        line(format!("AT+FSCREATE={p}"), secs(5)),
+        at::fscreate(&p),
     );
     // 3. Write exactly <size> bytes after '>', in parts of at most 10240 (mode 1 appends).
     // [C] SIM800_SslSetCert.ino: `+FSWRITE=<path>,0,<size>,10`, wait for `>`, the bytes,
@@ -296,13 +292,7 @@ pub fn plan_provision(
         plan.push(
             format!("write {} bytes of the root CA", part.len()),
             Purpose::Write(Role::Ca),
-            upload(
-                format!("AT+FSWRITE={p},{mode},{},{input_time}", part.len()),
-                Trigger::Prompt,
-                part.to_vec(),
-                None,
-                secs(input_time + 2),
-            ),
+            at::fswrite(&p, mode, part, input_time),
         );
     }
     // 4. Verify by size: the strongest check this module allows (see the module doc).
@@ -316,14 +306,14 @@ pub fn plan_provision(
                 bytes: ca.bytes.len(),
             },
         ),
-        line(format!("AT+FSFLSIZE={p}"), secs(5)),
+        at::fsflsize(&p),
     );
     // 5. Import into the SSL layer; success is the URC `+SSLSETCERT: 0` [C TinyGSM
     // SIM800_SslSetCert.ino: `+SSLSETCERT="<path>"`, `OK`, then `+SSLSETCERT:` within 5 s].
     plan.push_expect(
         "import the file into the SSL layer",
         Purpose::Bind(Role::Ca),
-        line(format!("AT+SSLSETCERT=\"{p}\""), secs(5)),
+        at::sslsetcert(&p),
         Expect::OkThenUrc {
             prefix: "+SSLSETCERT:".into(),
             value: Some("0".into()),
@@ -352,13 +342,13 @@ pub fn plan_configure_tls(opts: &Options) -> Result<Plan, PlanError> {
     plan.push(
         "do not ignore invalid server certificates",
         Purpose::Configure,
-        line("AT+SSLOPT=0,0", secs(5)),
+        at::sslopt_check(),
     );
     // [C] TinyGSM src/TinyGsmClientSIM800.h @4c55210 modemConnect: `+CIPSSL=1`.
     plan.push(
         "use SSL for TCP connections",
         Purpose::Configure,
-        line("AT+CIPSSL=1", secs(5)),
+        at::cipssl_on(),
     );
     Ok(plan)
 }
@@ -372,7 +362,7 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
         plan.push_expect(
             format!("delete {p} (an error means it was not there)"),
             Purpose::Remove(Role::Ca),
-            line(format!("AT+FSDEL={p}"), secs(5)),
+            at::fsdel(&p),
             Expect::Tolerate,
         );
         // [S] `AT+FSLS=C:\\User\\` lists one file name a line, then `OK` (sim800.md §2.1).
@@ -385,7 +375,7 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
                     name: ca.name.to_ascii_uppercase(),
                 },
             ),
-            line("AT+FSLS=C:\\User\\", secs(5)),
+            at::fsls_user(),
         );
     }
     plan.note(
@@ -409,26 +399,14 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push(
         "shut the IP application (closes what an earlier run left open)",
         Purpose::Open,
-        line("AT+CIPSHUT", secs(65)),
+        at::cipshut(),
     );
     // [C] TinyGSM gprsConnect: `+CGATT=1` (60 s) before the CIP settings.
-    plan.push(
-        "attach to packet service",
-        Purpose::Open,
-        line("AT+CGATT=1", secs(60)),
-    );
+    plan.push("attach to packet service", Purpose::Open, at::cgatt());
     // [C] TinyGSM gprsConnect: `+CIPMUX=1`, `+CIPQSEND=1`, `+CIPRXGET=1`, in IP INITIAL.
-    plan.push(
-        "several connections",
-        Purpose::Open,
-        line("AT+CIPMUX=1", secs(5)),
-    );
-    plan.push("quick send", Purpose::Open, line("AT+CIPQSEND=1", secs(5)));
-    plan.push(
-        "receive on request",
-        Purpose::Open,
-        line("AT+CIPRXGET=1", secs(5)),
-    );
+    plan.push("several connections", Purpose::Open, at::cipmux_multi());
+    plan.push("quick send", Purpose::Open, at::cipqsend_quick());
+    plan.push("receive on request", Purpose::Open, at::ciprxget_manual());
     // [C] TinyGSM gprsConnect sends `+CSTT="<apn>","<user>","<pwd>"` even when they are
     // empty; manual V1.09 §8.2.2: needed before CIPSTART in multi-IP mode.
     plan.push(
@@ -437,35 +415,25 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
             None => "set the APN (none given: the network's default)",
         },
         Purpose::Open,
-        line(format!("AT+CSTT={apn}"), secs(60)),
+        at::cstt(&apn),
     );
     // [C] TinyGSM: `+CIICR`, 60 s.
-    plan.push(
-        "bring up the bearer",
-        Purpose::Open,
-        line("AT+CIICR", secs(60)),
-    );
+    plan.push("bring up the bearer", Purpose::Open, at::ciicr());
     // [C] TinyGSM: `+CIFSR` answers the IP address alone, no `OK`; manual V1.09 §8.2.2:
     // needed before CIPSTART in multi-IP mode (state IP STATUS).
     plan.push(
         "read the local IP address (the module needs it before connecting)",
         Purpose::Open,
-        crate::at::Command {
-            response: ResponseShape::FirstLine,
-            ..line("AT+CIFSR", secs(10))
-        },
+        at::cifsr(),
     );
     // [C] TinyGSM modemConnect: `+CIPSSL=1` then `+CIPSTART=<mux>,"TCP","<host>",<port>`,
     // 75 s (manual V1.09: multi-IP max response 75 s); outcomes `<n>, CONNECT OK`,
     // `CONNECT FAIL`, `ALREADY CONNECT`, `CLOSE OK` (failed handshake).
-    plan.push("SSL on", Purpose::Open, line("AT+CIPSSL=1", secs(5)));
+    plan.push("SSL on", Purpose::Open, at::cipssl_on());
     plan.push_expect(
         format!("open TLS to {}:{}", opts.host, opts.port),
         Purpose::Open,
-        line(
-            format!("AT+CIPSTART=0,\"TCP\",{host},{}", opts.port),
-            secs(75),
-        ),
+        at::cipstart(&host, opts.port),
         // `0, CONNECT OK` [S TinyGSM] or `0,CONNECT OK` [MAN]: match both.
         Expect::OkThenUrc {
             prefix: "0,".into(),
@@ -479,13 +447,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_expect(
         format!("send {} bytes", req.len()),
         Purpose::Send,
-        upload(
-            format!("AT+CIPSEND=0,{}", req.len()),
-            Trigger::Prompt,
-            req,
-            None,
-            secs(30),
-        ),
+        at::cipsend(req),
         Expect::OkThenUrc {
             prefix: "+CIPRXGET: 1,0".into(),
             value: None,
@@ -498,20 +460,158 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push(
         "read the response",
         Purpose::Receive,
+        at::ciprxget_read(opts.max_response.min(1460)),
+    );
+    plan.push_expect("close", Purpose::Close, at::cipshut(), Expect::Tolerate);
+    Ok(plan)
+}
+
+/// One constructor per command this driver sends: the line, its timeout, and the source.
+/// "V1.09" is the SIM800 Series AT Command Manual V1.09; TinyGSM is `vshymanskyy/TinyGSM`
+/// @4c55210 (`src/TinyGsmClientSIM800.h`, `examples/more/SIM800_SslSetCert`).
+mod at {
+    use crate::at::{Command, ResponseShape, Trigger};
+    use crate::modules::cmd::{Utc, binary_read, line, secs, upload};
+
+    /// `AT+CCLK="yy/MM/dd,hh:mm:ss+zz"` (3GPP TS 27.007 +CCLK; V1.09); 5 s.
+    pub fn cclk(unix_time: u64) -> Command {
+        line(
+            format!("AT+CCLK={}", Utc::from_unix(unix_time).cclk()),
+            secs(5),
+        )
+    }
+
+    /// `AT+FSDRIVE=0` selects the local flash, `+FSDRIVE: C` (GsmCertificate.cpp); 5 s.
+    pub fn fsdrive_local() -> Command {
+        line("AT+FSDRIVE=0", secs(5))
+    }
+
+    /// `AT+FSDEL=<path>`, path unquoted (TinyGSM SIM800_SslSetCert); 5 s.
+    pub fn fsdel(path: &str) -> Command {
+        line(format!("AT+FSDEL={path}"), secs(5))
+    }
+
+    /// `AT+FSCREATE=<path>`, path unquoted (TinyGSM SIM800_SslSetCert); 5 s.
+    pub fn fscreate(path: &str) -> Command {
+        line(format!("AT+FSCREATE={path}"), secs(5))
+    }
+
+    /// `AT+FSWRITE=<path>,<mode>,<size>,<inputtime>`, `>`, exactly `<size>` bytes, `OK`
+    /// (TinyGSM SIM800_SslSetCert; openluat manual table: `<size>` <= 10240, mode 1
+    /// appends); `<inputtime>` + 2 s.
+    pub fn fswrite(path: &str, mode: u8, part: &[u8], input_time: u64) -> Command {
+        upload(
+            format!("AT+FSWRITE={path},{mode},{},{input_time}", part.len()),
+            Trigger::Prompt,
+            part.to_vec(),
+            None,
+            secs(input_time + 2),
+        )
+    }
+
+    /// `AT+FSFLSIZE=<path>` answers `+FSFLSIZE: <bytes>` (GsmCertificate.cpp reads it before
+    /// FSREAD [S]); 5 s.
+    pub fn fsflsize(path: &str) -> Command {
+        line(format!("AT+FSFLSIZE={path}"), secs(5))
+    }
+
+    /// `AT+SSLSETCERT="<path>"`: `OK`, then `+SSLSETCERT: 0` within 5 s (TinyGSM
+    /// SIM800_SslSetCert); 5 s.
+    pub fn sslsetcert(path: &str) -> Command {
+        line(format!("AT+SSLSETCERT=\"{path}\""), secs(5))
+    }
+
+    /// `AT+SSLOPT=0,0`: do not ignore invalid certificates (TinyGSM comment: `<opt>` 0 =
+    /// ignore invalid certificate, `<enable>` 0 = off); 5 s.
+    pub fn sslopt_check() -> Command {
+        line("AT+SSLOPT=0,0", secs(5))
+    }
+
+    /// `AT+CIPSSL=1`: SSL for the next `AT+CIPSTART` (TinyGSM `modemConnect`); 5 s.
+    pub fn cipssl_on() -> Command {
+        line("AT+CIPSSL=1", secs(5))
+    }
+
+    /// `AT+FSLS=C:\User\`: one file name a line, then `OK` (sim800.md §2.1 [S]); 5 s.
+    pub fn fsls_user() -> Command {
+        line("AT+FSLS=C:\\User\\", secs(5))
+    }
+
+    /// `AT+CIPSHUT` closes every connection and the bearer, `SHUT OK` (TinyGSM
+    /// `gprsDisconnect`); 65 s, V1.09's maximum.
+    pub fn cipshut() -> Command {
+        line("AT+CIPSHUT", secs(65))
+    }
+
+    /// `AT+CGATT=1` attaches to packet service (TinyGSM `gprsConnect`); 60 s.
+    pub fn cgatt() -> Command {
+        line("AT+CGATT=1", secs(60))
+    }
+
+    /// `AT+CIPMUX=1`: several connections, in IP INITIAL (TinyGSM `gprsConnect`); 5 s.
+    pub fn cipmux_multi() -> Command {
+        line("AT+CIPMUX=1", secs(5))
+    }
+
+    /// `AT+CIPQSEND=1`: quick send, `DATA ACCEPT` (TinyGSM `gprsConnect`); 5 s.
+    pub fn cipqsend_quick() -> Command {
+        line("AT+CIPQSEND=1", secs(5))
+    }
+
+    /// `AT+CIPRXGET=1`: receive on request (TinyGSM `gprsConnect`); 5 s.
+    pub fn ciprxget_manual() -> Command {
+        line("AT+CIPRXGET=1", secs(5))
+    }
+
+    /// `AT+CSTT=<apn>` with the APN quoted, even empty (TinyGSM `gprsConnect`; V1.09 §8.2.2:
+    /// needed before CIPSTART in multi-IP mode); 60 s.
+    pub fn cstt(quoted_apn: &str) -> Command {
+        line(format!("AT+CSTT={quoted_apn}"), secs(60))
+    }
+
+    /// `AT+CIICR` brings up the bearer (TinyGSM); 60 s.
+    pub fn ciicr() -> Command {
+        line("AT+CIICR", secs(60))
+    }
+
+    /// `AT+CIFSR` answers the local IP address alone, no `OK` (TinyGSM; V1.09 §8.2.2); 10 s.
+    pub fn cifsr() -> Command {
+        Command {
+            response: ResponseShape::FirstLine,
+            ..line("AT+CIFSR", secs(10))
+        }
+    }
+
+    /// `AT+CIPSTART=0,"TCP",<host>,<port>`, then `0, CONNECT OK` (TinyGSM `modemConnect`);
+    /// 75 s, V1.09's multi-IP maximum.
+    pub fn cipstart(quoted_host: &str, port: u16) -> Command {
+        line(
+            format!("AT+CIPSTART=0,\"TCP\",{quoted_host},{port}"),
+            secs(75),
+        )
+    }
+
+    /// `AT+CIPSEND=0,<len>`, `>`, the bytes, `DATA ACCEPT:0,<n>` (TinyGSM `modemSend`); 30 s.
+    pub fn cipsend(bytes: Vec<u8>) -> Command {
+        upload(
+            format!("AT+CIPSEND=0,{}", bytes.len()),
+            Trigger::Prompt,
+            bytes,
+            None,
+            secs(30),
+        )
+    }
+
+    /// `AT+CIPRXGET=2,0,<n>`: `+CIPRXGET: 2,0,<n>,<left>`, the bytes, `OK`; at most 1460 a
+    /// read (TinyGSM `modemRead`); 10 s.
+    pub fn ciprxget_read(max: usize) -> Command {
         binary_read(
-            format!("AT+CIPRXGET=2,0,{}", opts.max_response.min(1460)),
+            format!("AT+CIPRXGET=2,0,{max}"),
             "+CIPRXGET: 2,",
             1,
             secs(10),
-        ),
-    );
-    plan.push_expect(
-        "close",
-        Purpose::Close,
-        line("AT+CIPSHUT", secs(65)),
-        Expect::Tolerate,
-    );
-    Ok(plan)
+        )
+    }
 }
 
 /// The SIMCom SIM800 driver.
