@@ -17,13 +17,13 @@
 //!   `SPWFSA04/spwfsa04_at_strings.h`, `SPWFSAxx.cpp`, `SPWFSAxx.h`.
 
 use crate::at::Config;
-use crate::at::{Final, Trigger};
+use crate::at::Final;
 use crate::cert::lint::{
     CaChoice, ClockCheck, CredentialRules, Encoding, KeyEncoding, LineEndings, RoleRules, Rule,
     Storage, Support, TrailingNewline,
 };
 use crate::modules::Family;
-use crate::modules::cmd::{binary_read, line, secs, upload};
+use crate::modules::cmd::secs;
 use crate::modules::driver::{Driver, Recovery};
 use crate::modules::explain::{Explanation, Row, lookup};
 use crate::modules::identify::{Answer, Findings, Probe, TlsSupport};
@@ -201,7 +201,7 @@ fn push_probe(plan: &mut Plan) {
     plan.push_expect(
         "check the module answers (and end anything an interrupted run left half-sent)",
         Purpose::Prepare,
-        line("AT", secs(2)),
+        at::probe(),
         Expect::Tolerate,
     );
 }
@@ -224,7 +224,7 @@ fn clock_steps(opts: &Options) -> Plan {
         plan.push(
             "set the module time (seconds since 1970, UTC) for certificate date checks",
             Purpose::SetClock,
-            line(format!("AT+S.TIME={t}"), secs(5)),
+            at::time(t),
         );
     }
     plan
@@ -257,7 +257,7 @@ pub fn plan_provision(
     plan.push_expect(
         "clear the TLS certificate slots",
         Purpose::Clean(Role::Ca),
-        line("AT+S.TLSCERT=content,2", secs(10)),
+        at::tlscert_clear(),
         Expect::Tolerate,
     );
     // 2. The module checks dates.
@@ -305,8 +305,8 @@ fn push_slot(plan: &mut Plan, role: Role, c: &[u8]) -> Result<(), PlanError> {
         Role::ClientCert => "cert",
         Role::ClientKey => "key",
     };
-    let text = format!("AT+S.TLSCERT={slot},{}", c.len());
-    if text.len() > MAX_LINE {
+    let command = at::tlscert(slot, c);
+    if command.line.len() > MAX_LINE {
         return Err(PlanError::TooLarge {
             family: FAMILY,
             role,
@@ -319,7 +319,6 @@ fn push_slot(plan: &mut Plan, role: Role, c: &[u8]) -> Result<(), PlanError> {
     // "AT+S.TLSCERT=cert,%d\r%s", `AT_STORE_KEY`; GHI `TLSCERT=ca,<len>` + raw bytes]; the
     // CA answers `AT-S.SubjectKeyId:..` [C ST engineer's log, ST-comm-23]. Each write
     // replaces the slot, and the slots were cleared first: idempotent.
-    let command = upload(text, Trigger::Immediately, c.to_vec(), None, secs(10));
     let purpose = match (role, subject_key_id(c)) {
         (Role::Ca, Some(ski)) => Purpose::Verify(
             role,
@@ -377,7 +376,7 @@ fn push_ca_file(plan: &mut Plan, name: &str, der: &[u8]) {
     plan.push_expect(
         format!("delete {name} left by an earlier run (nothing to delete is fine)"),
         Purpose::Clean(Role::Ca),
-        line(format!("AT+S.FSD={name}"), secs(10)),
+        at::fsd(name),
         Expect::Tolerate,
     );
     let parts = der.chunks(FS_CHUNK).count();
@@ -391,17 +390,7 @@ fn push_ca_file(plan: &mut Plan, name: &str, der: &[u8]) {
                 part.len()
             )
         };
-        plan.push(
-            label,
-            Purpose::Write(Role::Ca),
-            upload(
-                format!("AT+S.FSC={name},{}", part.len()),
-                Trigger::Immediately,
-                part.to_vec(),
-                None,
-                secs(10),
-            ),
-        );
+        plan.push(label, Purpose::Write(Role::Ca), at::fsc(name, part));
     }
     let label = if parts == 1 {
         format!("read back {name} and compare")
@@ -419,7 +408,7 @@ fn push_ca_file(plan: &mut Plan, name: &str, der: &[u8]) {
                 expected: der.to_vec(),
             },
         ),
-        binary_read(format!("AT+S.FSP={name},,"), "AT-S.Reading:", 0, secs(10)),
+        at::fsp(name),
     );
 }
 
@@ -440,14 +429,14 @@ pub fn plan_remove(creds: &Credentials) -> Plan {
     plan.push_expect(
         "clear all TLS certificates and keys",
         Purpose::Remove(Role::Ca),
-        line("AT+S.TLSCERT=content,2", secs(10)),
+        at::tlscert_clear(),
         Expect::Tolerate,
     );
     if let Some(ca) = creds.ca.as_ref().filter(|c| is_ca_file(&c.name)) {
         plan.push_expect(
             format!("delete {} (already gone is fine)", ca.name),
             Purpose::Remove(Role::Ca),
-            line(format!("AT+S.FSD={}", ca.name), secs(10)),
+            at::fsd(&ca.name),
             Expect::Tolerate,
         );
     }
@@ -477,7 +466,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         plan.push_expect(
             format!("close socket {id} if an earlier run left it open (nothing to close is fine)"),
             Purpose::Close,
-            line(format!("AT+S.SOCKC={id}"), secs(10)),
+            at::sockc(id),
             Expect::Tolerate,
         );
     }
@@ -492,10 +481,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
             opts.host, opts.port, opts.host
         ),
         Purpose::Open,
-        line(
-            format!("AT+S.SOCKON={},{},,{}", opts.host, opts.port, opts.host),
-            secs(60),
-        ),
+        at::sockon(&opts.host, opts.port),
     );
     // `AT-S.On:<ip>:<id>` [C mbed]: the id is the 2nd field after the prefix.
     plan.capture_last("sock", "AT-S.On:", 1, "0");
@@ -518,8 +504,8 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_templated(
         format!("send {} bytes", req.len()),
         Purpose::Send,
-        &format!("AT+S.SOCKW={{sock}},{}", req.len()),
-        upload("", Trigger::Immediately, req, None, secs(30)),
+        &at::sockw_template(req.len()),
+        at::sockw(req),
         Expect::OkThenUrc {
             prefix: "+WIND:55:Pending Data".into(),
             value: None,
@@ -532,8 +518,8 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_templated(
         "ask how many bytes are waiting",
         Purpose::Receive,
-        "AT+S.SOCKQ={sock}",
-        line("", secs(5)),
+        at::SOCKQ,
+        at::sockq(),
         Expect::Ok,
     );
     plan.capture_last("pending", "AT-S.Query:", 0, &opts.max_response.to_string());
@@ -542,8 +528,8 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_templated(
         "read them",
         Purpose::Receive,
-        "AT+S.SOCKR={sock},{pending}",
-        binary_read("", "AT-S.Reading:", 0, secs(30)),
+        at::SOCKR,
+        at::sockr(),
         Expect::Ok,
     );
     // `AT+S.SOCKC=<id>` [C X-CUBE `AT_SOCKET_CLOSE`; mbed]. With unread data it answers
@@ -553,14 +539,121 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_templated(
         "close the socket",
         Purpose::Close,
-        "AT+S.SOCKC={sock}",
-        line("", secs(10)),
+        at::SOCKC,
+        at::sockc_named(),
         Expect::Tolerate,
     );
     plan.note(
         "the socket id and byte count are the ones the module answers; the usual values are shown",
     );
     Ok(plan)
+}
+
+/// One constructor per command this driver sends: the line, its timeout, and the source.
+/// "ST-fw" is the SPWF04 firmware's command table, "X-CUBE" ST's X-CUBE-WIFI1 host
+/// middleware (`wifi_const.h`), "mbed" the mbed SPWF04 driver, "GHI" GHI TinyCLR. A
+/// template's `{sock}` and `{pending}` are filled from earlier answers (`capture_last`).
+mod at {
+    use crate::at::{Command, Trigger};
+    use crate::modules::cmd::{binary_read, line, secs, upload};
+
+    /// `AT` -> `AT-S.OK` (ST-fw "Null command, always returns OK"; mbed); 2 s.
+    pub fn probe() -> Command {
+        line("AT", secs(2))
+    }
+
+    /// `AT+S.TIME=<epoch>` (X-CUBE `AT_SETTIME` "AT+S.TIME=%lu"; ST-fw "Get/Set current time
+    /// in seconds"); 5 s.
+    pub fn time(unix_time: u64) -> Command {
+        line(format!("AT+S.TIME={unix_time}"), secs(5))
+    }
+
+    /// `AT+S.TLSCERT=content,2` clears every TLS slot (X-CUBE `AT_CLEAN_TLS_CERT`); 10 s.
+    pub fn tlscert_clear() -> Command {
+        line("AT+S.TLSCERT=content,2", secs(10))
+    }
+
+    /// `AT+S.TLSCERT=<ca|cert|key>,<len><CR><bytes>` (ST-fw; X-CUBE `AT_STORE_CERT`,
+    /// `AT_STORE_KEY`; GHI); the CA answers `AT-S.SubjectKeyId:..` (ST-comm-23); 10 s.
+    pub fn tlscert(slot: &str, bytes: &[u8]) -> Command {
+        upload(
+            format!("AT+S.TLSCERT={slot},{}", bytes.len()),
+            Trigger::Immediately,
+            bytes.to_vec(),
+            None,
+            secs(10),
+        )
+    }
+
+    /// `AT+S.FSD=/<name>` deletes a file (ST-fw; X-CUBE `AT_DELETE_FILE`); 10 s.
+    pub fn fsd(name: &str) -> Command {
+        line(format!("AT+S.FSD={name}"), secs(10))
+    }
+
+    /// `AT+S.FSC=/<name>,<len><CR><bytes>` creates or appends to a file (ST-fw; X-CUBE
+    /// `AT_CREATE_FILE`); 10 s.
+    pub fn fsc(name: &str, part: &[u8]) -> Command {
+        upload(
+            format!("AT+S.FSC={name},{}", part.len()),
+            Trigger::Immediately,
+            part.to_vec(),
+            None,
+            secs(10),
+        )
+    }
+
+    /// `AT+S.FSP=/<name>,,` -> `AT-S.Reading:<n>:<total>` and the raw bytes (ST-fw; X-CUBE
+    /// `AT_DISPLAY_FILE_CONTENT`); 10 s.
+    pub fn fsp(name: &str) -> Command {
+        binary_read(format!("AT+S.FSP={name},,"), "AT-S.Reading:", 0, secs(10))
+    }
+
+    /// `AT+S.SOCKON=<host>,<port>,,<name>`: the 4th field is the TLS server name (GHI;
+    /// ST community [S]); 60 s, a TLS handshake over Wi-Fi with DNS [I].
+    pub fn sockon(host: &str, port: u16) -> Command {
+        line(format!("AT+S.SOCKON={host},{port},,{host}"), secs(60))
+    }
+
+    /// The line of [`sockw`]: `AT+S.SOCKW=<id>,<len>` (X-CUBE `AT_SOCKET_WRITE`; mbed).
+    pub fn sockw_template(len: usize) -> String {
+        format!("AT+S.SOCKW={{sock}},{len}")
+    }
+
+    /// `AT+S.SOCKW=<id>,<len><CR><bytes>` -> `AT-S.OK` (X-CUBE; mbed); 30 s.
+    pub fn sockw(bytes: Vec<u8>) -> Command {
+        upload("", Trigger::Immediately, bytes, None, secs(30))
+    }
+
+    /// `AT+S.SOCKQ=<id>` -> `AT-S.Query:<n>` (mbed `SPWFXX_RECV_DATALEN`; X-CUBE
+    /// `AT_QUERY_PENDING_DATA`).
+    pub const SOCKQ: &str = "AT+S.SOCKQ={sock}";
+
+    /// [`SOCKQ`]; 5 s.
+    pub fn sockq() -> Command {
+        line("", secs(5))
+    }
+
+    /// `AT+S.SOCKR=<id>,<n>` -> `AT-S.Reading:<n>:<total>`, n raw bytes, `AT-S.OK` (mbed
+    /// `_read_in`; X-CUBE `AT_SOCKET_READ`).
+    pub const SOCKR: &str = "AT+S.SOCKR={sock},{pending}";
+
+    /// [`SOCKR`]; 30 s.
+    pub fn sockr() -> Command {
+        binary_read("", "AT-S.Reading:", 0, secs(30))
+    }
+
+    /// `AT+S.SOCKC=<id>` for the socket the module named.
+    pub const SOCKC: &str = "AT+S.SOCKC={sock}";
+
+    /// `AT+S.SOCKC=<id>` closes a socket (X-CUBE `AT_SOCKET_CLOSE`; mbed); 10 s.
+    pub fn sockc(id: u8) -> Command {
+        line(format!("AT+S.SOCKC={id}"), secs(10))
+    }
+
+    /// [`SOCKC`]; 10 s.
+    pub fn sockc_named() -> Command {
+        line("", secs(10))
+    }
 }
 
 /// The ST SPWF04 driver.
