@@ -13,13 +13,12 @@
 //!   shared/reference/modules/ichip.md).
 
 use crate::at::Config;
-use crate::at::{Final, Trigger};
+use crate::at::Final;
 use crate::cert::lint::{
     CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, LineEndings, RoleRules,
     Rule, Storage, Support, TrailingNewline,
 };
 use crate::modules::Family;
-use crate::modules::cmd::{block, line, secs, upload};
 use crate::modules::driver::{Driver, Recovery};
 use crate::modules::explain::{Explanation, Row, lookup};
 use crate::modules::identify::{Answer, Findings, Probe, TlsSupport};
@@ -271,7 +270,7 @@ fn push_probe(plan: &mut Plan) {
     plan.push_expect(
         "check the module answers (and end anything an interrupted run left half-sent)",
         Purpose::Prepare,
-        line("AT+i", secs(2)),
+        at::probe(),
         Expect::Tolerate,
     );
 }
@@ -322,15 +321,11 @@ pub fn plan_provision(
                 why: "iChip takes PEM text (-----BEGIN ...)".into(),
             });
         }
-        let mut cmd = upload(
-            format!("AT+i{}=", param(role)),
-            Trigger::Immediately,
-            value,
-            None,
-            secs(10),
+        plan.push(
+            format!("set the {role}"),
+            Purpose::Write(role),
+            at::set(param(role), value),
         );
-        cmd.terminator = Vec::new();
-        plan.push(format!("set the {role}"), Purpose::Write(role), cmd);
     }
     // 2. Read back what can be read.
     for role in creds.roles() {
@@ -351,7 +346,7 @@ pub fn plan_provision(
                             proves: Proves::Property,
                         },
                     ),
-                    line("AT+iPKEY?", secs(5)),
+                    at::pkey_strength(),
                 ),
                 None => {
                     return Err(PlanError::Unsupported {
@@ -372,7 +367,7 @@ pub fn plan_provision(
                         expected: c.bytes.clone(),
                     },
                 ),
-                block(format!("AT+i{}?", param(role)), "-----END", secs(5)),
+                at::read(param(role)),
             );
         }
     }
@@ -405,12 +400,10 @@ pub fn plan_remove(creds: &Credentials) -> Plan {
     let mut plan = Plan::new(FAMILY, "remove TLS credentials");
     push_probe(&mut plan);
     for role in creds.roles() {
-        let mut cmd = line(format!("AT+i{}=", param(role)), secs(10));
-        cmd.terminator = b"\r\r".to_vec();
         plan.push_expect(
             format!("erase the {role}"),
             Purpose::Remove(role),
-            cmd,
+            at::erase(param(role)),
             Expect::Tolerate,
         );
     }
@@ -446,7 +439,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         plan.push_expect(
             format!("close socket {h} if an earlier run left it open (nothing to close is fine)"),
             Purpose::Close,
-            line(format!("AT+iSCLS:{h}"), secs(15)),
+            at::scls(h),
             Expect::Tolerate,
         );
     }
@@ -455,7 +448,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push(
         format!("open TCP to {}:{}", opts.host, opts.port),
         Purpose::Open,
-        line(format!("AT+iSTCP:{},{}", opts.host, opts.port), secs(30)),
+        at::stcp(&opts.host, opts.port),
     );
     // `I/<handle>`: the whole rest is the handle [C Libelium; zero padding I].
     plan.capture_last("h", "I/", usize::MAX, "000");
@@ -464,37 +457,28 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_templated(
         "open TLS on the socket (the handshake)",
         Purpose::Open,
-        "AT+iSSL:{h}",
-        line("", secs(30)),
+        at::SSL,
+        at::ssl(),
         Expect::Ok,
     );
     // `AT+iSSND%:<handle>,<size>:<bytes>` -> `I/OK<CR><LF><CR><LF>` [C manual 8.32 §13.7
     // (manualshelf SM2144N2 pages 84-85): `%` flushes the socket at once; on an SSL socket at
     // most 2048 bytes, 227 above; over 256 bytes needs host flow control; Libelium `send`].
-    let mut send = upload("", Trigger::Immediately, req.clone(), None, secs(30));
-    send.terminator = Vec::new();
     plan.push_templated(
         format!("send {} bytes", req.len()),
         Purpose::Send,
-        &format!("AT+iSSND%:{{h}},{}:", req.len()),
-        send,
+        &at::ssnd_template(req.len()),
+        at::ssnd(req.clone()),
         Expect::Ok,
     );
     // `AT+iSRCV:<handle>[,<max>]` -> `I/<sz>:<sz bytes>`, or `I/0` with nothing yet, sz <= max
     // [C manual 8.32 §13.8 (manualshelf SM2144N2 page 86; Motorola W24 manual 2-38); Libelium
     // `receive` parses "I/<n>:"]: no more is read than asked for.
-    let mut recv = line("", secs(30));
-    recv.response = crate::at::ResponseShape::InlineLength {
-        header: crate::at::LengthHeader {
-            prefix: "I/".into(),
-            field: 0,
-        },
-    };
     plan.push_templated(
         "read the response",
         Purpose::Receive,
-        &format!("AT+iSRCV:{{h}},{}", opts.max_response),
-        recv,
+        &at::srcv_template(opts.max_response),
+        at::srcv(),
         Expect::Ok,
     );
     // `AT+iSCLS:<handle>` -> `I/OK` [C Libelium `closeSocket`]; a socket the server closed
@@ -502,8 +486,8 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_templated(
         "close",
         Purpose::Close,
-        "AT+iSCLS:{h}",
-        line("", secs(15)),
+        at::SCLS,
+        at::scls_named(),
         Expect::Tolerate,
     );
     plan.note("the socket handle is the one AT+iSTCP answers; the usual value is shown");
@@ -511,6 +495,112 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         plan.note("the request is over 256 bytes: iChip then expects host flow control (its FLW setting, RTS/CTS or XON/XOFF) while it arrives");
     }
     Ok(plan)
+}
+
+/// One constructor per command this driver sends: the line, its timeout, and the source.
+/// "8.32" is Connect One's AT+i Programmer's Manual v8.32 (manualshelf SM2144N1/N2 pages);
+/// Libelium is the Waspmote WIFI_PRO library. A template's `{h}` is the handle
+/// `AT+iSTCP` answered (`capture_last`).
+mod at {
+    use crate::at::{Command, LengthHeader, ResponseShape, Trigger};
+    use crate::modules::cmd::{block, line, secs, upload};
+
+    /// `AT+i` -> `I/OK` (Libelium `AT[] = "AT+i\r"`); 2 s.
+    pub fn probe() -> Command {
+        line("AT+i", secs(2))
+    }
+
+    /// `AT+i<param>=` then the PEM, CR-separated, ending with the CR after the END line,
+    /// then `I/OK` (Libelium `setCA`; 8.32 +iCA "multiple lines separated by <CR>"); no
+    /// terminator of its own; 10 s for the flash write [I].
+    pub fn set(param: &str, cr_pem: Vec<u8>) -> Command {
+        let mut cmd = upload(
+            format!("AT+i{param}="),
+            Trigger::Immediately,
+            cr_pem,
+            None,
+            secs(10),
+        );
+        cmd.terminator = Vec::new();
+        cmd
+    }
+
+    /// `AT+i<param>=<CR><CR>` empties a parameter (8.32 §34.16.2 +iCA "Empty"; v8.21
+    /// §33.16.4 +iPKEY); the second CR is explained at `plan_remove`; 10 s.
+    pub fn erase(param: &str) -> Command {
+        let mut cmd = line(format!("AT+i{param}="), secs(10));
+        cmd.terminator = b"\r\r".to_vec();
+        cmd
+    }
+
+    /// `AT+i<CA|CERT>?`: the name, the validity and the PEM, then `I/OK` (8.32 +iCA; +iCERT
+    /// analogous [I]); 5 s.
+    pub fn read(param: &str) -> Command {
+        block(format!("AT+i{param}?"), "-----END", secs(5))
+    }
+
+    /// `AT+iPKEY?`: the key's strength in bits, `I/2048` or `2048` [I]; 5 s.
+    pub fn pkey_strength() -> Command {
+        line("AT+iPKEY?", secs(5))
+    }
+
+    /// `AT+iSCLS:<handle>` -> `I/OK` (Libelium `closeSocket`); 15 s.
+    pub fn scls(handle: u8) -> Command {
+        line(format!("AT+iSCLS:{handle}"), secs(15))
+    }
+
+    /// `AT+iSCLS:<handle>` for the handle `AT+iSTCP` answered.
+    pub const SCLS: &str = "AT+iSCLS:{h}";
+
+    /// [`SCLS`]; 15 s.
+    pub fn scls_named() -> Command {
+        line("", secs(15))
+    }
+
+    /// `AT+iSTCP:<host>,<port>` -> `I/<handle>` (Libelium `setTCPclient`, 15 s); 30 s for
+    /// DNS and the TCP connect [I].
+    pub fn stcp(host: &str, port: u16) -> Command {
+        line(format!("AT+iSTCP:{host},{port}"), secs(30))
+    }
+
+    /// `AT+iSSL:<handle>` -> `I/OK` (Libelium `sslHandshake`; 8.32 ch.21).
+    pub const SSL: &str = "AT+iSSL:{h}";
+
+    /// [`SSL`]; 30 s for the handshake.
+    pub fn ssl() -> Command {
+        line("", secs(30))
+    }
+
+    /// The line of [`ssnd`]: `AT+iSSND%:<handle>,<size>:`.
+    pub fn ssnd_template(len: usize) -> String {
+        format!("AT+iSSND%:{{h}},{len}:")
+    }
+
+    /// `AT+iSSND%:<handle>,<size>:<bytes>` -> `I/OK` (8.32 §13.7: `%` flushes at once, at
+    /// most 2048 bytes on an SSL socket; Libelium `send`); no terminator; 30 s.
+    pub fn ssnd(bytes: Vec<u8>) -> Command {
+        let mut cmd = upload("", Trigger::Immediately, bytes, None, secs(30));
+        cmd.terminator = Vec::new();
+        cmd
+    }
+
+    /// The line of [`srcv`]: `AT+iSRCV:<handle>,<max>`.
+    pub fn srcv_template(max: usize) -> String {
+        format!("AT+iSRCV:{{h}},{max}")
+    }
+
+    /// `AT+iSRCV:<handle>,<max>` -> `I/<sz>:<sz bytes>`, or `I/0` (8.32 §13.8; Motorola W24
+    /// manual 2-38; Libelium `receive`); 30 s.
+    pub fn srcv() -> Command {
+        let mut cmd = line("", secs(30));
+        cmd.response = ResponseShape::InlineLength {
+            header: LengthHeader {
+                prefix: "I/".into(),
+                field: 0,
+            },
+        };
+        cmd
+    }
 }
 
 /// The Connect One iChip driver.
