@@ -10,13 +10,13 @@
 //! compared; the key cannot be read back, so only the "key stored" flag of
 //! `AT#SSLSECDATA?` is checked, and the result says so.
 
-use crate::at::{Config, Final, LineMatch, Trigger, VendorFinal};
+use crate::at::{Config, Final, LineMatch, VendorFinal};
 use crate::cert::lint::{
     CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, LineEndings, RoleRules,
     Rule, Storage, Support, TrailingNewline,
 };
 use crate::modules::Family;
-use crate::modules::cmd::{Utc, binary_read, block, line, quoted_param, secs, upload};
+use crate::modules::cmd::quoted_param;
 use crate::modules::driver::{Driver, Recovery};
 use crate::modules::explain::{Explanation, GSM_CME, Row, cme_number, explain_common, lookup};
 use crate::modules::identify::{Answer, Findings, Probe, TlsSupport};
@@ -303,14 +303,14 @@ fn push_prepare(plan: &mut Plan) {
     plan.push_expect(
         "use the interface style that reports SSL errors (not every model has it)",
         Purpose::Prepare,
-        line("AT#SELINT=2", secs(5)),
+        at::selint2(),
         Expect::Tolerate,
     );
     // 3GPP 27.007 §9.1; Libelium's LE910 driver sends `AT+CMEE=1` (Wasp4G_constants.h).
     plan.push(
         "report errors as numbers",
         Purpose::Prepare,
-        line("AT+CMEE=1", secs(5)),
+        at::cmee_numeric(),
     );
 }
 
@@ -320,12 +320,7 @@ fn push_prepare(plan: &mut Plan) {
 /// 834 / 1009). Nothing open answers "not connected": not a failure.
 fn push_close(plan: &mut Plan, id: u8, label: &str) {
     // `AT#SSLH=<SSId>[,<ClosureType>]` (seed 003 §4.5.4; ME310.cpp ssl_socket_close).
-    plan.push_expect(
-        label,
-        Purpose::Prepare,
-        line(format!("AT#SSLH={id}"), secs(10)),
-        Expect::Tolerate,
-    );
+    plan.push_expect(label, Purpose::Prepare, at::sslh(id), Expect::Tolerate);
 }
 
 /// Enables the SSL block; "already activated" (835 / 1003 / 684) is harmless: Libelium
@@ -336,7 +331,7 @@ fn push_enable(plan: &mut Plan, id: u8) {
     plan.push_expect(
         format!("enable SSL on socket {id} (an 'already activated' error is harmless)"),
         Purpose::Prepare,
-        line(format!("AT#SSLEN={id},1"), secs(10)),
+        at::sslen(id),
         Expect::Tolerate,
     );
 }
@@ -348,7 +343,7 @@ fn clock_steps(plan: &mut Plan, opts: &Options) {
         plan.push(
             "set the module clock (UTC) for certificate date checks",
             Purpose::SetClock,
-            line(format!("AT+CCLK={}", Utc::from_unix(t).cclk()), secs(5)),
+            at::cclk(t),
         );
     }
 }
@@ -409,22 +404,17 @@ pub fn plan_provision(
         plan.push_expect(
             format!("delete the stored {role} (if any)"),
             Purpose::Clean(role),
-            line(format!("AT#SSLSECDATA={id},0,{t}"), secs(10)),
+            at::sslsecdata_delete(id, t),
             Expect::Tolerate,
         );
         // Legacy: `AT#SSLSECDATA=<SSId>,1,<DataType>`, `> `, PEM with LF, Ctrl+Z (seed 003
         // §3.3). LE910/ME910: `,<size>` as well, still followed by Ctrl+Z (Libelium
         // Wasp4G.cpp manageSSL `%u,%u,%u,%u` + 0x1A; ME310.cpp ssl_security_data;
         // codezoo's ME310G1 example). Libelium waits 5 s for OK, codezoo 10 s.
-        let text = if g.legacy {
-            format!("AT#SSLSECDATA={id},1,{t}")
-        } else {
-            format!("AT#SSLSECDATA={id},1,{t},{}", c.bytes.len())
-        };
         plan.push(
             format!("store the {role}"),
             Purpose::Write(role),
-            upload(text, Trigger::Prompt, c.bytes.clone(), Some(0x1a), secs(30)),
+            at::sslsecdata_write(id, t, &c.bytes, !g.legacy),
         );
     }
     // 5. Verify: read back certificates, check the key flag.
@@ -446,7 +436,7 @@ pub fn plan_provision(
                         proves: Proves::Property,
                     },
                 ),
-                line("AT#SSLSECDATA?", secs(5)),
+                at::sslsecdata_flags(),
             );
         } else {
             // `AT#SSLSECDATA=<SSId>,2,<DataType>`: `#SSLSECDATA: ` header, the PEM, OK
@@ -460,11 +450,7 @@ pub fn plan_provision(
                         expected: c.bytes.clone(),
                     },
                 ),
-                block(
-                    format!("AT#SSLSECDATA={id},2,{}", data_type(role)),
-                    "-----END",
-                    secs(10),
-                ),
+                at::sslsecdata_read(id, data_type(role)),
             );
         }
     }
@@ -513,7 +499,7 @@ fn configure_steps(family: Family, creds: &Credentials, opts: &Options) -> Resul
     plan.push(
         format!("cipher suite {cipher}, authentication mode {auth}"),
         Purpose::Configure,
-        line(format!("AT#SSLSECCFG={id},{cipher},{auth}"), secs(10)),
+        at::sslseccfg(id, cipher, auth),
     );
     if !g.legacy {
         // `<cert_format>` 1 = PEM (generic Telit driver `AT#SSLSECCFG=1,0,1,1`;
@@ -523,7 +509,7 @@ fn configure_steps(family: Family, creds: &Credentials, opts: &Options) -> Resul
         plan.push_expect(
             "certificates as PEM (firmware without the format parameter takes only PEM)",
             Purpose::Configure,
-            line(format!("AT#SSLSECCFG={id},{cipher},{auth},1"), secs(10)),
+            at::sslseccfg_pem(id, cipher, auth),
             Expect::Tolerate,
         );
     }
@@ -560,10 +546,7 @@ fn configure_steps(family: Family, creds: &Credentials, opts: &Options) -> Resul
                     if opts.sni { "on" } else { "off" }
                 ),
                 Purpose::Configure,
-                line(
-                    format!("AT#SSLSECCFG2={id},{code},{}", u8::from(opts.sni)),
-                    secs(10),
-                ),
+                at::sslseccfg2(id, code, opts.sni),
             );
         }
         _ => {}
@@ -583,10 +566,7 @@ pub fn plan_remove(family: Family, creds: &Credentials, opts: &Options) -> Plan 
         plan.push_expect(
             format!("delete the {role}"),
             Purpose::Remove(role),
-            line(
-                format!("AT#SSLSECDATA={id},0,{}", data_type(role)),
-                secs(10),
-            ),
+            at::sslsecdata_delete(id, data_type(role)),
             Expect::Tolerate,
         );
     }
@@ -609,7 +589,7 @@ pub fn plan_remove(family: Family, creds: &Credentials, opts: &Options) -> Plan 
                     proves: Proves::Property,
                 },
             ),
-            line("AT#SSLSECDATA?", secs(5)),
+            at::sslsecdata_flags(),
         );
     }
     plan
@@ -626,11 +606,7 @@ pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, Plan
     if let Some(apn) = &opts.apn {
         let apn = quoted_param(family, "use this APN", apn)?;
         // `AT+CGDCONT=1,"IP","<apn>"` (Libelium `AT+CGDCONT=1,\"IP\",\"%s\"`).
-        plan.push(
-            "define data context 1",
-            Purpose::Open,
-            line(format!("AT+CGDCONT=1,\"IP\",{apn}"), secs(5)),
-        );
+        plan.push("define data context 1", Purpose::Open, at::cgdcont(&apn));
     }
     // [seed] SSL sockets only on cid 1, which must be active; "context already activated"
     // (553) is harmless, and any other failure shows at #SSLD as 556 with its meaning.
@@ -638,7 +614,7 @@ pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, Plan
     plan.push_expect(
         "activate data context 1 (an 'already activated' error is harmless)",
         Purpose::Open,
-        line("AT#SGACT=1,1", secs(150)),
+        at::sgact(),
         Expect::Tolerate,
     );
     // SSL may be off after a restart [I]: enabling twice is harmless.
@@ -655,7 +631,7 @@ pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, Plan
     plan.push(
         format!("open TLS to {}:{} in command mode", opts.host, opts.port),
         Purpose::Open,
-        line(format!("AT#SSLD={id},{},{host},0,1", opts.port), secs(120)),
+        at::ssld(id, &host, opts.port),
     );
     let req = opts.request_bytes();
     if req.contains(&0x1a) {
@@ -669,37 +645,160 @@ pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, Plan
     plan.push(
         format!("send {} bytes", req.len()),
         Purpose::Send,
-        upload(
-            format!("AT#SSLSEND={id}"),
-            Trigger::Prompt,
-            req,
-            Some(0x1a),
-            secs(30),
-        ),
+        at::sslsend(id, req),
     );
     // Legacy: AT#SSLRCV (seed 003 §4.2.2.2); LE910: AT#SSLRECV [C Libelium, ME310.cpp].
-    let (cmd, header) = if g.legacy {
-        ("AT#SSLRCV", "#SSLRCV: ")
-    } else {
-        ("AT#SSLRECV", "#SSLRECV: ")
-    };
     plan.push(
         "read the response",
         Purpose::Receive,
-        binary_read(
-            format!("{cmd}={id},{}", opts.max_response.min(RECV_MAX)),
-            header,
-            0,
-            secs(30),
-        ),
+        if g.legacy {
+            at::sslrcv(id, opts.max_response.min(RECV_MAX))
+        } else {
+            at::sslrecv(id, opts.max_response.min(RECV_MAX))
+        },
     );
     plan.push_expect(
         "close the socket",
         Purpose::Close,
-        line(format!("AT#SSLH={id}"), secs(10)),
+        at::sslh(id),
         Expect::Tolerate,
     );
     Ok(plan)
+}
+
+/// One constructor per command this driver sends: the line, its timeout, and the source.
+/// "seed 003" is Telit's SSL/TLS user guide for GE/GL (telit.md); Libelium is the Waspmote
+/// 4G (LE910) driver `Wasp4G.cpp`; ME310.cpp is `telit/arduino-me310-library` @ c9e2452.
+mod at {
+    use crate::at::{Command, Trigger};
+    use crate::modules::cmd::{Utc, binary_read, block, line, secs, upload};
+
+    /// `AT#SELINT=2`: the interface style with numbered SSL errors (seed 003 ch. 5;
+    /// ME310.cpp `select_interface_style`); 5 s.
+    pub fn selint2() -> Command {
+        line("AT#SELINT=2", secs(5))
+    }
+
+    /// `AT+CMEE=1`: numbered errors (3GPP 27.007 §9.1; Libelium `Wasp4G_constants.h`); 5 s.
+    pub fn cmee_numeric() -> Command {
+        line("AT+CMEE=1", secs(5))
+    }
+
+    /// `AT#SSLH=<SSId>` closes an SSL socket (seed 003 §4.5.4; ME310.cpp
+    /// `ssl_socket_close`); 10 s.
+    pub fn sslh(id: u8) -> Command {
+        line(format!("AT#SSLH={id}"), secs(10))
+    }
+
+    /// `AT#SSLEN=<SSId>,1` enables the SSL block (Libelium `Wasp4G::manageSSL`; codezoo
+    /// ME310G1 `mqtts_cert_Write.ino`); 10 s.
+    pub fn sslen(id: u8) -> Command {
+        line(format!("AT#SSLEN={id},1"), secs(10))
+    }
+
+    /// `AT+CCLK="yy/MM/dd,hh:mm:ss+zz"` (3GPP 27.007; ME310.cpp `clock_management`); 5 s.
+    pub fn cclk(unix_time: u64) -> Command {
+        line(
+            format!("AT+CCLK={}", Utc::from_unix(unix_time).cclk()),
+            secs(5),
+        )
+    }
+
+    /// `AT#SSLSECDATA=<SSId>,0,<DataType>` deletes a credential (Libelium `manageSSL`;
+    /// perfect-cell `ssl.c`; codezoo ME310G1); 10 s.
+    pub fn sslsecdata_delete(id: u8, data_type: u8) -> Command {
+        line(format!("AT#SSLSECDATA={id},0,{data_type}"), secs(10))
+    }
+
+    /// `AT#SSLSECDATA=<SSId>,1,<DataType>[,<size>]`, `> `, the PEM, Ctrl+Z (seed 003 §3.3
+    /// without the size; LE910/ME910 with it: Libelium `%u,%u,%u,%u` + 0x1A, ME310.cpp
+    /// `ssl_security_data`); 30 s (Libelium waits 5 s for `OK`, codezoo 10 s).
+    pub fn sslsecdata_write(id: u8, data_type: u8, pem: &[u8], with_size: bool) -> Command {
+        let text = if with_size {
+            format!("AT#SSLSECDATA={id},1,{data_type},{}", pem.len())
+        } else {
+            format!("AT#SSLSECDATA={id},1,{data_type}")
+        };
+        upload(text, Trigger::Prompt, pem.to_vec(), Some(0x1a), secs(30))
+    }
+
+    /// `AT#SSLSECDATA=<SSId>,2,<DataType>`: `#SSLSECDATA: ` header, the PEM, `OK` (Libelium
+    /// `manageSSL`; codezoo ME310G1); 10 s.
+    pub fn sslsecdata_read(id: u8, data_type: u8) -> Command {
+        block(
+            format!("AT#SSLSECDATA={id},2,{data_type}"),
+            "-----END",
+            secs(10),
+        )
+    }
+
+    /// `AT#SSLSECDATA?`: `#SSLSECDATA: <SSId>,<CertSet>,<CASet>,<KeySet>` (telit.md §2.4,
+    /// the generic Telit driver's sscanf); 5 s.
+    pub fn sslsecdata_flags() -> Command {
+        line("AT#SSLSECDATA?", secs(5))
+    }
+
+    /// `AT#SSLSECCFG=<SSId>,<CipherSuite>,<auth_mode>` (seed 003 §3.2; Libelium; ME310.cpp
+    /// `ssl_configure_security_param`); 10 s.
+    pub fn sslseccfg(id: u8, cipher: u8, auth: u8) -> Command {
+        line(format!("AT#SSLSECCFG={id},{cipher},{auth}"), secs(10))
+    }
+
+    /// `AT#SSLSECCFG=<SSId>,<CipherSuite>,<auth_mode>,1`: `<cert_format>` 1 = PEM (the
+    /// generic Telit driver; perfect-cell `ssl.c`); 10 s.
+    pub fn sslseccfg_pem(id: u8, cipher: u8, auth: u8) -> Command {
+        line(format!("AT#SSLSECCFG={id},{cipher},{auth},1"), secs(10))
+    }
+
+    /// `AT#SSLSECCFG2=<SSId>,<version>,<SNI>` (ME310.cpp `ssl_additional_parameters`;
+    /// Libelium `AT#SSLSECCFG2=%u,%u`); 10 s.
+    pub fn sslseccfg2(id: u8, version: u8, sni: bool) -> Command {
+        line(
+            format!("AT#SSLSECCFG2={id},{version},{}", u8::from(sni)),
+            secs(10),
+        )
+    }
+
+    /// `AT+CGDCONT=1,"IP",<apn>` (Libelium `AT+CGDCONT=1,\"IP\",\"%s\"`); 5 s.
+    pub fn cgdcont(quoted_apn: &str) -> Command {
+        line(format!("AT+CGDCONT=1,\"IP\",{quoted_apn}"), secs(5))
+    }
+
+    /// `AT#SGACT=1,1` activates context 1 (seed 003 §2.1; ME310.cpp `context_activation`);
+    /// 150 s [I].
+    pub fn sgact() -> Command {
+        line("AT#SGACT=1,1", secs(150))
+    }
+
+    /// `AT#SSLD=<SSId>,<rPort>,<host>,0,1`: closure type 0, command mode 1 (Libelium
+    /// `AT#SSLD=1,%u,\"%s\",0,1`; ME310.cpp `ssl_socket_open`); 120 s [I], Libelium 15 s.
+    pub fn ssld(id: u8, quoted_host: &str, port: u16) -> Command {
+        line(format!("AT#SSLD={id},{port},{quoted_host},0,1"), secs(120))
+    }
+
+    /// `AT#SSLSEND=<SSId>`, `> `, the bytes, Ctrl+Z (seed 003 §4.2.2.1; Libelium;
+    /// ME310.cpp); 30 s.
+    pub fn sslsend(id: u8, bytes: Vec<u8>) -> Command {
+        upload(
+            format!("AT#SSLSEND={id}"),
+            Trigger::Prompt,
+            bytes,
+            Some(0x1a),
+            secs(30),
+        )
+    }
+
+    /// Legacy `AT#SSLRCV=<SSId>,<max>` -> `#SSLRCV: <n>` and the bytes (seed 003 §4.2.2.2);
+    /// 30 s.
+    pub fn sslrcv(id: u8, max: usize) -> Command {
+        binary_read(format!("AT#SSLRCV={id},{max}"), "#SSLRCV: ", 0, secs(30))
+    }
+
+    /// LE910/ME910 `AT#SSLRECV=<SSId>,<max>` -> `#SSLRECV: <n>` and the bytes (Libelium;
+    /// ME310.cpp); 30 s.
+    pub fn sslrecv(id: u8, max: usize) -> Command {
+        binary_read(format!("AT#SSLRECV={id},{max}"), "#SSLRECV: ", 0, secs(30))
+    }
 }
 
 /// The Telit legacy (GE864 / GL865) driver.
