@@ -180,9 +180,22 @@ pub fn attach<T: Transport, C: Clock>(session: &mut Session<T, C>, family: Famil
 pub async fn detect<T: Transport, C: Clock>(
     session: &mut Session<T, C>,
 ) -> Result<Identity, FlowError> {
-    // 1.
-    let ichip = Command::new("AT+i").with_timeout(Duration::from_millis(500));
-    if session.probe(3).await.is_err() && session.probe_with(&ichip, 2).await.is_err() {
+    // 1. Families that answer only their own command (iChip `AT+i`) are woken by their
+    // recovery probe.
+    let own: Vec<Command> = Family::ALL
+        .iter()
+        .map(|f| f.recovery().probe)
+        .filter(|p| *p != "AT")
+        .map(|p| Command::new(p).with_timeout(Duration::from_millis(500)))
+        .collect();
+    let mut awake = session.probe(3).await.is_ok();
+    for cmd in &own {
+        if awake {
+            break;
+        }
+        awake = session.probe_with(cmd, 2).await.is_ok();
+    }
+    if !awake {
         // Silent to both: perhaps a data prompt or online mode an interrupted run left.
         // ESC ends a `>` prompt on SIMCom and Telit, `+++` between pauses leaves online
         // mode (sources at `Family::recovery`); anywhere else they are a line of garbage.
@@ -201,7 +214,14 @@ pub async fn detect<T: Transport, C: Clock>(
             .max()
             .unwrap_or(0);
         if session.probe(2).await.is_err() && !fill_upload(session, &at, most).await? {
-            session.probe_with(&ichip, 2).await?;
+            let mut last = Ok(());
+            for cmd in &own {
+                last = session.probe_with(cmd, 2).await.map(drop);
+                if last.is_ok() {
+                    break;
+                }
+            }
+            last?;
         }
     }
     // 2.
