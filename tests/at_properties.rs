@@ -9,6 +9,7 @@ mod support;
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use atcert::at::{Command, Config, Engine, Event, Final, Instant};
+use atcert::modules::Family;
 use support::fixture::{Fixture, Replay, expected, load_all, replay};
 
 /// xorshift64*: deterministic, no dependency.
@@ -200,11 +201,11 @@ fn garbage_while_idle_never_breaks_the_next_command() {
     let mut rng = Rng(42);
     for config in [
         Config::default(),
-        Config::sim800(),
-        Config::sim7600(),
-        Config::spwf04(),
-        Config::telit(),
-        Config::ichip(),
+        Family::Sim800.engine_config(),
+        Family::Sim7600.engine_config(),
+        Family::Spwf04.engine_config(),
+        Family::TelitLe910.engine_config(),
+        Family::Ichip.engine_config(),
     ] {
         for _ in 0..200 {
             let mut engine = Engine::new(config.clone());

@@ -7,7 +7,7 @@
 
 use atcert::modules::flows;
 use atcert::modules::{Family, TlsSupport};
-use atcert::session::{Options, Session};
+use atcert::session::{Session, SessionOptions};
 use atcert::sim::{LineConfig, Server, VirtualClock};
 use futures::executor::block_on;
 
@@ -15,7 +15,7 @@ fn detect(family: Family) -> atcert::modules::Identity {
     let m = atcert::sim::module(family, Server::default());
     let clock = VirtualClock::new();
     let port = m.port(clock.clone(), LineConfig::default());
-    let mut s = Session::new(port, clock, Options::default());
+    let mut s = Session::new(port, clock, SessionOptions::default());
     block_on(flows::detect(&mut s)).unwrap_or_else(|e| panic!("{family}: {e}"))
 }
 

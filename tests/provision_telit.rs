@@ -65,7 +65,7 @@ fn le910_sweeps() {
 
 use atcert::modules::Credentials;
 use atcert::modules::flows::{self, FlowError};
-use atcert::session::{Direction, Options as SessionOptions, Session};
+use atcert::session::{Direction, Session, SessionOptions};
 use atcert::sim::{
     LineFaults, ServerModel, TELIT_ERROR_OUTPUTS, TelitConfig as Cfg, TelitSizeMode, TelitSslError,
 };

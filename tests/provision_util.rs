@@ -10,7 +10,7 @@ mod sim_util;
 
 use atcert::modules::flows::{self, FlowError, ProvisionReport};
 use atcert::modules::{Credentials, Family, Options, prepare};
-use atcert::session::{Options as SessionOptions, Session};
+use atcert::session::{Session, SessionOptions};
 use atcert::sim::{LineConfig, LineFaults, Server, ServerModel, SimModule, SimPort, VirtualClock};
 use futures::executor::block_on;
 pub use sim_util::Pki;

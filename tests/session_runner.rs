@@ -7,8 +7,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use atcert::at::{Command, Config, DataPhase, ErrorCode, Final, LengthHeader, ResponseShape};
+use atcert::modules::Family;
 use atcert::session::{
-    Direction, Explanation, Failure, LineEnding, Options, Progress, Session, TransportError,
+    Direction, Explanation, Failure, Progress, Session, SessionOptions, Terminator, TransportError,
 };
 use futures::executor::block_on;
 use support::{ScriptedModule, VirtualClock, ms, replies};
@@ -22,7 +23,7 @@ fn session(
     script: Vec<(&'static [u8], u64, &'static [u8])>,
 ) -> Session<ScriptedModule, VirtualClock> {
     let module = ScriptedModule::new(clock, replies(script));
-    Session::new(module, clock.clone(), Options::with_engine(config))
+    Session::new(module, clock.clone(), SessionOptions::with_engine(config))
 }
 
 #[test]
@@ -30,7 +31,7 @@ fn runs_a_command_and_records_the_transcript() {
     let clock = VirtualClock::new();
     let mut s = session(
         &clock,
-        Config::sim7600(),
+        Family::Sim7600.engine_config(),
         vec![(
             b"AT+CGMR",
             30,
@@ -80,7 +81,7 @@ fn data_phase_is_written_in_chunks_with_progress() {
     let mut s = Session::new(
         module,
         clock.clone(),
-        Options::with_engine(Config::sim7600()),
+        SessionOptions::with_engine(Family::Sim7600.engine_config()),
     );
     let seen = Rc::new(RefCell::new(Vec::new()));
     let sink = seen.clone();
@@ -182,7 +183,7 @@ fn refusals_use_the_family_table_then_generic_meanings() {
     let clock = VirtualClock::new();
     let mut s = session(
         &clock,
-        Config::telit(),
+        Family::TelitLe910.engine_config(),
         vec![
             (b"AT#SSLD", 5, b"\r\n+CME ERROR: 831\r\n"),
             (b"AT#SSLEN", 5, b"\r\n+CME ERROR: 3\r\n"),
@@ -214,7 +215,11 @@ fn refusals_use_the_family_table_then_generic_meanings() {
 #[test]
 fn stale_input_and_urcs_before_a_command_are_drained() {
     let clock = VirtualClock::new();
-    let mut s = session(&clock, Config::sim7600(), vec![(b"AT", 5, b"\r\nOK\r\n")]);
+    let mut s = session(
+        &clock,
+        Family::Sim7600.engine_config(),
+        vec![(b"AT", 5, b"\r\nOK\r\n")],
+    );
     s.transport_mut()
         .push(0, b"\r\nOK\r\n+CPIN: READY\r\nSMS DONE\r\ngarb");
     let r = block_on(s.run(&Command::new("AT"))).unwrap();
@@ -228,7 +233,7 @@ fn urc_after_the_final_result_is_kept_for_wait_urc() {
     let clock = VirtualClock::new();
     let mut s = session(
         &clock,
-        Config::sim7600(),
+        Family::Sim7600.engine_config(),
         vec![
             (b"AT+CCHSTART", 10, b"\r\nOK\r\n\r\n+CCHSTART: 0\r\n"),
             (b"AT+CCHOPEN", 10, b"\r\nOK\r\n"),
@@ -265,7 +270,7 @@ fn cancel_between_chunks_stops_the_upload() {
     let mut s = Session::new(
         module,
         clock.clone(),
-        Options::with_engine(Config::sim7600()),
+        SessionOptions::with_engine(Family::Sim7600.engine_config()),
     );
     let token = s.cancel_token();
     s.set_progress(move |p| {
@@ -310,7 +315,7 @@ fn disconnect_is_a_transport_failure() {
     let clock = VirtualClock::new();
     let mut module = ScriptedModule::new(&clock, replies(vec![(b"AT", 5, b"\r\nOK\r\n")]));
     module.disconnect_after = Some(2);
-    let mut s = Session::new(module, clock.clone(), Options::default());
+    let mut s = Session::new(module, clock.clone(), SessionOptions::default());
     let err = block_on(s.run(&Command::new("AT"))).unwrap_err();
     assert!(matches!(
         err.failure,
@@ -336,12 +341,12 @@ fn probe_retries_until_the_module_answers_and_detects_echo_and_line_ending() {
     let mut s = Session::new(
         module,
         clock.clone(),
-        Options::with_engine(Config::spwf04()),
+        SessionOptions::with_engine(Family::Spwf04.engine_config()),
     );
     let p = block_on(s.probe(5)).unwrap();
     assert_eq!(p.attempts, 3);
     assert!(p.echo);
-    assert_eq!(p.line_ending, LineEnding::Cr);
+    assert_eq!(p.terminator, Terminator::Cr);
     assert_eq!(p.answer, "AT-S.OK");
     assert_eq!(s.engine().echo_detected(), Some(true));
 }
@@ -361,7 +366,7 @@ fn binary_read_through_the_session() {
     let clock = VirtualClock::new();
     let mut s = session(
         &clock,
-        Config::spwf04(),
+        Family::Spwf04.engine_config(),
         vec![(
             b"AT+S.SOCKR",
             5,
@@ -379,7 +384,7 @@ fn binary_read_through_the_session() {
 #[test]
 fn drain_returns_stale_bytes_and_keeps_urcs() {
     let clock = VirtualClock::new();
-    let mut s = session(&clock, Config::spwf04(), vec![]);
+    let mut s = session(&clock, Family::Spwf04.engine_config(), vec![]);
     s.transport_mut().push(0, b"+WIND:0:Console active\r\n");
     s.transport_mut().push(15, b"junk\r\n");
     let stale = block_on(s.drain(ms(20))).unwrap();
@@ -424,7 +429,7 @@ fn a_missing_prompt_is_named_as_such() {
     let clock = VirtualClock::new();
     let mut s = session(
         &clock,
-        Config::sim7600(),
+        Family::Sim7600.engine_config(),
         vec![(b"AT+CCERTDOWN", 5, b"\r\n+CCHEVENT: 0,RECV EVENT\r\n")],
     );
     s.begin_step(1, 1, "Upload the CA certificate");
@@ -457,7 +462,7 @@ fn immediate_and_line_triggered_uploads_through_the_session() {
         }
     });
     let written = module.written.clone();
-    let mut s = Session::new(module, clock.clone(), Options::default());
+    let mut s = Session::new(module, clock.clone(), SessionOptions::default());
     let r = block_on(
         s.run(
             &Command::new("AT+QFUPL=\"UFS:ca.pem\",5,100")
@@ -467,7 +472,7 @@ fn immediate_and_line_triggered_uploads_through_the_session() {
     .unwrap();
     assert!(r.prompted);
     assert_eq!(r.lines, vec!["+QFUPL: 5,3a2"]);
-    s.set_engine_config(Config::spwf04());
+    s.set_engine_config(Family::Spwf04.engine_config());
     let r = block_on(
         s.run(&Command::new("AT+S.TLSCERT=ca,2").with_data(DataPhase::immediately(*b"\x30\x03"))),
     )
@@ -479,7 +484,11 @@ fn immediate_and_line_triggered_uploads_through_the_session() {
 #[test]
 fn raw_writes_are_recorded() {
     let clock = VirtualClock::new();
-    let mut s = session(&clock, Config::telit(), vec![(b"+++", 1000, b"\r\nOK\r\n")]);
+    let mut s = session(
+        &clock,
+        Family::TelitLe910.engine_config(),
+        vec![(b"+++", 1000, b"\r\nOK\r\n")],
+    );
     block_on(s.write_raw(b"+++")).unwrap();
     assert_eq!(s.transcript().raw(Direction::Tx), b"+++");
     // The OK that answers the escape arrives a second later and is drained as stale.
@@ -518,7 +527,7 @@ fn an_early_refusal_stops_the_upload() {
     let mut s = Session::new(
         module,
         clock.clone(),
-        Options::with_engine(Config::sim7600()),
+        SessionOptions::with_engine(Family::Sim7600.engine_config()),
     );
     let cmd = Command::new("AT+CCERTDOWN=\"ca.pem\",2000")
         .with_data(DataPhase::after_prompt(vec![b'x'; 2000]));
@@ -561,7 +570,7 @@ fn echoed_upload_is_taken_while_it_is_written() {
     let mut s = Session::new(
         module,
         clock.clone(),
-        Options::with_engine(Config::sim800()),
+        SessionOptions::with_engine(Family::Sim800.engine_config()),
     );
     let payload: Vec<u8> = b"OK\r\n".iter().copied().cycle().take(600).collect();
     let cmd = Command::new("AT+FSWRITE=C:\\USER\\A.CER,0,600,10")

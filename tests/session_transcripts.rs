@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use atcert::at::{Event, Final};
-use atcert::session::{Direction, Failure, Options, Session};
+use atcert::session::{Direction, Failure, Session, SessionOptions};
 use futures::executor::block_on;
 use support::fixture::{Fixture, load_all};
 use support::{ScriptedModule, VirtualClock};
@@ -53,10 +53,10 @@ struct Totals {
 fn replay_through_session(f: &Fixture, read_buffer: usize, chunk_size: usize) {
     let clock = VirtualClock::new();
     let script: Script = Rc::default();
-    let options = Options {
+    let options = SessionOptions {
         read_buffer,
         chunk_size,
-        ..Options::with_engine(f.config.clone())
+        ..SessionOptions::with_engine(f.config.clone())
     };
     let mut session = Session::new(module(&clock, script.clone()), clock.clone(), options);
     let mut want = Totals::default();

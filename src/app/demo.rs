@@ -43,8 +43,8 @@ pub fn server(family: Family, set: Option<&GeneratedSet>) -> Server {
         vec![set.server.cert_der.clone(), set.ca.cert_der.clone()],
         set.ca.cert_der.clone(),
     );
-    // SIM800 firmware does not present client certificates (see the sim800 reference).
-    if family != Family::Sim800 {
+    // Ask for a client certificate only where the family can present one (its driver says).
+    if family.mutual_tls() {
         model.client_ca = Some(model.root.clone());
     }
     // The demo network knows only the demo host: another name fails its lookup, as on a

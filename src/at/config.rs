@@ -1,6 +1,7 @@
 //! What the engine needs to know about a module line: its echo, its unsolicited lines and
-//! its own final-result forms. Everything else (`OK`, `ERROR`, `+CME ERROR`, `+CMS ERROR`,
-//! `AT-S.OK`, `AT-S.ERROR:..`, `I/OK`, `I/ERROR (..)`) is recognised for every family.
+//! its own final-result forms (a family's own are set by its driver's `engine_config`).
+//! Everything else (`OK`, `ERROR`, `+CME ERROR`, `+CMS ERROR`, `AT-S.OK`, `AT-S.ERROR:..`,
+//! `I/OK`, `I/ERROR (..)`) is recognised for every family.
 
 /// Whether the module echoes command lines back.
 #[derive(Clone, Copy, Debug, Default, Eq, PartialEq)]
@@ -43,7 +44,8 @@ pub struct VendorFinal {
     pub success: bool,
 }
 
-/// Engine settings. Start from a family constructor and adjust.
+/// Engine settings. Start from [`Config::default`] and add a family's own lines (each
+/// driver's `engine_config` in `modules/<family>.rs`).
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub struct Config {
     pub echo: EchoMode,
@@ -103,102 +105,39 @@ impl Default for Config {
 }
 
 impl Config {
-    /// SIM800: boot lines and the IP application's own results (sim800.md §5).
-    pub fn sim800() -> Self {
-        let mut c = Self::default();
-        c.urc_prefixes.extend(strings(&[
-            "Call Ready",
-            "SMS Ready",
-            "+CFUN:",
-            "+SSLSETCERT:",
-            "+CIPRXGET: 1",
-            "+HTTPACTION:",
-            "+PDP: DEACT",
-            "CLOSED",
-            // `CONNECT OK` / `<mux>, CONNECT OK` / `<mux>, CLOSED` after the command's own
-            // `OK` (sim800.md §5; TinyGSM waits for each).
-            "CONNECT OK",
-            "CONNECT FAIL",
-            "ALREADY CONNECT",
-            "0, ",
-            "1, ",
-            "2, ",
-            "3, ",
-            "4, ",
-            "5, ",
-        ]));
-        c.vendor_finals = vec![
-            success(LineMatch::Exact("SHUT OK".into())),
-            success(LineMatch::Suffix("SEND OK".into())),
-            success(LineMatch::Prefix("DATA ACCEPT".into())),
-            // `AT+CIPCLOSE=0,1` answers `0, CLOSE OK` (no `OK`).
-            success(LineMatch::Suffix("CLOSE OK".into())),
-            failure(LineMatch::Suffix("SEND FAIL".into())),
-        ];
-        c
+    /// Adds line starts that are unsolicited (a family's own URCs).
+    #[must_use]
+    pub fn with_urc_prefixes(mut self, prefixes: &[&str]) -> Self {
+        self.urc_prefixes.extend(strings(prefixes));
+        self
     }
 
-    /// SIM7600/SIM7800/A76xx: the CCH service's URCs (sim7600.md §4.2).
-    pub fn sim7600() -> Self {
-        let mut c = Self::default();
-        c.urc_prefixes.extend(strings(&[
-            "+CCHEVENT:",
-            "+CCH_RECV_CLOSED:",
-            "+CCH_PEER_CLOSED:",
-            "+CCHCLOSE:",
-            "+CCHSTOP:",
-            "+CCHSTART:",
-            "+CCHOPEN:",
-            "+CCHSEND:",
-            "+CCHRECV:",
-            "PB DONE",
-            "SMS DONE",
-            "CLOSED",
-        ]));
-        c.urc_data_headers = vec![crate::at::LengthHeader::new("+CCHRECV: DATA,", 1)];
-        c
+    /// Adds final results of the family's own.
+    #[must_use]
+    pub fn with_vendor_finals(mut self, finals: impl IntoIterator<Item = VendorFinal>) -> Self {
+        self.vendor_finals.extend(finals);
+        self
     }
+}
 
-    /// SPWF04: `+WIND:` indications (spwf04.md §1). Echo is on by default [I].
-    pub fn spwf04() -> Self {
-        let mut c = Self::default();
-        c.urc_prefixes.push("+WIND:".into());
-        c
-    }
-
-    /// Telit: `SSLSRING:` and the 3GPP URCs (telit.md §4).
-    pub fn telit() -> Self {
-        let mut c = Self::default();
-        c.urc_prefixes
-            .extend(strings(&["SSLSRING:", "SRING:", "#SSLSRING:"]));
-        // `AT#SSLD=..,0` and `AT#SSLO` answer `CONNECT` and go online (seed 003, §4.5.3).
-        c.vendor_finals = vec![success(LineMatch::Exact("CONNECT".into()))];
-        c
-    }
-
-    /// iChip: `I/` answers end commands (ichip.md §1).
-    pub fn ichip() -> Self {
+impl VendorFinal {
+    /// A line that ends the command as [`crate::at::Final::Ok`].
+    pub fn success(matches: LineMatch) -> Self {
         Self {
-            value_final_prefix: Some("I/".into()),
-            ..Self::default()
+            matches,
+            success: true,
+        }
+    }
+
+    /// A line that ends the command as [`crate::at::Final::Vendor`].
+    pub fn failure(matches: LineMatch) -> Self {
+        Self {
+            matches,
+            success: false,
         }
     }
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn success(matches: LineMatch) -> VendorFinal {
-    VendorFinal {
-        matches,
-        success: true,
-    }
-}
-
-fn failure(matches: LineMatch) -> VendorFinal {
-    VendorFinal {
-        matches,
-        success: false,
-    }
 }

@@ -6,7 +6,7 @@
 //! ```
 //! use atcert::at::{Command, Config, DataPhase, Engine, Event, Final, Instant};
 //!
-//! let mut engine = Engine::new(Config::sim7600());
+//! let mut engine = Engine::new(Config::default().with_urc_prefixes(&["+CCHEVENT:"]));
 //! let upload = Command::new(r#"AT+CCERTDOWN="ca.pem",5"#).with_data(DataPhase::after_prompt("hello"));
 //! engine.send(upload, Instant::ZERO);
 //! assert_eq!(engine.poll_transmit().as_deref(), Some(&b"AT+CCERTDOWN=\"ca.pem\",5\r"[..]));

@@ -63,6 +63,14 @@ enum Command {
 }
 
 /// Errors are printed as a sentence chain, never as a Debug dump with a backtrace.
+/// The `--module` help: every family's id from the one list, and that model names work.
+fn module_help() -> String {
+    format!(
+        "Module family or model: {} (model names such as SIM7600E-H, GL865 or LE910C1 work too)",
+        atcert::modules::Family::id_list()
+    )
+}
+
 fn main() -> std::process::ExitCode {
     match run() {
         Ok(code) => code,

@@ -12,7 +12,7 @@ use core::time::Duration;
 use crate::at::Command;
 use crate::modules::identify::{Answer, DetectError, Detector, Identity};
 use crate::modules::plan::{
-    Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, Step, fill,
+    Check, Credentials, Expect, Options, Plan, PlanError, Proves, Purpose, Role, Step, fill,
 };
 use crate::modules::{self as m, Explanation, Family};
 use crate::session::{Clock, Failure, Session, StepError, Transport};
@@ -180,9 +180,22 @@ pub fn attach<T: Transport, C: Clock>(session: &mut Session<T, C>, family: Famil
 pub async fn detect<T: Transport, C: Clock>(
     session: &mut Session<T, C>,
 ) -> Result<Identity, FlowError> {
-    // 1.
-    let ichip = Command::new("AT+i").with_timeout(Duration::from_millis(500));
-    if session.probe(3).await.is_err() && session.probe_with(&ichip, 2).await.is_err() {
+    // 1. Families that answer only their own command (iChip `AT+i`) are woken by their
+    // recovery probe.
+    let own: Vec<Command> = Family::ALL
+        .iter()
+        .map(|f| f.recovery().probe)
+        .filter(|p| *p != "AT")
+        .map(|p| Command::new(p).with_timeout(Duration::from_millis(500)))
+        .collect();
+    let mut awake = session.probe(3).await.is_ok();
+    for cmd in &own {
+        if awake {
+            break;
+        }
+        awake = session.probe_with(cmd, 2).await.is_ok();
+    }
+    if !awake {
         // Silent to both: perhaps a data prompt or online mode an interrupted run left.
         // ESC ends a `>` prompt on SIMCom and Telit, `+++` between pauses leaves online
         // mode (sources at `Family::recovery`); anywhere else they are a line of garbage.
@@ -201,7 +214,14 @@ pub async fn detect<T: Transport, C: Clock>(
             .max()
             .unwrap_or(0);
         if session.probe(2).await.is_err() && !fill_upload(session, &at, most).await? {
-            session.probe_with(&ichip, 2).await?;
+            let mut last = Ok(());
+            for cmd in &own {
+                last = session.probe_with(cmd, 2).await.map(drop);
+                if last.is_ok() {
+                    break;
+                }
+            }
+            last?;
         }
     }
     // 2.
@@ -763,14 +783,14 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
             field,
             expected,
             what,
+            marker,
+            proves,
         } => {
             let got = lines.iter().find_map(|l| {
-                // iChip value answers may come as `I/<value>` or bare.
-                let l = if prefix.is_empty() {
-                    l.strip_prefix("I/").unwrap_or(l)
-                } else {
-                    l
-                };
+                let l = marker
+                    .as_deref()
+                    .and_then(|m| l.strip_prefix(m))
+                    .unwrap_or(l);
                 let rest = l.strip_prefix(prefix.as_str())?.trim();
                 if *field == usize::MAX {
                     Some(rest.to_owned())
@@ -781,19 +801,17 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
                 }
             });
             match got {
-                Some(g) if g.eq_ignore_ascii_case(expected) => {
-                    Ok(if prefix.starts_with("AT-S.SubjectKeyId") {
-                        Verification::SameIdentity {
-                            what: what.clone(),
-                            value: g,
-                        }
-                    } else {
-                        Verification::Reported {
-                            what: what.clone(),
-                            value: g,
-                        }
-                    })
-                }
+                Some(g) if g.eq_ignore_ascii_case(expected) => Ok(if *proves == Proves::Identity {
+                    Verification::SameIdentity {
+                        what: what.clone(),
+                        value: g,
+                    }
+                } else {
+                    Verification::Reported {
+                        what: what.clone(),
+                        value: g,
+                    }
+                }),
                 Some(g) => Err((format!("{what} {expected}"), format!("{what} {g}"))),
                 None => Err((format!("{what} {expected}"), answer_text(lines))),
             }
@@ -1054,6 +1072,8 @@ mod tests {
             field: usize::MAX,
             expected: "7F:D3".into(),
             what: "SKI".into(),
+            marker: None,
+            proves: Proves::Identity,
         };
         assert!(matches!(
             judge(&ski, &lines(&["AT-S.SubjectKeyId:7f:d3"]), &[]),
@@ -1064,6 +1084,8 @@ mod tests {
             field: 3,
             expected: "1".into(),
             what: "key flag".into(),
+            marker: None,
+            proves: Proves::Property,
         };
         assert!(judge(&flag, &lines(&["#SSLSECDATA: 1,0,1,1"]), &[]).is_ok());
         assert!(judge(&flag, &lines(&["#SSLSECDATA: 1,0,1,0"]), &[]).is_err());

@@ -12,15 +12,23 @@
 //! - manual 8.32: Connect One "AT+i Programmer's Manual" 8.32 (seed 004 and the excerpts in
 //!   shared/reference/modules/ichip.md).
 
-use crate::at::{Final, Trigger};
+use crate::at::Config;
+use crate::at::Final;
+use crate::cert::lint::{
+    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, AcceptedLineEndings, RoleRules,
+    Rule, Storage, Support, TrailingNewline,
+};
 use crate::modules::Family;
-use crate::modules::cmd::{block, line, secs, upload};
+use crate::modules::driver::{Driver, Recovery};
 use crate::modules::explain::{Explanation, Row, lookup};
-use crate::modules::plan::{Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role};
+use crate::modules::identify::{Answer, Findings, Probe, TlsSupport};
+use crate::modules::plan::{
+    Check, Credentials, Expect, Options, Plan, PlanError, Proves, Purpose, Role,
+};
+use crate::modules::rules::{NO_KEY, PEM, RSA};
+use core::time::Duration;
 
 const FAMILY: Family = Family::Ichip;
-/// [C] AT+i 8.32 excerpt: 1300 characters (Libelium's copy says 1500 on other firmware).
-pub const MAX_CA: usize = 1300;
 /// [C] At most 2048 bytes per `AT+iSSND` (error 227).
 pub const MAX_SEND: usize = 2048;
 /// [S] Socket handles iChip hands out: 0-9 (Libelium keeps `socket[10]`).
@@ -262,7 +270,7 @@ fn push_probe(plan: &mut Plan) {
     plan.push_expect(
         "check the module answers (and end anything an interrupted run left half-sent)",
         Purpose::Prepare,
-        line("AT+i", secs(2)),
+        at::probe(),
         Expect::Tolerate,
     );
 }
@@ -275,11 +283,12 @@ pub fn plan_set_clock() -> Plan {
 }
 
 /// Sets each parameter with its PEM, reads back and compares.
-pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
+pub fn plan_provision(
+    rules: &CredentialRules,
+    creds: &Credentials,
+    opts: &Options,
+) -> Result<Plan, PlanError> {
     let _ = opts;
-    if creds.roles().next().is_none() {
-        return Err(PlanError::Nothing);
-    }
     let mut plan = Plan::new(FAMILY, "provision TLS credentials");
     push_probe(&mut plan);
     // 1. Write each parameter: the command line carries the PEM, CR-separated, and ends
@@ -293,13 +302,16 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         if value.is_empty() {
             return Err(PlanError::Empty { role });
         }
-        if role == Role::Ca && value.len() > MAX_CA {
+        // The limit counts the characters sent, after CR line endings (rules: +iCA 1300).
+        if let Some(max) = rules.role(role).max_bytes.map(|r| r.value)
+            && value.len() > max
+        {
             return Err(PlanError::TooLarge {
                 family: FAMILY,
                 role,
                 len: value.len(),
-                max: MAX_CA,
-                hint: "iChip takes a single RSA 1024/2048-bit root; a smaller root or a 1024-bit key fits".into(),
+                max,
+                hint: Ichip.too_large_hint().into(),
             });
         }
         if !value.starts_with(b"-----BEGIN") {
@@ -309,15 +321,11 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
                 why: "iChip takes PEM text (-----BEGIN ...)".into(),
             });
         }
-        let mut cmd = upload(
-            format!("AT+i{}=", param(role)),
-            Trigger::Immediately,
-            value,
-            None,
-            secs(10),
+        plan.push(
+            format!("set the {role}"),
+            Purpose::Write(role),
+            at::set(param(role), value),
         );
-        cmd.terminator = Vec::new();
-        plan.push(format!("set the {role}"), Purpose::Write(role), cmd);
     }
     // 2. Read back what can be read.
     for role in creds.roles() {
@@ -334,9 +342,11 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
                             field: usize::MAX,
                             expected: bits.to_string(),
                             what: "key strength in bits".into(),
+                            marker: Some("I/".into()),
+                            proves: Proves::Property,
                         },
                     ),
-                    line("AT+iPKEY?", secs(5)),
+                    at::pkey_strength(),
                 ),
                 None => {
                     return Err(PlanError::Unsupported {
@@ -357,7 +367,7 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
                         expected: c.bytes.clone(),
                     },
                 ),
-                block(format!("AT+i{}?", param(role)), "-----END", secs(5)),
+                at::read(param(role)),
             );
         }
     }
@@ -390,12 +400,10 @@ pub fn plan_remove(creds: &Credentials) -> Plan {
     let mut plan = Plan::new(FAMILY, "remove TLS credentials");
     push_probe(&mut plan);
     for role in creds.roles() {
-        let mut cmd = line(format!("AT+i{}=", param(role)), secs(10));
-        cmd.terminator = b"\r\r".to_vec();
         plan.push_expect(
             format!("erase the {role}"),
             Purpose::Remove(role),
-            cmd,
+            at::erase(param(role)),
             Expect::Tolerate,
         );
     }
@@ -431,7 +439,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         plan.push_expect(
             format!("close socket {h} if an earlier run left it open (nothing to close is fine)"),
             Purpose::Close,
-            line(format!("AT+iSCLS:{h}"), secs(15)),
+            at::scls(h),
             Expect::Tolerate,
         );
     }
@@ -440,7 +448,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push(
         format!("open TCP to {}:{}", opts.host, opts.port),
         Purpose::Open,
-        line(format!("AT+iSTCP:{},{}", opts.host, opts.port), secs(30)),
+        at::stcp(&opts.host, opts.port),
     );
     // `I/<handle>`: the whole rest is the handle [C Libelium; zero padding I].
     plan.capture_last("h", "I/", usize::MAX, "000");
@@ -449,37 +457,28 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_templated(
         "open TLS on the socket (the handshake)",
         Purpose::Open,
-        "AT+iSSL:{h}",
-        line("", secs(30)),
+        at::SSL,
+        at::ssl(),
         Expect::Ok,
     );
     // `AT+iSSND%:<handle>,<size>:<bytes>` -> `I/OK<CR><LF><CR><LF>` [C manual 8.32 §13.7
     // (manualshelf SM2144N2 pages 84-85): `%` flushes the socket at once; on an SSL socket at
     // most 2048 bytes, 227 above; over 256 bytes needs host flow control; Libelium `send`].
-    let mut send = upload("", Trigger::Immediately, req.clone(), None, secs(30));
-    send.terminator = Vec::new();
     plan.push_templated(
         format!("send {} bytes", req.len()),
         Purpose::Send,
-        &format!("AT+iSSND%:{{h}},{}:", req.len()),
-        send,
+        &at::ssnd_template(req.len()),
+        at::ssnd(req.clone()),
         Expect::Ok,
     );
     // `AT+iSRCV:<handle>[,<max>]` -> `I/<sz>:<sz bytes>`, or `I/0` with nothing yet, sz <= max
     // [C manual 8.32 §13.8 (manualshelf SM2144N2 page 86; Motorola W24 manual 2-38); Libelium
     // `receive` parses "I/<n>:"]: no more is read than asked for.
-    let mut recv = line("", secs(30));
-    recv.response = crate::at::ResponseShape::InlineLength {
-        header: crate::at::LengthHeader {
-            prefix: "I/".into(),
-            field: 0,
-        },
-    };
     plan.push_templated(
         "read the response",
         Purpose::Receive,
-        &format!("AT+iSRCV:{{h}},{}", opts.max_response),
-        recv,
+        &at::srcv_template(opts.max_response),
+        at::srcv(),
         Expect::Ok,
     );
     // `AT+iSCLS:<handle>` -> `I/OK` [C Libelium `closeSocket`]; a socket the server closed
@@ -487,8 +486,8 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_templated(
         "close",
         Purpose::Close,
-        "AT+iSCLS:{h}",
-        line("", secs(15)),
+        at::SCLS,
+        at::scls_named(),
         Expect::Tolerate,
     );
     plan.note("the socket handle is the one AT+iSTCP answers; the usual value is shown");
@@ -497,6 +496,286 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     }
     Ok(plan)
 }
+
+/// One constructor per command this driver sends: the line, its timeout, and the source.
+/// "8.32" is Connect One's AT+i Programmer's Manual v8.32 (manualshelf SM2144N1/N2 pages);
+/// Libelium is the Waspmote WIFI_PRO library. A template's `{h}` is the handle
+/// `AT+iSTCP` answered (`capture_last`).
+mod at {
+    use crate::at::{Command, LengthHeader, ResponseShape, Trigger};
+    use crate::modules::cmd::{block, line, secs, upload};
+
+    /// `AT+i` -> `I/OK` (Libelium `AT[] = "AT+i\r"`); 2 s.
+    pub fn probe() -> Command {
+        line("AT+i", secs(2))
+    }
+
+    /// `AT+i<param>=` then the PEM, CR-separated, ending with the CR after the END line,
+    /// then `I/OK` (Libelium `setCA`; 8.32 +iCA "multiple lines separated by <CR>"); no
+    /// terminator of its own; 10 s for the flash write [I].
+    pub fn set(param: &str, cr_pem: Vec<u8>) -> Command {
+        let mut cmd = upload(
+            format!("AT+i{param}="),
+            Trigger::Immediately,
+            cr_pem,
+            None,
+            secs(10),
+        );
+        cmd.terminator = Vec::new();
+        cmd
+    }
+
+    /// `AT+i<param>=<CR><CR>` empties a parameter (8.32 §34.16.2 +iCA "Empty"; v8.21
+    /// §33.16.4 +iPKEY); the second CR is explained at `plan_remove`; 10 s.
+    pub fn erase(param: &str) -> Command {
+        let mut cmd = line(format!("AT+i{param}="), secs(10));
+        cmd.terminator = b"\r\r".to_vec();
+        cmd
+    }
+
+    /// `AT+i<CA|CERT>?`: the name, the validity and the PEM, then `I/OK` (8.32 +iCA; +iCERT
+    /// analogous [I]); 5 s.
+    pub fn read(param: &str) -> Command {
+        block(format!("AT+i{param}?"), "-----END", secs(5))
+    }
+
+    /// `AT+iPKEY?`: the key's strength in bits, `I/2048` or `2048` [I]; 5 s.
+    pub fn pkey_strength() -> Command {
+        line("AT+iPKEY?", secs(5))
+    }
+
+    /// `AT+iSCLS:<handle>` -> `I/OK` (Libelium `closeSocket`); 15 s.
+    pub fn scls(handle: u8) -> Command {
+        line(format!("AT+iSCLS:{handle}"), secs(15))
+    }
+
+    /// `AT+iSCLS:<handle>` for the handle `AT+iSTCP` answered.
+    pub const SCLS: &str = "AT+iSCLS:{h}";
+
+    /// [`SCLS`]; 15 s.
+    pub fn scls_named() -> Command {
+        line("", secs(15))
+    }
+
+    /// `AT+iSTCP:<host>,<port>` -> `I/<handle>` (Libelium `setTCPclient`, 15 s); 30 s for
+    /// DNS and the TCP connect [I].
+    pub fn stcp(host: &str, port: u16) -> Command {
+        line(format!("AT+iSTCP:{host},{port}"), secs(30))
+    }
+
+    /// `AT+iSSL:<handle>` -> `I/OK` (Libelium `sslHandshake`; 8.32 ch.21).
+    pub const SSL: &str = "AT+iSSL:{h}";
+
+    /// [`SSL`]; 30 s for the handshake.
+    pub fn ssl() -> Command {
+        line("", secs(30))
+    }
+
+    /// The line of [`ssnd`]: `AT+iSSND%:<handle>,<size>:`.
+    pub fn ssnd_template(len: usize) -> String {
+        format!("AT+iSSND%:{{h}},{len}:")
+    }
+
+    /// `AT+iSSND%:<handle>,<size>:<bytes>` -> `I/OK` (8.32 §13.7: `%` flushes at once, at
+    /// most 2048 bytes on an SSL socket; Libelium `send`); no terminator; 30 s.
+    pub fn ssnd(bytes: Vec<u8>) -> Command {
+        let mut cmd = upload("", Trigger::Immediately, bytes, None, secs(30));
+        cmd.terminator = Vec::new();
+        cmd
+    }
+
+    /// The line of [`srcv`]: `AT+iSRCV:<handle>,<max>`.
+    pub fn srcv_template(max: usize) -> String {
+        format!("AT+iSRCV:{{h}},{max}")
+    }
+
+    /// `AT+iSRCV:<handle>,<max>` -> `I/<sz>:<sz bytes>`, or `I/0` (8.32 §13.8; Motorola W24
+    /// manual 2-38; Libelium `receive`); 30 s.
+    pub fn srcv() -> Command {
+        let mut cmd = line("", secs(30));
+        cmd.response = ResponseShape::InlineLength {
+            header: LengthHeader {
+                prefix: "I/".into(),
+                field: 0,
+            },
+        };
+        cmd
+    }
+}
+
+/// The Connect One iChip driver.
+pub struct Ichip;
+
+impl Driver for Ichip {
+    fn family(&self) -> Family {
+        FAMILY
+    }
+    fn id(&self) -> &'static str {
+        "ichip"
+    }
+    fn display_name(&self) -> &'static str {
+        "Connect One iChip"
+    }
+    fn models(&self) -> &'static str {
+        "Connect One iChip (CO2128, CO2144)"
+    }
+    fn model_prefixes(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        &["connectone", "connect-one", "co2128", "co2144"]
+    }
+    fn discovery_probe(&self) -> Option<Probe> {
+        Some(PROBE_AT)
+    }
+    fn identify_probes(&self) -> &'static [Probe] {
+        &[PROBE_VERSION]
+    }
+    fn read_probe(&self, probe: Probe, answer: &Answer, found: &mut Findings) -> bool {
+        if !answer.ok {
+            return false;
+        }
+        if probe == PROBE_AT {
+            found.model = Some("iChip".to_owned());
+            found.tls = Some(TlsSupport::Yes);
+        } else if probe == PROBE_VERSION {
+            found.firmware = answer
+                .lines
+                .iter()
+                .map(|l| l.trim().trim_start_matches("I/").to_owned())
+                .find(|l| !l.is_empty() && l != "OK");
+        }
+        true
+    }
+    fn engine_config(&self) -> Config {
+        // `I/<value>` answers end commands (ichip.md §1).
+        Config {
+            value_final_prefix: Some("I/".into()),
+            ..Config::default()
+        }
+    }
+    fn rules(&self) -> CredentialRules {
+        ICHIP
+    }
+    fn recovery(&self) -> Recovery {
+        RECOVERY
+    }
+    fn too_large_hint(&self) -> &'static str {
+        "iChip takes a single RSA 1024/2048-bit root; a smaller root or a 1024-bit key fits"
+    }
+    fn plan_provision(
+        &self,
+        rules: &CredentialRules,
+        creds: &Credentials,
+        opts: &Options,
+    ) -> Result<Plan, PlanError> {
+        plan_provision(rules, creds, opts)
+    }
+    fn plan_remove(&self, creds: &Credentials, _opts: &Options) -> Result<Plan, PlanError> {
+        Ok(plan_remove(creds))
+    }
+    fn plan_configure_tls(&self, _creds: &Credentials, _opts: &Options) -> Result<Plan, PlanError> {
+        Ok(plan_configure_tls())
+    }
+    fn plan_set_clock(&self, _opts: &Options) -> Plan {
+        plan_set_clock()
+    }
+    fn plan_test_connection(&self, opts: &Options) -> Result<Plan, PlanError> {
+        plan_test_connection(opts)
+    }
+    fn explain(&self, fin: &Final) -> Option<Explanation> {
+        explain(fin)
+    }
+}
+
+// A multi-line parameter ends at its -----END line or after a host timeout
+// (ichip.md, error 69 [C]); no abort character is documented.
+const RECOVERY: Recovery = Recovery {
+    probe: "AT+i",
+    abort: b"",
+    escape_online: false,
+    data_timeout: Duration::from_secs(60),
+    max_data: 4096,
+};
+
+// --- Credential rules -----------------------------------------------------------------------
+
+// --- Connect One iChip (ichip.md; seed 004) ------------------------------------------------
+
+const ICHIP_CERT: RoleRules = RoleRules {
+    accepted: Rule::c(PEM, "ichip.md 3.1: <tca> is the PEM certificate"),
+    send_as: Encoding::Pem,
+    line_endings: Rule::c(
+        AcceptedLineEndings::CrOnly,
+        "ichip.md 3.1: multiple lines separated by <CR> (the AT+i parameter syntax)",
+    ),
+    trailing_newline: Rule::c(
+        TrailingNewline::Required,
+        "ichip.md 3.1: the END line's own <CR> ends the command",
+    ),
+    // 1500 on other firmware [C Libelium]; 1300 is the strict 8.32 figure.
+    max_bytes: Some(Rule::c(
+        1300,
+        "ichip.md 3.1: max 1300 characters (manual 8.32)",
+    )),
+    key_types: Rule::c(RSA, "ichip.md 3.1: RSA public key of 1024 or 2048 bits"),
+    rsa_bits: Rule::c((1024, 2048), "ichip.md 3.1: RSA 1024 or 2048 bits"),
+    signature_hashes: Some(Rule::c(
+        &[HashAlg::Md2, HashAlg::Md5, HashAlg::Sha1],
+        "ichip.md 3.1: CA signature MD2, MD5 or SHA-1 (else I/ERROR (116))",
+    )),
+    key_encodings: Rule::i(NO_KEY, "not a key"),
+    encrypted_key: Rule::i(false, "not a key"),
+    bundle: Rule::c(false, "ichip.md 3.1: one certificate per +iCA parameter"),
+    storage: Rule::c(
+        Storage::Parameter { name: "+iCA" },
+        "ichip.md 3.1: AT+iCA=<PEM> (alternatives +iCA2..+iCA4 [S])",
+    ),
+};
+
+const ICHIP: CredentialRules = CredentialRules {
+    family: "ichip",
+    ca: ICHIP_CERT,
+    client_cert: RoleRules {
+        bundle: Rule::i(false, "ichip.md 3.2: one certificate per +iCERT"),
+        line_endings: Rule::i(AcceptedLineEndings::CrOnly, "ichip.md 3.2: like +iCA"),
+        max_bytes: Some(Rule::i(1300, "ichip.md 3.2: like +iCA")),
+        rsa_bits: Rule::i((1024, 2048), "ichip.md 3.2: like +iCA"),
+        // The CA's hash list is about the CA; a client certificate is only sent.
+        signature_hashes: None,
+        storage: Rule::i(Storage::Parameter { name: "+iCERT" }, "ichip.md 3.2"),
+        ..ICHIP_CERT
+    },
+    client_key: RoleRules {
+        max_bytes: Some(Rule::i(2048, "ichip.md 3.3: size limit undocumented")),
+        rsa_bits: Rule::i((1024, 2048), "ichip.md 3.3"),
+        signature_hashes: None,
+        key_encodings: Rule::c(
+            &[KeyEncoding::Pkcs1],
+            "ichip.md 3.3: -----BEGIN RSA PRIVATE KEY----- (PKCS#1 RSA only), else I/ERROR (117)",
+        ),
+        storage: Rule::c(Storage::Parameter { name: "+iPKEY" }, "ichip.md 3.3"),
+        ..ICHIP_CERT
+    },
+    mutual_tls: Rule::c(
+        Support::Supported,
+        "ichip.md 6: client auth via +iCERT and +iPKEY",
+    ),
+    clock: Rule::i(
+        ClockCheck::Unknown,
+        "ichip.md 6: whether dates are enforced is unknown",
+    ),
+    ca_choice: Rule::i(CaChoice::Root, "ichip.md 3.1: +iCA holds the trusted root"),
+    tls_versions: Rule::c("SSL 3.0, TLS 1.0", "ichip.md 6"),
+};
+
+/// `AT+i` answers `I/OK`, and nothing but an iChip answers it so (ichip.md §2 [C]: Libelium
+/// WIFI_PRO). 2 s.
+const PROBE_AT: Probe = Probe::new("AT+i", 2);
+
+/// `AT+iRP1`: the firmware version on its own line, then `I/OK` (ichip.md §2 [C]: Libelium
+/// `getFirmwareVersion()`). 2 s.
+const PROBE_VERSION: Probe = Probe::new("AT+iRP1", 2);
 
 #[cfg(test)]
 mod tests {
@@ -540,7 +819,7 @@ mod tests {
             }),
             ..Credentials::default()
         };
-        let plan = plan_provision(&creds, &Options::default()).unwrap();
+        let plan = plan_provision(&ICHIP, &creds, &Options::default()).unwrap();
         let raw = plan.raw_bytes();
         assert_eq!(
             raw,

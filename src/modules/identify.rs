@@ -1,6 +1,7 @@
 //! Which module is on the port: parse identification answers into (family, model, firmware,
 //! TLS support), and a sans-IO [`Detector`] that picks the next probe from what it has
-//! learned. Modules answer `ERROR` (or nothing) to other vendors' commands; that is
+//! learned. Nothing here names a family: each driver says which probes it asks and reads
+//! their answers (`Driver::discovery_probe`, `identify_probes`, `read_probe`). Modules answer `ERROR` (or nothing) to other vendors' commands; that is
 //! information, not failure.
 
 use core::fmt;
@@ -55,12 +56,25 @@ pub fn parse_model(text: &str) -> Option<(Family, String)> {
         .unwrap_or(t)
         .trim()
         .trim_matches('"');
-    // `SIMCOM_SIM800L`, `SIM800 R14.18`, `SIMCOM_SIM7600G-H`.
-    let name = t.strip_prefix("SIMCOM_").unwrap_or(t);
+    // A vendor's prefix before the model (`SIMCOM_SIM800L`, `SIMCOM_SIM7600G-H`).
+    let name = Family::ALL
+        .into_iter()
+        .find_map(|f| {
+            f.driver()
+                .model_name_prefix()
+                .and_then(|p| t.strip_prefix(p))
+        })
+        .unwrap_or(t);
     let word = name.split_whitespace().next()?;
     let family: Family = word.parse().ok()?;
-    // A bare "telit" is the vendor, not a model.
-    if word.eq_ignore_ascii_case("telit") {
+    // A vendor's name alone (`Telit`) is not a model.
+    let vendor_only = Family::ALL.into_iter().any(|f| {
+        f.driver()
+            .vendor_words()
+            .iter()
+            .any(|v| word.eq_ignore_ascii_case(v))
+    });
+    if vendor_only {
         return None;
     }
     Some((family, word.to_owned()))
@@ -83,34 +97,6 @@ pub fn parse_firmware(text: &str) -> Option<String> {
     plausible.then(|| v.to_owned())
 }
 
-/// SPWF04 `AT+S.STS=version` → `AT-S.Var:version=<fw>`.
-pub fn parse_spwf_version(text: &str) -> Option<String> {
-    text.trim()
-        .strip_prefix("AT-S.Var:version=")
-        .map(|v| v.trim().to_owned())
-}
-
-/// SIM800 R13.08 builds have no usable SSL [S]; anything else is decided by `AT+CIPSSL=?`.
-fn sim800_firmware_lacks_ssl(fw: &str) -> bool {
-    fw.starts_with("1308")
-}
-
-/// Telit GE/GL/GC: SSL from SW 10.00.xx5 [S]; older `10.00.xx0`-`xx4` and pre-10 lack it.
-fn telit_legacy_firmware_lacks_ssl(fw: &str) -> bool {
-    let mut parts = fw.split('.');
-    let major: Option<u32> = parts.next().and_then(|p| p.parse().ok());
-    let minor: Option<u32> = parts.next().and_then(|p| p.parse().ok());
-    let build = parts
-        .next()
-        .and_then(|p| p.get(2..3))
-        .and_then(|d| d.parse::<u32>().ok());
-    match (major, minor, build) {
-        (Some(m), _, _) if m < 10 => true,
-        (Some(10), Some(0), Some(last)) => last < 5,
-        _ => false,
-    }
-}
-
 /// A command's outcome as detection sees it.
 #[derive(Clone, Debug, Default, Eq, PartialEq)]
 pub struct Answer {
@@ -120,46 +106,51 @@ pub struct Answer {
     pub lines: Vec<String>,
 }
 
+/// An identification command. The 3GPP ones are here; a family's own are constants in its
+/// driver file (`Driver::discovery_probe`, `Driver::identify_probes`).
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
-enum Probe {
-    Ati,
-    Cgmm,
-    Cgmr,
-    SpwfVersion,
-    Ichip,
-    IchipVersion,
-    TlsSim800,
-    TlsTelit,
+pub struct Probe {
+    pub line: &'static str,
+    pub timeout_secs: u64,
 }
 
 impl Probe {
-    fn command(self) -> Command {
-        let (text, t) = match self {
-            Self::Ati => ("ATI", 2),
-            Self::Cgmm => ("AT+CGMM", 2),
-            Self::Cgmr => ("AT+CGMR", 2),
-            Self::SpwfVersion => ("AT+S.STS=version", 2),
-            Self::Ichip => ("AT+i", 2),
-            Self::IchipVersion => ("AT+iRP1", 2),
-            Self::TlsSim800 => ("AT+CIPSSL=?", 2),
-            Self::TlsTelit => ("AT#SSLEN=?", 2),
-        };
-        line(text, secs(t))
+    /// `ATI`: the product identification (3GPP TS 27.007 §5.1 V.25ter).
+    pub const ATI: Self = Self::new("ATI", 2);
+    /// `AT+CGMM`: the model (3GPP TS 27.007 §5.2).
+    pub const CGMM: Self = Self::new("AT+CGMM", 2);
+    /// `AT+CGMR`: the firmware revision (3GPP TS 27.007 §5.3).
+    pub const CGMR: Self = Self::new("AT+CGMR", 2);
+
+    pub const fn new(line: &'static str, timeout_secs: u64) -> Self {
+        Self { line, timeout_secs }
     }
+
+    fn command(self) -> Command {
+        line(self.line, secs(self.timeout_secs))
+    }
+}
+
+/// What detection has learned so far besides the family; a driver's
+/// [`crate::modules::Driver::read_probe`] fills it from its own probes' answers.
+#[derive(Clone, Debug, Default, Eq, PartialEq)]
+pub struct Findings {
+    pub model: Option<String>,
+    pub firmware: Option<String>,
+    pub tls: Option<TlsSupport>,
 }
 
 /// Sends identification commands in a sensible order and decides the family.
 ///
 /// Loop: `while let Some(cmd) = d.next_command() { d.feed(&answer_to(cmd)) }`, then
-/// [`Detector::finish`]. Cellular modules answer `ATI`/`AT+CGMM`; SPWF04 only its own
-/// `AT+S.` commands; iChip only `AT+i`.
+/// [`Detector::finish`]. Cellular modules answer `ATI`/`AT+CGMM`; a family that answers
+/// only its own commands (SPWF04 `AT+S.`, iChip `AT+i`) is found by its driver's
+/// discovery probe, asked in [`Family::ALL`] order.
 #[derive(Clone, Debug, Default)]
 pub struct Detector {
     asked: Vec<Probe>,
     family: Option<Family>,
-    model: Option<String>,
-    firmware: Option<String>,
-    tls: Option<TlsSupport>,
+    found: Findings,
     seen: Vec<String>,
 }
 
@@ -170,26 +161,20 @@ impl Detector {
 
     fn pending(&self) -> Option<Probe> {
         match self.family {
-            None => [Probe::Ati, Probe::Cgmm, Probe::SpwfVersion, Probe::Ichip]
+            None => [Probe::ATI, Probe::CGMM]
                 .into_iter()
+                .chain(
+                    Family::ALL
+                        .into_iter()
+                        .filter_map(|f| f.driver().discovery_probe()),
+                )
                 .find(|p| !self.asked.contains(p)),
-            Some(Family::Spwf04) => {
-                (!self.asked.contains(&Probe::SpwfVersion)).then_some(Probe::SpwfVersion)
-            }
-            Some(Family::Ichip) => {
-                (!self.asked.contains(&Probe::IchipVersion)).then_some(Probe::IchipVersion)
-            }
-            Some(f) => {
-                let tls = match f {
-                    Family::Sim800 => Some(Probe::TlsSim800),
-                    Family::TelitLegacy => Some(Probe::TlsTelit),
-                    _ => None,
-                };
-                [Some(Probe::Cgmm), Some(Probe::Cgmr), tls]
-                    .into_iter()
-                    .flatten()
-                    .find(|p| !self.asked.contains(p))
-            }
+            Some(f) => f
+                .driver()
+                .identify_probes()
+                .iter()
+                .copied()
+                .find(|p| !self.asked.contains(p)),
         }
     }
 
@@ -204,87 +189,39 @@ impl Detector {
         let Some(probe) = self.pending() else { return };
         self.asked.push(probe);
         self.seen.extend(answer.lines.iter().cloned());
-        match probe {
-            Probe::Ati | Probe::Cgmm => {
-                for l in &answer.lines {
-                    if let Some((family, model)) = parse_model(l) {
-                        // CGMM's full model beats ATI's family word.
-                        if self.family.is_none() || probe == Probe::Cgmm {
-                            self.family = Some(family);
-                            self.model = Some(model);
-                        }
-                    } else if let Some(fw) =
-                        l.trim().strip_prefix("Revision:").and_then(parse_firmware)
-                    {
-                        self.firmware.get_or_insert(fw);
+        if probe == Probe::ATI || probe == Probe::CGMM {
+            for l in &answer.lines {
+                if let Some((family, model)) = parse_model(l) {
+                    // CGMM's full model beats ATI's family word.
+                    if self.family.is_none() || probe == Probe::CGMM {
+                        self.family = Some(family);
+                        self.found.model = Some(model);
                     }
-                    // `SIM800 R14.18`: the revision after the model word.
-                    if let Some(rest) = l.trim().strip_prefix("SIM800 ") {
-                        self.firmware.get_or_insert(rest.trim().to_owned());
-                    }
-                }
-            }
-            Probe::Cgmr => {
-                if answer.ok
-                    && let Some(fw) = answer.lines.iter().find_map(|l| parse_firmware(l))
+                } else if let Some(fw) = l.trim().strip_prefix("Revision:").and_then(parse_firmware)
                 {
-                    self.firmware = Some(fw);
+                    self.found.firmware.get_or_insert(fw);
+                }
+                if let Some(fw) = Family::ALL
+                    .into_iter()
+                    .find_map(|f| f.driver().firmware_in_id_line(l))
+                {
+                    self.found.firmware.get_or_insert(fw);
                 }
             }
-            Probe::SpwfVersion => {
-                if let Some(fw) = answer.lines.iter().find_map(|l| parse_spwf_version(l)) {
-                    self.family = Some(Family::Spwf04);
-                    self.model.get_or_insert_with(|| "SPWF04".to_owned());
-                    self.firmware = Some(fw);
-                    self.tls = Some(TlsSupport::Yes);
-                } else if answer.ok && self.family.is_none() {
-                    self.family = Some(Family::Spwf04);
-                    self.model = Some("SPWF04".to_owned());
-                }
+        } else if probe == Probe::CGMR {
+            if answer.ok
+                && let Some(fw) = answer.lines.iter().find_map(|l| parse_firmware(l))
+            {
+                self.found.firmware = Some(fw);
             }
-            Probe::Ichip => {
-                if answer.ok {
-                    self.family = Some(Family::Ichip);
-                    self.model = Some("iChip".to_owned());
-                    self.tls = Some(TlsSupport::Yes);
-                }
-            }
-            Probe::IchipVersion => {
-                if answer.ok {
-                    self.firmware = answer
-                        .lines
-                        .iter()
-                        .map(|l| l.trim().trim_start_matches("I/").to_owned())
-                        .find(|l| !l.is_empty() && l != "OK");
-                }
-            }
-            Probe::TlsSim800 => {
-                let fw_bad = self
-                    .firmware
-                    .as_deref()
-                    .is_some_and(sim800_firmware_lacks_ssl);
-                self.tls = Some(if answer.ok && !fw_bad {
-                    TlsSupport::Yes
-                } else {
-                    TlsSupport::No {
-                        why: "this firmware has no SSL (AT+CIPSSL=? failed); R13.08 builds need an upgrade to 1308B09 or R14.18".into(),
-                    }
-                });
-            }
-            Probe::TlsTelit => {
-                let fw_bad = self
-                    .firmware
-                    .as_deref()
-                    .is_some_and(telit_legacy_firmware_lacks_ssl);
-                self.tls = Some(if answer.ok && !fw_bad {
-                    TlsSupport::Yes
-                } else {
-                    TlsSupport::No {
-                        why: "this firmware has no #SSL commands; SSL needs SW 10.00.xx5 or later"
-                            .into(),
-                    }
-                });
-            }
+        } else if let Some(family) = self.family {
+            family.driver().read_probe(probe, answer, &mut self.found);
+        } else if let Some(family) = Family::ALL
+            .into_iter()
+            .find(|f| f.driver().discovery_probe() == Some(probe))
+            && family.driver().read_probe(probe, answer, &mut self.found)
+        {
+            self.family = Some(family);
         }
     }
 
@@ -293,15 +230,18 @@ impl Detector {
         let Some(family) = self.family else {
             return Err(DetectError::Unknown { seen: self.seen });
         };
-        let tls = self.tls.unwrap_or(match family {
-            // CCH and #SSLSECDATA exist on every SIM7600 and LE910 firmware seen.
-            Family::Sim7600 | Family::TelitLe910 => TlsSupport::Yes,
-            _ => TlsSupport::Unknown,
-        });
+        let tls = self
+            .found
+            .tls
+            .unwrap_or(if family.driver().tls_on_every_firmware() {
+                TlsSupport::Yes
+            } else {
+                TlsSupport::Unknown
+            });
         Ok(Identity {
             family,
-            model: self.model.unwrap_or_else(|| family.id().to_owned()),
-            firmware: self.firmware,
+            model: self.found.model.unwrap_or_else(|| family.id().to_owned()),
+            firmware: self.found.firmware,
             tls,
         })
     }
@@ -415,8 +355,6 @@ mod tests {
             _ => err(),
         });
         assert_eq!(id.unwrap().family, Family::TelitLe910);
-        assert!(!telit_legacy_firmware_lacks_ssl("16.00.142"));
-        assert!(!telit_legacy_firmware_lacks_ssl("10.00.145"));
     }
 
     #[test]

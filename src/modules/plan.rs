@@ -50,13 +50,15 @@ impl Credentials {
     }
 }
 
-/// TLS protocol versions a module may be told to use.
-#[derive(Clone, Copy, Debug, Eq, Ord, PartialEq, PartialOrd)]
+/// TLS protocol versions, oldest first: what a module may be told to use, and what the
+/// simulated modules and servers speak (`sim::server`).
+#[derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 pub enum TlsVersion {
     Ssl3,
     Tls10,
     Tls11,
     Tls12,
+    Tls13,
 }
 
 /// Parameters of a run that are not credentials.
@@ -162,7 +164,21 @@ pub enum Check {
         field: usize,
         expected: String,
         what: String,
+        /// A marker the module may put before the line (iChip's `I/`), removed first.
+        marker: Option<String>,
+        /// What a match proves; the plan says, the flow only reports it.
+        proves: Proves,
     },
+}
+
+/// What a reported value that matches proves about a written credential.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum Proves {
+    /// The module parsed the credential and reports its identity (SPWF04's Subject Key
+    /// Identifier): the same certificate, not only the same size.
+    Identity,
+    /// A property of it (a key strength, a "stored" flag).
+    Property,
 }
 
 /// What a step is for: the flows group and report steps by it.

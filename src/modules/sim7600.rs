@@ -10,17 +10,22 @@
 //! `AT+CCHSTART` with a bare `ERROR`), and clean-up that finds nothing is not a failure.
 //! The audit of every command against public evidence is `tests/audit/sim7600.md`.
 
-use crate::at::{Final, Trigger};
+use crate::at::{Config, Final, LengthHeader};
+use crate::cert::lint::{
+    CaChoice, ClockCheck, CredentialRules, Encoding, KeyEncoding, AcceptedLineEndings, RoleRules, Rule,
+    Storage, Support, TrailingNewline,
+};
 use crate::modules::Family;
-use crate::modules::cmd::{Utc, binary_read, line, quoted, quoted_param, secs, upload};
+use crate::modules::cmd::{quoted, quoted_param, secs};
+use crate::modules::driver::{Driver, Recovery};
 use crate::modules::explain::{CommandRow, Explanation, Row, by_command, explain_common, lookup};
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
 };
+use crate::modules::rules::{ALL_HASHES_BUT_MD, NO_KEY, PEM_DER, RSA_P256};
+use core::time::Duration;
 
 const FAMILY: Family = Family::Sim7600;
-/// [C] A76XX manual: `<len>` 1..10240.
-pub const MAX_FILE: usize = 10_240;
 /// [C] A76XX manual: maximum response time 120000 ms for CCERTDOWN / CSSLCFG / CCHSTART.
 const SLOW: core::time::Duration = secs(120);
 
@@ -263,7 +268,7 @@ pub fn plan_set_clock(opts: &Options) -> Plan {
         plan.push(
             "set the module clock (UTC) so certificate dates can be checked",
             Purpose::SetClock,
-            line(format!("AT+CCLK={}", Utc::from_unix(t).cclk()), secs(5)),
+            at::cclk(t),
         );
     }
     plan
@@ -271,27 +276,14 @@ pub fn plan_set_clock(opts: &Options) -> Plan {
 
 /// Uploads, then lists, every credential given; then configures the SSL context.
 pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
-    if creds.ca.is_none() && creds.client_cert.is_none() && creds.client_key.is_none() {
-        return Err(PlanError::Nothing);
-    }
+    // Nothing, empty and too large (rules: CCERTDOWN <len> 1-10240): refused by
+    // `driver::check_credentials`.
     let mut plan = Plan::new(FAMILY, "provision TLS credentials");
     plan.extend(plan_set_clock(opts));
     // 1. Upload each file with its exact length; no terminator follows the data [C].
     for role in creds.roles() {
         let Some(c) = creds.get(role) else { continue };
         let name = name_checked(role, &c.name)?;
-        if c.bytes.is_empty() {
-            return Err(PlanError::Empty { role });
-        }
-        if c.bytes.len() > MAX_FILE {
-            return Err(PlanError::TooLarge {
-                family: FAMILY,
-                role,
-                len: c.bytes.len(),
-                max: MAX_FILE,
-                hint: "upload only the root, not a chain, or use DER".into(),
-            });
-        }
         // Whether CCERTDOWN replaces an existing name is not documented [I]: delete first,
         // so a rerun stores exactly the new bytes either way. Not found is fine.
         // [C] A76XX SSL AN §CCERTDELE; TinyGSM src/TinyGsmClientA7672x.h @4c55210
@@ -299,7 +291,7 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         plan.push_expect(
             format!("delete an old {name} (an error means there was none)"),
             Purpose::Clean(role),
-            line(format!("AT+CCERTDELE={name}"), SLOW),
+            at::ccertdele(&name),
             Expect::Tolerate,
         );
         // [C] TinyGSM src/TinyGsmClientA7672x.h @4c55210 `addCertificate`:
@@ -307,13 +299,7 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         plan.push(
             format!("upload the {role} as {name}"),
             Purpose::Write(role),
-            upload(
-                format!("AT+CCERTDOWN={name},{}", c.bytes.len()),
-                Trigger::Prompt,
-                c.bytes.clone(),
-                None,
-                SLOW,
-            ),
+            at::ccertdown(&name, &c.bytes),
         );
     }
     // 2. Check each file is listed: the strongest check this module has. [C] A76XX SSL AN:
@@ -329,7 +315,7 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
                     name: c.name.clone(),
                 },
             ),
-            line("AT+CCERTLIST", secs(10)),
+            at::ccertlist(),
         );
     }
     plan.note("SIM7600 cannot read back certificate content: a listed file is written, not proven identical");
@@ -358,11 +344,21 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
         Some(TlsVersion::Tls10) => 1,
         Some(TlsVersion::Tls11) => 2,
         Some(TlsVersion::Tls12) => 3,
+        // Not among the sslversion values (0-4) the A76XX AN lists.
+        Some(TlsVersion::Tls13) => {
+            return Err(PlanError::Unsupported {
+                family: FAMILY,
+                what: "ask for TLS 1.3".into(),
+                why:
+                    "AT+CSSLCFG \"sslversion\" goes up to TLS 1.2 (3), or 4 for all the module has"
+                        .into(),
+            });
+        }
     };
     plan.push(
         "allow the TLS versions asked for",
         Purpose::Configure,
-        line(format!("AT+CSSLCFG=\"sslversion\",{ctx},{version}"), SLOW),
+        at::csslcfg("sslversion", ctx, version),
     );
     let auth = if creds.mutual() {
         2
@@ -378,7 +374,7 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
             _ => "no authentication (no CA given)",
         },
         Purpose::Configure,
-        line(format!("AT+CSSLCFG=\"authmode\",{ctx},{auth}"), SLOW),
+        at::csslcfg("authmode", ctx, auth),
     );
     let ignore = u8::from(opts.unix_time.is_none());
     plan.push(
@@ -388,10 +384,7 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
             "ignore certificate dates (the clock was not set)"
         },
         Purpose::Configure,
-        line(
-            format!("AT+CSSLCFG=\"ignorelocaltime\",{ctx},{ignore}"),
-            SLOW,
-        ),
+        at::csslcfg("ignorelocaltime", ctx, ignore),
     );
     for (role, key) in [
         (Role::Ca, "cacert"),
@@ -403,7 +396,7 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
             plan.push(
                 format!("use {} as the {role}", c.name),
                 Purpose::Configure,
-                line(format!("AT+CSSLCFG=\"{key}\",{ctx},{name}"), SLOW),
+                at::csslcfg(key, ctx, name),
             );
         }
     }
@@ -412,7 +405,7 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
         plan.push_expect(
             "send SNI (older firmware lacks this setting; an ERROR here is tolerated)",
             Purpose::Configure,
-            line(format!("AT+CSSLCFG=\"enableSNI\",{ctx},1"), SLOW),
+            at::csslcfg("enableSNI", ctx, 1),
             Expect::Tolerate,
         );
     }
@@ -429,7 +422,7 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
         plan.push_expect(
             format!("delete {} (an error means it was not there)", c.name),
             Purpose::Remove(role),
-            line(format!("AT+CCERTDELE={name}"), SLOW),
+            at::ccertdele(&name),
             Expect::Tolerate,
         );
     }
@@ -444,7 +437,7 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
                     name: c.name.clone(),
                 },
             ),
-            line("AT+CCERTLIST", secs(10)),
+            at::ccertlist(),
         );
     }
     Ok(plan)
@@ -467,7 +460,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_expect(
         "close a session an earlier run left open (an error means there was none)",
         Purpose::Prepare,
-        line("AT+CCHCLOSE=0", secs(10)),
+        at::cchclose(),
         Expect::Tolerate,
     );
     // A started service: stop it and wait for `+CCHSTOP:` (TinyGSM waits 60 s). An error
@@ -475,7 +468,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_expect(
         "stop the SSL service if an earlier run left it started (an error means it was stopped)",
         Purpose::Prepare,
-        line("AT+CCHSTOP", secs(60)),
+        at::cchstop(),
         Expect::TolerateThenUrc {
             prefix: "+CCHSTOP:".into(),
             within: secs(60),
@@ -486,7 +479,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push(
         "no send reports; receive in manual mode",
         Purpose::Open,
-        line("AT+CCHSET=0,1", secs(5)),
+        at::cchset_manual_receive(),
     );
     // Command (non-transparent) mode, the default, in case other software left
     // transparent mode set: only taken while stopped [C A76XX SSL AN `AT+CCHMODE`; TinyGSM
@@ -494,13 +487,13 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push(
         "command mode for the session (not transparent)",
         Purpose::Open,
-        line("AT+CCHMODE=0", secs(5)),
+        at::cchmode_command(),
     );
     // [C] A76XX SSL AN: `OK` then `+CCHSTART: <err>`, max 120 s.
     plan.push_expect(
         "start the SSL service (activates the bearer)",
         Purpose::Open,
-        line("AT+CCHSTART", SLOW),
+        at::cchstart(),
         Expect::OkThenUrc {
             prefix: "+CCHSTART:".into(),
             value: Some("0".into()),
@@ -512,14 +505,14 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push(
         format!("use SSL context {ctx} for session 0"),
         Purpose::Open,
-        line(format!("AT+CCHSSLCFG=0,{ctx}"), secs(5)),
+        at::cchsslcfg(ctx),
     );
     // [C] TinyGSM src/TinyGsmClientA7672x.h @4c55210: `+CCHOPEN=0,"<host>",<port>,2`, then
     // `+CCHOPEN: 0,<err>`; bounded by negotiatetime (default 300 s) [C A7682 range].
     plan.push_expect(
         format!("open TLS to {}:{}", opts.host, opts.port),
         Purpose::Open,
-        line(format!("AT+CCHOPEN=0,{host},{},2", opts.port), SLOW),
+        at::cchopen(&host, opts.port),
         Expect::OkThenUrc {
             prefix: "+CCHOPEN: 0,".into(),
             value: Some("0".into()),
@@ -532,13 +525,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_expect(
         format!("send {} bytes", req.len()),
         Purpose::Send,
-        upload(
-            format!("AT+CCHSEND=0,{}", req.len()),
-            Trigger::Prompt,
-            req,
-            None,
-            secs(30),
-        ),
+        at::cchsend(req),
         // Manual receive mode: the module announces data with an event [C A76XX AN].
         Expect::OkThenUrc {
             prefix: "+CCHEVENT: 0,".into(),
@@ -555,7 +542,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push(
         "ask how many bytes the module holds",
         Purpose::Receive,
-        line("AT+CCHRECV?", secs(10)),
+        at::cchrecv_cached(),
     );
     plan.capture_last_number(
         "cached",
@@ -565,11 +552,11 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         (1, most),
     );
     // `OK`, `+CCHRECV: DATA,0,<n>` + bytes, then `+CCHRECV: 0,<err>` [C LilyGO, TinyGSM].
-    let read = binary_read("AT+CCHRECV=0,{cached}", "+CCHRECV: DATA,", 1, secs(30));
+    let read = at::cchrecv(CCHRECV);
     plan.push_templated(
         "read exactly the cached bytes",
         Purpose::Receive,
-        "AT+CCHRECV=0,{cached}",
+        CCHRECV,
         read,
         Expect::OkThenUrc {
             prefix: "+CCHRECV: 0,".into(),
@@ -581,19 +568,313 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_expect(
         "close the session",
         Purpose::Close,
-        line("AT+CCHCLOSE=0", secs(10)),
+        at::cchclose(),
         Expect::Tolerate,
     );
     plan.push_expect(
         "stop the SSL service",
         Purpose::Close,
-        line("AT+CCHSTOP", secs(60)),
+        at::cchstop(),
         Expect::TolerateThenUrc {
             prefix: "+CCHSTOP:".into(),
             within: secs(60),
         },
     );
     Ok(plan)
+}
+
+/// The template of the read command: `{cached}` is the length `AT+CCHRECV?` reported.
+const CCHRECV: &str = "AT+CCHRECV=0,{cached}";
+
+/// One constructor per command this driver sends: the line, its timeout, and the source.
+/// "AN" is SIMCom's A76XX SSL application note; TinyGSM is
+/// `vshymanskyy/TinyGSM` @4c55210 `src/TinyGsmClientA7672x.h`.
+mod at {
+    use core::fmt::Display;
+
+    use super::SLOW;
+    use crate::at::{Command, Trigger};
+    use crate::modules::cmd::{Utc, binary_read, line, secs, upload};
+
+    /// `AT+CCLK="yy/MM/dd,hh:mm:ss+zz"` (3GPP TS 27.007 +CCLK; sim7600.md 5); 5 s.
+    pub fn cclk(unix_time: u64) -> Command {
+        line(
+            format!("AT+CCLK={}", Utc::from_unix(unix_time).cclk()),
+            secs(5),
+        )
+    }
+
+    /// `AT+CCERTDELE=<name>` deletes a certificate file (AN CCERTDELE; TinyGSM
+    /// `deleteCertificate`); 120 s, the AN's maximum for certificate commands.
+    pub fn ccertdele(name: &str) -> Command {
+        line(format!("AT+CCERTDELE={name}"), SLOW)
+    }
+
+    /// `AT+CCERTDOWN=<name>,<len>`, `>`, exactly `<len>` bytes, no terminator, `OK`
+    /// (TinyGSM `addCertificate`; AN: `<len>` 1-10240); 120 s.
+    pub fn ccertdown(name: &str, bytes: &[u8]) -> Command {
+        upload(
+            format!("AT+CCERTDOWN={name},{}", bytes.len()),
+            Trigger::Prompt,
+            bytes.to_vec(),
+            None,
+            SLOW,
+        )
+    }
+
+    /// `AT+CCERTLIST`: one `+CCERTLIST: "<name>"` line a file, then `OK` (AN); 10 s.
+    pub fn ccertlist() -> Command {
+        line("AT+CCERTLIST", secs(10))
+    }
+
+    /// `AT+CSSLCFG="<setting>",<ctx>,<value>` (AN `AT+CSSLCFG=?` list; the keyword in lower
+    /// case as TinyGSM notes, TinyGSM PR #767); 120 s.
+    pub fn csslcfg(setting: &str, ctx: u8, value: impl Display) -> Command {
+        line(format!("AT+CSSLCFG=\"{setting}\",{ctx},{value}"), SLOW)
+    }
+
+    /// `AT+CCHCLOSE=0` closes session 0; `+CCHCLOSE: 0,<err>` follows (TinyGSM `stop()`;
+    /// AN); 10 s.
+    pub fn cchclose() -> Command {
+        line("AT+CCHCLOSE=0", secs(10))
+    }
+
+    /// `AT+CCHSTOP` stops the SSL service; `+CCHSTOP: <err>` follows (AN); 60 s as TinyGSM.
+    pub fn cchstop() -> Command {
+        line("AT+CCHSTOP", secs(60))
+    }
+
+    /// `AT+CCHSET=0,1`: no send reports, manual receive; taken only before `AT+CCHSTART`
+    /// (TinyGSM PR #767, `src/TinyGsmClientSIM7600.h` @228da8b; AN); 5 s.
+    pub fn cchset_manual_receive() -> Command {
+        line("AT+CCHSET=0,1", secs(5))
+    }
+
+    /// `AT+CCHMODE=0`: command (not transparent) mode, taken only while stopped (AN
+    /// `AT+CCHMODE`; TinyGSM `setDataMode`); 5 s.
+    pub fn cchmode_command() -> Command {
+        line("AT+CCHMODE=0", secs(5))
+    }
+
+    /// `AT+CCHSTART`: `OK`, then `+CCHSTART: <err>` (AN); 120 s.
+    pub fn cchstart() -> Command {
+        line("AT+CCHSTART", SLOW)
+    }
+
+    /// `AT+CCHSSLCFG=0,<ctx>` binds session 0 to an SSL context (TinyGSM); 5 s.
+    pub fn cchsslcfg(ctx: u8) -> Command {
+        line(format!("AT+CCHSSLCFG=0,{ctx}"), secs(5))
+    }
+
+    /// `AT+CCHOPEN=0,"<host>",<port>,2`, then `+CCHOPEN: 0,<err>` (TinyGSM; AN); 120 s for
+    /// the `OK`, the handshake bounded by negotiatetime.
+    pub fn cchopen(quoted_host: &str, port: u16) -> Command {
+        line(format!("AT+CCHOPEN=0,{quoted_host},{port},2"), SLOW)
+    }
+
+    /// `AT+CCHSEND=0,<len>`, `>`, exactly `<len>` bytes, `OK` (TinyGSM `modemSend`); 30 s.
+    pub fn cchsend(bytes: Vec<u8>) -> Command {
+        upload(
+            format!("AT+CCHSEND=0,{}", bytes.len()),
+            Trigger::Prompt,
+            bytes,
+            None,
+            secs(30),
+        )
+    }
+
+    /// `AT+CCHRECV?`: `+CCHRECV: LEN,<cached 0>,<cached 1>` (TinyGSM `modemRead`; LilyGO);
+    /// 10 s.
+    pub fn cchrecv_cached() -> Command {
+        line("AT+CCHRECV?", secs(10))
+    }
+
+    /// `AT+CCHRECV=0,<n>`: `OK`, `+CCHRECV: DATA,0,<n>` and the bytes, then
+    /// `+CCHRECV: 0,<err>` (TinyGSM; LilyGO); 30 s.
+    pub fn cchrecv(template: &str) -> Command {
+        binary_read(template, "+CCHRECV: DATA,", 1, secs(30))
+    }
+}
+
+/// The SIMCom SIM7600 / SIM7800 / A76xx driver.
+pub struct Sim7600;
+
+impl Driver for Sim7600 {
+    fn family(&self) -> Family {
+        FAMILY
+    }
+    fn id(&self) -> &'static str {
+        "sim7600"
+    }
+    fn display_name(&self) -> &'static str {
+        "SIMCom SIM7600 / SIM7800"
+    }
+    fn models(&self) -> &'static str {
+        "SIMCom SIM7600 / SIM7800 and A76xx"
+    }
+    fn model_prefixes(&self) -> &'static [&'static str] {
+        &["sim7600", "sim7800", "a76"]
+    }
+    /// CCH exists on every SIM7600 firmware seen.
+    fn tls_on_every_firmware(&self) -> bool {
+        true
+    }
+    fn model_name_prefix(&self) -> Option<&'static str> {
+        // `SIMCOM_SIM7600G-H` (sim7600.md §1).
+        Some("SIMCOM_")
+    }
+    fn engine_config(&self) -> Config {
+        engine_config()
+    }
+    fn rules(&self) -> CredentialRules {
+        SIM7600
+    }
+    fn recovery(&self) -> Recovery {
+        RECOVERY
+    }
+    fn plan_provision(
+        &self,
+        _rules: &CredentialRules,
+        creds: &Credentials,
+        opts: &Options,
+    ) -> Result<Plan, PlanError> {
+        plan_provision(creds, opts)
+    }
+    fn plan_remove(&self, creds: &Credentials, _opts: &Options) -> Result<Plan, PlanError> {
+        plan_remove(creds)
+    }
+    fn plan_configure_tls(&self, creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
+        plan_configure_tls(creds, opts)
+    }
+    fn plan_set_clock(&self, opts: &Options) -> Plan {
+        plan_set_clock(opts)
+    }
+    fn plan_test_connection(&self, opts: &Options) -> Result<Plan, PlanError> {
+        plan_test_connection(opts)
+    }
+    fn explain(&self, fin: &Final) -> Option<Explanation> {
+        explain(fin)
+    }
+    fn explain_command(&self, line: &str, fin: &Final) -> Option<Explanation> {
+        explain_command(line, fin)
+    }
+    fn explain_line(&self, line: &str) -> Option<Explanation> {
+        explain_line(line)
+    }
+}
+
+// ESC is not documented for AT+CCERTDOWN / AT+CCHSEND (sim7600.md 2.1 [I]); it
+// is SIMCom's cancel after a `>` prompt (SIM7000 Series AT Command Manual V1.03
+// p.126, AT+CIPSEND) and one data byte in a counted phase. `+++` between 1 s
+// pauses leaves transparent mode (sim7600.md 4.6; V.250 escape, e.g. Siemens
+// MC55 AT manual p.144: "preceded and followed by a pause of at least 1000 ms").
+// [I] the 120 s a counted upload waits is the simulator's assumption.
+const RECOVERY: Recovery = Recovery {
+    probe: "AT",
+    abort: b"\x1b",
+    escape_online: true,
+    data_timeout: Duration::from_secs(120),
+    max_data: 10240,
+};
+
+// --- Credential rules -----------------------------------------------------------------------
+
+// --- SIMCom SIM7600 (sim7600.md) -----------------------------------------------------------
+
+const SIM7600_CERT: RoleRules = RoleRules {
+    accepted: Rule::c(PEM_DER, "sim7600.md 2.5: X.509 in PEM or DER"),
+    send_as: Encoding::Pem,
+    line_endings: Rule::s(
+        AcceptedLineEndings::LfOrCrLf,
+        "sim7600.md 2.1: stored verbatim; LF or CRLF both work",
+    ),
+    trailing_newline: Rule::i(TrailingNewline::Optional, "sim7600.md 2.1"),
+    // 10240 is confirmed for A76XX; for SIM7600 it is believed [I].
+    max_bytes: Some(Rule::i(
+        10240,
+        "sim7600.md 2.1: CCERTDOWN <len> 1-10240 (A76XX [C]; SIM7600 believed)",
+    )),
+    key_types: Rule::s(
+        RSA_P256,
+        "sim7600.md 5: RSA 1024-4096 and ECC P-256; no P-384",
+    ),
+    rsa_bits: Rule::s((1024, 4096), "sim7600.md 5"),
+    signature_hashes: Some(Rule::i(
+        ALL_HASHES_BUT_MD,
+        "sim7600.md 5: mbedTLS-style stack",
+    )),
+    key_encodings: Rule::i(NO_KEY, "not a key"),
+    encrypted_key: Rule::i(false, "not a key"),
+    bundle: Rule::i(
+        true,
+        "sim7600.md 2.5: a CA bundle is reported to work within 10240 bytes",
+    ),
+    storage: Rule::c(
+        Storage::FileByEncoding { stem: "ca_cert" },
+        "sim7600.md 2.1: name 5-108 bytes ending .pem or .der (the module tells the encoding by it)",
+    ),
+};
+
+const SIM7600: CredentialRules = CredentialRules {
+    family: "sim7600",
+    ca: SIM7600_CERT,
+    client_cert: RoleRules {
+        bundle: Rule::i(false, "sim7600.md 2.5: one client certificate"),
+        storage: Rule::c(
+            Storage::FileByEncoding {
+                stem: "client_cert",
+            },
+            "sim7600.md 2.1, 4.5",
+        ),
+        ..SIM7600_CERT
+    },
+    client_key: RoleRules {
+        key_encodings: Rule::c(
+            &[KeyEncoding::Pkcs1, KeyEncoding::Sec1, KeyEncoding::Pkcs8],
+            "sim7600.md 2.5: PKCS#1, PKCS#8 or EC PRIVATE KEY, PEM or DER",
+        ),
+        encrypted_key: Rule::i(
+            false,
+            "sim7600.md 2.5: encrypted keys not supported on SIM7600",
+        ),
+        bundle: Rule::i(false, "one key"),
+        storage: Rule::c(
+            Storage::FileByEncoding { stem: "client_key" },
+            "sim7600.md 2.1, 4.5",
+        ),
+        ..SIM7600_CERT
+    },
+    mutual_tls: Rule::c(
+        Support::Supported,
+        "sim7600.md 3: authmode 2 = server + client",
+    ),
+    clock: Rule::i(
+        ClockCheck::WhenEnabled,
+        "sim7600.md 3: checked only with AT+CSSLCFG=\"ignorelocaltime\",<ctx>,0",
+    ),
+    ca_choice: Rule::i(CaChoice::AnyCa, "sim7600.md 2.5: CA bundles work"),
+    tls_versions: Rule::c("SSL 3.0, TLS 1.0, 1.1, 1.2", "sim7600.md 5"),
+};
+
+/// The CCH service's URCs (sim7600.md §4.2); `+CCHRECV: DATA,<len>` in automatic receive
+/// mode carries that many bytes.
+fn engine_config() -> Config {
+    let mut c = Config::default().with_urc_prefixes(&[
+        "+CCHEVENT:",
+        "+CCH_RECV_CLOSED:",
+        "+CCH_PEER_CLOSED:",
+        "+CCHCLOSE:",
+        "+CCHSTOP:",
+        "+CCHSTART:",
+        "+CCHOPEN:",
+        "+CCHSEND:",
+        "+CCHRECV:",
+        "PB DONE",
+        "SMS DONE",
+        "CLOSED",
+    ]);
+    c.urc_data_headers = vec![LengthHeader::new("+CCHRECV: DATA,", 1)];
+    c
 }
 
 #[cfg(test)]

@@ -14,17 +14,23 @@
 //! connection shuts the IP application down and brings the bearer up again in the order the
 //! AT manual requires. The audit of every command is `tests/audit/sim800.md`.
 
-use crate::at::{Final, ResponseShape, Trigger};
+use crate::at::{Config, Final, LineMatch, VendorFinal};
+use crate::cert::lint::{
+    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, AcceptedLineEndings, RoleRules,
+    Rule, Storage, Support, TrailingNewline,
+};
 use crate::modules::Family;
-use crate::modules::cmd::{Utc, binary_read, line, quoted_param, secs, upload};
+use crate::modules::cmd::{quoted_param, secs};
+use crate::modules::driver::{Driver, Recovery};
 use crate::modules::explain::{CommandRow, Explanation, Row, by_command, explain_common, lookup};
+use crate::modules::identify::{Answer, Findings, Probe, TlsSupport};
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
 };
+use crate::modules::rules::{DER_PEM, NO_KEY, RSA};
+use core::time::Duration;
 
 const FAMILY: Family = Family::Sim800;
-/// [C] `AT+FSWRITE` `<size>` max 10240 per command; larger files are appended in parts.
-pub const MAX_WRITE: usize = 10_240;
 /// [C] TinyGSM uses 10 s `<inputtime>`; the module answers after the data, ~2 s later at most.
 const INPUT_TIME: u64 = 10;
 
@@ -223,48 +229,36 @@ fn path(role: Role, name: &str) -> Result<String, PlanError> {
     }
 }
 
-fn refuse_client(creds: &Credentials) -> Result<(), PlanError> {
-    if creds.client_cert.is_some() || creds.client_key.is_some() {
-        return Err(PlanError::Unsupported {
-            family: FAMILY,
-            what: "use a client certificate and key".into(),
-            why: "no SIM800 command gives the SSL layer a client key, and SIMCom states client authentication is not supported; provision the root CA only".into(),
-        });
-    }
-    Ok(())
-}
-
 /// Sets the RTC (`+CCLK`); whether SIM800 checks certificate dates is unknown [I], so it is
 /// set whenever a time is given.
 pub fn plan_set_clock(opts: &Options) -> Plan {
     let mut plan = Plan::new(FAMILY, "set the clock");
     if let Some(t) = opts.unix_time {
         // [C] 3GPP TS 27.007 +CCLK, "yy/MM/dd,hh:mm:ss±zz" (SIM800 AT manual V1.09).
-        plan.push(
-            "set the module clock (UTC)",
-            Purpose::SetClock,
-            line(format!("AT+CCLK={}", Utc::from_unix(t).cclk()), secs(5)),
-        );
+        plan.push("set the module clock (UTC)", Purpose::SetClock, at::cclk(t));
     }
     plan
 }
 
 /// Writes the CA file, checks its size, imports it into the SSL layer, configures.
-pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
-    refuse_client(creds)?;
+pub fn plan_provision(
+    rules: &CredentialRules,
+    creds: &Credentials,
+    opts: &Options,
+) -> Result<Plan, PlanError> {
+    // Client credentials, nothing, empty and too large: refused by `driver::check_credentials`.
     let Some(ca) = &creds.ca else {
         return Err(PlanError::Nothing);
     };
-    if ca.bytes.is_empty() {
-        return Err(PlanError::Empty { role: Role::Ca });
-    }
+    // One AT+FSWRITE takes at most the rules' size (mode 1 appends, should they allow more).
+    let part_max = rules.ca.max_bytes.map_or(usize::MAX, |r| r.value);
     let p = path(Role::Ca, &ca.name)?;
     let mut plan = Plan::new(FAMILY, "provision TLS credentials");
     // 1. Select the local flash drive [C GsmCertificate.cpp].
     plan.push_expect(
         "select the local flash drive",
         Purpose::Prepare,
-        line("AT+FSDRIVE=0", secs(5)),
+        at::fsdrive_local(),
         Expect::Line {
             prefix: "+FSDRIVE:".into(),
             value: "C".into(),
@@ -278,18 +272,18 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
     plan.push_expect(
         format!("delete an old {p} (an error means there was none)"),
         Purpose::Clean(Role::Ca),
-        line(format!("AT+FSDEL={p}"), secs(5)),
+        at::fsdel(&p),
         Expect::Tolerate,
     );
     plan.push(
         format!("create {p}"),
         Purpose::Write(Role::Ca),
-        line(format!("AT+FSCREATE={p}"), secs(5)),
+        at::fscreate(&p),
     );
     // 3. Write exactly <size> bytes after '>', in parts of at most 10240 (mode 1 appends).
     // [C] SIM800_SslSetCert.ino: `+FSWRITE=<path>,0,<size>,10`, wait for `>`, the bytes,
     // `OK`; openluat SIM800 manual table: <size> <= 10240, mode 1 = append.
-    for (i, part) in ca.bytes.chunks(MAX_WRITE).enumerate() {
+    for (i, part) in ca.bytes.chunks(part_max).enumerate() {
         let mode = u8::from(i > 0);
         // The module stops waiting after <inputtime> s: 10 s (TinyGSM) is too short for a
         // full 10240-byte part at 9600 baud (~10.7 s), so allow the bytes' time at 9600
@@ -298,13 +292,7 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         plan.push(
             format!("write {} bytes of the root CA", part.len()),
             Purpose::Write(Role::Ca),
-            upload(
-                format!("AT+FSWRITE={p},{mode},{},{input_time}", part.len()),
-                Trigger::Prompt,
-                part.to_vec(),
-                None,
-                secs(input_time + 2),
-            ),
+            at::fswrite(&p, mode, part, input_time),
         );
     }
     // 4. Verify by size: the strongest check this module allows (see the module doc).
@@ -318,14 +306,14 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
                 bytes: ca.bytes.len(),
             },
         ),
-        line(format!("AT+FSFLSIZE={p}"), secs(5)),
+        at::fsflsize(&p),
     );
     // 5. Import into the SSL layer; success is the URC `+SSLSETCERT: 0` [C TinyGSM
     // SIM800_SslSetCert.ino: `+SSLSETCERT="<path>"`, `OK`, then `+SSLSETCERT:` within 5 s].
     plan.push_expect(
         "import the file into the SSL layer",
         Purpose::Bind(Role::Ca),
-        line(format!("AT+SSLSETCERT=\"{p}\""), secs(5)),
+        at::sslsetcert(&p),
         Expect::OkThenUrc {
             prefix: "+SSLSETCERT:".into(),
             value: Some("0".into()),
@@ -354,13 +342,13 @@ pub fn plan_configure_tls(opts: &Options) -> Result<Plan, PlanError> {
     plan.push(
         "do not ignore invalid server certificates",
         Purpose::Configure,
-        line("AT+SSLOPT=0,0", secs(5)),
+        at::sslopt_check(),
     );
     // [C] TinyGSM src/TinyGsmClientSIM800.h @4c55210 modemConnect: `+CIPSSL=1`.
     plan.push(
         "use SSL for TCP connections",
         Purpose::Configure,
-        line("AT+CIPSSL=1", secs(5)),
+        at::cipssl_on(),
     );
     Ok(plan)
 }
@@ -374,7 +362,7 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
         plan.push_expect(
             format!("delete {p} (an error means it was not there)"),
             Purpose::Remove(Role::Ca),
-            line(format!("AT+FSDEL={p}"), secs(5)),
+            at::fsdel(&p),
             Expect::Tolerate,
         );
         // [S] `AT+FSLS=C:\\User\\` lists one file name a line, then `OK` (sim800.md §2.1).
@@ -387,7 +375,7 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
                     name: ca.name.to_ascii_uppercase(),
                 },
             ),
-            line("AT+FSLS=C:\\User\\", secs(5)),
+            at::fsls_user(),
         );
     }
     plan.note(
@@ -411,26 +399,14 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push(
         "shut the IP application (closes what an earlier run left open)",
         Purpose::Open,
-        line("AT+CIPSHUT", secs(65)),
+        at::cipshut(),
     );
     // [C] TinyGSM gprsConnect: `+CGATT=1` (60 s) before the CIP settings.
-    plan.push(
-        "attach to packet service",
-        Purpose::Open,
-        line("AT+CGATT=1", secs(60)),
-    );
+    plan.push("attach to packet service", Purpose::Open, at::cgatt());
     // [C] TinyGSM gprsConnect: `+CIPMUX=1`, `+CIPQSEND=1`, `+CIPRXGET=1`, in IP INITIAL.
-    plan.push(
-        "several connections",
-        Purpose::Open,
-        line("AT+CIPMUX=1", secs(5)),
-    );
-    plan.push("quick send", Purpose::Open, line("AT+CIPQSEND=1", secs(5)));
-    plan.push(
-        "receive on request",
-        Purpose::Open,
-        line("AT+CIPRXGET=1", secs(5)),
-    );
+    plan.push("several connections", Purpose::Open, at::cipmux_multi());
+    plan.push("quick send", Purpose::Open, at::cipqsend_quick());
+    plan.push("receive on request", Purpose::Open, at::ciprxget_manual());
     // [C] TinyGSM gprsConnect sends `+CSTT="<apn>","<user>","<pwd>"` even when they are
     // empty; manual V1.09 §8.2.2: needed before CIPSTART in multi-IP mode.
     plan.push(
@@ -439,35 +415,25 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
             None => "set the APN (none given: the network's default)",
         },
         Purpose::Open,
-        line(format!("AT+CSTT={apn}"), secs(60)),
+        at::cstt(&apn),
     );
     // [C] TinyGSM: `+CIICR`, 60 s.
-    plan.push(
-        "bring up the bearer",
-        Purpose::Open,
-        line("AT+CIICR", secs(60)),
-    );
+    plan.push("bring up the bearer", Purpose::Open, at::ciicr());
     // [C] TinyGSM: `+CIFSR` answers the IP address alone, no `OK`; manual V1.09 §8.2.2:
     // needed before CIPSTART in multi-IP mode (state IP STATUS).
     plan.push(
         "read the local IP address (the module needs it before connecting)",
         Purpose::Open,
-        crate::at::Command {
-            response: ResponseShape::FirstLine,
-            ..line("AT+CIFSR", secs(10))
-        },
+        at::cifsr(),
     );
     // [C] TinyGSM modemConnect: `+CIPSSL=1` then `+CIPSTART=<mux>,"TCP","<host>",<port>`,
     // 75 s (manual V1.09: multi-IP max response 75 s); outcomes `<n>, CONNECT OK`,
     // `CONNECT FAIL`, `ALREADY CONNECT`, `CLOSE OK` (failed handshake).
-    plan.push("SSL on", Purpose::Open, line("AT+CIPSSL=1", secs(5)));
+    plan.push("SSL on", Purpose::Open, at::cipssl_on());
     plan.push_expect(
         format!("open TLS to {}:{}", opts.host, opts.port),
         Purpose::Open,
-        line(
-            format!("AT+CIPSTART=0,\"TCP\",{host},{}", opts.port),
-            secs(75),
-        ),
+        at::cipstart(&host, opts.port),
         // `0, CONNECT OK` [S TinyGSM] or `0,CONNECT OK` [MAN]: match both.
         Expect::OkThenUrc {
             prefix: "0,".into(),
@@ -481,13 +447,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_expect(
         format!("send {} bytes", req.len()),
         Purpose::Send,
-        upload(
-            format!("AT+CIPSEND=0,{}", req.len()),
-            Trigger::Prompt,
-            req,
-            None,
-            secs(30),
-        ),
+        at::cipsend(req),
         Expect::OkThenUrc {
             prefix: "+CIPRXGET: 1,0".into(),
             value: None,
@@ -500,20 +460,386 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push(
         "read the response",
         Purpose::Receive,
+        at::ciprxget_read(opts.max_response.min(1460)),
+    );
+    plan.push_expect("close", Purpose::Close, at::cipshut(), Expect::Tolerate);
+    Ok(plan)
+}
+
+/// One constructor per command this driver sends: the line, its timeout, and the source.
+/// "V1.09" is the SIM800 Series AT Command Manual V1.09; TinyGSM is `vshymanskyy/TinyGSM`
+/// @4c55210 (`src/TinyGsmClientSIM800.h`, `examples/more/SIM800_SslSetCert`).
+mod at {
+    use crate::at::{Command, ResponseShape, Trigger};
+    use crate::modules::cmd::{Utc, binary_read, line, secs, upload};
+
+    /// `AT+CCLK="yy/MM/dd,hh:mm:ss+zz"` (3GPP TS 27.007 +CCLK; V1.09); 5 s.
+    pub fn cclk(unix_time: u64) -> Command {
+        line(
+            format!("AT+CCLK={}", Utc::from_unix(unix_time).cclk()),
+            secs(5),
+        )
+    }
+
+    /// `AT+FSDRIVE=0` selects the local flash, `+FSDRIVE: C` (GsmCertificate.cpp); 5 s.
+    pub fn fsdrive_local() -> Command {
+        line("AT+FSDRIVE=0", secs(5))
+    }
+
+    /// `AT+FSDEL=<path>`, path unquoted (TinyGSM SIM800_SslSetCert); 5 s.
+    pub fn fsdel(path: &str) -> Command {
+        line(format!("AT+FSDEL={path}"), secs(5))
+    }
+
+    /// `AT+FSCREATE=<path>`, path unquoted (TinyGSM SIM800_SslSetCert); 5 s.
+    pub fn fscreate(path: &str) -> Command {
+        line(format!("AT+FSCREATE={path}"), secs(5))
+    }
+
+    /// `AT+FSWRITE=<path>,<mode>,<size>,<inputtime>`, `>`, exactly `<size>` bytes, `OK`
+    /// (TinyGSM SIM800_SslSetCert; openluat manual table: `<size>` <= 10240, mode 1
+    /// appends); `<inputtime>` + 2 s.
+    pub fn fswrite(path: &str, mode: u8, part: &[u8], input_time: u64) -> Command {
+        upload(
+            format!("AT+FSWRITE={path},{mode},{},{input_time}", part.len()),
+            Trigger::Prompt,
+            part.to_vec(),
+            None,
+            secs(input_time + 2),
+        )
+    }
+
+    /// `AT+FSFLSIZE=<path>` answers `+FSFLSIZE: <bytes>` (GsmCertificate.cpp reads it before
+    /// FSREAD [S]); 5 s.
+    pub fn fsflsize(path: &str) -> Command {
+        line(format!("AT+FSFLSIZE={path}"), secs(5))
+    }
+
+    /// `AT+SSLSETCERT="<path>"`: `OK`, then `+SSLSETCERT: 0` within 5 s (TinyGSM
+    /// SIM800_SslSetCert); 5 s.
+    pub fn sslsetcert(path: &str) -> Command {
+        line(format!("AT+SSLSETCERT=\"{path}\""), secs(5))
+    }
+
+    /// `AT+SSLOPT=0,0`: do not ignore invalid certificates (TinyGSM comment: `<opt>` 0 =
+    /// ignore invalid certificate, `<enable>` 0 = off); 5 s.
+    pub fn sslopt_check() -> Command {
+        line("AT+SSLOPT=0,0", secs(5))
+    }
+
+    /// `AT+CIPSSL=1`: SSL for the next `AT+CIPSTART` (TinyGSM `modemConnect`); 5 s.
+    pub fn cipssl_on() -> Command {
+        line("AT+CIPSSL=1", secs(5))
+    }
+
+    /// `AT+FSLS=C:\User\`: one file name a line, then `OK` (sim800.md §2.1 [S]); 5 s.
+    pub fn fsls_user() -> Command {
+        line("AT+FSLS=C:\\User\\", secs(5))
+    }
+
+    /// `AT+CIPSHUT` closes every connection and the bearer, `SHUT OK` (TinyGSM
+    /// `gprsDisconnect`); 65 s, V1.09's maximum.
+    pub fn cipshut() -> Command {
+        line("AT+CIPSHUT", secs(65))
+    }
+
+    /// `AT+CGATT=1` attaches to packet service (TinyGSM `gprsConnect`); 60 s.
+    pub fn cgatt() -> Command {
+        line("AT+CGATT=1", secs(60))
+    }
+
+    /// `AT+CIPMUX=1`: several connections, in IP INITIAL (TinyGSM `gprsConnect`); 5 s.
+    pub fn cipmux_multi() -> Command {
+        line("AT+CIPMUX=1", secs(5))
+    }
+
+    /// `AT+CIPQSEND=1`: quick send, `DATA ACCEPT` (TinyGSM `gprsConnect`); 5 s.
+    pub fn cipqsend_quick() -> Command {
+        line("AT+CIPQSEND=1", secs(5))
+    }
+
+    /// `AT+CIPRXGET=1`: receive on request (TinyGSM `gprsConnect`); 5 s.
+    pub fn ciprxget_manual() -> Command {
+        line("AT+CIPRXGET=1", secs(5))
+    }
+
+    /// `AT+CSTT=<apn>` with the APN quoted, even empty (TinyGSM `gprsConnect`; V1.09 §8.2.2:
+    /// needed before CIPSTART in multi-IP mode); 60 s.
+    pub fn cstt(quoted_apn: &str) -> Command {
+        line(format!("AT+CSTT={quoted_apn}"), secs(60))
+    }
+
+    /// `AT+CIICR` brings up the bearer (TinyGSM); 60 s.
+    pub fn ciicr() -> Command {
+        line("AT+CIICR", secs(60))
+    }
+
+    /// `AT+CIFSR` answers the local IP address alone, no `OK` (TinyGSM; V1.09 §8.2.2); 10 s.
+    pub fn cifsr() -> Command {
+        Command {
+            response: ResponseShape::FirstLine,
+            ..line("AT+CIFSR", secs(10))
+        }
+    }
+
+    /// `AT+CIPSTART=0,"TCP",<host>,<port>`, then `0, CONNECT OK` (TinyGSM `modemConnect`);
+    /// 75 s, V1.09's multi-IP maximum.
+    pub fn cipstart(quoted_host: &str, port: u16) -> Command {
+        line(
+            format!("AT+CIPSTART=0,\"TCP\",{quoted_host},{port}"),
+            secs(75),
+        )
+    }
+
+    /// `AT+CIPSEND=0,<len>`, `>`, the bytes, `DATA ACCEPT:0,<n>` (TinyGSM `modemSend`); 30 s.
+    pub fn cipsend(bytes: Vec<u8>) -> Command {
+        upload(
+            format!("AT+CIPSEND=0,{}", bytes.len()),
+            Trigger::Prompt,
+            bytes,
+            None,
+            secs(30),
+        )
+    }
+
+    /// `AT+CIPRXGET=2,0,<n>`: `+CIPRXGET: 2,0,<n>,<left>`, the bytes, `OK`; at most 1460 a
+    /// read (TinyGSM `modemRead`); 10 s.
+    pub fn ciprxget_read(max: usize) -> Command {
         binary_read(
-            format!("AT+CIPRXGET=2,0,{}", opts.max_response.min(1460)),
+            format!("AT+CIPRXGET=2,0,{max}"),
             "+CIPRXGET: 2,",
             1,
             secs(10),
+        )
+    }
+}
+
+/// The SIMCom SIM800 driver.
+pub struct Sim800;
+
+impl Driver for Sim800 {
+    fn family(&self) -> Family {
+        FAMILY
+    }
+    fn id(&self) -> &'static str {
+        "sim800"
+    }
+    fn display_name(&self) -> &'static str {
+        "SIMCom SIM800"
+    }
+    fn models(&self) -> &'static str {
+        "SIMCom SIM800 series (SIM800L/C/H, SIM808, SIM868)"
+    }
+    fn model_prefixes(&self) -> &'static [&'static str] {
+        &["sim800", "sim808", "sim868"]
+    }
+    fn identify_probes(&self) -> &'static [Probe] {
+        &[Probe::CGMM, Probe::CGMR, PROBE_SSL]
+    }
+    fn read_probe(&self, probe: Probe, answer: &Answer, found: &mut Findings) -> bool {
+        if probe != PROBE_SSL {
+            return false;
+        }
+        let fw_bad = found.firmware.as_deref().is_some_and(firmware_lacks_ssl);
+        found.tls = Some(if answer.ok && !fw_bad {
+            TlsSupport::Yes
+        } else {
+            TlsSupport::No {
+                why: "this firmware has no SSL (AT+CIPSSL=? failed); R13.08 builds need an upgrade to 1308B09 or R14.18".into(),
+            }
+        });
+        true
+    }
+    fn model_name_prefix(&self) -> Option<&'static str> {
+        Some("SIMCOM_")
+    }
+    fn firmware_in_id_line(&self, line: &str) -> Option<String> {
+        // `ATI` answers `SIM800 R14.18`: the revision after the model word (sim800.md §1).
+        line.trim()
+            .strip_prefix("SIM800 ")
+            .map(|rest| rest.trim().to_owned())
+    }
+    fn engine_config(&self) -> Config {
+        engine_config()
+    }
+    fn rules(&self) -> CredentialRules {
+        SIM800
+    }
+    /// [S sim800.md 3] SIM800 has no mutual TLS.
+    fn no_mutual_tls(&self) -> Option<&'static str> {
+        Some(
+            "no SIM800 command gives the SSL layer a client key, and SIMCom states client authentication is not supported; provision the root CA only",
+        )
+    }
+    fn recovery(&self) -> Recovery {
+        RECOVERY
+    }
+    fn plan_provision(
+        &self,
+        rules: &CredentialRules,
+        creds: &Credentials,
+        opts: &Options,
+    ) -> Result<Plan, PlanError> {
+        plan_provision(rules, creds, opts)
+    }
+    fn plan_remove(&self, creds: &Credentials, _opts: &Options) -> Result<Plan, PlanError> {
+        plan_remove(creds)
+    }
+    fn plan_configure_tls(&self, _creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
+        plan_configure_tls(opts)
+    }
+    fn plan_set_clock(&self, opts: &Options) -> Plan {
+        plan_set_clock(opts)
+    }
+    fn plan_test_connection(&self, opts: &Options) -> Result<Plan, PlanError> {
+        plan_test_connection(opts)
+    }
+    fn explain(&self, fin: &Final) -> Option<Explanation> {
+        explain(fin)
+    }
+    fn explain_command(&self, line: &str, fin: &Final) -> Option<Explanation> {
+        explain_command(line, fin)
+    }
+    fn explain_line(&self, line: &str) -> Option<Explanation> {
+        explain_line(line)
+    }
+}
+
+// ESC cancels data after the `>` prompt: "Ctrl-Z is used as a termination
+// symbol. ESC is used to cancel sending data" (SIM800 Series AT Command Manual
+// V1.05 p.216, AT+CIPSEND; the same words in SIM900 V1.07 p.188). AT+FSWRITE
+// gives up after the input time the flow itself sends (10 s, up to 16 s for a
+// full 10240-byte part, sim800::plan_provision) and answers ~2 s later;
+// AT+CIPSEND=<n> has no documented timeout, hence filling.
+const RECOVERY: Recovery = Recovery {
+    probe: "AT",
+    abort: b"\x1b",
+    escape_online: false,
+    data_timeout: Duration::from_secs(18),
+    max_data: 10240,
+};
+
+// --- Credential rules -----------------------------------------------------------------------
+
+// --- SIMCom SIM800 (sim800.md) -------------------------------------------------------------
+
+/// `AT+FSWRITE` takes at most 10240 bytes per command [C sim800.md 2.2]; atcert writes a
+/// credential in one command, so that is the limit here.
+const SIM800_FSWRITE_MAX: Rule<usize> = Rule::c(
+    10240,
+    "sim800.md 2.2: AT+FSWRITE <size> max 10240 bytes per command",
+);
+
+const SIM800_CERT: RoleRules = RoleRules {
+    // App note: files to import must be DER [S]; TinyGSM also uploads PEM with LF [C].
+    accepted: Rule::c(
+        DER_PEM,
+        "sim800.md 2.3: app note says DER; TinyGSM's PEM (LF) upload also works",
+    ),
+    send_as: Encoding::Der,
+    line_endings: Rule::i(AcceptedLineEndings::LfOrCrLf, "sim800.md 2.3: TinyGSM PEM uses LF"),
+    trailing_newline: Rule::i(TrailingNewline::Optional, "sim800.md 2.3"),
+    max_bytes: Some(SIM800_FSWRITE_MAX),
+    key_types: Rule::i(RSA, "sim800.md 6: RSA only as far as any report goes"),
+    rsa_bits: Rule::i(
+        (1024, 2048),
+        "sim800.md 6: 2048-bit RSA reported working, maximum unknown",
+    ),
+    signature_hashes: Some(Rule::i(
+        &[HashAlg::Md5, HashAlg::Sha1, HashAlg::Sha256],
+        "sim800.md 6: SSL 3.0/TLS 1.0 stack, hashes undocumented",
+    )),
+    key_encodings: Rule::i(NO_KEY, "not a key"),
+    encrypted_key: Rule::i(false, "not a key"),
+    bundle: Rule::i(false, "sim800.md 3: one file per AT+SSLSETCERT/SSLSETROOT"),
+    storage: Rule::c(
+        Storage::File {
+            path: "C:\\USER\\ROOT.CER",
+        },
+        "sim800.md 4.4: C:\\USER\\ROOT.CER then AT+SSLSETROOT",
+    ),
+};
+
+const SIM800: CredentialRules = CredentialRules {
+    family: "sim800",
+    ca: SIM800_CERT,
+    client_cert: RoleRules {
+        bundle: Rule::i(false, "sim800.md 3: one certificate per file"),
+        storage: Rule::i(
+            Storage::File {
+                path: "C:\\USER\\CLIENT.CRT",
+            },
+            "sim800.md 2.1: 8.3 names in C:\\User\\",
         ),
-    );
-    plan.push_expect(
-        "close",
-        Purpose::Close,
-        line("AT+CIPSHUT", secs(65)),
-        Expect::Tolerate,
-    );
-    Ok(plan)
+        ..SIM800_CERT
+    },
+    client_key: RoleRules {
+        key_encodings: Rule::i(
+            &[KeyEncoding::Pkcs1],
+            "sim800.md 3: no key command documented; PKCS#1 DER assumed",
+        ),
+        encrypted_key: Rule::i(false, "sim800.md 3: SSLSETCERT password semantics unknown"),
+        storage: Rule::i(
+            Storage::File {
+                path: "C:\\USER\\CLIENT.KEY",
+            },
+            "sim800.md 2.1: 8.3 names in C:\\User\\",
+        ),
+        ..SIM800_CERT
+    },
+    mutual_tls: Rule::s(
+        Support::FirmwareDependent,
+        "sim800.md 3: SIMCom said SSLOPT=1,1 (client auth) is not supported on their firmware",
+    ),
+    clock: Rule::i(ClockCheck::Unknown, "sim800.md 6: date checks unknown"),
+    ca_choice: Rule::i(
+        CaChoice::Root,
+        "sim800.md 3: AT+SSLSETROOT imports a root CA",
+    ),
+    tls_versions: Rule::s("SSL 3.0, TLS 1.0", "sim800.md 6"),
+};
+
+/// `AT+CIPSSL=?` answers `+CIPSSL: (0-1)` where the firmware has SSL and `ERROR` where it
+/// has not: TinyGSM's `hasSSL()` (sim800.md §1 [C]). 2 s.
+const PROBE_SSL: Probe = Probe::new("AT+CIPSSL=?", 2);
+
+/// SIM800 R13.08 builds have no usable SSL [S]; anything else is decided by `AT+CIPSSL=?`.
+fn firmware_lacks_ssl(fw: &str) -> bool {
+    fw.starts_with("1308")
+}
+
+/// Boot lines and the IP application's own results (sim800.md §5).
+fn engine_config() -> Config {
+    Config::default()
+        .with_urc_prefixes(&[
+            "Call Ready",
+            "SMS Ready",
+            "+CFUN:",
+            "+SSLSETCERT:",
+            "+CIPRXGET: 1",
+            "+HTTPACTION:",
+            "+PDP: DEACT",
+            "CLOSED",
+            // `CONNECT OK` / `<mux>, CONNECT OK` / `<mux>, CLOSED` after the command's own
+            // `OK` (sim800.md §5; TinyGSM waits for each).
+            "CONNECT OK",
+            "CONNECT FAIL",
+            "ALREADY CONNECT",
+            "0, ",
+            "1, ",
+            "2, ",
+            "3, ",
+            "4, ",
+            "5, ",
+        ])
+        .with_vendor_finals([
+            VendorFinal::success(LineMatch::Exact("SHUT OK".into())),
+            VendorFinal::success(LineMatch::Suffix("SEND OK".into())),
+            VendorFinal::success(LineMatch::Prefix("DATA ACCEPT".into())),
+            // `AT+CIPCLOSE=0,1` answers `0, CLOSE OK` (no `OK`).
+            VendorFinal::success(LineMatch::Suffix("CLOSE OK".into())),
+            VendorFinal::failure(LineMatch::Suffix("SEND FAIL".into())),
+        ])
 }
 
 #[cfg(test)]
@@ -550,7 +876,7 @@ mod tests {
             }),
             ..Credentials::default()
         };
-        let plan = plan_provision(&creds, &Options::default()).unwrap();
+        let plan = plan_provision(&SIM800, &creds, &Options::default()).unwrap();
         let lines: Vec<String> = plan
             .steps
             .iter()
@@ -566,7 +892,7 @@ mod tests {
             ..creds
         };
         assert!(matches!(
-            plan_provision(&mutual, &Options::default()),
+            crate::modules::plan_provision(FAMILY, &mutual, &Options::default()),
             Err(PlanError::Unsupported { .. })
         ));
         let bad = Credentials {
@@ -577,7 +903,7 @@ mod tests {
             ..Credentials::default()
         };
         assert!(matches!(
-            plan_provision(&bad, &Options::default()),
+            plan_provision(&SIM800, &bad, &Options::default()),
             Err(PlanError::BadName { .. })
         ));
     }

@@ -16,11 +16,22 @@
 //! - mbed: `ARMmbed/wifi-x-nucleo-idw01m1` @90ba1f95, `SPWFSA04/SPWFSA04.cpp`,
 //!   `SPWFSA04/spwfsa04_at_strings.h`, `SPWFSAxx.cpp`, `SPWFSAxx.h`.
 
-use crate::at::{Final, Trigger};
+use crate::at::Config;
+use crate::at::Final;
+use crate::cert::lint::{
+    CaChoice, ClockCheck, CredentialRules, Encoding, KeyEncoding, AcceptedLineEndings, RoleRules, Rule,
+    Storage, Support, TrailingNewline,
+};
 use crate::modules::Family;
-use crate::modules::cmd::{binary_read, line, secs, upload};
+use crate::modules::cmd::secs;
+use crate::modules::driver::{Driver, Recovery};
 use crate::modules::explain::{Explanation, Row, lookup};
-use crate::modules::plan::{Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role};
+use crate::modules::identify::{Answer, Findings, Probe, TlsSupport};
+use crate::modules::plan::{
+    Check, Credentials, Expect, Options, Plan, PlanError, Proves, Purpose, Role,
+};
+use crate::modules::rules::{ALL_HASHES_BUT_MD, DER, DER_PEM, NO_KEY, RSA_P256};
+use core::time::Duration;
 
 const FAMILY: Family = Family::Spwf04;
 /// [C UM2114 excerpt] The command line is at most 512 bytes.
@@ -175,7 +186,7 @@ fn push_probe(plan: &mut Plan) {
     plan.push_expect(
         "check the module answers (and end anything an interrupted run left half-sent)",
         Purpose::Prepare,
-        line("AT", secs(2)),
+        at::probe(),
         Expect::Tolerate,
     );
 }
@@ -198,17 +209,20 @@ fn clock_steps(opts: &Options) -> Plan {
         plan.push(
             "set the module time (seconds since 1970, UTC) for certificate date checks",
             Purpose::SetClock,
-            line(format!("AT+S.TIME={t}"), secs(5)),
+            at::time(t),
         );
     }
     plan
 }
 
 /// Clears the TLS slots, sets the time, writes CA (checking its SKI), client cert and key.
-pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
-    if creds.roles().next().is_none() {
-        return Err(PlanError::Nothing);
-    }
+pub fn plan_provision(
+    rules: &CredentialRules,
+    creds: &Credentials,
+    opts: &Options,
+) -> Result<Plan, PlanError> {
+    // The TLSCERT area (rules: the client certificate's limit, 1475 bytes [S]).
+    let cert_area = rules.client_cert.max_bytes.map_or(usize::MAX, |r| r.value);
     if creds.ca.is_none() {
         // [C seed 002] SPWF04 has no anonymous TLS: a CA is always needed.
         return Err(PlanError::Unsupported {
@@ -228,7 +242,7 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
     plan.push_expect(
         "clear the TLS certificate slots",
         Purpose::Clean(Role::Ca),
-        line("AT+S.TLSCERT=content,2", secs(10)),
+        at::tlscert_clear(),
         Expect::Tolerate,
     );
     // 2. The module checks dates.
@@ -236,9 +250,6 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
     // 3. Write each credential; the bytes follow the CR at once, counted by <len> [C].
     for role in creds.roles() {
         let Some(c) = creds.get(role) else { continue };
-        if c.bytes.is_empty() {
-            return Err(PlanError::Empty { role });
-        }
         if role == Role::Ca && is_ca_file(&c.name) {
             push_ca_file(&mut plan, &c.name, &c.bytes);
             // With client credentials in the flash slots, ST's engineer says FS CAs are used
@@ -247,11 +258,11 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
             // readings, where it fits the slot area [S 1475 bytes].
             let mutual = creds.client_cert.is_some() || creds.client_key.is_some();
             if mutual {
-                if c.bytes.len() <= CERT_AREA && subject_key_id(&c.bytes).is_some() {
+                if c.bytes.len() <= cert_area && subject_key_id(&c.bytes).is_some() {
                     push_slot(&mut plan, role, &c.bytes)?;
                 } else {
                     plan.note(format!(
-                        "the root CA ({} bytes) does not fit the TLSCERT area ({CERT_AREA} bytes), so it is stored as a file only; if the connection fails with AT-S.Certificate Error:23, this firmware ignores file-system CAs while a client certificate is stored: use a smaller root CA",
+                        "the root CA ({} bytes) does not fit the TLSCERT area ({cert_area} bytes), so it is stored as a file only; if the connection fails with AT-S.Certificate Error:23, this firmware ignores file-system CAs while a client certificate is stored: use a smaller root CA",
                         c.bytes.len()
                     ));
                 }
@@ -272,9 +283,6 @@ pub const MAX_WRITE: usize = 730;
 /// [C mbed `SPWFSA_SOCKET_COUNT`] Client socket ids 0-7.
 pub const SOCKETS: u8 = 8;
 
-/// [S] The TLS certificate area holds at most 1475 bytes per item (ST community).
-const CERT_AREA: usize = 1475;
-
 /// Writes one TLSCERT slot; the CA's answer (its Subject Key Identifier) verifies it.
 fn push_slot(plan: &mut Plan, role: Role, c: &[u8]) -> Result<(), PlanError> {
     let slot = match role {
@@ -282,8 +290,8 @@ fn push_slot(plan: &mut Plan, role: Role, c: &[u8]) -> Result<(), PlanError> {
         Role::ClientCert => "cert",
         Role::ClientKey => "key",
     };
-    let text = format!("AT+S.TLSCERT={slot},{}", c.len());
-    if text.len() > MAX_LINE {
+    let command = at::tlscert(slot, c);
+    if command.line.len() > MAX_LINE {
         return Err(PlanError::TooLarge {
             family: FAMILY,
             role,
@@ -296,7 +304,6 @@ fn push_slot(plan: &mut Plan, role: Role, c: &[u8]) -> Result<(), PlanError> {
     // "AT+S.TLSCERT=cert,%d\r%s", `AT_STORE_KEY`; GHI `TLSCERT=ca,<len>` + raw bytes]; the
     // CA answers `AT-S.SubjectKeyId:..` [C ST engineer's log, ST-comm-23]. Each write
     // replaces the slot, and the slots were cleared first: idempotent.
-    let command = upload(text, Trigger::Immediately, c.to_vec(), None, secs(10));
     let purpose = match (role, subject_key_id(c)) {
         (Role::Ca, Some(ski)) => Purpose::Verify(
             role,
@@ -305,6 +312,8 @@ fn push_slot(plan: &mut Plan, role: Role, c: &[u8]) -> Result<(), PlanError> {
                 field: usize::MAX,
                 expected: ski,
                 what: "Subject Key Identifier".into(),
+                marker: None,
+                proves: Proves::Identity,
             },
         ),
         (Role::Ca, None) => {
@@ -352,7 +361,7 @@ fn push_ca_file(plan: &mut Plan, name: &str, der: &[u8]) {
     plan.push_expect(
         format!("delete {name} left by an earlier run (nothing to delete is fine)"),
         Purpose::Clean(Role::Ca),
-        line(format!("AT+S.FSD={name}"), secs(10)),
+        at::fsd(name),
         Expect::Tolerate,
     );
     let parts = der.chunks(FS_CHUNK).count();
@@ -366,17 +375,7 @@ fn push_ca_file(plan: &mut Plan, name: &str, der: &[u8]) {
                 part.len()
             )
         };
-        plan.push(
-            label,
-            Purpose::Write(Role::Ca),
-            upload(
-                format!("AT+S.FSC={name},{}", part.len()),
-                Trigger::Immediately,
-                part.to_vec(),
-                None,
-                secs(10),
-            ),
-        );
+        plan.push(label, Purpose::Write(Role::Ca), at::fsc(name, part));
     }
     let label = if parts == 1 {
         format!("read back {name} and compare")
@@ -394,7 +393,7 @@ fn push_ca_file(plan: &mut Plan, name: &str, der: &[u8]) {
                 expected: der.to_vec(),
             },
         ),
-        binary_read(format!("AT+S.FSP={name},,"), "AT-S.Reading:", 0, secs(10)),
+        at::fsp(name),
     );
 }
 
@@ -415,14 +414,14 @@ pub fn plan_remove(creds: &Credentials) -> Plan {
     plan.push_expect(
         "clear all TLS certificates and keys",
         Purpose::Remove(Role::Ca),
-        line("AT+S.TLSCERT=content,2", secs(10)),
+        at::tlscert_clear(),
         Expect::Tolerate,
     );
     if let Some(ca) = creds.ca.as_ref().filter(|c| is_ca_file(&c.name)) {
         plan.push_expect(
             format!("delete {} (already gone is fine)", ca.name),
             Purpose::Remove(Role::Ca),
-            line(format!("AT+S.FSD={}", ca.name), secs(10)),
+            at::fsd(&ca.name),
             Expect::Tolerate,
         );
     }
@@ -452,7 +451,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         plan.push_expect(
             format!("close socket {id} if an earlier run left it open (nothing to close is fine)"),
             Purpose::Close,
-            line(format!("AT+S.SOCKC={id}"), secs(10)),
+            at::sockc(id),
             Expect::Tolerate,
         );
     }
@@ -467,10 +466,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
             opts.host, opts.port, opts.host
         ),
         Purpose::Open,
-        line(
-            format!("AT+S.SOCKON={},{},,{}", opts.host, opts.port, opts.host),
-            secs(60),
-        ),
+        at::sockon(&opts.host, opts.port),
     );
     // `AT-S.On:<ip>:<id>` [C mbed]: the id is the 2nd field after the prefix.
     plan.capture_last("sock", "AT-S.On:", 1, "0");
@@ -493,8 +489,8 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_templated(
         format!("send {} bytes", req.len()),
         Purpose::Send,
-        &format!("AT+S.SOCKW={{sock}},{}", req.len()),
-        upload("", Trigger::Immediately, req, None, secs(30)),
+        &at::sockw_template(req.len()),
+        at::sockw(req),
         Expect::OkThenUrc {
             prefix: "+WIND:55:Pending Data".into(),
             value: None,
@@ -507,8 +503,8 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_templated(
         "ask how many bytes are waiting",
         Purpose::Receive,
-        "AT+S.SOCKQ={sock}",
-        line("", secs(5)),
+        at::SOCKQ,
+        at::sockq(),
         Expect::Ok,
     );
     plan.capture_last("pending", "AT-S.Query:", 0, &opts.max_response.to_string());
@@ -517,8 +513,8 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_templated(
         "read them",
         Purpose::Receive,
-        "AT+S.SOCKR={sock},{pending}",
-        binary_read("", "AT-S.Reading:", 0, secs(30)),
+        at::SOCKR,
+        at::sockr(),
         Expect::Ok,
     );
     // `AT+S.SOCKC=<id>` [C X-CUBE `AT_SOCKET_CLOSE`; mbed]. With unread data it answers
@@ -528,14 +524,315 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
     plan.push_templated(
         "close the socket",
         Purpose::Close,
-        "AT+S.SOCKC={sock}",
-        line("", secs(10)),
+        at::SOCKC,
+        at::sockc_named(),
         Expect::Tolerate,
     );
     plan.note(
         "the socket id and byte count are the ones the module answers; the usual values are shown",
     );
     Ok(plan)
+}
+
+/// One constructor per command this driver sends: the line, its timeout, and the source.
+/// "ST-fw" is the SPWF04 firmware's command table, "X-CUBE" ST's X-CUBE-WIFI1 host
+/// middleware (`wifi_const.h`), "mbed" the mbed SPWF04 driver, "GHI" GHI TinyCLR. A
+/// template's `{sock}` and `{pending}` are filled from earlier answers (`capture_last`).
+mod at {
+    use crate::at::{Command, Trigger};
+    use crate::modules::cmd::{binary_read, line, secs, upload};
+
+    /// `AT` -> `AT-S.OK` (ST-fw "Null command, always returns OK"; mbed); 2 s.
+    pub fn probe() -> Command {
+        line("AT", secs(2))
+    }
+
+    /// `AT+S.TIME=<epoch>` (X-CUBE `AT_SETTIME` "AT+S.TIME=%lu"; ST-fw "Get/Set current time
+    /// in seconds"); 5 s.
+    pub fn time(unix_time: u64) -> Command {
+        line(format!("AT+S.TIME={unix_time}"), secs(5))
+    }
+
+    /// `AT+S.TLSCERT=content,2` clears every TLS slot (X-CUBE `AT_CLEAN_TLS_CERT`); 10 s.
+    pub fn tlscert_clear() -> Command {
+        line("AT+S.TLSCERT=content,2", secs(10))
+    }
+
+    /// `AT+S.TLSCERT=<ca|cert|key>,<len><CR><bytes>` (ST-fw; X-CUBE `AT_STORE_CERT`,
+    /// `AT_STORE_KEY`; GHI); the CA answers `AT-S.SubjectKeyId:..` (ST-comm-23); 10 s.
+    pub fn tlscert(slot: &str, bytes: &[u8]) -> Command {
+        upload(
+            format!("AT+S.TLSCERT={slot},{}", bytes.len()),
+            Trigger::Immediately,
+            bytes.to_vec(),
+            None,
+            secs(10),
+        )
+    }
+
+    /// `AT+S.FSD=/<name>` deletes a file (ST-fw; X-CUBE `AT_DELETE_FILE`); 10 s.
+    pub fn fsd(name: &str) -> Command {
+        line(format!("AT+S.FSD={name}"), secs(10))
+    }
+
+    /// `AT+S.FSC=/<name>,<len><CR><bytes>` creates or appends to a file (ST-fw; X-CUBE
+    /// `AT_CREATE_FILE`); 10 s.
+    pub fn fsc(name: &str, part: &[u8]) -> Command {
+        upload(
+            format!("AT+S.FSC={name},{}", part.len()),
+            Trigger::Immediately,
+            part.to_vec(),
+            None,
+            secs(10),
+        )
+    }
+
+    /// `AT+S.FSP=/<name>,,` -> `AT-S.Reading:<n>:<total>` and the raw bytes (ST-fw; X-CUBE
+    /// `AT_DISPLAY_FILE_CONTENT`); 10 s.
+    pub fn fsp(name: &str) -> Command {
+        binary_read(format!("AT+S.FSP={name},,"), "AT-S.Reading:", 0, secs(10))
+    }
+
+    /// `AT+S.SOCKON=<host>,<port>,,<name>`: the 4th field is the TLS server name (GHI;
+    /// ST community [S]); 60 s, a TLS handshake over Wi-Fi with DNS [I].
+    pub fn sockon(host: &str, port: u16) -> Command {
+        line(format!("AT+S.SOCKON={host},{port},,{host}"), secs(60))
+    }
+
+    /// The line of [`sockw`]: `AT+S.SOCKW=<id>,<len>` (X-CUBE `AT_SOCKET_WRITE`; mbed).
+    pub fn sockw_template(len: usize) -> String {
+        format!("AT+S.SOCKW={{sock}},{len}")
+    }
+
+    /// `AT+S.SOCKW=<id>,<len><CR><bytes>` -> `AT-S.OK` (X-CUBE; mbed); 30 s.
+    pub fn sockw(bytes: Vec<u8>) -> Command {
+        upload("", Trigger::Immediately, bytes, None, secs(30))
+    }
+
+    /// `AT+S.SOCKQ=<id>` -> `AT-S.Query:<n>` (mbed `SPWFXX_RECV_DATALEN`; X-CUBE
+    /// `AT_QUERY_PENDING_DATA`).
+    pub const SOCKQ: &str = "AT+S.SOCKQ={sock}";
+
+    /// [`SOCKQ`]; 5 s.
+    pub fn sockq() -> Command {
+        line("", secs(5))
+    }
+
+    /// `AT+S.SOCKR=<id>,<n>` -> `AT-S.Reading:<n>:<total>`, n raw bytes, `AT-S.OK` (mbed
+    /// `_read_in`; X-CUBE `AT_SOCKET_READ`).
+    pub const SOCKR: &str = "AT+S.SOCKR={sock},{pending}";
+
+    /// [`SOCKR`]; 30 s.
+    pub fn sockr() -> Command {
+        binary_read("", "AT-S.Reading:", 0, secs(30))
+    }
+
+    /// `AT+S.SOCKC=<id>` for the socket the module named.
+    pub const SOCKC: &str = "AT+S.SOCKC={sock}";
+
+    /// `AT+S.SOCKC=<id>` closes a socket (X-CUBE `AT_SOCKET_CLOSE`; mbed); 10 s.
+    pub fn sockc(id: u8) -> Command {
+        line(format!("AT+S.SOCKC={id}"), secs(10))
+    }
+
+    /// [`SOCKC`]; 10 s.
+    pub fn sockc_named() -> Command {
+        line("", secs(10))
+    }
+}
+
+/// The ST SPWF04 driver.
+pub struct Spwf04;
+
+impl Driver for Spwf04 {
+    fn family(&self) -> Family {
+        FAMILY
+    }
+    fn id(&self) -> &'static str {
+        "spwf04"
+    }
+    fn display_name(&self) -> &'static str {
+        "ST SPWF04"
+    }
+    fn models(&self) -> &'static str {
+        "ST SPWF04Sx"
+    }
+    fn model_prefixes(&self) -> &'static [&'static str] {
+        &["spwf04"]
+    }
+    fn discovery_probe(&self) -> Option<Probe> {
+        Some(PROBE_VERSION)
+    }
+    fn identify_probes(&self) -> &'static [Probe] {
+        &[PROBE_VERSION]
+    }
+    fn read_probe(&self, probe: Probe, answer: &Answer, found: &mut Findings) -> bool {
+        if probe != PROBE_VERSION {
+            return false;
+        }
+        if let Some(fw) = answer.lines.iter().find_map(|l| parse_version(l)) {
+            found.model.get_or_insert_with(|| "SPWF04".to_owned());
+            found.firmware = Some(fw);
+            found.tls = Some(TlsSupport::Yes);
+            true
+        } else if answer.ok {
+            found.model.get_or_insert_with(|| "SPWF04".to_owned());
+            true
+        } else {
+            false
+        }
+    }
+    fn engine_config(&self) -> Config {
+        // `+WIND:` indications (spwf04.md §1). Echo is on by default [I].
+        Config::default().with_urc_prefixes(&["+WIND:"])
+    }
+    fn rules(&self) -> CredentialRules {
+        SPWF04
+    }
+    fn recovery(&self) -> Recovery {
+        RECOVERY
+    }
+    fn plan_provision(
+        &self,
+        rules: &CredentialRules,
+        creds: &Credentials,
+        opts: &Options,
+    ) -> Result<Plan, PlanError> {
+        plan_provision(rules, creds, opts)
+    }
+    fn plan_remove(&self, creds: &Credentials, _opts: &Options) -> Result<Plan, PlanError> {
+        Ok(plan_remove(creds))
+    }
+    fn plan_configure_tls(&self, _creds: &Credentials, _opts: &Options) -> Result<Plan, PlanError> {
+        Ok(plan_configure_tls())
+    }
+    fn plan_set_clock(&self, opts: &Options) -> Plan {
+        plan_set_clock(opts)
+    }
+    fn plan_test_connection(&self, opts: &Options) -> Result<Plan, PlanError> {
+        plan_test_connection(opts)
+    }
+    fn explain(&self, fin: &Final) -> Option<Explanation> {
+        explain(fin)
+    }
+    fn explain_line(&self, line: &str) -> Option<Explanation> {
+        explain_line(line)
+    }
+}
+
+// No end character and no online mode: data follows the command at once
+// and is counted (spwf04.md, AT+S.TLSCERT / AT+S.FSC). [I] 10 s data timeout (AT-S.ERROR:69).
+const RECOVERY: Recovery = Recovery {
+    probe: "AT",
+    abort: b"",
+    escape_online: false,
+    data_timeout: Duration::from_secs(10),
+    max_data: 4096,
+};
+
+// --- Credential rules -----------------------------------------------------------------------
+
+// --- ST SPWF04 (spwf04.md) -----------------------------------------------------------------
+
+const SPWF04_CERT: RoleRules = RoleRules {
+    accepted: Rule::c(
+        DER,
+        "spwf04.md 3.1: DER is the documented, working format; PEM reported failing",
+    ),
+    send_as: Encoding::Der,
+    line_endings: Rule::i(AcceptedLineEndings::LfOrCrLf, "DER only"),
+    trailing_newline: Rule::i(TrailingNewline::Optional, "DER only"),
+    // Each peer certificate <= 2.5 KB [S].
+    max_bytes: Some(Rule::s(2560, "spwf04.md 3.1: each certificate <= 2.5 KB")),
+    key_types: Rule::s(RSA_P256, "spwf04.md 7: RSA and ECC P-256"),
+    // Only a suspicion in a forum thread, so a default that warns, not a rule that blocks.
+    rsa_bits: Rule::i(
+        (1024, 2048),
+        "spwf04.md 5.2: RSA-4096 chains suspected of Certificate Error:22",
+    ),
+    signature_hashes: Some(Rule::i(
+        ALL_HASHES_BUT_MD,
+        "spwf04.md 7: mbedTLS-era firmware",
+    )),
+    key_encodings: Rule::i(NO_KEY, "not a key"),
+    encrypted_key: Rule::i(false, "not a key"),
+    bundle: Rule::c(false, "spwf04.md 3.3: one DER root per <ski>.ca file"),
+    storage: Rule::c(
+        Storage::SkiFile {
+            prefix: "/",
+            suffix: ".ca",
+        },
+        "seed 002 / spwf04.md 3.3: root CA as DER file named <subject key identifier>.ca, lowercase",
+    ),
+};
+
+/// The TLS certificate area (`AT+S.TLSCERT=cert|key`) holds at most 1475 bytes [S].
+const SPWF04_AREA: Rule<usize> =
+    Rule::s(1475, "spwf04.md 3.1: the TLSCERT area holds <= 1475 bytes");
+
+const SPWF04: CredentialRules = CredentialRules {
+    family: "spwf04",
+    ca: SPWF04_CERT,
+    client_cert: RoleRules {
+        bundle: Rule::i(
+            false,
+            "spwf04.md 3.1: one certificate per AT+S.TLSCERT=cert",
+        ),
+        accepted: Rule::i(
+            DER_PEM,
+            "spwf04.md 3.1: DER safest; PEM may work for cert/key",
+        ),
+        max_bytes: Some(SPWF04_AREA),
+        storage: Rule::c(
+            Storage::Parameter {
+                name: "AT+S.TLSCERT=cert",
+            },
+            "spwf04.md 3.1",
+        ),
+        ..SPWF04_CERT
+    },
+    client_key: RoleRules {
+        accepted: Rule::i(
+            DER_PEM,
+            "spwf04.md 3.1: DER safest; PEM may work for cert/key",
+        ),
+        max_bytes: Some(SPWF04_AREA),
+        key_encodings: Rule::i(
+            &[KeyEncoding::Pkcs1, KeyEncoding::Sec1, KeyEncoding::Pkcs8],
+            "spwf04.md 3.1: mbedTLS parses PKCS#1, SEC1 and PKCS#8",
+        ),
+        storage: Rule::c(
+            Storage::Parameter {
+                name: "AT+S.TLSCERT=key",
+            },
+            "spwf04.md 3.1",
+        ),
+        ..SPWF04_CERT
+    },
+    mutual_tls: Rule::c(
+        Support::Supported,
+        "seed 002: SPWF04 supports one-way and mutual authentication",
+    ),
+    clock: Rule::c(
+        ClockCheck::Always,
+        "seed 002: SPWF04 performs a time validity check; set AT+S.TIME",
+    ),
+    ca_choice: Rule::c(
+        CaChoice::Root,
+        "seed 002: saving the root CA in the file system is enough",
+    ),
+    tls_versions: Rule::i("TLS 1.2 (believed)", "spwf04.md 7"),
+};
+
+/// `AT+S.STS=version` → `AT-S.Var:version=<fw>` `AT-S.OK` (spwf04.md §2 [I]); other
+/// vendors' modules answer `ERROR` or nothing. 2 s.
+const PROBE_VERSION: Probe = Probe::new("AT+S.STS=version", 2);
+
+/// The firmware in `AT-S.Var:version=<fw>`.
+fn parse_version(text: &str) -> Option<String> {
+    text.trim()
+        .strip_prefix("AT-S.Var:version=")
+        .map(|v| v.trim().to_owned())
 }
 
 #[cfg(test)]
@@ -586,7 +883,7 @@ mod tests {
             ..Credentials::default()
         };
         assert!(matches!(
-            plan_provision(&creds, &Options::default()),
+            plan_provision(&SPWF04, &creds, &Options::default()),
             Err(PlanError::Unsupported { .. })
         ));
     }

@@ -10,19 +10,21 @@
 //! compared; the key cannot be read back, so only the "key stored" flag of
 //! `AT#SSLSECDATA?` is checked, and the result says so.
 
-use crate::at::{Final, Trigger};
-use crate::modules::Family;
-use crate::modules::cmd::{Utc, binary_read, block, line, quoted_param, secs, upload};
-use crate::modules::explain::{Explanation, GSM_CME, Row, cme_number, explain_common, lookup};
-use crate::modules::plan::{
-    Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
+use crate::at::{Config, Final, LineMatch, VendorFinal};
+use crate::cert::lint::{
+    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, AcceptedLineEndings, RoleRules,
+    Rule, Storage, Support, TrailingNewline,
 };
-
-/// [seed] 1VV0300989 §2.2.2: "Its maximum size is 2047 bytes".
-pub const LEGACY_MAX: usize = 2047;
-/// [I] LE910/ME910 accept larger security data; 4096 is the figure drivers assume. A
-/// configurable default: the module's own ERROR is explained if it is lower.
-pub const LE910_MAX: usize = 4096;
+use crate::modules::Family;
+use crate::modules::cmd::quoted_param;
+use crate::modules::driver::{Driver, Recovery};
+use crate::modules::explain::{Explanation, GSM_CME, Row, cme_number, explain_common, lookup};
+use crate::modules::identify::{Answer, Findings, Probe, TlsSupport};
+use crate::modules::plan::{
+    Check, Credentials, Expect, Options, Plan, PlanError, Proves, Purpose, Role, TlsVersion,
+};
+use crate::modules::rules::{ALL_HASHES_BUT_MD, NO_KEY, PEM, PEM_DER, RSA, RSA_P256};
+use core::time::Duration;
 
 /// SSL errors of the legacy line, verbatim from 1VV0300989 chapter 5 (shared/seeds/003),
 /// which replaces the guessed order in telit.md §5.2.
@@ -210,10 +212,6 @@ impl Gen {
             legacy: family == Family::TelitLegacy,
         }
     }
-
-    fn max(self) -> usize {
-        if self.legacy { LEGACY_MAX } else { LE910_MAX }
-    }
 }
 
 /// Explains a final result of a Telit command of either generation.
@@ -305,14 +303,14 @@ fn push_prepare(plan: &mut Plan) {
     plan.push_expect(
         "use the interface style that reports SSL errors (not every model has it)",
         Purpose::Prepare,
-        line("AT#SELINT=2", secs(5)),
+        at::selint2(),
         Expect::Tolerate,
     );
     // 3GPP 27.007 §9.1; Libelium's LE910 driver sends `AT+CMEE=1` (Wasp4G_constants.h).
     plan.push(
         "report errors as numbers",
         Purpose::Prepare,
-        line("AT+CMEE=1", secs(5)),
+        at::cmee_numeric(),
     );
 }
 
@@ -322,12 +320,7 @@ fn push_prepare(plan: &mut Plan) {
 /// 834 / 1009). Nothing open answers "not connected": not a failure.
 fn push_close(plan: &mut Plan, id: u8, label: &str) {
     // `AT#SSLH=<SSId>[,<ClosureType>]` (seed 003 §4.5.4; ME310.cpp ssl_socket_close).
-    plan.push_expect(
-        label,
-        Purpose::Prepare,
-        line(format!("AT#SSLH={id}"), secs(10)),
-        Expect::Tolerate,
-    );
+    plan.push_expect(label, Purpose::Prepare, at::sslh(id), Expect::Tolerate);
 }
 
 /// Enables the SSL block; "already activated" (835 / 1003 / 684) is harmless: Libelium
@@ -338,7 +331,7 @@ fn push_enable(plan: &mut Plan, id: u8) {
     plan.push_expect(
         format!("enable SSL on socket {id} (an 'already activated' error is harmless)"),
         Purpose::Prepare,
-        line(format!("AT#SSLEN={id},1"), secs(10)),
+        at::sslen(id),
         Expect::Tolerate,
     );
 }
@@ -350,7 +343,7 @@ fn clock_steps(plan: &mut Plan, opts: &Options) {
         plan.push(
             "set the module clock (UTC) for certificate date checks",
             Purpose::SetClock,
-            line(format!("AT+CCLK={}", Utc::from_unix(t).cclk()), secs(5)),
+            at::cclk(t),
         );
     }
 }
@@ -376,9 +369,8 @@ pub fn plan_provision(
     opts: &Options,
 ) -> Result<Plan, PlanError> {
     let g = Gen::of(family);
-    if creds.roles().next().is_none() {
-        return Err(PlanError::Nothing);
-    }
+    // Nothing, empty and too large (rules: 2047 legacy [seed 003 2.2.2], 4096 LE910 [I]):
+    // refused by `driver::check_credentials`.
     let id = ssid(opts);
     let mut plan = Plan::new(family, "provision TLS credentials");
     // 1. Interface style; numbered errors; clock.
@@ -398,18 +390,6 @@ pub fn plan_provision(
     // 4. Delete, then write each credential.
     for role in creds.roles() {
         let Some(c) = creds.get(role) else { continue };
-        if c.bytes.is_empty() {
-            return Err(PlanError::Empty { role });
-        }
-        if c.bytes.len() > g.max() {
-            return Err(PlanError::TooLarge {
-                family,
-                role,
-                len: c.bytes.len(),
-                max: g.max(),
-                hint: "store only the root CA, not a chain; use a 2048-bit RSA key".into(),
-            });
-        }
         if c.bytes.contains(&0x1a) || c.bytes.contains(&0x1b) {
             return Err(PlanError::Unsupported {
                 family,
@@ -424,22 +404,17 @@ pub fn plan_provision(
         plan.push_expect(
             format!("delete the stored {role} (if any)"),
             Purpose::Clean(role),
-            line(format!("AT#SSLSECDATA={id},0,{t}"), secs(10)),
+            at::sslsecdata_delete(id, t),
             Expect::Tolerate,
         );
         // Legacy: `AT#SSLSECDATA=<SSId>,1,<DataType>`, `> `, PEM with LF, Ctrl+Z (seed 003
         // §3.3). LE910/ME910: `,<size>` as well, still followed by Ctrl+Z (Libelium
         // Wasp4G.cpp manageSSL `%u,%u,%u,%u` + 0x1A; ME310.cpp ssl_security_data;
         // codezoo's ME310G1 example). Libelium waits 5 s for OK, codezoo 10 s.
-        let text = if g.legacy {
-            format!("AT#SSLSECDATA={id},1,{t}")
-        } else {
-            format!("AT#SSLSECDATA={id},1,{t},{}", c.bytes.len())
-        };
         plan.push(
             format!("store the {role}"),
             Purpose::Write(role),
-            upload(text, Trigger::Prompt, c.bytes.clone(), Some(0x1a), secs(30)),
+            at::sslsecdata_write(id, t, &c.bytes, !g.legacy),
         );
     }
     // 5. Verify: read back certificates, check the key flag.
@@ -457,9 +432,11 @@ pub fn plan_provision(
                         field: 3,
                         expected: "1".into(),
                         what: "key-stored flag".into(),
+                        marker: None,
+                        proves: Proves::Property,
                     },
                 ),
-                line("AT#SSLSECDATA?", secs(5)),
+                at::sslsecdata_flags(),
             );
         } else {
             // `AT#SSLSECDATA=<SSId>,2,<DataType>`: `#SSLSECDATA: ` header, the PEM, OK
@@ -473,11 +450,7 @@ pub fn plan_provision(
                         expected: c.bytes.clone(),
                     },
                 ),
-                block(
-                    format!("AT#SSLSECDATA={id},2,{}", data_type(role)),
-                    "-----END",
-                    secs(10),
-                ),
+                at::sslsecdata_read(id, data_type(role)),
             );
         }
     }
@@ -526,7 +499,7 @@ fn configure_steps(family: Family, creds: &Credentials, opts: &Options) -> Resul
     plan.push(
         format!("cipher suite {cipher}, authentication mode {auth}"),
         Purpose::Configure,
-        line(format!("AT#SSLSECCFG={id},{cipher},{auth}"), secs(10)),
+        at::sslseccfg(id, cipher, auth),
     );
     if !g.legacy {
         // `<cert_format>` 1 = PEM (generic Telit driver `AT#SSLSECCFG=1,0,1,1`;
@@ -536,7 +509,7 @@ fn configure_steps(family: Family, creds: &Credentials, opts: &Options) -> Resul
         plan.push_expect(
             "certificates as PEM (firmware without the format parameter takes only PEM)",
             Purpose::Configure,
-            line(format!("AT#SSLSECCFG={id},{cipher},{auth},1"), secs(10)),
+            at::sslseccfg_pem(id, cipher, auth),
             Expect::Tolerate,
         );
     }
@@ -556,6 +529,14 @@ fn configure_steps(family: Family, creds: &Credentials, opts: &Options) -> Resul
                 TlsVersion::Tls10 => 1,
                 TlsVersion::Tls11 => 2,
                 TlsVersion::Tls12 => 3,
+                // Not among the #SSLSECCFG2 version codes the references list (0-3).
+                TlsVersion::Tls13 => {
+                    return Err(PlanError::Unsupported {
+                        family,
+                        what: "ask for TLS 1.3".into(),
+                        why: "the version codes go up to TLS 1.2 (3)".into(),
+                    });
+                }
             };
             // `AT#SSLSECCFG2=<SSId>,<version>[,<SNI>...]` (ME310.cpp
             // ssl_additional_parameters; Libelium `AT#SSLSECCFG2=%u,%u`).
@@ -565,10 +546,7 @@ fn configure_steps(family: Family, creds: &Credentials, opts: &Options) -> Resul
                     if opts.sni { "on" } else { "off" }
                 ),
                 Purpose::Configure,
-                line(
-                    format!("AT#SSLSECCFG2={id},{code},{}", u8::from(opts.sni)),
-                    secs(10),
-                ),
+                at::sslseccfg2(id, code, opts.sni),
             );
         }
         _ => {}
@@ -588,10 +566,7 @@ pub fn plan_remove(family: Family, creds: &Credentials, opts: &Options) -> Plan 
         plan.push_expect(
             format!("delete the {role}"),
             Purpose::Remove(role),
-            line(
-                format!("AT#SSLSECDATA={id},0,{}", data_type(role)),
-                secs(10),
-            ),
+            at::sslsecdata_delete(id, data_type(role)),
             Expect::Tolerate,
         );
     }
@@ -610,9 +585,11 @@ pub fn plan_remove(family: Family, creds: &Credentials, opts: &Options) -> Plan 
                     field,
                     expected: "0".into(),
                     what: format!("{role} stored flag"),
+                    marker: None,
+                    proves: Proves::Property,
                 },
             ),
-            line("AT#SSLSECDATA?", secs(5)),
+            at::sslsecdata_flags(),
         );
     }
     plan
@@ -629,11 +606,7 @@ pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, Plan
     if let Some(apn) = &opts.apn {
         let apn = quoted_param(family, "use this APN", apn)?;
         // `AT+CGDCONT=1,"IP","<apn>"` (Libelium `AT+CGDCONT=1,\"IP\",\"%s\"`).
-        plan.push(
-            "define data context 1",
-            Purpose::Open,
-            line(format!("AT+CGDCONT=1,\"IP\",{apn}"), secs(5)),
-        );
+        plan.push("define data context 1", Purpose::Open, at::cgdcont(&apn));
     }
     // [seed] SSL sockets only on cid 1, which must be active; "context already activated"
     // (553) is harmless, and any other failure shows at #SSLD as 556 with its meaning.
@@ -641,7 +614,7 @@ pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, Plan
     plan.push_expect(
         "activate data context 1 (an 'already activated' error is harmless)",
         Purpose::Open,
-        line("AT#SGACT=1,1", secs(150)),
+        at::sgact(),
         Expect::Tolerate,
     );
     // SSL may be off after a restart [I]: enabling twice is harmless.
@@ -658,7 +631,7 @@ pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, Plan
     plan.push(
         format!("open TLS to {}:{} in command mode", opts.host, opts.port),
         Purpose::Open,
-        line(format!("AT#SSLD={id},{},{host},0,1", opts.port), secs(120)),
+        at::ssld(id, &host, opts.port),
     );
     let req = opts.request_bytes();
     if req.contains(&0x1a) {
@@ -672,44 +645,505 @@ pub fn plan_test_connection(family: Family, opts: &Options) -> Result<Plan, Plan
     plan.push(
         format!("send {} bytes", req.len()),
         Purpose::Send,
-        upload(
-            format!("AT#SSLSEND={id}"),
-            Trigger::Prompt,
-            req,
-            Some(0x1a),
-            secs(30),
-        ),
+        at::sslsend(id, req),
     );
     // Legacy: AT#SSLRCV (seed 003 §4.2.2.2); LE910: AT#SSLRECV [C Libelium, ME310.cpp].
-    let (cmd, header) = if g.legacy {
-        ("AT#SSLRCV", "#SSLRCV: ")
-    } else {
-        ("AT#SSLRECV", "#SSLRECV: ")
-    };
     plan.push(
         "read the response",
         Purpose::Receive,
-        binary_read(
-            format!("{cmd}={id},{}", opts.max_response.min(RECV_MAX)),
-            header,
-            0,
-            secs(30),
-        ),
+        if g.legacy {
+            at::sslrcv(id, opts.max_response.min(RECV_MAX))
+        } else {
+            at::sslrecv(id, opts.max_response.min(RECV_MAX))
+        },
     );
     plan.push_expect(
         "close the socket",
         Purpose::Close,
-        line(format!("AT#SSLH={id}"), secs(10)),
+        at::sslh(id),
         Expect::Tolerate,
     );
     Ok(plan)
 }
+
+/// One constructor per command this driver sends: the line, its timeout, and the source.
+/// "seed 003" is Telit's SSL/TLS user guide for GE/GL (telit.md); Libelium is the Waspmote
+/// 4G (LE910) driver `Wasp4G.cpp`; ME310.cpp is `telit/arduino-me310-library` @ c9e2452.
+mod at {
+    use crate::at::{Command, Trigger};
+    use crate::modules::cmd::{Utc, binary_read, block, line, secs, upload};
+
+    /// `AT#SELINT=2`: the interface style with numbered SSL errors (seed 003 ch. 5;
+    /// ME310.cpp `select_interface_style`); 5 s.
+    pub fn selint2() -> Command {
+        line("AT#SELINT=2", secs(5))
+    }
+
+    /// `AT+CMEE=1`: numbered errors (3GPP 27.007 §9.1; Libelium `Wasp4G_constants.h`); 5 s.
+    pub fn cmee_numeric() -> Command {
+        line("AT+CMEE=1", secs(5))
+    }
+
+    /// `AT#SSLH=<SSId>` closes an SSL socket (seed 003 §4.5.4; ME310.cpp
+    /// `ssl_socket_close`); 10 s.
+    pub fn sslh(id: u8) -> Command {
+        line(format!("AT#SSLH={id}"), secs(10))
+    }
+
+    /// `AT#SSLEN=<SSId>,1` enables the SSL block (Libelium `Wasp4G::manageSSL`; codezoo
+    /// ME310G1 `mqtts_cert_Write.ino`); 10 s.
+    pub fn sslen(id: u8) -> Command {
+        line(format!("AT#SSLEN={id},1"), secs(10))
+    }
+
+    /// `AT+CCLK="yy/MM/dd,hh:mm:ss+zz"` (3GPP 27.007; ME310.cpp `clock_management`); 5 s.
+    pub fn cclk(unix_time: u64) -> Command {
+        line(
+            format!("AT+CCLK={}", Utc::from_unix(unix_time).cclk()),
+            secs(5),
+        )
+    }
+
+    /// `AT#SSLSECDATA=<SSId>,0,<DataType>` deletes a credential (Libelium `manageSSL`;
+    /// perfect-cell `ssl.c`; codezoo ME310G1); 10 s.
+    pub fn sslsecdata_delete(id: u8, data_type: u8) -> Command {
+        line(format!("AT#SSLSECDATA={id},0,{data_type}"), secs(10))
+    }
+
+    /// `AT#SSLSECDATA=<SSId>,1,<DataType>[,<size>]`, `> `, the PEM, Ctrl+Z (seed 003 §3.3
+    /// without the size; LE910/ME910 with it: Libelium `%u,%u,%u,%u` + 0x1A, ME310.cpp
+    /// `ssl_security_data`); 30 s (Libelium waits 5 s for `OK`, codezoo 10 s).
+    pub fn sslsecdata_write(id: u8, data_type: u8, pem: &[u8], with_size: bool) -> Command {
+        let text = if with_size {
+            format!("AT#SSLSECDATA={id},1,{data_type},{}", pem.len())
+        } else {
+            format!("AT#SSLSECDATA={id},1,{data_type}")
+        };
+        upload(text, Trigger::Prompt, pem.to_vec(), Some(0x1a), secs(30))
+    }
+
+    /// `AT#SSLSECDATA=<SSId>,2,<DataType>`: `#SSLSECDATA: ` header, the PEM, `OK` (Libelium
+    /// `manageSSL`; codezoo ME310G1); 10 s.
+    pub fn sslsecdata_read(id: u8, data_type: u8) -> Command {
+        block(
+            format!("AT#SSLSECDATA={id},2,{data_type}"),
+            "-----END",
+            secs(10),
+        )
+    }
+
+    /// `AT#SSLSECDATA?`: `#SSLSECDATA: <SSId>,<CertSet>,<CASet>,<KeySet>` (telit.md §2.4,
+    /// the generic Telit driver's sscanf); 5 s.
+    pub fn sslsecdata_flags() -> Command {
+        line("AT#SSLSECDATA?", secs(5))
+    }
+
+    /// `AT#SSLSECCFG=<SSId>,<CipherSuite>,<auth_mode>` (seed 003 §3.2; Libelium; ME310.cpp
+    /// `ssl_configure_security_param`); 10 s.
+    pub fn sslseccfg(id: u8, cipher: u8, auth: u8) -> Command {
+        line(format!("AT#SSLSECCFG={id},{cipher},{auth}"), secs(10))
+    }
+
+    /// `AT#SSLSECCFG=<SSId>,<CipherSuite>,<auth_mode>,1`: `<cert_format>` 1 = PEM (the
+    /// generic Telit driver; perfect-cell `ssl.c`); 10 s.
+    pub fn sslseccfg_pem(id: u8, cipher: u8, auth: u8) -> Command {
+        line(format!("AT#SSLSECCFG={id},{cipher},{auth},1"), secs(10))
+    }
+
+    /// `AT#SSLSECCFG2=<SSId>,<version>,<SNI>` (ME310.cpp `ssl_additional_parameters`;
+    /// Libelium `AT#SSLSECCFG2=%u,%u`); 10 s.
+    pub fn sslseccfg2(id: u8, version: u8, sni: bool) -> Command {
+        line(
+            format!("AT#SSLSECCFG2={id},{version},{}", u8::from(sni)),
+            secs(10),
+        )
+    }
+
+    /// `AT+CGDCONT=1,"IP",<apn>` (Libelium `AT+CGDCONT=1,\"IP\",\"%s\"`); 5 s.
+    pub fn cgdcont(quoted_apn: &str) -> Command {
+        line(format!("AT+CGDCONT=1,\"IP\",{quoted_apn}"), secs(5))
+    }
+
+    /// `AT#SGACT=1,1` activates context 1 (seed 003 §2.1; ME310.cpp `context_activation`);
+    /// 150 s [I].
+    pub fn sgact() -> Command {
+        line("AT#SGACT=1,1", secs(150))
+    }
+
+    /// `AT#SSLD=<SSId>,<rPort>,<host>,0,1`: closure type 0, command mode 1 (Libelium
+    /// `AT#SSLD=1,%u,\"%s\",0,1`; ME310.cpp `ssl_socket_open`); 120 s [I], Libelium 15 s.
+    pub fn ssld(id: u8, quoted_host: &str, port: u16) -> Command {
+        line(format!("AT#SSLD={id},{port},{quoted_host},0,1"), secs(120))
+    }
+
+    /// `AT#SSLSEND=<SSId>`, `> `, the bytes, Ctrl+Z (seed 003 §4.2.2.1; Libelium;
+    /// ME310.cpp); 30 s.
+    pub fn sslsend(id: u8, bytes: Vec<u8>) -> Command {
+        upload(
+            format!("AT#SSLSEND={id}"),
+            Trigger::Prompt,
+            bytes,
+            Some(0x1a),
+            secs(30),
+        )
+    }
+
+    /// Legacy `AT#SSLRCV=<SSId>,<max>` -> `#SSLRCV: <n>` and the bytes (seed 003 §4.2.2.2);
+    /// 30 s.
+    pub fn sslrcv(id: u8, max: usize) -> Command {
+        binary_read(format!("AT#SSLRCV={id},{max}"), "#SSLRCV: ", 0, secs(30))
+    }
+
+    /// LE910/ME910 `AT#SSLRECV=<SSId>,<max>` -> `#SSLRECV: <n>` and the bytes (Libelium;
+    /// ME310.cpp); 30 s.
+    pub fn sslrecv(id: u8, max: usize) -> Command {
+        binary_read(format!("AT#SSLRECV={id},{max}"), "#SSLRECV: ", 0, secs(30))
+    }
+}
+
+/// The Telit legacy (GE864 / GL865) driver.
+pub struct TelitLegacy;
+/// The Telit LE910 / ME910 driver.
+pub struct TelitLe910;
+
+/// Both Telit generations share the commands; the family picks the limits and tables.
+macro_rules! telit_driver {
+    ($ty:ident, $family:expr, $rules:expr, $names:expr, $prefixes:expr, $aliases:expr, $identify:expr) => {
+        impl Driver for $ty {
+            fn family(&self) -> Family {
+                $family
+            }
+            fn id(&self) -> &'static str {
+                $names.0
+            }
+            fn display_name(&self) -> &'static str {
+                $names.1
+            }
+            fn models(&self) -> &'static str {
+                $names.2
+            }
+            fn model_prefixes(&self) -> &'static [&'static str] {
+                $prefixes
+            }
+            fn aliases(&self) -> &'static [&'static str] {
+                $aliases
+            }
+            fn identify_probes(&self) -> &'static [Probe] {
+                $identify.0
+            }
+            fn tls_on_every_firmware(&self) -> bool {
+                $identify.1
+            }
+            fn read_probe(&self, probe: Probe, answer: &Answer, found: &mut Findings) -> bool {
+                read_probe(probe, answer, found)
+            }
+            fn vendor_words(&self) -> &'static [&'static str] {
+                // `ATI` answers `Telit`: the vendor, not a model (telit.md §1).
+                &["telit"]
+            }
+            fn engine_config(&self) -> Config {
+                engine_config()
+            }
+            fn rules(&self) -> CredentialRules {
+                $rules
+            }
+            fn recovery(&self) -> Recovery {
+                RECOVERY
+            }
+            fn too_large_hint(&self) -> &'static str {
+                "store only the root CA, not a chain; use a 2048-bit RSA key"
+            }
+            fn plan_provision(
+                &self,
+                _rules: &CredentialRules,
+                creds: &Credentials,
+                opts: &Options,
+            ) -> Result<Plan, PlanError> {
+                plan_provision($family, creds, opts)
+            }
+            fn plan_remove(&self, creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
+                Ok(plan_remove($family, creds, opts))
+            }
+            fn plan_configure_tls(
+                &self,
+                creds: &Credentials,
+                opts: &Options,
+            ) -> Result<Plan, PlanError> {
+                plan_configure_tls($family, creds, opts)
+            }
+            fn plan_set_clock(&self, opts: &Options) -> Plan {
+                plan_set_clock($family, opts)
+            }
+            fn plan_test_connection(&self, opts: &Options) -> Result<Plan, PlanError> {
+                plan_test_connection($family, opts)
+            }
+            fn explain(&self, fin: &Final) -> Option<Explanation> {
+                explain($family, fin)
+            }
+            fn explain_line(&self, line: &str) -> Option<Explanation> {
+                explain_line(line)
+            }
+        }
+    };
+}
+
+/// `AT#SSLEN=?` answers `#SSLEN: (1),(0,1)` where the firmware has the `#SSL` commands
+/// (telit.md §1 [I]). 2 s.
+const PROBE_SSL: Probe = Probe::new("AT#SSLEN=?", 2);
+
+/// Whether the answer to [`PROBE_SSL`] and the firmware seen show TLS.
+fn read_probe(probe: Probe, answer: &Answer, found: &mut Findings) -> bool {
+    if probe != PROBE_SSL {
+        return false;
+    }
+    let fw_bad = found
+        .firmware
+        .as_deref()
+        .is_some_and(legacy_firmware_lacks_ssl);
+    found.tls = Some(if answer.ok && !fw_bad {
+        TlsSupport::Yes
+    } else {
+        TlsSupport::No {
+            why: "this firmware has no #SSL commands; SSL needs SW 10.00.xx5 or later".into(),
+        }
+    });
+    true
+}
+
+/// Telit GE/GL/GC: SSL from SW 10.00.xx5 [S]; older `10.00.xx0`-`xx4` and pre-10 lack it.
+fn legacy_firmware_lacks_ssl(fw: &str) -> bool {
+    let mut parts = fw.split('.');
+    let major: Option<u32> = parts.next().and_then(|p| p.parse().ok());
+    let minor: Option<u32> = parts.next().and_then(|p| p.parse().ok());
+    let build = parts
+        .next()
+        .and_then(|p| p.get(2..3))
+        .and_then(|d| d.parse::<u32>().ok());
+    match (major, minor, build) {
+        (Some(m), _, _) if m < 10 => true,
+        (Some(10), Some(0), Some(last)) => last < 5,
+        _ => false,
+    }
+}
+
+/// `SSLSRING:` and the 3GPP URCs (telit.md §4); `AT#SSLD=..,0` and `AT#SSLO` answer
+/// `CONNECT` and go online (seed 003, §4.5.3).
+fn engine_config() -> Config {
+    Config::default()
+        .with_urc_prefixes(&["SSLSRING:", "SRING:", "#SSLSRING:"])
+        .with_vendor_finals([VendorFinal::success(LineMatch::Exact("CONNECT".into()))])
+}
+
+telit_driver!(
+    TelitLegacy,
+    Family::TelitLegacy,
+    TELIT_LEGACY,
+    (
+        "telit-legacy",
+        "Telit GE864 / GL865 (legacy)",
+        "Telit GE864 / GE865 / GL865 / GL868 / GC864"
+    ),
+    &["ge864", "ge865", "gl865", "gl868", "gc864"],
+    &["telit"],
+    // `AT#SSLEN=?` fails on firmware older than SW 10.00.xx5.
+    (&[Probe::CGMM, Probe::CGMR, PROBE_SSL], false)
+);
+telit_driver!(
+    TelitLe910,
+    Family::TelitLe910,
+    TELIT_LE910,
+    (
+        "telit-le910",
+        "Telit LE910 / ME910",
+        "Telit LE910 / ME910 / ME310 / LN920"
+    ),
+    &["le910", "me910", "me310", "ln920"],
+    &[],
+    // #SSLSECDATA exists on every LE910 firmware seen.
+    (&[Probe::CGMM, Probe::CGMR], true)
+);
+
+// After Telit's `>` prompt, "to exit without writing the message send ESC char
+// (0x1B hex)" (#SSEND: LE910-SKG AT reference 80437ST10619A p.194, ME910C1
+// 80529ST10815A p.169, GM862 80000ST10025a rev.5 p.325); for #SSLSECDATA the
+// same is [I] (telit.md 2.2). Escape: three `+` "preceded and followed by n ms
+// of idle" (S2/S12, LE910 V2 80446ST10707A p.53; S12 default 50 = 1 s,
+// 80000ST10025a rev.5 p.64); #SSLD online mode is left with it (p.359).
+const RECOVERY: Recovery = Recovery {
+    probe: "AT",
+    abort: b"\x1b",
+    escape_online: true,
+    data_timeout: Duration::ZERO,
+    max_data: 8192,
+};
+
+// --- Credential rules -----------------------------------------------------------------------
+
+// --- Telit (telit.md; seed 003 is the legacy SSL/TLS user guide) ---------------------------
+
+const TELIT_LEGACY_CERT: RoleRules = RoleRules {
+    accepted: Rule::c(PEM, "seed 003 3.3: certificates MUST be in PEM format"),
+    send_as: Encoding::Pem,
+    line_endings: Rule::c(
+        AcceptedLineEndings::LfOnly,
+        "seed 003 3.3: after each row only a <LF> character is needed (without <CR>)",
+    ),
+    trailing_newline: Rule::c(
+        TrailingNewline::Required,
+        "seed 003 example: -----END CERTIFICATE-----<LF> then Ctrl+Z",
+    ),
+    // The slide deck gives 1535 for the first SSL release [S]; the guide's 2047 is the rule.
+    max_bytes: Some(Rule::c(
+        2047,
+        "seed 003 2.2.2: maximum size 2047 bytes (1535 on the first SSL release [S])",
+    )),
+    key_types: Rule::c(
+        RSA,
+        "seed 003 3.3: data type 2 = RSA private key; RSA key exchange suites only",
+    ),
+    rsa_bits: Rule::i(
+        (1024, 2048),
+        "telit.md 6: up to 2048-bit RSA within 2047 bytes",
+    ),
+    signature_hashes: Some(Rule::i(
+        &[HashAlg::Md5, HashAlg::Sha1, HashAlg::Sha256],
+        "telit.md 6: TLS 1.0 stack",
+    )),
+    key_encodings: Rule::i(NO_KEY, "not a key"),
+    encrypted_key: Rule::i(false, "not a key"),
+    bundle: Rule::c(false, "seed 003 3.3.1: store the RootCACert"),
+    storage: Rule::c(
+        Storage::Slot {
+            ssid: 1,
+            data_type: 1,
+        },
+        "seed 003 3.3: AT#SSLSECDATA=1,1,<DataType>; 1 = CA certificate",
+    ),
+};
+
+const TELIT_LEGACY: CredentialRules = CredentialRules {
+    family: "telit-legacy",
+    ca: TELIT_LEGACY_CERT,
+    client_cert: RoleRules {
+        bundle: Rule::i(false, "seed 003 3.3: one certificate per data type"),
+        storage: Rule::c(
+            Storage::Slot {
+                ssid: 1,
+                data_type: 0,
+            },
+            "seed 003 3.3: DataType 0 = client certificate",
+        ),
+        ..TELIT_LEGACY_CERT
+    },
+    client_key: RoleRules {
+        key_encodings: Rule::i(
+            &[KeyEncoding::Pkcs1],
+            "telit.md 4.5: BEGIN RSA PRIVATE KEY; PKCS#8 not accepted on legacy",
+        ),
+        storage: Rule::c(
+            Storage::Slot {
+                ssid: 1,
+                data_type: 2,
+            },
+            "seed 003 3.3: DataType 2 = RSA private key",
+        ),
+        ..TELIT_LEGACY_CERT
+    },
+    mutual_tls: Rule::c(
+        Support::Supported,
+        "seed 003 3.2: auth_mode 2 = client/server authentication",
+    ),
+    clock: Rule::i(
+        ClockCheck::Always,
+        "telit.md 6: server certificate dates checked against the module clock when auth >= 1",
+    ),
+    ca_choice: Rule::c(
+        CaChoice::Root,
+        "seed 003 3.3.1: the CA certificate to store is the RootCACert",
+    ),
+    tls_versions: Rule::s("SSL 3.0, TLS 1.0", "telit.md 6"),
+};
+
+const TELIT_LE910_CERT: RoleRules = RoleRules {
+    accepted: Rule::c(
+        PEM_DER,
+        "telit.md 2.2: PEM; DER with AT#SSLSECCFG <cert_format>=0",
+    ),
+    send_as: Encoding::Pem,
+    line_endings: Rule::i(
+        AcceptedLineEndings::LfOrCrLf,
+        "telit.md 2.2: newer firmware accepts CRLF",
+    ),
+    trailing_newline: Rule::i(TrailingNewline::Optional, "telit.md 2.2"),
+    max_bytes: Some(Rule::i(
+        4096,
+        "telit.md 2.2: LE910/ME910 larger than 2047 (4096?)",
+    )),
+    key_types: Rule::i(RSA_P256, "telit.md 6: RSA; ECC on ME910/ME310"),
+    rsa_bits: Rule::i((1024, 4096), "telit.md 6"),
+    signature_hashes: Some(Rule::i(ALL_HASHES_BUT_MD, "telit.md 6: TLS 1.2 stack")),
+    key_encodings: Rule::i(NO_KEY, "not a key"),
+    encrypted_key: Rule::i(false, "not a key"),
+    bundle: Rule::i(false, "telit.md 7: store only the root"),
+    storage: Rule::c(
+        Storage::Slot {
+            ssid: 1,
+            data_type: 1,
+        },
+        "telit.md 2.1: AT#SSLSECDATA=1,1,1,<size>; 1 = CA certificate",
+    ),
+};
+
+const TELIT_LE910: CredentialRules = CredentialRules {
+    family: "telit-le910",
+    ca: TELIT_LE910_CERT,
+    client_cert: RoleRules {
+        bundle: Rule::i(false, "telit.md 2.1: one certificate per data type"),
+        storage: Rule::c(
+            Storage::Slot {
+                ssid: 1,
+                data_type: 0,
+            },
+            "telit.md 2.1: DataType 0 = client certificate",
+        ),
+        ..TELIT_LE910_CERT
+    },
+    client_key: RoleRules {
+        key_encodings: Rule::i(
+            &[KeyEncoding::Pkcs1, KeyEncoding::Sec1],
+            "telit.md 4.5: BEGIN RSA PRIVATE KEY; PKCS#8 unconfirmed",
+        ),
+        storage: Rule::c(
+            Storage::Slot {
+                ssid: 1,
+                data_type: 2,
+            },
+            "telit.md 2.1: DataType 2 = private key",
+        ),
+        ..TELIT_LE910_CERT
+    },
+    mutual_tls: Rule::c(Support::Supported, "telit.md 4.5: AT#SSLSECCFG=1,0,2"),
+    clock: Rule::s(
+        ClockCheck::Always,
+        "telit.md 7: LE910R1 rejected an expired server certificate even with auth_mode 0",
+    ),
+    ca_choice: Rule::s(CaChoice::Root, "telit.md 7: store only the root"),
+    tls_versions: Rule::c("SSL 3.0 to TLS 1.2", "telit.md 3: AT#SSLSECCFG2"),
+};
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::at::ErrorCode;
     use crate::modules::plan::Credential;
+
+    #[test]
+    fn legacy_firmware_gate_is_sw_10_00_xx5() {
+        assert!(legacy_firmware_lacks_ssl("10.00.144"));
+        assert!(legacy_firmware_lacks_ssl("7.03.402"));
+        assert!(!legacy_firmware_lacks_ssl("10.00.145"));
+        assert!(!legacy_firmware_lacks_ssl("16.00.142"));
+    }
 
     #[test]
     fn legacy_table_is_the_manuals_order() {
@@ -782,9 +1216,9 @@ mod tests {
             ..Credentials::default()
         };
         assert!(matches!(
-            plan_provision(Family::TelitLegacy, &big, &o),
+            crate::modules::plan_provision(Family::TelitLegacy, &big, &o),
             Err(PlanError::TooLarge { max: 2047, .. })
         ));
-        assert!(plan_provision(Family::TelitLe910, &big, &o).is_ok());
+        assert!(crate::modules::plan_provision(Family::TelitLe910, &big, &o).is_ok());
     }
 }

@@ -9,14 +9,15 @@
 //! step between data chunks or during any read.
 //!
 //! ```no_run
-//! # use atcert::at::{Command, Config, DataPhase};
-//! # use atcert::session::{Clock, Options, Progress, Session, StepError, Transport};
+//! # use atcert::at::{Command, DataPhase};
+//! # use atcert::modules::Family;
+//! # use atcert::session::{Clock, SessionOptions, Progress, Session, StepError, Transport};
 //! async fn upload_ca(
 //!     transport: impl Transport,
 //!     clock: impl Clock,
 //!     pem: Vec<u8>,
 //! ) -> Result<(), StepError> {
-//!     let mut session = Session::new(transport, clock, Options::with_engine(Config::sim7600()));
+//!     let mut session = Session::new(transport, clock, SessionOptions::with_engine(Family::Sim7600.engine_config()));
 //!     session.set_progress(|p: &Progress| println!("{p:?}"));
 //!     session.probe(5).await?;
 //!     session.begin_step(1, 1, "Upload the CA certificate");
@@ -36,6 +37,6 @@ pub mod transport;
 
 pub use cancel::CancelToken;
 pub use error::{ExplainFn, Explanation, Failure, StepError, generic_explanation};
-pub use runner::{LineEnding, Options, Probe, Progress, Response, Session};
+pub use runner::{Probe, Progress, Response, Session, SessionOptions, Terminator};
 pub use transcript::{Direction, EscapeError, Record, Transcript, escape, unescape};
 pub use transport::{Clock, Transport, TransportError};

@@ -15,7 +15,7 @@ use super::transport::{Clock, Transport, TransportError};
 
 /// How a session runs.
 #[derive(Clone, Debug)]
-pub struct Options {
+pub struct SessionOptions {
     pub engine: Config,
     /// Data phases are written in chunks of this many bytes, with a progress report and a
     /// cancellation check after each.
@@ -36,7 +36,7 @@ pub struct Options {
     pub transcript_limit: usize,
 }
 
-impl Default for Options {
+impl Default for SessionOptions {
     fn default() -> Self {
         Self {
             engine: Config::default(),
@@ -49,7 +49,7 @@ impl Default for Options {
     }
 }
 
-impl Options {
+impl SessionOptions {
     pub fn with_engine(engine: Config) -> Self {
         Self {
             engine,
@@ -126,14 +126,15 @@ pub struct Probe {
     /// How many commands it took to get an answer.
     pub attempts: u32,
     pub echo: bool,
-    pub line_ending: LineEnding,
+    pub terminator: Terminator,
     /// The final line as the module wrote it (`OK`, `AT-S.OK`, `I/OK`).
     pub answer: String,
 }
 
-/// How the module ends its lines.
+/// How the module ends its answer lines: a line terminator on the AT link, not a PEM
+/// line ending (`cert::LineEnding`) nor a family's PEM rule (`cert::lint::LineEndings`).
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
-pub enum LineEnding {
+pub enum Terminator {
     CrLf,
     Cr,
     Lf,
@@ -141,7 +142,7 @@ pub enum LineEnding {
     Unknown,
 }
 
-impl LineEnding {
+impl Terminator {
     pub fn detect(bytes: &[u8]) -> Self {
         if bytes.windows(2).any(|w| w == b"\r\n") {
             Self::CrLf
@@ -163,7 +164,7 @@ pub struct Session<T: Transport, C: Clock> {
     transport: T,
     clock: C,
     engine: Engine,
-    options: Options,
+    options: SessionOptions,
     transcript: Transcript,
     cancel: CancelToken,
     progress: Option<ProgressSink>,
@@ -184,7 +185,7 @@ enum Outcome {
 }
 
 impl<T: Transport, C: Clock> Session<T, C> {
-    pub fn new(transport: T, clock: C, options: Options) -> Self {
+    pub fn new(transport: T, clock: C, options: SessionOptions) -> Self {
         Self {
             transport,
             clock,
@@ -232,7 +233,7 @@ impl<T: Transport, C: Clock> Session<T, C> {
         self.options.engine = config;
     }
 
-    pub fn options(&self) -> &Options {
+    pub fn options(&self) -> &SessionOptions {
         &self.options
     }
 
@@ -444,7 +445,7 @@ impl<T: Transport, C: Clock> Session<T, C> {
                     return Ok(Probe {
                         attempts: attempt,
                         echo: response.echoed,
-                        line_ending: LineEnding::detect(got),
+                        terminator: Terminator::detect(got),
                         answer,
                     });
                 }
@@ -790,7 +791,7 @@ mod tests {
             replies: replies.into(),
             inbox: VecDeque::new(),
         };
-        Session::new(transport, Jumping::default(), Options::default())
+        Session::new(transport, Jumping::default(), SessionOptions::default())
     }
 
     #[test]
@@ -831,7 +832,7 @@ mod tests {
 
     #[test]
     fn a_port_that_reads_nothing_is_a_disconnect_not_a_hang() {
-        let mut s = Session::new(Closed, Jumping::default(), Options::default());
+        let mut s = Session::new(Closed, Jumping::default(), SessionOptions::default());
         let err = futures::executor::block_on(s.run(&Command::new("AT"))).unwrap_err();
         assert!(
             matches!(
@@ -844,9 +845,9 @@ mod tests {
 
     #[test]
     fn line_endings_are_told_apart() {
-        assert_eq!(LineEnding::detect(b"AT\r\r\nOK\r\n"), LineEnding::CrLf);
-        assert_eq!(LineEnding::detect(b"AT\rOK\r"), LineEnding::Cr);
-        assert_eq!(LineEnding::detect(b"OK\n"), LineEnding::Lf);
-        assert_eq!(LineEnding::detect(b"OK"), LineEnding::Unknown);
+        assert_eq!(Terminator::detect(b"AT\r\r\nOK\r\n"), Terminator::CrLf);
+        assert_eq!(Terminator::detect(b"AT\rOK\r"), Terminator::Cr);
+        assert_eq!(Terminator::detect(b"OK\n"), Terminator::Lf);
+        assert_eq!(Terminator::detect(b"OK"), Terminator::Unknown);
     }
 }

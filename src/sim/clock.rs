@@ -132,6 +132,11 @@ impl<C: Clock> Clock for RealTime<C> {
 
 impl<C: Clock> SimClock for RealTime<C> {}
 
+/// A duration in whole nanoseconds, saturating (the simulators' time unit).
+pub(crate) fn duration_ns(d: core::time::Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,11 +6,9 @@ use core::time::Duration;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use super::clock::{RealTime, SimClock, VirtualClock};
-use super::port::{LineConfig, LineFaults, SimPort, duration_ns};
+use super::clock::duration_ns;
 use super::server::Server;
 use crate::modules::Family;
-use crate::session::Clock;
 
 /// Bytes a module sends in answer to one input byte or timer.
 #[derive(Debug)]
@@ -520,7 +518,7 @@ impl Default for CommonConfig {
 /// A simulated module: its storage and state survive every port opened onto it.
 #[derive(Clone)]
 pub struct SimModule {
-    inner: Rc<RefCell<Module>>,
+    pub(super) inner: Rc<RefCell<Module>>,
 }
 
 impl SimModule {
@@ -550,39 +548,6 @@ impl SimModule {
 
     pub fn family(&self) -> Family {
         self.inner.borrow().personality.family()
-    }
-
-    /// Opens a port on a virtual clock. Opening a new port (or [`Self::reconnect`])
-    /// disconnects the previous one; the module keeps its storage.
-    pub fn port(&self, clock: VirtualClock, line: LineConfig) -> SimPort<VirtualClock> {
-        self.port_with_faults(clock, line, LineFaults::default())
-    }
-
-    pub fn port_with_faults<C: SimClock>(
-        &self,
-        clock: C,
-        line: LineConfig,
-        faults: LineFaults,
-    ) -> SimPort<C> {
-        SimPort::open(self.inner.clone(), clock, line, faults)
-    }
-
-    /// A port paced by a real clock (the page's demo mode).
-    pub fn port_realtime<C: Clock>(&self, clock: C, line: LineConfig) -> SimPort<RealTime<C>> {
-        SimPort::open(
-            self.inner.clone(),
-            RealTime(clock),
-            line,
-            LineFaults::default(),
-        )
-    }
-
-    /// A fresh port to the same module, as after unplugging and plugging the cable back
-    /// (or a page reload): the module keeps everything, including a data phase still
-    /// waiting for bytes, open sessions and echo. The module's time goes on from where it
-    /// was even when `clock` is a new virtual clock starting at zero.
-    pub fn reconnect(&self, clock: VirtualClock, line: LineConfig) -> SimPort<VirtualClock> {
-        self.port(clock, line)
     }
 
     /// Restarts the module (power or reset pin): the open port is dropped, and the module
@@ -666,4 +631,20 @@ pub(crate) fn parse_u64(s: &str) -> Option<u64> {
         return None;
     }
     t.parse().ok().filter(|v| *v <= u64::from(u32::MAX))
+}
+
+/// Changes the settings every simulated family shares, before the module is built.
+pub type Adjust<'a> = &'a mut dyn FnMut(&mut CommonConfig);
+
+/// One simulated family as the registry in `sim/mod.rs` lists it: how to build one with
+/// the shared settings adjusted, and every error output it can give (for the checks that
+/// each is explained).
+pub struct Simulator {
+    pub family: Family,
+    /// Builds the module with every default, after `adjust` changed the shared settings.
+    pub build: fn(Adjust<'_>) -> SimModule,
+    /// Every error line the simulator can answer.
+    pub error_outputs: &'static [&'static str],
+    /// Commands whose failure the family reads in its own way (`explain_command`).
+    pub error_commands: &'static [&'static str],
 }

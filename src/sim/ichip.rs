@@ -8,7 +8,7 @@ use der::Decode;
 
 use super::common::civil;
 use super::core::{
-    CommonConfig, Cx, DataEnd, DataOutcome, Personality, SimModule, params, parse_u64,
+    CommonConfig, Cx, DataEnd, DataOutcome, Personality, SimModule, Simulator, params, parse_u64,
 };
 use super::creds::{self, Encoding, KeyFormat, KeyKind};
 use super::server::{ClientOffer, Link, Refusal, TlsVersion};
@@ -547,3 +547,15 @@ impl Personality for Ichip {
         self.pending = None;
     }
 }
+
+/// This simulator, as `sim/mod.rs` registers it.
+pub(super) const SIMULATOR: Simulator = Simulator {
+    family: Family::Ichip,
+    build: |adjust| {
+        let mut c = IchipConfig::default();
+        adjust(&mut c.common);
+        c.build()
+    },
+    error_outputs: ERROR_OUTPUTS,
+    error_commands: &[],
+};

@@ -14,8 +14,8 @@ use std::time::Duration;
 use tempfile::TempDir;
 
 use super::creds::KeyFormat;
-use super::realtls::RealTlsTarget;
-use super::server::{ClientOffer, Refusal, TlsVersion};
+use super::offer::{ClientOffer, Refusal, TlsVersion};
+use super::target::RealTlsTarget;
 
 /// An open `openssl s_client` session.
 pub(crate) struct LegacyLink {

@@ -18,6 +18,7 @@ pub mod creds;
 mod ichip;
 #[cfg(not(target_arch = "wasm32"))]
 mod legacytls;
+mod offer;
 mod port;
 #[cfg(not(target_arch = "wasm32"))]
 mod realtls;
@@ -25,10 +26,12 @@ pub mod server;
 mod sim7600;
 mod sim800;
 mod spwf04;
+#[cfg(not(target_arch = "wasm32"))]
+mod target;
 mod telit;
 
 pub use clock::{RealTime, SimClock, VirtualClock};
-pub use core::{CommonConfig, Faults, SimModule};
+pub use core::{CommonConfig, Faults, SimModule, Simulator};
 pub use ichip::{ERROR_OUTPUTS as ICHIP_ERROR_OUTPUTS, IchipConfig};
 pub use port::{LineConfig, LineFaults, SimPort};
 #[cfg(not(target_arch = "wasm32"))]
@@ -56,35 +59,22 @@ pub fn module(family: Family, server: Server) -> SimModule {
 /// A module of `family` with every default except what `adjust` changes in the settings
 /// all families share (server, echo, latencies, faults).
 pub fn module_with(family: Family, adjust: impl FnOnce(&mut CommonConfig)) -> SimModule {
+    let mut adjust = Some(adjust);
+    (simulator(family).build)(&mut |c| {
+        if let Some(f) = adjust.take() {
+            f(c);
+        }
+    })
+}
+
+/// The simulator of `family`: one line per simulated family registers it.
+pub fn simulator(family: Family) -> &'static Simulator {
     match family {
-        Family::Sim800 => {
-            let mut c = Sim800Config::default();
-            adjust(&mut c.common);
-            c.build()
-        }
-        Family::Sim7600 => {
-            let mut c = Sim7600Config::default();
-            adjust(&mut c.common);
-            c.build()
-        }
-        Family::Spwf04 => {
-            let mut c = Spwf04Config::default();
-            adjust(&mut c.common);
-            c.build()
-        }
-        Family::TelitLegacy | Family::TelitLe910 => {
-            let mut c = if family == Family::TelitLegacy {
-                TelitConfig::legacy()
-            } else {
-                TelitConfig::le910()
-            };
-            adjust(&mut c.common);
-            c.build()
-        }
-        Family::Ichip => {
-            let mut c = IchipConfig::default();
-            adjust(&mut c.common);
-            c.build()
-        }
+        Family::Sim800 => &sim800::SIMULATOR,
+        Family::Sim7600 => &sim7600::SIMULATOR,
+        Family::Spwf04 => &spwf04::SIMULATOR,
+        Family::TelitLegacy => &telit::LEGACY,
+        Family::TelitLe910 => &telit::LE910,
+        Family::Ichip => &ichip::SIMULATOR,
     }
 }

@@ -8,8 +8,8 @@ use core::time::Duration;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use super::clock::SimClock;
-use super::core::{Emit, Module};
+use super::clock::{RealTime, SimClock, VirtualClock, duration_ns};
+use super::core::{Emit, Module, SimModule};
 use crate::at::Instant;
 use crate::session::{Clock, Transport, TransportError};
 
@@ -63,10 +63,6 @@ pub struct LineFaults {
     pub inject: Vec<(u64, Vec<u8>)>,
     /// Largest number of bytes one read returns (1 splits at every boundary).
     pub max_read_chunk: Option<usize>,
-}
-
-pub(crate) fn duration_ns(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 fn ns_to_instant_ceil(ns: u64) -> Instant {
@@ -424,5 +420,42 @@ impl<C: SimClock> Transport for SimPort<C> {
                 }
             },
         }
+    }
+}
+
+/// Opening ports onto a module lives here, beside the port, so the module model (`core.rs`)
+/// does not import the port that imports it.
+impl SimModule {
+    /// Opens a port on a virtual clock. Opening a new port (or [`Self::reconnect`])
+    /// disconnects the previous one; the module keeps its storage.
+    pub fn port(&self, clock: VirtualClock, line: LineConfig) -> SimPort<VirtualClock> {
+        self.port_with_faults(clock, line, LineFaults::default())
+    }
+
+    pub fn port_with_faults<C: SimClock>(
+        &self,
+        clock: C,
+        line: LineConfig,
+        faults: LineFaults,
+    ) -> SimPort<C> {
+        SimPort::open(self.inner.clone(), clock, line, faults)
+    }
+
+    /// A port paced by a real clock (the page's demo mode).
+    pub fn port_realtime<C: Clock>(&self, clock: C, line: LineConfig) -> SimPort<RealTime<C>> {
+        SimPort::open(
+            self.inner.clone(),
+            RealTime(clock),
+            line,
+            LineFaults::default(),
+        )
+    }
+
+    /// A fresh port to the same module, as after unplugging and plugging the cable back
+    /// (or a page reload): the module keeps everything, including a data phase still
+    /// waiting for bytes, open sessions and echo. The module's time goes on from where it
+    /// was even when `clock` is a new virtual clock starting at zero.
+    pub fn reconnect(&self, clock: VirtualClock, line: LineConfig) -> SimPort<VirtualClock> {
+        self.port(clock, line)
     }
 }

@@ -4,7 +4,7 @@
 //! Modules limited to TLS 1.1 or older go through `openssl s_client` (legacytls.rs).
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,40 +20,13 @@ use rustls::{
 };
 
 use super::creds::KeyFormat;
-use super::server::{ClientOffer, Refusal, TlsVersion};
+use super::offer::{ClientOffer, Refusal, TlsVersion};
+pub use super::target::RealTlsTarget;
 
 /// At most this many handshake I/O rounds (each bounded by the socket timeouts).
 const HANDSHAKE_ROUNDS: u32 = 64;
 
-/// A real TLS server the simulated module connects to instead of the model.
-#[derive(Clone, Debug)]
-pub struct RealTlsTarget {
-    /// Where to connect, whatever host the module names (the name is still used for SNI
-    /// and certificate name checks).
-    pub addr: SocketAddr,
-    pub connect_timeout: Duration,
-    /// Longest wait for a handshake step or for the first byte of a response.
-    pub io_timeout: Duration,
-    /// Silence after which a response counts as complete.
-    pub idle_timeout: Duration,
-    /// The handshake and response times the module reports on its virtual clock.
-    pub reported_handshake_time: core::time::Duration,
-    pub reported_response_time: core::time::Duration,
-}
-
 impl RealTlsTarget {
-    /// A server on 127.0.0.1:`port`, with bounded timeouts.
-    pub fn localhost(port: u16) -> Self {
-        Self {
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-            connect_timeout: Duration::from_secs(3),
-            io_timeout: Duration::from_secs(5),
-            idle_timeout: Duration::from_millis(400),
-            reported_handshake_time: Duration::from_millis(800),
-            reported_response_time: Duration::from_millis(100),
-        }
-    }
-
     pub(crate) fn open(&self, offer: &ClientOffer) -> Result<RealLink, Refusal> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut versions = Vec::new();

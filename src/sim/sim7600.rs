@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use super::common::{self, Cme, ERROR, Ident, OK, info_ok, urc};
 use super::core::{
-    CommonConfig, Cx, DataEnd, DataOutcome, Personality, SimModule, is_quoted, params, parse_u64,
-    split_cmd,
+    CommonConfig, Cx, DataEnd, DataOutcome, Personality, SimModule, Simulator, is_quoted, params,
+    parse_u64, split_cmd,
 };
 use super::creds::{self, Encoding};
 use super::server::{ClientOffer, Link, Refusal, TlsVersion};
@@ -831,3 +831,15 @@ impl Personality for Sim7600 {
         self.online = false;
     }
 }
+
+/// This simulator, as `sim/mod.rs` registers it.
+pub(super) const SIMULATOR: Simulator = Simulator {
+    family: Family::Sim7600,
+    build: |adjust| {
+        let mut c = Sim7600Config::default();
+        adjust(&mut c.common);
+        c.build()
+    },
+    error_outputs: ERROR_OUTPUTS,
+    error_commands: ERROR_COMMANDS,
+};

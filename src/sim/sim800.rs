@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use super::common::{self, Cme, ERROR, Ident, OK, info_ok, urc};
 use super::core::{
-    CommonConfig, Cx, DataEnd, DataOutcome, Personality, SimModule, params, parse_u64, split_cmd,
+    CommonConfig, Cx, DataEnd, DataOutcome, Personality, SimModule, Simulator, params, parse_u64,
+    split_cmd,
 };
 use super::creds::{self, Encoding, ModuleCert};
 use super::server::{ClientOffer, Link, Refusal, TlsVersion};
@@ -933,6 +934,18 @@ impl Personality for Sim800 {
         self.pending = None;
     }
 }
+
+/// This simulator, as `sim/mod.rs` registers it.
+pub(super) const SIMULATOR: Simulator = Simulator {
+    family: Family::Sim800,
+    build: |adjust| {
+        let mut c = Sim800Config::default();
+        adjust(&mut c.common);
+        c.build()
+    },
+    error_outputs: ERROR_OUTPUTS,
+    error_commands: ERROR_COMMANDS,
+};
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,7 @@ use core::time::Duration;
 use std::collections::BTreeMap;
 
 use super::core::{
-    CommonConfig, Cx, DataEnd, DataOutcome, Personality, SimModule, params, parse_u64,
+    CommonConfig, Cx, DataEnd, DataOutcome, Personality, SimModule, Simulator, params, parse_u64,
 };
 use super::creds::{self, Encoding, ModuleCert};
 use super::server::{ClientOffer, Link, Refusal, TlsVersion};
@@ -804,3 +804,15 @@ impl Personality for Spwf04 {
         self.pending = None;
     }
 }
+
+/// This simulator, as `sim/mod.rs` registers it.
+pub(super) const SIMULATOR: Simulator = Simulator {
+    family: Family::Spwf04,
+    build: |adjust| {
+        let mut c = Spwf04Config::default();
+        adjust(&mut c.common);
+        c.build()
+    },
+    error_outputs: ERROR_OUTPUTS,
+    error_commands: &[],
+};

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use super::common::{self, Cme, ERROR, Ident, OK, info, info_ok};
 use super::core::{
-    CommonConfig, Cx, DataEnd, DataOutcome, Personality, SimModule, params, parse_u64, split_cmd,
+    CommonConfig, Cx, DataEnd, DataOutcome, Personality, SimModule, Simulator, params, parse_u64,
+    split_cmd,
 };
 use super::creds::{self, Encoding, KeyFormat, KeyKind};
 use super::server::{ClientOffer, Link, Refusal, TlsVersion};
@@ -905,3 +906,27 @@ impl Personality for Telit {
         self.context = false;
     }
 }
+
+/// The legacy generation's simulator, as `sim/mod.rs` registers it.
+pub(super) const LEGACY: Simulator = Simulator {
+    family: Family::TelitLegacy,
+    build: |adjust| {
+        let mut c = TelitConfig::legacy();
+        adjust(&mut c.common);
+        c.build()
+    },
+    error_outputs: ERROR_OUTPUTS,
+    error_commands: &[],
+};
+
+/// The LE910 generation's simulator, as `sim/mod.rs` registers it.
+pub(super) const LE910: Simulator = Simulator {
+    family: Family::TelitLe910,
+    build: |adjust| {
+        let mut c = TelitConfig::le910();
+        adjust(&mut c.common);
+        c.build()
+    },
+    error_outputs: ERROR_OUTPUTS,
+    error_commands: &[],
+};

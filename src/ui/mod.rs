@@ -241,11 +241,9 @@ fn HelpArea() -> impl IntoView {
             </ul>
             <h2>"Modules"</h2>
             <ul>
-                <li>"SIMCom SIM800 series (SIM800L/C/H, SIM808, SIM868)"</li>
-                <li>"SIMCom SIM7600 / SIM7800"</li>
-                <li>"ST SPWF04"</li>
-                <li>"Telit GE864 / GE865 / GL865 / GL868 and LE910 / ME910"</li>
-                <li>"Connect One iChip"</li>
+                {crate::modules::Family::ALL
+                    .map(|f| view! { <li>{f.models()}</li> })
+                    .collect_view()}
             </ul>
             {move || {
                 let links = use_context::<Site>()

@@ -290,7 +290,7 @@ impl PortHub {
             let mut session = crate::session::Session::new(
                 logged,
                 BrowserClock,
-                crate::session::Options::default(),
+                crate::session::SessionOptions::default(),
             );
             let answered = crate::session::line::answers_at(&mut session).await;
             let (logged, _, _) = session.into_parts();

@@ -3,7 +3,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant as Wall};
 
-use atcert::at::{Command, Config, DataPhase, Engine, Instant, LengthHeader, ResponseShape};
+use atcert::at::{Command, DataPhase, Engine, Instant, LengthHeader, ResponseShape};
+use atcert::modules::Family;
 
 fn measure(name: &str, bytes_per_iter: usize, mut f: impl FnMut()) {
     // Warm up, then run for about a second.
@@ -27,7 +28,7 @@ fn main() {
     input.extend(&block);
     input.extend(b"AT-S.OK\r\n");
     measure("binary read 64 KiB, 64-byte chunks", input.len(), || {
-        let mut e = Engine::new(Config::spwf04());
+        let mut e = Engine::new(Family::Spwf04.engine_config());
         e.send(
             Command::new("AT+S.SOCKR=0,65536").with_response(ResponseShape::LengthPrefixed {
                 header: LengthHeader::new("AT-S.Reading:", 0),
@@ -55,7 +56,7 @@ fn main() {
         "2000-line answer with URCs, 64-byte chunks",
         text.len(),
         || {
-            let mut e = Engine::new(Config::sim7600());
+            let mut e = Engine::new(Family::Sim7600.engine_config());
             e.send(Command::new("AT+CCERTLIST"), Instant::ZERO);
             for chunk in text.chunks(64) {
                 e.handle_input(chunk);
@@ -85,7 +86,7 @@ fn main() {
         "10 KiB upload with echoed data, 64-byte chunks",
         echo.len(),
         || {
-            let mut e = Engine::new(Config::telit());
+            let mut e = Engine::new(Family::TelitLe910.engine_config());
             e.send(
                 Command::new("AT#SSLSECDATA=1,1,1")
                     .with_data(DataPhase::after_prompt(pem.clone()).terminated_by(0x1A)),

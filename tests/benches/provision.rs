@@ -20,7 +20,7 @@ mod bench {
 
     use atcert::modules::flows;
     use atcert::modules::{Credentials, Family, Options, plan_provision, prepare};
-    use atcert::session::{Clock, Options as SessionOptions, Session};
+    use atcert::session::{Clock, Session, SessionOptions};
     use atcert::sim::{LineConfig, SimModule, VirtualClock};
     use futures::executor::block_on;
 

@@ -13,6 +13,7 @@ use atcert::at::{
     Command, Config, DataPhase, EchoMode, Engine, ErrorCode, Event, Final, Instant, LengthHeader,
     ResponseShape,
 };
+use atcert::modules::Family;
 use atcert::session::unescape;
 
 /// One command (or idle input when `command` is `None`) with what goes over the wire and
@@ -41,11 +42,11 @@ pub struct Fixture {
 pub fn config_named(name: &str) -> Config {
     match name {
         "default" => Config::default(),
-        "sim800" => Config::sim800(),
-        "sim7600" => Config::sim7600(),
-        "spwf04" => Config::spwf04(),
-        "telit" => Config::telit(),
-        "ichip" => Config::ichip(),
+        "sim800" => Family::Sim800.engine_config(),
+        "sim7600" => Family::Sim7600.engine_config(),
+        "spwf04" => Family::Spwf04.engine_config(),
+        "telit" => Family::TelitLe910.engine_config(),
+        "ichip" => Family::Ichip.engine_config(),
         other => panic!("unknown config {other}"),
     }
 }

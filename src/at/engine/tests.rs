@@ -6,7 +6,41 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use core::time::Duration;
 
 use super::*;
-use crate::at::DataPhase;
+use crate::at::{DataPhase, LineMatch, VendorFinal};
+
+// Configurations with the features a test needs; the families' own are in their drivers.
+
+/// `+WIND:` URCs.
+fn wind() -> Config {
+    Config::default().with_urc_prefixes(&["+WIND:"])
+}
+
+/// `CONNECT` ends a command (online mode follows) and `SSLSRING:` is a URC.
+fn connect_final() -> Config {
+    Config::default()
+        .with_urc_prefixes(&["SSLSRING:", "SRING:"])
+        .with_vendor_finals([VendorFinal::success(LineMatch::Exact("CONNECT".into()))])
+}
+
+/// `I/<value>` answers end commands.
+fn i_values() -> Config {
+    Config {
+        value_final_prefix: Some("I/".into()),
+        ..Config::default()
+    }
+}
+
+/// `+CCH..` URCs, and `+CCHRECV: DATA,<len>` carries that many bytes.
+fn cch() -> Config {
+    let mut c = Config::default().with_urc_prefixes(&[
+        "+CCHEVENT:",
+        "+CCHRECV:",
+        "+CCH_PEER_CLOSED:",
+        "CLOSED",
+    ]);
+    c.urc_data_headers = vec![LengthHeader::new("+CCHRECV: DATA,", 1)];
+    c
+}
 
 fn t(ms: u64) -> Instant {
     Instant::from_micros(ms * 1000)
@@ -56,7 +90,7 @@ fn cme_errors_numeric_and_verbose() {
         vec![Event::Final(Final::CmeError(ErrorCode::Number(23)))]
     );
     let (ev, _) = run(
-        Config::telit(),
+        connect_final(),
         Command::new("AT#SGACT=1,1"),
         b"\r\n+CME ERROR: context already activated\r\n",
     );
@@ -71,7 +105,7 @@ fn cme_errors_numeric_and_verbose() {
 #[test]
 fn vendor_finals() {
     let (ev, _) = run(
-        Config::spwf04(),
+        wind(),
         Command::new("AT+S.HTTPGET=h,/,443,2,,,,"),
         b"AT-S.Certificate Error:23\r\nAT-S.Http Client Error:2\r\nAT-S.ERROR:111:Request failed\r\n",
     );
@@ -86,11 +120,7 @@ fn vendor_finals() {
             })
         ]
     );
-    let (ev, _) = run(
-        Config::ichip(),
-        Command::new("AT+iSSL:0"),
-        b"I/ERROR (222)\r\n",
-    );
+    let (ev, _) = run(i_values(), Command::new("AT+iSSL:0"), b"I/ERROR (222)\r\n");
     assert_eq!(
         ev,
         vec![Event::Final(Final::Vendor {
@@ -98,18 +128,14 @@ fn vendor_finals() {
             line: "I/ERROR (222)".into()
         })]
     );
-    let (ev, _) = run(
-        Config::spwf04(),
-        Command::new("AT"),
-        b"AT-S.OK:38512:10\r\n",
-    );
+    let (ev, _) = run(wind(), Command::new("AT"), b"AT-S.OK:38512:10\r\n");
     assert_eq!(ev, vec![Event::Final(Final::Ok)]);
 }
 
 #[test]
 fn prompt_without_line_ending_releases_the_data() {
     let cmd = Command::new("AT+CCERTDOWN=\"a.pem\",5").with_data(DataPhase::after_prompt("hello"));
-    let mut e = Engine::new(Config::sim7600());
+    let mut e = Engine::new(cch());
     e.send(cmd, t(0));
     assert_eq!(e.poll_transmit().unwrap(), b"AT+CCERTDOWN=\"a.pem\",5\r");
     assert_eq!(e.poll_transmit(), None);
@@ -130,7 +156,7 @@ fn prompt_without_line_ending_releases_the_data() {
 #[test]
 fn error_instead_of_prompt_ends_the_command() {
     let cmd = Command::new("AT+CCERTDOWN=\"a\",5").with_data(DataPhase::after_prompt("hello"));
-    let (ev, wire) = run(Config::sim7600(), cmd, b"\r\nERROR\r\n");
+    let (ev, wire) = run(cch(), cmd, b"\r\nERROR\r\n");
     assert_eq!(wire, b"AT+CCERTDOWN=\"a\",5\r");
     assert_eq!(ev, vec![Event::Final(Final::Error)]);
 }
@@ -144,7 +170,7 @@ fn echoed_payload_line_reading_ok_is_data() {
     input.extend(
         b"-----BEGIN CERTIFICATE-----\r\nOK\r\n-----END CERTIFICATE-----\r\n\x1a\r\nOK\r\n",
     );
-    let (ev, wire) = run(Config::telit(), cmd, &input);
+    let (ev, wire) = run(connect_final(), cmd, &input);
     let mut expected_wire = b"AT#SSLSECDATA=1,1,1\r".to_vec();
     expected_wire.extend(&payload);
     expected_wire.push(0x1A);
@@ -160,11 +186,7 @@ fn echoed_payload_line_reading_ok_is_data() {
 #[test]
 fn immediate_data_follows_the_command() {
     let cmd = Command::new("AT+S.TLSCERT=ca,4").with_data(DataPhase::immediately(*b"\x00OK\n"));
-    let (ev, wire) = run(
-        Config::spwf04(),
-        cmd,
-        b"AT-S.SubjectKeyId:7F:D3\r\nAT-S.OK\r\n",
-    );
+    let (ev, wire) = run(wind(), cmd, b"AT-S.SubjectKeyId:7F:D3\r\nAT-S.OK\r\n");
     assert_eq!(wire, b"AT+S.TLSCERT=ca,4\r\x00OK\n");
     assert_eq!(
         ev,
@@ -181,11 +203,7 @@ fn length_prefixed_block_may_contain_ok() {
     let cmd = Command::new("AT+S.SOCKR=0,8").with_response(ResponseShape::LengthPrefixed {
         header: LengthHeader::new("AT-S.Reading:", 0),
     });
-    let (ev, _) = run(
-        Config::spwf04(),
-        cmd,
-        b"AT-S.Reading:8:8\r\nOK\r\nOK\r\nAT-S.OK\r\n",
-    );
+    let (ev, _) = run(wind(), cmd, b"AT-S.Reading:8:8\r\nOK\r\nOK\r\nAT-S.OK\r\n");
     assert_eq!(
         ev,
         vec![
@@ -200,11 +218,7 @@ fn length_prefixed_block_may_contain_ok() {
 fn urc_with_same_prefix_as_answer_is_told_apart_by_the_command() {
     // While AT+CCHSEND runs, an automatic-receive URC arrives with its data.
     let cmd = Command::new("AT+CCHOPEN=0,\"h\",443,2").with_timeout(Duration::from_secs(1));
-    let (ev, _) = run(
-        Config::sim7600(),
-        cmd,
-        b"\r\n+CCHRECV: DATA,0,4\r\nOK\r\n\r\nOK\r\n",
-    );
+    let (ev, _) = run(cch(), cmd, b"\r\n+CCHRECV: DATA,0,4\r\nOK\r\n\r\nOK\r\n");
     assert_eq!(
         ev,
         vec![
@@ -216,7 +230,7 @@ fn urc_with_same_prefix_as_answer_is_told_apart_by_the_command() {
     let cmd = Command::new("AT+CCHRECV=0,4").with_response(ResponseShape::LengthPrefixed {
         header: LengthHeader::new("+CCHRECV: DATA,", 1),
     });
-    let (ev, _) = run(Config::sim7600(), cmd, b"\r\nOK\r\n");
+    let (ev, _) = run(cch(), cmd, b"\r\nOK\r\n");
     assert_eq!(ev, vec![Event::Final(Final::Ok)]);
 }
 
@@ -225,7 +239,7 @@ fn ichip_inline_length_and_value_finals() {
     let cmd = Command::new("AT+iSRCV:0").with_response(ResponseShape::InlineLength {
         header: LengthHeader::new("I/", 0),
     });
-    let (ev, _) = run(Config::ichip(), cmd, b"AT+iSRCV:0\r\nI/5:I/OK\r");
+    let (ev, _) = run(i_values(), cmd, b"AT+iSRCV:0\r\nI/5:I/OK\r");
     assert_eq!(
         ev,
         vec![
@@ -236,7 +250,7 @@ fn ichip_inline_length_and_value_finals() {
         ]
     );
     let (ev, _) = run(
-        Config::ichip(),
+        i_values(),
         Command::new("AT+iSTCP:www.example.com,443"),
         b"I/000\r\n",
     );
@@ -251,7 +265,7 @@ fn ichip_block_read_keeps_base64_lines_that_start_like_a_value_final() {
         end_marker: "-----END".into(),
     });
     let (ev, _) = run(
-        Config::ichip(),
+        i_values(),
         cmd,
         b"AT+iCA?\r\nCN=x\r\n-----BEGIN CERTIFICATE-----\r\nI/OKMIIB\r\nI/2048\r\n-----END CERTIFICATE-----\r\nI/OK\r\n",
     );
@@ -285,7 +299,7 @@ fn ichip_send(payload: &[u8]) -> Command {
 #[test]
 fn ichip_send_result_on_the_echo_line() {
     let (ev, wire) = run(
-        Config::ichip(),
+        i_values(),
         ichip_send(b"GET / HTTP/1.0\r\n\r\n"),
         b"AT+iSSND%:000,18:I/OK\r\n",
     );
@@ -299,7 +313,7 @@ fn ichip_send_result_on_the_echo_line() {
         ]
     );
     let (ev, _) = run(
-        Config::ichip(),
+        i_values(),
         ichip_send(b"ping"),
         b"AT+iSSND%:000,4:pingI/ERROR (203)\r\n",
     );
@@ -319,17 +333,13 @@ fn ichip_send_result_on_the_echo_line() {
     );
     // The payload echoed on its own lines, then the result on its own.
     let (ev, _) = run(
-        Config::ichip(),
+        i_values(),
         ichip_send(b"GET / HTTP/1.0\r\n\r\n"),
         b"AT+iSSND%:000,18:GET / HTTP/1.0\r\n\r\nI/OK\r\n",
     );
     assert_eq!(ev.last(), Some(&Event::Final(Final::Ok)), "{ev:?}");
     // A payload that ends in `OK` is not a result.
-    let (ev, _) = run(
-        Config::ichip(),
-        ichip_send(b"xOK"),
-        b"AT+iSSND%:000,3:xOK\r\n",
-    );
+    let (ev, _) = run(i_values(), ichip_send(b"xOK"), b"AT+iSSND%:000,3:xOK\r\n");
     assert!(!ev.iter().any(|e| matches!(e, Event::Final(_))), "{ev:?}");
 }
 
@@ -357,7 +367,7 @@ fn timeout_reports_what_was_received() {
 
 #[test]
 fn idle_lines_are_urcs_or_stale() {
-    let mut e = Engine::new(Config::spwf04());
+    let mut e = Engine::new(wind());
     e.handle_input(b"+WIND:0:Console active\r\nOK\r\n+CPIN: READY\r\nhalf");
     e.send(Command::new("AT"), t(0));
     assert_eq!(
@@ -377,7 +387,7 @@ fn block_read_ignores_ok_until_the_end_marker() {
         end_marker: "-----END CERTIFICATE-----".into(),
     });
     let (ev, _) = run(
-        Config::telit(),
+        connect_final(),
         cmd,
         b"\r\n#SSLSECDATA: 1,1\r\n-----BEGIN CERTIFICATE-----\r\nOK\r\n-----END CERTIFICATE-----\r\n\r\nOK\r\n",
     );
@@ -430,14 +440,14 @@ fn block_header_without_content_lets_ok_end_the_command() {
     let cmd = Command::new("AT#SSLSECDATA=1,2,1").with_response(ResponseShape::Block {
         end_marker: "-----END".into(),
     });
-    let (ev, _) = run(Config::telit(), cmd, b"\r\n#SSLSECDATA: 1,0\r\n\r\nOK\r\n");
+    let (ev, _) = run(connect_final(), cmd, b"\r\n#SSLSECDATA: 1,0\r\n\r\nOK\r\n");
     assert_eq!(ev, vec![line("#SSLSECDATA: 1,0"), Event::Final(Final::Ok)]);
 }
 
 #[test]
 fn own_data_header_is_read_as_data_even_for_a_lines_command() {
     let (ev, _) = run(
-        Config::sim7600(),
+        cch(),
         Command::new("AT+CCHRECV=0,4"),
         b"\r\n+CCHRECV: DATA,0,4\r\nOK\r\n+CCHRECV: 0,0\r\n\r\nOK\r\n",
     );
@@ -490,7 +500,7 @@ fn trigger_timeout_then_command_timeout_after_the_write() {
     let cmd = Command::new("AT+CCERTDOWN=\"a.pem\",3")
         .with_timeout(Duration::from_secs(120))
         .with_data(DataPhase::after_prompt("abc").with_trigger_timeout(Duration::from_secs(2)));
-    let mut e = Engine::new(Config::sim7600());
+    let mut e = Engine::new(cch());
     e.send(cmd, t(0));
     assert_eq!(e.poll_timeout(), Some(t(2000)));
     e.handle_input_at(b"\r\n> ", t(500));
@@ -503,7 +513,7 @@ fn trigger_timeout_then_command_timeout_after_the_write() {
 fn missing_prompt_times_out_on_the_trigger_timeout() {
     let cmd = Command::new("AT+CCERTDOWN=\"a.pem\",3")
         .with_data(DataPhase::after_prompt("abc").with_trigger_timeout(Duration::from_secs(2)));
-    let mut e = Engine::new(Config::sim7600());
+    let mut e = Engine::new(cch());
     e.send(cmd, t(0));
     e.handle_timeout(t(2000));
     let ev = events(&mut e);
@@ -554,7 +564,7 @@ fn spwf01_style_and_no_carrier_finals() {
 fn huge_length_header_is_bounded() {
     let config = Config {
         max_data: 8,
-        ..Config::spwf04()
+        ..wind()
     };
     let cmd = Command::new("AT+S.SOCKR=0,1").with_response(ResponseShape::LengthPrefixed {
         header: LengthHeader::new("AT-S.Reading:", 0),

@@ -9,9 +9,8 @@ use atcert::modules::{self, Credentials, Family, Options, Plan, prepare};
 /// The credentials and connection a flow works with.
 #[derive(Debug, clap::Args)]
 pub struct FlowArgs {
-    /// Module family or model: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip
-    /// (model names such as SIM7600E-H or GL865 work too).
-    #[arg(long, value_name = "NAME")]
+    // The help names every family from the one list (`Family::ALL`).
+    #[arg(long, value_name = "NAME", help = crate::module_help())]
     module: Family,
     /// Root CA certificate (PEM or DER); required except by `simulate --pty`.
     #[arg(long, value_name = "FILE")]
@@ -259,7 +258,7 @@ fn parse_faults(specs: &[String]) -> anyhow::Result<Faults> {
 /// transcript and the verdict.
 pub fn simulate(args: &SimulateArgs) -> anyhow::Result<()> {
     use atcert::modules::flows;
-    use atcert::session::{Options as SessionOptions, Session};
+    use atcert::session::{Session, SessionOptions};
     use atcert::sim::{LineConfig, Server, ServerModel, VirtualClock};
 
     if args.pty {

@@ -37,9 +37,7 @@ impl From<RoleArg> for Role {
 /// and the file or slot to use; write the fixed bytes with --out.
 #[derive(Debug, clap::Args)]
 pub struct LintArgs {
-    /// The module: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip (or a model
-    /// name such as SIM7600E-H, GL865, LE910C1).
-    #[arg(long)]
+    #[arg(long, help = crate::module_help())]
     module: Family,
     /// Credential files (PEM or DER).
     #[arg(required = true)]

@@ -5,6 +5,7 @@
 
 use core::time::Duration;
 
+use atcert::modules::Family;
 use atcert::at::{
     Command, Config, DataPhase, Engine, Event, Instant, LengthHeader, ResponseShape,
 };
@@ -51,11 +52,11 @@ fn command(selector: u8, arg: u8) -> Command {
 fn config(selector: u8) -> Config {
     let mut c = match selector % 6 {
         0 => Config::default(),
-        1 => Config::sim800(),
-        2 => Config::sim7600(),
-        3 => Config::spwf04(),
-        4 => Config::telit(),
-        _ => Config::ichip(),
+        1 => Family::Sim800.engine_config(),
+        2 => Family::Sim7600.engine_config(),
+        3 => Family::Spwf04.engine_config(),
+        4 => Family::TelitLe910.engine_config(),
+        _ => Family::Ichip.engine_config(),
     };
     c.max_line = MAX_LINE;
     c.max_data = MAX_DATA;
