@@ -15,8 +15,8 @@
 use crate::at::Config;
 use crate::at::Final;
 use crate::cert::lint::{
-    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, AcceptedLineEndings, RoleRules,
-    Rule, Storage, Support, TrailingNewline,
+    AcceptedLineEndings, CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding,
+    RoleRules, Rule, Storage, Support, TrailingNewline,
 };
 use crate::modules::Family;
 use crate::modules::driver::{Driver, Recovery};

@@ -12,8 +12,8 @@
 
 use crate::at::{Config, Final, LengthHeader};
 use crate::cert::lint::{
-    CaChoice, ClockCheck, CredentialRules, Encoding, KeyEncoding, AcceptedLineEndings, RoleRules, Rule,
-    Storage, Support, TrailingNewline,
+    AcceptedLineEndings, CaChoice, ClockCheck, CredentialRules, Encoding, KeyEncoding, RoleRules,
+    Rule, Storage, Support, TrailingNewline,
 };
 use crate::modules::Family;
 use crate::modules::cmd::{quoted, quoted_param, secs};

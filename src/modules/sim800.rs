@@ -16,8 +16,8 @@
 
 use crate::at::{Config, Final, LineMatch, VendorFinal};
 use crate::cert::lint::{
-    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, AcceptedLineEndings, RoleRules,
-    Rule, Storage, Support, TrailingNewline,
+    AcceptedLineEndings, CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding,
+    RoleRules, Rule, Storage, Support, TrailingNewline,
 };
 use crate::modules::Family;
 use crate::modules::cmd::{quoted_param, secs};
@@ -737,7 +737,10 @@ const SIM800_CERT: RoleRules = RoleRules {
         "sim800.md 2.3: app note says DER; TinyGSM's PEM (LF) upload also works",
     ),
     send_as: Encoding::Der,
-    line_endings: Rule::i(AcceptedLineEndings::LfOrCrLf, "sim800.md 2.3: TinyGSM PEM uses LF"),
+    line_endings: Rule::i(
+        AcceptedLineEndings::LfOrCrLf,
+        "sim800.md 2.3: TinyGSM PEM uses LF",
+    ),
     trailing_newline: Rule::i(TrailingNewline::Optional, "sim800.md 2.3"),
     max_bytes: Some(SIM800_FSWRITE_MAX),
     key_types: Rule::i(RSA, "sim800.md 6: RSA only as far as any report goes"),

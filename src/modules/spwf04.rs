@@ -19,8 +19,8 @@
 use crate::at::Config;
 use crate::at::Final;
 use crate::cert::lint::{
-    CaChoice, ClockCheck, CredentialRules, Encoding, KeyEncoding, AcceptedLineEndings, RoleRules, Rule,
-    Storage, Support, TrailingNewline,
+    AcceptedLineEndings, CaChoice, ClockCheck, CredentialRules, Encoding, KeyEncoding, RoleRules,
+    Rule, Storage, Support, TrailingNewline,
 };
 use crate::modules::Family;
 use crate::modules::cmd::secs;

@@ -12,8 +12,8 @@
 
 use crate::at::{Config, Final, LineMatch, VendorFinal};
 use crate::cert::lint::{
-    CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding, AcceptedLineEndings, RoleRules,
-    Rule, Storage, Support, TrailingNewline,
+    AcceptedLineEndings, CaChoice, ClockCheck, CredentialRules, Encoding, HashAlg, KeyEncoding,
+    RoleRules, Rule, Storage, Support, TrailingNewline,
 };
 use crate::modules::Family;
 use crate::modules::cmd::quoted_param;

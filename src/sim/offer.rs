@@ -2,7 +2,7 @@
 //! refused: the words the model server, the real-TLS links and the family simulators share
 //! (kept apart from `server.rs` so the real-TLS links need not import the server).
 
-use super::creds::{ModuleCert, KeyInfo};
+use super::creds::{KeyInfo, ModuleCert};
 
 /// TLS protocol versions: the one type the plans use too.
 pub use crate::modules::TlsVersion;

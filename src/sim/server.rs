@@ -4,7 +4,7 @@
 
 use core::time::Duration;
 
-use super::creds::{ModuleCert, KeyKind, cert_from_der, key_matches};
+use super::creds::{KeyKind, ModuleCert, cert_from_der, key_matches};
 
 pub use super::offer::{ClientOffer, Refusal, TlsVersion};
 

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::BrowserSupport;
 use super::files;
-use super::port::{Direction, PortHub, PortState, Signal, transcript_of};
+use super::port::{EntryKind, PortHub, PortState, Signal, transcript_of};
 use crate::app::console::{History, LineEnd, stamp};
 use crate::session::transcript::escape;
 
@@ -108,7 +108,7 @@ pub fn ConsoleArea(
         log.with(|entries| {
             entries
                 .iter()
-                .find(|e| e.direction != Direction::Note)
+                .find(|e| e.kind != EntryKind::Note)
                 .map(|e| e.at)
         })
     });
@@ -175,22 +175,22 @@ pub fn ConsoleArea(
                     </div>
                     <ol class="log" id="console-log" node_ref=log_list on:scroll=on_scroll aria-live="polite" aria-label="Exchange with the module">
                         <For each=move || log.get() key=|entry| (entry.id, entry.bytes.len()) let:entry>
-                            <li data-dir=match entry.direction {
-                                Direction::Rx => "rx",
-                                Direction::Tx => "tx",
-                                Direction::Note => "note",
+                            <li data-dir=match entry.kind {
+                                EntryKind::Rx => "rx",
+                                EntryKind::Tx => "tx",
+                                EntryKind::Note => "note",
                             }>
                                 <time>{move || stamp(entry.at, origin.get())}</time>
                                 <span class="dir">
-                                    {match entry.direction {
-                                        Direction::Rx => "RX",
-                                        Direction::Tx => "TX",
-                                        Direction::Note => "··",
+                                    {match entry.kind {
+                                        EntryKind::Rx => "RX",
+                                        EntryKind::Tx => "TX",
+                                        EntryKind::Note => "··",
                                     }}
                                 </span>
-                                <code class:hex=move || hex.get() && entry.direction != Direction::Note>
+                                <code class:hex=move || hex.get() && entry.kind != EntryKind::Note>
                                     {move || {
-                                        if entry.direction == Direction::Note {
+                                        if entry.kind == EntryKind::Note {
                                             String::from_utf8_lossy(&entry.bytes).into_owned().into_any()
                                         } else {
                                             render_bytes(&entry.bytes, hex.get())

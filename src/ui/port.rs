@@ -39,9 +39,10 @@ impl Transport for Link {
     }
 }
 
-/// Which way bytes went, or a note from atcert itself.
+/// What a console entry is: bytes that went one way (as in a transcript), or a note from
+/// atcert itself.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
-pub enum Direction {
+pub enum EntryKind {
     Rx,
     Tx,
     Note,
@@ -52,7 +53,7 @@ pub enum Direction {
 pub struct LogEntry {
     pub id: u64,
     pub at: Instant,
-    pub direction: Direction,
+    pub kind: EntryKind,
     pub bytes: Vec<u8>,
 }
 
@@ -116,15 +117,15 @@ pub struct Logged<T> {
 }
 
 impl<T> Logged<T> {
-    fn record(&self, direction: Direction, bytes: &[u8]) {
-        record(self.log, &self.next_id, direction, bytes.to_vec());
+    fn record(&self, kind: EntryKind, bytes: &[u8]) {
+        record(self.log, &self.next_id, kind, bytes.to_vec());
     }
 }
 
 fn record(
     log: RwSignal<Vec<LogEntry>, LocalStorage>,
     next_id: &Rc<RefCell<u64>>,
-    direction: Direction,
+    kind: EntryKind,
     bytes: Vec<u8>,
 ) {
     let id = {
@@ -136,8 +137,8 @@ fn record(
     log.update(|entries| {
         // Consecutive chunks in the same direction read as one line of the exchange.
         if let Some(last) = entries.last_mut()
-            && last.direction == direction
-            && direction != Direction::Note
+            && last.kind == kind
+            && kind != EntryKind::Note
             && !last.bytes.ends_with(b"\n")
         {
             last.bytes.extend_from_slice(&bytes);
@@ -146,7 +147,7 @@ fn record(
         entries.push(LogEntry {
             id,
             at,
-            direction,
+            kind,
             bytes,
         });
     });
@@ -156,14 +157,14 @@ impl<T: Transport> Transport for Logged<T> {
     async fn write(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
         let result = self.inner.write(bytes).await;
         if result.is_ok() {
-            self.record(Direction::Tx, bytes);
+            self.record(EntryKind::Tx, bytes);
         }
         result
     }
 
     async fn read(&mut self, buf: &mut [u8]) -> Result<usize, TransportError> {
         let n = self.inner.read(buf).await?;
-        self.record(Direction::Rx, &buf[..n]);
+        self.record(EntryKind::Rx, &buf[..n]);
         Ok(n)
     }
 }
@@ -189,13 +190,13 @@ pub struct PortHub {
 
 /// The log as a transcript (atcert's own notes left out): what Export downloads.
 pub fn transcript_of(entries: &[LogEntry]) -> crate::session::transcript::Transcript {
-    use crate::session::transcript::{Direction as Way, Transcript};
+    use crate::session::transcript::{Direction, Transcript};
     let mut transcript = Transcript::default();
     for entry in entries {
-        let way = match entry.direction {
-            Direction::Rx => Way::Rx,
-            Direction::Tx => Way::Tx,
-            Direction::Note => continue,
+        let way = match entry.kind {
+            EntryKind::Rx => Direction::Rx,
+            EntryKind::Tx => Direction::Tx,
+            EntryKind::Note => continue,
         };
         transcript.push(entry.at, way, &entry.bytes);
     }
@@ -221,7 +222,7 @@ impl PortHub {
         record(
             self.log,
             &self.next_id,
-            Direction::Note,
+            EntryKind::Note,
             text.into().into_bytes(),
         );
     }

@@ -82,8 +82,11 @@ async fn run_job(hub: PortHub, job: Job, family: Option<Family>, state: AppState
         });
         return;
     };
-    let mut session: Session<Logged<Link>, BrowserClock> =
-        Session::new(port, BrowserClock, crate::session::SessionOptions::default());
+    let mut session: Session<Logged<Link>, BrowserClock> = Session::new(
+        port,
+        BrowserClock,
+        crate::session::SessionOptions::default(),
+    );
     session.set_progress(move |p| board.update(|b| b.progress(ticket, p)));
     state.cancel.set_value(Some(session.cancel_token()));
 
