@@ -78,3 +78,41 @@ fn unsendable_host_names_are_refused_for_every_family() {
         assert!(err.contains("cannot use this host name"), "{family}: {err}");
     }
 }
+
+#[test]
+fn a_client_key_that_is_not_the_certificates_is_refused_before_sending() {
+    // The module would store both and fail every handshake: the CLI and the page refuse it
+    // in preparation, naming the key.
+    for family in Family::ALL.into_iter().filter(|f| f.mutual_tls()) {
+        let pki = shared_pki(family);
+        let rogue = if family == Family::Ichip || family == Family::TelitLegacy {
+            "rogue.rsa.key"
+        } else {
+            "rogue.key"
+        };
+        let ctx = atcert::cert::lint::LintContext::default();
+        let err = modules::prepare::from_lint(
+            family,
+            Some(&pki.read("ca.pem")),
+            Some(&pki.read("client.pem")),
+            Some(&pki.read(rogue)),
+            &ctx,
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("client key") && text.contains("not the key of the client certificate"),
+            "{family}: {text}"
+        );
+        // The right key goes through.
+        let key = rogue.replace("rogue", "client");
+        modules::prepare::from_lint(
+            family,
+            Some(&pki.read("ca.pem")),
+            Some(&pki.read("client.pem")),
+            Some(&pki.read(&key)),
+            &ctx,
+        )
+        .unwrap_or_else(|e| panic!("{family}: {e}"));
+    }
+}

@@ -2,7 +2,10 @@
 //! `cert::lint` with the family's rules (`modules/rules.rs`), which fixes what it can
 //! (encoding, line endings, chain trimming) and refuses what the module would reject.
 
-use crate::cert::lint::{Destination, LintContext, LintReport, Parsed, lint_parsed};
+use crate::cert::lint::{
+    Destination, FindingKind, LintContext, LintReport, Parsed, lint_set_parsed, parse_bytes,
+};
+use crate::cert::parse::ParseOutcome;
 use crate::modules::Family;
 use crate::modules::plan::{Credential, Credentials, Role};
 
@@ -36,19 +39,20 @@ pub fn from_lint(
     key: Option<&[u8]>,
     ctx: &LintContext<'_>,
 ) -> Result<(Credentials, Vec<LintReport>), PrepareError> {
-    let rules = crate::modules::rules::rules(family);
-    let reports = [
-        (Role::Ca, ca),
-        (Role::ClientCert, cert),
-        (Role::ClientKey, key),
-    ]
-    .into_iter()
-    .filter_map(|(role, input)| Some(crate::cert::lint::lint(&rules, role, input?, ctx)));
-    collect(reports)
+    let outcome = |input: Option<&[u8]>| input.map(|i| parse_bytes(i, ctx));
+    let (ca_outcome, cert_outcome, key_outcome) = (outcome(ca), outcome(cert), outcome(key));
+    from_parsed(
+        family,
+        parsed(ca, &ca_outcome),
+        parsed(cert, &cert_outcome),
+        parsed(key, &key_outcome),
+        ctx,
+    )
 }
 
 /// [`from_lint`] of files the caller parsed already (the page keeps what it parsed at load):
-/// nothing is decoded again on the way to the module.
+/// nothing is decoded again on the way to the module. The set is linted as a whole, so a
+/// client key that is not the client certificate's is refused before anything is sent.
 pub fn from_parsed(
     family: Family,
     ca: Option<Parsed<'_>>,
@@ -57,14 +61,32 @@ pub fn from_parsed(
     ctx: &LintContext<'_>,
 ) -> Result<(Credentials, Vec<LintReport>), PrepareError> {
     let rules = crate::modules::rules::rules(family);
-    let reports = [
-        (Role::Ca, ca),
-        (Role::ClientCert, cert),
-        (Role::ClientKey, key),
-    ]
-    .into_iter()
-    .filter_map(|(role, input)| Some(lint_parsed(&rules, role, input?, ctx)));
-    collect(reports)
+    let set = lint_set_parsed(&rules, ca, cert, key, ctx);
+    let mismatch: Vec<String> = set
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::KeyMismatch)
+        .map(|f| format!("  {f}"))
+        .collect();
+    let prepared = collect(
+        [set.ca, set.client_cert, set.client_key]
+            .into_iter()
+            .flatten(),
+    )?;
+    if !mismatch.is_empty() {
+        return Err(PrepareError::Rejected {
+            role: Role::ClientKey,
+            findings: mismatch.join("\n"),
+        });
+    }
+    Ok(prepared)
+}
+
+fn parsed<'a>(bytes: Option<&'a [u8]>, outcome: &'a Option<ParseOutcome>) -> Option<Parsed<'a>> {
+    Some(Parsed {
+        bytes: bytes?,
+        outcome: outcome.as_ref()?,
+    })
 }
 
 /// The credentials of the reports, or the first role the module would reject.
