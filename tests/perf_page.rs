@@ -215,7 +215,7 @@ fn long_tasks_during_demo_keys_bundle_and_provisioning() {
         );
         let generated = text_of(&browser, "#cert-generate");
         assert!(
-            generated.contains("Download client.key") && !generated.contains("Could not"),
+            generated.contains("Download atcert-client.key") && !generated.contains("Could not"),
             "{label}: {generated}"
         );
         let loaded = browser
