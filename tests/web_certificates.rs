@@ -158,3 +158,64 @@ async fn damaged_input_gets_a_located_error_and_the_page_keeps_working() {
     load(&app, "root.pem", &pem);
     assert!(eventually(|| app.text().contains("root CA certificate")).await);
 }
+
+#[wasm_bindgen_test]
+async fn a_chain_is_drawn_leaf_to_root_and_a_bundle_of_roots_is_counted() {
+    use atcert::cert::generate::{GenerateOptions, KeyAlgorithm, generate};
+    let app = Mounted::at("#/certificates");
+    sleep_ms(20).await;
+
+    // A server certificate and the CA that issued it, in one file (leaf first).
+    let mut options = GenerateOptions::new((js_sys::Date::now() / 1000.0) as i64);
+    options.key = KeyAlgorithm::P256;
+    options.ca.common_name = "Chain Test CA".into();
+    options.server.common_name = "chain.example".into();
+    let set = generate(&options, &mut rand_core::OsRng).expect("a generated set");
+    load(&app, "server-chain.pem", &set.server_chain_pem());
+    assert!(
+        eventually(|| app
+            .text_of("#cert-chains")
+            .contains("signature verified by the next"))
+        .await,
+        "{}",
+        app.text()
+    );
+    let chains = app.text_of("#cert-chains");
+    let (leaf, root) = (
+        chains.find("chain.example").expect("the leaf is drawn"),
+        chains.find("Chain Test CA").expect("the CA is drawn"),
+    );
+    assert!(leaf < root, "leaf first: {chains}");
+    assert!(chains.contains("module CA slot"), "{chains}");
+
+    // Twenty roots of the system bundle in one file: counted in one line, each with its card.
+    let bundle = include_str!("/etc/ssl/certs/ca-certificates.crt");
+    let end = "-----END CERTIFICATE-----\n";
+    let twenty: String = bundle
+        .split_inclusive(end)
+        .filter(|part| part.contains("-----BEGIN CERTIFICATE-----"))
+        .take(20)
+        .collect();
+    load(&app, "roots.pem", &twenty);
+    assert!(
+        eventually(|| app
+            .text_of("#cert-chains")
+            .contains("20 self-signed root certificates stand alone"))
+        .await,
+        "{}",
+        app.text_of("#cert-chains")
+    );
+    // The generated chain is still drawn beside them.
+    assert!(app.text_of("#cert-chains").contains("chain.example"));
+    assert!(
+        eventually(|| {
+            app.el("article.loaded[data-name='roots.pem']").map(|a| {
+                a.query_selector_all(".card")
+                    .map(|l| l.length())
+                    .unwrap_or(0)
+            }) == Some(20)
+        })
+        .await,
+        "every root has its card"
+    );
+}

@@ -38,6 +38,9 @@ struct Node {
     info: CertInfo,
     subject: Vec<u8>,
     issuer: Vec<u8>,
+    /// The names as text in lower case, made once: every pair of a bundle compares them.
+    subject_text: String,
+    issuer_text: String,
     spki: Vec<u8>,
     ski_present: bool,
 }
@@ -54,14 +57,15 @@ fn node(der: &[u8], info: Option<&CertInfo>) -> Option<Node> {
         issuer: c.tbs_certificate.issuer.to_der().ok()?,
         spki: c.tbs_certificate.subject_public_key_info.to_der().ok()?,
         ski_present: !info.ski_computed,
+        subject_text: info.subject.to_lowercase(),
+        issuer_text: info.issuer.to_lowercase(),
         info,
     })
 }
 
 /// Could `parent` have issued `child`? Names must match; key identifiers must not disagree.
 fn may_issue(parent: &Node, child: &Node) -> bool {
-    let names = parent.subject == child.issuer
-        || parent.info.subject.to_lowercase() == child.info.issuer.to_lowercase();
+    let names = parent.subject == child.issuer || parent.subject_text == child.issuer_text;
     if !names {
         return false;
     }

@@ -14,9 +14,10 @@ use super::site::AllFamiliesToggle;
 use super::state::{CertStore, now_unix, use_state};
 use crate::app::loaded::{Facts, ItemRef, Loaded, PASTED};
 use crate::app::words::{self, file_stem, module_file_name, plain};
-use crate::cert::chain::build_chains;
+use crate::cert::chain::{Chain, build_chains_inspected};
 use crate::cert::convert::{ConvertOptions, Target, convert};
 use crate::cert::generate::{GenerateOptions, KeyAlgorithm, San, Subject};
+use crate::cert::inspect::CertInfo;
 use crate::cert::lint::{self, LintContext, LintReport};
 use crate::cert::verify::SigCheck;
 use crate::cert::{Item, ItemKind, KeyEncoding, parse};
@@ -179,25 +180,44 @@ fn ChainView(store: CertStore) -> impl IntoView {
             return None;
         }
         let ders: Vec<&[u8]> = certs.iter().map(|c| c.der.as_slice()).collect();
-        let report = build_chains(&ders);
+        let now = now_unix();
+        // Each certificate inspected once, for the chains and the names drawn.
+        let infos: Vec<Option<CertInfo>> = certs.iter().map(|c| c.cert_info(now)).collect();
+        let report = build_chains_inspected(&ders, &infos);
         // A lone root needs no chain drawing; anything else does.
         if certs.len() < 2 && report.chains.iter().all(|c| c.has_root) {
             return None;
         }
-        let now = now_unix();
-        let views = report
+        // Roots that stand alone (a CA bundle: each its own chain) are counted, not drawn
+        // one by one: a list of 144 one-line chains says nothing and costs the page a freeze.
+        let (lone, drawn): (Vec<&Chain>, Vec<&Chain>) = report
             .chains
             .iter()
+            .partition(|c| c.has_root && c.order.len() == 1);
+        let lone_note = (!lone.is_empty()).then(|| {
+            let text = match lone.len() {
+                1 => "One more certificate is a self-signed root standing alone: it is its \
+                      own chain, and it can go in a module's CA slot."
+                    .to_owned(),
+                n => format!(
+                    "{n} self-signed root certificates stand alone: each is its own chain, \
+                     and any one of them can go in a module's CA slot (their cards are below)."
+                ),
+            };
+            view! { <p class="lone-roots">{text}</p> }
+        });
+        let views = drawn
+            .into_iter()
             .map(|chain| {
                 let steps = chain
                     .order
                     .iter()
                     .enumerate()
                     .map(|(pos, &index)| {
-                        let subject = certs
+                        let subject = infos
                             .get(index)
-                            .and_then(|c| c.cert_info(now))
-                            .map(|i| i.subject)
+                            .and_then(Option::as_ref)
+                            .map(|i| i.subject.clone())
                             .unwrap_or_else(|| "undecodable certificate".into());
                         let link = chain.links.get(pos).map(|check| match check {
                             SigCheck::Valid => ("ok", "signature verified by the next".to_owned()),
@@ -237,6 +257,7 @@ fn ChainView(store: CertStore) -> impl IntoView {
             <section class="chains" id="cert-chains" aria-label="Chains">
                 <h2>"Chain, leaf to root"</h2>
                 {views}
+                {lone_note}
             </section>
         })
     };
