@@ -82,18 +82,6 @@ fn lines(input: &[u8]) -> Vec<(&[u8], &'static [u8])> {
     out
 }
 
-fn trim(b: &[u8]) -> &[u8] {
-    let s = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let e = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(s, |p| p + 1);
-    b.get(s..e).unwrap_or_default()
-}
-
 /// Finds `-----BEGIN X-----` or `-----END X-----` anywhere on a line (pasted text often runs
 /// into the boundary): Some((is_begin, label)).
 fn boundary(line: &[u8]) -> Option<(bool, String)> {
@@ -222,8 +210,12 @@ pub fn scan(input: &[u8]) -> (Vec<PemBlock>, Vec<ParseProblem>) {
                     match decode_base64_lines(&o.body) {
                         Ok(der) => {
                             let line_ending = summarize_endings(&o.endings);
-                            let max_line_len =
-                                o.body.iter().map(|(_, l)| trim(l).len()).max().unwrap_or(0);
+                            let max_line_len = o
+                                .body
+                                .iter()
+                                .map(|(_, l)| l.trim_ascii().len())
+                                .max()
+                                .unwrap_or(0);
                             blocks.push(PemBlock {
                                 number: o.number,
                                 label: o.label,
@@ -244,7 +236,7 @@ pub fn scan(input: &[u8]) -> (Vec<PemBlock>, Vec<ParseProblem>) {
             None => {
                 if let Some(o) = open.as_mut() {
                     o.endings.push(ending);
-                    let t = trim(line);
+                    let t = line.trim_ascii();
                     if o.in_headers {
                         if t.is_empty() {
                             // A blank line ends the headers (or is just a blank line).

@@ -216,7 +216,7 @@ pub fn parse(input: &[u8], passphrase: Option<&str>) -> ParseOutcome {
     // Base64 lines have no spaces inside them; prose does.
     let prose = text
         .split(|c| *c == b'\n' || *c == b'\r')
-        .any(|l| pem_trim(l).contains(&b' ') || pem_trim(l).contains(&b'\t'));
+        .any(|l| l.trim_ascii().contains(&b' ') || l.trim_ascii().contains(&b'\t'));
     if text.len() >= 16 && !prose && b64ish * 100 >= text.len() * 98 {
         let mut lines = Vec::new();
         let mut line_no = 1usize;
@@ -260,18 +260,6 @@ pub fn parse(input: &[u8], passphrase: Option<&str>) -> ParseOutcome {
         },
     });
     out
-}
-
-fn pem_trim(b: &[u8]) -> &[u8] {
-    let s = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let e = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(s, |p| p + 1);
-    b.get(s..e).unwrap_or_default()
 }
 
 fn describe_garbage(input: &[u8]) -> String {
