@@ -14,7 +14,7 @@ use super::site::AllFamiliesToggle;
 use super::state::{CertStore, now_unix, use_state};
 use crate::app::loaded::{Facts, ItemRef, Loaded, PASTED};
 use crate::app::words::{self, file_stem, module_file_name, plain};
-use crate::cert::chain::{Chain, build_chains_inspected};
+use crate::cert::chain::{Chain, ChainReport, build_chains_inspected};
 use crate::cert::convert::{ConvertOptions, Target, convert};
 use crate::cert::generate::{GenerateOptions, KeyAlgorithm, San, Subject};
 use crate::cert::inspect::CertInfo;
@@ -165,25 +165,59 @@ pub fn CertificatesArea() -> impl IntoView {
     }
 }
 
+/// The loaded certificates, each inspected once, and the chains they form.
+struct ChainsWorked {
+    certs: Vec<Item>,
+    infos: Vec<Option<CertInfo>>,
+    report: ChainReport,
+}
+
 /// Every chain that the loaded certificates form, leaf first, with the CA-slot advice.
 #[component]
 fn ChainView(store: CertStore) -> impl IntoView {
     let loaded = store.loaded;
-    let chains = move || {
+    // The chains are worked out in a task of their own after the files' cards are drawn, so
+    // a pasted bundle is two short tasks, not one long one. A newer load wins a race.
+    let worked = RwSignal::new(None::<std::sync::Arc<ChainsWorked>>);
+    let latest = StoredValue::new(0u64);
+    Effect::new(move |_| {
         let certs: Vec<Item> = loaded.with(|set| {
             set.entries
                 .iter()
                 .flat_map(|l| l.outcome.certificates().cloned())
                 .collect()
         });
+        latest.update_value(|n| *n += 1);
+        let mine = latest.get_value();
+        leptos::task::spawn_local(async move {
+            use crate::session::Clock;
+            let clock = crate::web::BrowserClock;
+            clock.sleep_until(clock.now()).await;
+            if latest.try_get_value() != Some(mine) {
+                return;
+            }
+            let now = now_unix();
+            // Each certificate inspected once, for the chains and the names drawn.
+            let infos: Vec<Option<CertInfo>> = certs.iter().map(|c| c.cert_info(now)).collect();
+            let ders: Vec<&[u8]> = certs.iter().map(|c| c.der.as_slice()).collect();
+            let report = build_chains_inspected(&ders, &infos);
+            let _ = worked.try_set(Some(std::sync::Arc::new(ChainsWorked {
+                certs,
+                infos,
+                report,
+            })));
+        });
+    });
+    let chains = move || {
+        let worked = worked.get()?;
+        let ChainsWorked {
+            certs,
+            infos,
+            report,
+        } = &*worked;
         if certs.is_empty() {
             return None;
         }
-        let ders: Vec<&[u8]> = certs.iter().map(|c| c.der.as_slice()).collect();
-        let now = now_unix();
-        // Each certificate inspected once, for the chains and the names drawn.
-        let infos: Vec<Option<CertInfo>> = certs.iter().map(|c| c.cert_info(now)).collect();
-        let report = build_chains_inspected(&ders, &infos);
         // A lone root needs no chain drawing; anything else does.
         if certs.len() < 2 && report.chains.iter().all(|c| c.has_root) {
             return None;
