@@ -473,9 +473,10 @@ fn row(label: &'static str, value: String) -> impl IntoView {
     }
 }
 
-/// Cards rendered per main-thread task when many are loaded at once (each inspects its
-/// certificate: well under a millisecond natively, a few in the browser).
-const CARDS_PER_TASK: usize = 8;
+/// Cards rendered per main-thread task when many are loaded at once: the paste's own task
+/// also parses the whole input, and with 8 cards a 144-certificate bundle made it 58 ms
+/// (tests/perf_page.rs); with 2 no task passes 50 ms.
+const CARDS_PER_TASK: usize = 2;
 
 fn item_card(item: &Item, at: ItemRef, facts: Memo<Facts>, stem: &str, now: i64) -> AnyView {
     match item.kind {
