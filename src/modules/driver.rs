@@ -19,24 +19,30 @@ use crate::modules::explain::Explanation;
 use crate::modules::identify::{Answer, Findings, Probe};
 use crate::modules::plan::{Credentials, Options, Plan, PlanError};
 
+/// How people and the command line name a family: data, one value per driver.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub struct Names {
+    /// The short name used on the command line (`--module NAME`) and in file names.
+    pub id: &'static str,
+    /// The name a person reads.
+    pub display_name: &'static str,
+    /// The models this driver covers, as the page's Help lists them.
+    pub models: &'static str,
+    /// Model-name prefixes (lower case, `-` for `_` and spaces) that name this family on
+    /// the command line, besides its id (`sim7600` takes `SIM7600E-H`).
+    pub model_prefixes: &'static [&'static str],
+    /// Exact extra names (lower case) that name this family.
+    pub aliases: &'static [&'static str],
+}
+
 /// What a family implements. Plans take the rules in force (the family's own, or an
 /// override) so that limits come from one place.
 pub trait Driver: Sync {
     /// The family this driver is for.
     fn family(&self) -> Family;
 
-    /// The short name used on the command line (`--module NAME`) and in file names.
-    fn id(&self) -> &'static str;
-
-    /// The name a person reads.
-    fn display_name(&self) -> &'static str;
-
-    /// The models this driver covers, as the page's Help lists them.
-    fn models(&self) -> &'static str;
-
-    /// Model-name prefixes (lower case, `-` for `_` and spaces) that name this family on
-    /// the command line, besides its id (`sim7600` takes `SIM7600E-H`).
-    fn model_prefixes(&self) -> &'static [&'static str];
+    /// How people and the command line name this family.
+    fn names(&self) -> &'static Names;
 
     /// For a family that answers only its own commands, not `ATI`/`AT+CGMM`: the probe
     /// asked while no family is known (SPWF04 `AT+S.STS=version`, iChip `AT+i`).
@@ -77,11 +83,6 @@ pub trait Driver: Sync {
     /// Whether every firmware seen has the TLS commands, so detection need not ask.
     fn tls_on_every_firmware(&self) -> bool {
         false
-    }
-
-    /// Exact extra names (lower case) that name this family.
-    fn aliases(&self) -> &'static [&'static str] {
-        &[]
     }
 
     /// The engine configuration for this family's URCs and final results.

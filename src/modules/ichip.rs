@@ -19,7 +19,7 @@ use crate::cert::lint::{
     RoleRules, Rule, Storage, Support, TrailingNewline,
 };
 use crate::modules::Family;
-use crate::modules::driver::{Driver, Recovery};
+use crate::modules::driver::{Driver, Names, Recovery};
 use crate::modules::explain::{Explanation, Row, lookup};
 use crate::modules::identify::{Answer, Findings, Probe, TlsSupport};
 use crate::modules::plan::{
@@ -603,6 +603,15 @@ mod at {
     }
 }
 
+/// How this family is named (`--module` values, Help, messages).
+const NAMES: Names = Names {
+    id: "ichip",
+    display_name: "Connect One iChip",
+    models: "Connect One iChip (CO2128, CO2144)",
+    model_prefixes: &[],
+    aliases: &["connectone", "connect-one", "co2128", "co2144"],
+};
+
 /// The Connect One iChip driver.
 pub struct Ichip;
 
@@ -610,20 +619,8 @@ impl Driver for Ichip {
     fn family(&self) -> Family {
         FAMILY
     }
-    fn id(&self) -> &'static str {
-        "ichip"
-    }
-    fn display_name(&self) -> &'static str {
-        "Connect One iChip"
-    }
-    fn models(&self) -> &'static str {
-        "Connect One iChip (CO2128, CO2144)"
-    }
-    fn model_prefixes(&self) -> &'static [&'static str] {
-        &[]
-    }
-    fn aliases(&self) -> &'static [&'static str] {
-        &["connectone", "connect-one", "co2128", "co2144"]
+    fn names(&self) -> &'static Names {
+        &NAMES
     }
     fn discovery_probe(&self) -> Option<Probe> {
         Some(PROBE_AT)

@@ -21,8 +21,8 @@ pub mod sources;
 pub mod spwf04;
 pub mod telit;
 
-pub use driver::Driver;
 pub use driver::Recovery;
+pub use driver::{Driver, Names};
 pub use explain::Explanation;
 pub use family::Family;
 pub use identify::{Detector, Identity, TlsSupport};

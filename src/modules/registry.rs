@@ -24,18 +24,18 @@ impl Family {
 
     /// The short name used on the command line (`--module NAME`) and in file names.
     pub fn id(self) -> &'static str {
-        self.driver().id()
+        self.driver().names().id
     }
 
     /// The name a person reads.
     pub fn display_name(self) -> &'static str {
-        self.driver().display_name()
+        self.driver().names().display_name
     }
 
     /// The models a person may hold, for the page's Help and the README
     /// (`SIMCom SIM800 series (SIM800L/C/H, SIM808, SIM868)`).
     pub fn models(self) -> &'static str {
-        self.driver().models()
+        self.driver().names().models
     }
 
     /// Every family's id, comma-separated: for help texts and error messages.
@@ -70,9 +70,9 @@ impl FromStr for Family {
             .into_iter()
             .find(|f| {
                 let d = f.driver();
-                d.id() == name
-                    || d.aliases().contains(&name.as_str())
-                    || d.model_prefixes().iter().any(|p| name.starts_with(p))
+                d.names().id == name
+                    || d.names().aliases.contains(&name.as_str())
+                    || d.names().model_prefixes.iter().any(|p| name.starts_with(p))
             })
             .ok_or_else(|| UnknownFamily {
                 given: s.to_owned(),

@@ -17,7 +17,7 @@ use crate::cert::lint::{
 };
 use crate::modules::Family;
 use crate::modules::cmd::{quoted, quoted_param, secs};
-use crate::modules::driver::{Driver, Recovery};
+use crate::modules::driver::{Driver, Names, Recovery};
 use crate::modules::explain::{CommandRow, Explanation, Row, by_command, explain_common, lookup};
 use crate::modules::plan::{
     Check, Credentials, Expect, Options, Plan, PlanError, Purpose, Role, TlsVersion,
@@ -696,6 +696,15 @@ mod at {
     }
 }
 
+/// How this family is named (`--module` values, Help, messages).
+const NAMES: Names = Names {
+    id: "sim7600",
+    display_name: "SIMCom SIM7600 / SIM7800",
+    models: "SIMCom SIM7600 / SIM7800 and A76xx",
+    model_prefixes: &["sim7600", "sim7800", "a76"],
+    aliases: &[],
+};
+
 /// The SIMCom SIM7600 / SIM7800 / A76xx driver.
 pub struct Sim7600;
 
@@ -703,17 +712,8 @@ impl Driver for Sim7600 {
     fn family(&self) -> Family {
         FAMILY
     }
-    fn id(&self) -> &'static str {
-        "sim7600"
-    }
-    fn display_name(&self) -> &'static str {
-        "SIMCom SIM7600 / SIM7800"
-    }
-    fn models(&self) -> &'static str {
-        "SIMCom SIM7600 / SIM7800 and A76xx"
-    }
-    fn model_prefixes(&self) -> &'static [&'static str] {
-        &["sim7600", "sim7800", "a76"]
+    fn names(&self) -> &'static Names {
+        &NAMES
     }
     /// CCH exists on every SIM7600 firmware seen.
     fn tls_on_every_firmware(&self) -> bool {

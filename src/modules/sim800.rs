@@ -21,7 +21,7 @@ use crate::cert::lint::{
 };
 use crate::modules::Family;
 use crate::modules::cmd::{quoted_param, secs};
-use crate::modules::driver::{Driver, Recovery};
+use crate::modules::driver::{Driver, Names, Recovery};
 use crate::modules::explain::{CommandRow, Explanation, Row, by_command, explain_common, lookup};
 use crate::modules::identify::{Answer, Findings, Probe, TlsSupport};
 use crate::modules::plan::{
@@ -614,6 +614,15 @@ mod at {
     }
 }
 
+/// How this family is named (`--module` values, Help, messages).
+const NAMES: Names = Names {
+    id: "sim800",
+    display_name: "SIMCom SIM800",
+    models: "SIMCom SIM800 series (SIM800L/C/H, SIM808, SIM868)",
+    model_prefixes: &["sim800", "sim808", "sim868"],
+    aliases: &[],
+};
+
 /// The SIMCom SIM800 driver.
 pub struct Sim800;
 
@@ -621,17 +630,8 @@ impl Driver for Sim800 {
     fn family(&self) -> Family {
         FAMILY
     }
-    fn id(&self) -> &'static str {
-        "sim800"
-    }
-    fn display_name(&self) -> &'static str {
-        "SIMCom SIM800"
-    }
-    fn models(&self) -> &'static str {
-        "SIMCom SIM800 series (SIM800L/C/H, SIM808, SIM868)"
-    }
-    fn model_prefixes(&self) -> &'static [&'static str] {
-        &["sim800", "sim808", "sim868"]
+    fn names(&self) -> &'static Names {
+        &NAMES
     }
     fn identify_probes(&self) -> &'static [Probe] {
         &[Probe::CGMM, Probe::CGMR, PROBE_SSL]

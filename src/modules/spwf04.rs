@@ -24,7 +24,7 @@ use crate::cert::lint::{
 };
 use crate::modules::Family;
 use crate::modules::cmd::secs;
-use crate::modules::driver::{Driver, Recovery};
+use crate::modules::driver::{Driver, Names, Recovery};
 use crate::modules::explain::{Explanation, Row, lookup};
 use crate::modules::identify::{Answer, Findings, Probe, TlsSupport};
 use crate::modules::plan::{
@@ -641,6 +641,15 @@ mod at {
     }
 }
 
+/// How this family is named (`--module` values, Help, messages).
+const NAMES: Names = Names {
+    id: "spwf04",
+    display_name: "ST SPWF04",
+    models: "ST SPWF04Sx",
+    model_prefixes: &["spwf04"],
+    aliases: &[],
+};
+
 /// The ST SPWF04 driver.
 pub struct Spwf04;
 
@@ -648,17 +657,8 @@ impl Driver for Spwf04 {
     fn family(&self) -> Family {
         FAMILY
     }
-    fn id(&self) -> &'static str {
-        "spwf04"
-    }
-    fn display_name(&self) -> &'static str {
-        "ST SPWF04"
-    }
-    fn models(&self) -> &'static str {
-        "ST SPWF04Sx"
-    }
-    fn model_prefixes(&self) -> &'static [&'static str] {
-        &["spwf04"]
+    fn names(&self) -> &'static Names {
+        &NAMES
     }
     fn discovery_probe(&self) -> Option<Probe> {
         Some(PROBE_VERSION)

@@ -17,7 +17,7 @@ use crate::cert::lint::{
 };
 use crate::modules::Family;
 use crate::modules::cmd::quoted_param;
-use crate::modules::driver::{Driver, Recovery};
+use crate::modules::driver::{Driver, Names, Recovery};
 use crate::modules::explain::{Explanation, GSM_CME, Row, cme_number, explain_common, lookup};
 use crate::modules::identify::{Answer, Findings, Probe, TlsSupport};
 use crate::modules::plan::{
@@ -808,25 +808,13 @@ pub struct TelitLe910;
 
 /// Both Telit generations share the commands; the family picks the limits and tables.
 macro_rules! telit_driver {
-    ($ty:ident, $family:expr, $rules:expr, $names:expr, $prefixes:expr, $aliases:expr, $identify:expr) => {
+    ($ty:ident, $family:expr, $rules:expr, $names:expr, $identify:expr) => {
         impl Driver for $ty {
             fn family(&self) -> Family {
                 $family
             }
-            fn id(&self) -> &'static str {
-                $names.0
-            }
-            fn display_name(&self) -> &'static str {
-                $names.1
-            }
-            fn models(&self) -> &'static str {
-                $names.2
-            }
-            fn model_prefixes(&self) -> &'static [&'static str] {
-                $prefixes
-            }
-            fn aliases(&self) -> &'static [&'static str] {
-                $aliases
+            fn names(&self) -> &'static Names {
+                &$names
             }
             fn identify_probes(&self) -> &'static [Probe] {
                 $identify.0
@@ -938,13 +926,13 @@ telit_driver!(
     TelitLegacy,
     Family::TelitLegacy,
     TELIT_LEGACY,
-    (
-        "telit-legacy",
-        "Telit GE864 / GL865 (legacy)",
-        "Telit GE864 / GE865 / GL865 / GL868 / GC864"
-    ),
-    &["ge864", "ge865", "gl865", "gl868", "gc864"],
-    &["telit"],
+    Names {
+        id: "telit-legacy",
+        display_name: "Telit GE864 / GL865 (legacy)",
+        models: "Telit GE864 / GE865 / GL865 / GL868 / GC864",
+        model_prefixes: &["ge864", "ge865", "gl865", "gl868", "gc864"],
+        aliases: &["telit"],
+    },
     // `AT#SSLEN=?` fails on firmware older than SW 10.00.xx5.
     (&[Probe::CGMM, Probe::CGMR, PROBE_SSL], false)
 );
@@ -952,13 +940,13 @@ telit_driver!(
     TelitLe910,
     Family::TelitLe910,
     TELIT_LE910,
-    (
-        "telit-le910",
-        "Telit LE910 / ME910",
-        "Telit LE910 / ME910 / ME310 / LN920"
-    ),
-    &["le910", "me910", "me310", "ln920"],
-    &[],
+    Names {
+        id: "telit-le910",
+        display_name: "Telit LE910 / ME910",
+        models: "Telit LE910 / ME910 / ME310 / LN920",
+        model_prefixes: &["le910", "me910", "me310", "ln920"],
+        aliases: &[],
+    },
     // #SSLSECDATA exists on every LE910 firmware seen.
     (&[Probe::CGMM, Probe::CGMR], true)
 );
