@@ -120,32 +120,6 @@ fn vendor_profile() -> Value {
     })
 }
 
-fn text_of(browser: &Browser, selector: &str) -> String {
-    browser
-        .script(&format!(
-            "const e = document.querySelector({selector:?}); return e ? e.innerText : null"
-        ))
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Polls a script until it returns true.
-fn wait_until(browser: &Browser, what: &str, body: &str, timeout: Duration) {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if browser.script(body) == Value::Bool(true) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "waited for {what}; the page shows:\n{}",
-            text_of(browser, "body")
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// Starts a promise in the page and waits for its JSON-able result.
 fn await_script(browser: &Browser, promise: &str) -> Value {
     browser.script(&format!(
@@ -166,8 +140,7 @@ fn await_script(browser: &Browser, promise: &str) -> Value {
 }
 
 fn wait_for_service_worker(browser: &Browser) {
-    wait_until(
-        browser,
+    browser.wait_until(
         "the service worker to control the page",
         "return !!(navigator.serviceWorker && navigator.serviceWorker.controller)",
         Duration::from_secs(30),
@@ -185,8 +158,7 @@ fn start_demo(browser: &Browser) {
 /// Runs a Provision-area job and returns (outcome class, outcome text).
 fn run(browser: &Browser, button: &str) -> (String, String) {
     browser.script(&format!("document.getElementById('{button}').click()"));
-    wait_until(
-        browser,
+    browser.wait_until(
         &format!("{button} to finish"),
         "const o = document.getElementById('provision-outcome'); \
          return !!o && !document.getElementById('provision-progress')",
@@ -195,7 +167,7 @@ fn run(browser: &Browser, button: &str) -> (String, String) {
     let class = browser.script("return document.getElementById('provision-outcome').className");
     (
         class.as_str().unwrap_or_default().to_owned(),
-        text_of(browser, "#provision-outcome"),
+        browser.text_of("#provision-outcome"),
     )
 }
 
@@ -218,8 +190,7 @@ fn provision_vendor_ca(browser: &Browser, ca_pem: &str) {
         Some("Acme Device Root CA (from this site)"),
         "the site's CA is the one to provision"
     );
-    wait_until(
-        browser,
+    browser.wait_until(
         "the plan",
         "return !!document.getElementById('plan')",
         Duration::from_secs(30),
@@ -248,14 +219,12 @@ fn vendor_site_under_a_sub_path_provisions_online_and_offline() {
 
     // Branding.
     browser.wait_for_text("Acme Provisioning", Duration::from_secs(30));
-    assert_eq!(text_of(&browser, "#brand-name"), "Acme Provisioning");
+    assert_eq!(browser.text_of("#brand-name"), "Acme Provisioning");
     assert_eq!(
         browser.script("return document.title").as_str(),
         Some("Acme Provisioning")
     );
-    wait_until(
-        &browser,
-        "the logo to load",
+    browser.wait_until("the logo to load",
         "const i = document.getElementById('brand-logo'); return !!i && i.complete && i.naturalWidth > 0",
         Duration::from_secs(10),
     );
@@ -263,11 +232,11 @@ fn vendor_site_under_a_sub_path_provisions_online_and_offline() {
         "return getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()",
     );
     assert_eq!(accent.as_str(), Some("#c2410c"));
-    let intro = text_of(&browser, "#site-intro");
+    let intro = browser.text_of("#site-intro");
     assert!(intro.contains("Plug in your Acme board"), "{intro}");
     assert!(intro.contains("Acme provisioning guide"), "{intro}");
     assert!(
-        text_of(&browser, "#profile-error").is_empty(),
+        browser.text_of("#profile-error").is_empty(),
         "a valid profile shows no error"
     );
 
@@ -295,8 +264,7 @@ fn vendor_site_under_a_sub_path_provisions_online_and_offline() {
     );
     assert_eq!(families, json!(["sim7600", "spwf04"]));
     browser.script("document.querySelector('#area-provision .show-all-families').click()");
-    wait_until(
-        &browser,
+    browser.wait_until(
         "all families",
         "return document.getElementById('provision-family').options.length === 7",
         Duration::from_secs(5),
@@ -385,7 +353,7 @@ fn vendor_site_under_a_sub_path_provisions_online_and_offline() {
         Duration::from_secs(10),
     );
     assert!(
-        text_of(&browser, "#profile-error").is_empty(),
+        browser.text_of("#profile-error").is_empty(),
         "the profile is kept offline"
     );
     start_demo(&browser);
@@ -409,7 +377,7 @@ fn a_new_deployment_is_offered_and_taken_only_when_asked() {
     wait_for_service_worker(&browser);
     let caches_before = await_script(&browser, "caches.keys()");
     assert!(
-        text_of(&browser, "#update-prompt").is_empty(),
+        browser.text_of("#update-prompt").is_empty(),
         "the first visit has nothing to update"
     );
 
@@ -447,8 +415,7 @@ fn a_new_deployment_is_offered_and_taken_only_when_asked() {
     );
 
     browser.script("document.getElementById('update-reload').click()");
-    wait_until(
-        &browser,
+    browser.wait_until(
         "the new version to take over",
         "return !document.getElementById('update-prompt') && \
          document.body.innerText.includes('Port: not connected')",
@@ -512,13 +479,13 @@ fn broken_profiles_are_shown_to_the_host_and_the_page_keeps_its_defaults() {
         let server = StaticServer::under(site.path().to_owned(), PREFIX);
         browser.navigate(&server.page());
         browser.wait_for_text("could not be used", Duration::from_secs(30));
-        let shown = text_of(&browser, "#profile-error");
+        let shown = browser.text_of("#profile-error");
         assert!(
             shown.contains(expected),
             "{what}: expected {expected:?} in\n{shown}"
         );
         // The defaults: atcert's name, every family, demo mode works.
-        assert_eq!(text_of(&browser, "#brand-name"), "atcert", "{what}");
+        assert_eq!(browser.text_of("#brand-name"), "atcert", "{what}");
         let families =
             browser.script("return document.getElementById('demo-family').options.length");
         assert_eq!(families, json!(6), "{what}");
@@ -529,8 +496,8 @@ fn broken_profiles_are_shown_to_the_host_and_the_page_keeps_its_defaults() {
     browser.navigate(&server.page());
     browser.wait_for_text("Port: not connected", Duration::from_secs(30));
     std::thread::sleep(Duration::from_millis(500));
-    assert!(text_of(&browser, "#profile-error").is_empty());
-    assert_eq!(text_of(&browser, "#brand-name"), "atcert");
+    assert!(browser.text_of("#profile-error").is_empty());
+    assert_eq!(browser.text_of("#brand-name"), "atcert");
     start_demo(&browser);
     browser.script("document.getElementById('load-demo').click()");
     let (class, text) = run(&browser, "provision-run");

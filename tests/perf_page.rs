@@ -55,33 +55,6 @@ fn damaged_copy(damage: impl Fn(&Path)) -> TempDir {
     copy
 }
 
-fn text_of(browser: &Browser, selector: &str) -> String {
-    browser
-        .script(&format!(
-            "const e = document.querySelector({selector:?}); return e ? e.innerText : null"
-        ))
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Polls a script until it returns true.
-fn wait_until(browser: &Browser, what: &str, body: &str, timeout: Duration) {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if browser.script(body) == Value::Bool(true) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "waited for {what}; the page shows:\n{}\nconsole: {:#?}",
-            text_of(browser, "body"),
-            browser.console_errors()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 #[ignore = "needs `trunk build --release` and chromium; ./dev test runs it"]
 fn the_loading_frame_gives_way_to_the_app_or_explains_a_failed_load() {
@@ -200,9 +173,7 @@ fn long_tasks_during_demo_keys_bundle_and_provisioning() {
         longest_task(&browser);
         browser.script("document.getElementById('cert-generate-run').click()");
         let started = Instant::now();
-        wait_until(
-            &browser,
-            &format!("{label} keys"),
+        browser.wait_until(&format!("{label} keys"),
             "const g = document.querySelector('#cert-generate .generated, #cert-generate .problem'); \
              return !!g && !document.getElementById('cert-generate-run').disabled",
             Duration::from_secs(300),
@@ -213,7 +184,7 @@ fn long_tasks_during_demo_keys_bundle_and_provisioning() {
             started,
             &browser,
         );
-        let generated = text_of(&browser, "#cert-generate");
+        let generated = browser.text_of("#cert-generate");
         assert!(
             generated.contains("Download atcert-client.key") && !generated.contains("Could not"),
             "{label}: {generated}"
@@ -223,7 +194,7 @@ fn long_tasks_during_demo_keys_bundle_and_provisioning() {
             .as_u64()
             .unwrap_or_default();
         assert_eq!(loaded, before + 2, "{label}: CA and client pair load");
-        let cards = text_of(&browser, "#area-certificates");
+        let cards = browser.text_of("#area-certificates");
         assert!(
             !cards.contains("could not be decoded"),
             "{label}: a generated file does not parse:\n{cards}"
@@ -249,8 +220,7 @@ fn long_tasks_during_demo_keys_bundle_and_provisioning() {
     longest_task(&browser);
     let started = Instant::now();
     browser.script("document.getElementById('cert-paste-load').click()");
-    wait_until(
-        &browser,
+    browser.wait_until(
         "the bundle's certificates",
         &format!("return document.querySelectorAll('.card.cert').length >= {certs}"),
         Duration::from_secs(120),
@@ -269,8 +239,7 @@ fn long_tasks_during_demo_keys_bundle_and_provisioning() {
     let started = Instant::now();
     browser.script("document.getElementById('demo').click()");
     browser.wait_for_text("Demo: simulated", Duration::from_secs(120));
-    wait_until(
-        &browser,
+    browser.wait_until(
         "the module to be identified",
         "return !!document.getElementById('load-demo')",
         Duration::from_secs(60),
@@ -279,8 +248,7 @@ fn long_tasks_during_demo_keys_bundle_and_provisioning() {
 
     // A provisioning run of the demo credentials.
     browser.script("document.getElementById('load-demo').click()");
-    wait_until(
-        &browser,
+    browser.wait_until(
         "the plan",
         "return !!document.getElementById('plan') && \
          !document.getElementById('provision-run').disabled",
@@ -289,8 +257,7 @@ fn long_tasks_during_demo_keys_bundle_and_provisioning() {
     longest_task(&browser);
     let started = Instant::now();
     browser.script("document.getElementById('provision-run').click()");
-    wait_until(
-        &browser,
+    browser.wait_until(
         "the run to finish",
         "const o = document.getElementById('provision-outcome'); \
          return !!o && !document.getElementById('provision-progress')",
@@ -302,7 +269,7 @@ fn long_tasks_during_demo_keys_bundle_and_provisioning() {
         class.as_str(),
         Some("outcome ok"),
         "{}",
-        text_of(&browser, "#provision-outcome")
+        browser.text_of("#provision-outcome")
     );
     println!("{}", figures.join("\n"));
 }

@@ -265,6 +265,33 @@ impl Browser {
         }
     }
 
+    /// The text of the first element `selector` matches ("" if none).
+    pub fn text_of(&self, selector: &str) -> String {
+        self.script(&format!(
+            "const e = document.querySelector({selector:?}); return e ? e.innerText : null"
+        ))
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    /// Polls a script until it returns true; on timeout, fails with what the page shows.
+    pub fn wait_until(&self, what: &str, body: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.script(body) == Value::Bool(true) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {what}; the page shows:\n{}\nconsole: {:#?}",
+                self.text_of("body"),
+                self.console_errors()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Errors the page logged to the console (and failed loads), since the last call.
     pub fn console_errors(&self) -> Vec<String> {
         let url = format!("{}/session/{}/se/log", self.base, self.session);
