@@ -410,24 +410,18 @@ fn parse_pem_block(
             item.notes.extend(note);
             out.items.push(item);
         }
-        "ENCRYPTED PRIVATE KEY" => match super::pbe::decrypt_pkcs8(&der, passphrase) {
-            Ok((plain, scheme)) => match PrivateKey::from_pkcs8(&plain) {
-                Ok(key) => {
+        "ENCRYPTED PRIVATE KEY" => {
+            match decrypt_pkcs8_key(&der, passphrase, &what("encrypted private key")) {
+                Ok((plain, key, protection)) => {
                     let mut item = mk(ItemKind::PrivateKey, plain);
                     item.key_encoding = Some(KeyEncoding::Pkcs8);
                     item.private_key = Some(key);
-                    item.protection = Some(Protection {
-                        container: "pkcs8".into(),
-                        scheme,
-                    });
+                    item.protection = Some(protection);
                     out.items.push(item);
                 }
                 Err(e) => out.problems.push(problem(e)),
-            },
-            Err(e) => out
-                .problems
-                .push(problem(e.into_parse(&what("encrypted private key")))),
-        },
+            }
+        }
         "PUBLIC KEY" | "RSA PUBLIC KEY" => {
             let (res, enc) = if label == "PUBLIC KEY" {
                 (PublicKey::from_spki(&der), PublicKeyEncoding::Spki)
@@ -738,23 +732,15 @@ fn classify_der(
     }
     // Encrypted PKCS#8: SEQUENCE { AlgorithmIdentifier, OCTET STRING }.
     if tags == [0x30, 0x04] {
-        match super::pbe::decrypt_pkcs8(der, passphrase) {
-            Ok((plain, scheme)) => match PrivateKey::from_pkcs8(&plain) {
-                Ok(k) => {
-                    let mut item = mk(ItemKind::PrivateKey, plain);
-                    item.key_encoding = Some(KeyEncoding::Pkcs8);
-                    item.private_key = Some(k);
-                    item.protection = Some(Protection {
-                        container: "pkcs8".into(),
-                        scheme,
-                    });
-                    out.items.push(item);
-                }
-                Err(e) => out.problems.push(problem(e)),
-            },
-            Err(e) => out
-                .problems
-                .push(problem(e.into_parse("encrypted private key"))),
+        match decrypt_pkcs8_key(der, passphrase, "encrypted private key") {
+            Ok((plain, key, protection)) => {
+                let mut item = mk(ItemKind::PrivateKey, plain);
+                item.key_encoding = Some(KeyEncoding::Pkcs8);
+                item.private_key = Some(key);
+                item.protection = Some(protection);
+                out.items.push(item);
+            }
+            Err(e) => out.problems.push(problem(e)),
         }
         return;
     }
@@ -883,4 +869,21 @@ fn parse_pkcs7(t: &Tlv<'_>, _passphrase: Option<&str>, location: Location, out: 
         out.problems
             .push(bad("the PKCS#7 structure holds no certificates".into()));
     }
+}
+
+/// An encrypted PKCS#8 key (PEM "ENCRYPTED PRIVATE KEY" or bare DER) opened with the
+/// passphrase: its plain PKCS#8 bytes, the key, and how it was protected.
+fn decrypt_pkcs8_key(
+    der: &[u8],
+    passphrase: Option<&str>,
+    what: &str,
+) -> Result<(Vec<u8>, PrivateKey, Protection), ParseError> {
+    let (plain, scheme) =
+        super::pbe::decrypt_pkcs8(der, passphrase).map_err(|e| e.into_parse(what))?;
+    let key = PrivateKey::from_pkcs8(&plain)?;
+    let protection = Protection {
+        container: "pkcs8".into(),
+        scheme,
+    };
+    Ok((plain, key, protection))
 }
