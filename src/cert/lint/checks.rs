@@ -96,15 +96,20 @@ impl Linter<'_, '_> {
         self.check_size(original, &bytes);
         let destination = self.destination(&payload, encoding);
         let public_key = match &payload {
-            Payload::Certs(certs) => certs.first().map(|c| {
-                c.x509
+            Payload::Certs(certs) => certs.first().and_then(|c| {
+                let spki = c
+                    .x509
                     .tbs_certificate
                     .subject_public_key_info
-                    .subject_public_key
-                    .raw_bytes()
-                    .to_vec()
+                    .to_der()
+                    .ok()?;
+                crate::cert::keys::public_id_from_spki(&spki)
             }),
-            Payload::Key { der, encoding, .. } => super::set::public_of(der, *encoding),
+            Payload::Key { der, encoding, .. } => {
+                crate::cert::keys::PrivateKey::from_der(der, *encoding)
+                    .ok()
+                    .and_then(|k| k.public_id())
+            }
         };
         Some(Output {
             bytes,

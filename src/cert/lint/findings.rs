@@ -3,6 +3,7 @@
 use core::fmt;
 
 use super::rules::{Encoding, Role, Storage, Tag};
+use crate::cert::keys::PublicKeyId;
 
 #[derive(Clone, Copy, Debug, Eq, Ord, PartialEq, PartialOrd)]
 pub enum Severity {
@@ -151,9 +152,10 @@ pub struct Output {
     pub storage: Storage,
     /// Where the module keeps it: the concrete file, slot or parameter.
     pub destination: Destination,
-    /// The public key bits of what is sent (the first certificate's, or the private key's),
-    /// so a set can check that key and certificate belong together without decoding again.
-    pub public_key: Option<Vec<u8>>,
+    /// The public key of what is sent (the first certificate's, or the private key's), as
+    /// `cert::matching` compares them, so a set can check that key and certificate belong
+    /// together without decoding again.
+    pub public_key: Option<PublicKeyId>,
 }
 
 /// Where a credential goes, as data: the driver renders the command that puts it there.

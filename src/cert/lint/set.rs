@@ -1,10 +1,7 @@
 //! A credential set: the three roles together, and what only shows across them.
 
-use der::{Decode, Encode};
-
-use super::checks::KeyFacts;
 use super::findings::{Finding, FindingKind, LintReport, Severity};
-use super::rules::{CredentialRules, KeyEncoding, KeyType, Role};
+use super::rules::{CredentialRules, Role};
 use super::{LintContext, Parsed, lint_parsed};
 use crate::cert::parse::ParseOutcome;
 
@@ -103,34 +100,4 @@ pub fn lint_set_parsed(
         (None, None) => {}
     }
     report
-}
-
-/// The public key bits of a private key, as they appear in a certificate's SPKI.
-pub(super) fn public_of(der: &[u8], encoding: KeyEncoding) -> Option<Vec<u8>> {
-    let facts = KeyFacts::parse(der, encoding)?;
-    match facts.key_type {
-        KeyType::Rsa => {
-            let key = pkcs1::RsaPrivateKey::from_der(&facts.traditional).ok()?;
-            pkcs1::RsaPublicKey {
-                modulus: key.modulus,
-                public_exponent: key.public_exponent,
-            }
-            .to_der()
-            .ok()
-        }
-        KeyType::EcP256 => {
-            let key = sec1::EcPrivateKey::from_der(&facts.traditional).ok()?;
-            match key.public_key {
-                Some(point) => Some(point.to_vec()),
-                None => {
-                    let secret = p256::SecretKey::from_slice(key.private_key).ok()?;
-                    Some(secret.public_key().to_sec1_bytes().to_vec())
-                }
-            }
-        }
-        _ => {
-            let key = sec1::EcPrivateKey::from_der(&facts.traditional).ok()?;
-            key.public_key.map(<[u8]>::to_vec)
-        }
-    }
 }
