@@ -208,13 +208,12 @@ fn closing_from(plan: &Plan, sent: u64) -> u64 {
 fn cut_points(plan: &Plan) -> Vec<u64> {
     let total = plan.raw_bytes().len() as u64;
     let steps: u64 = plan
-        .steps
-        .iter()
+        .all_steps()
         .map(|s| host_bytes(&s.command).len() as u64)
         .sum();
     let mut at = total - steps;
     let mut points = vec![at];
-    for step in &plan.steps {
+    for step in plan.all_steps() {
         let c = &step.command;
         let line = (c.line.len() + c.terminator.len()) as u64;
         points.push(at + line / 2);
@@ -536,11 +535,10 @@ fn cut_points_cover_every_command() {
     let points = cut_points(&plan);
     let mut at = (plan.raw_bytes().len()
         - plan
-            .steps
-            .iter()
+            .all_steps()
             .map(|s| host_bytes(&s.command).len())
             .sum::<usize>()) as u64;
-    for step in &plan.steps {
+    for step in plan.all_steps() {
         let end = at + (step.command.line.len() + step.command.terminator.len()) as u64;
         assert!(
             points.contains(&end),

@@ -85,6 +85,13 @@ pub trait Driver: Sync {
         false
     }
 
+    /// Whether this family's plans differ by firmware line ([`Options::firmware`]), so that
+    /// a flow given no firmware asks the module who it is before it plans (ESP-AT
+    /// `AT+SYSMFG` from v3.1, nRF91 Serial Modem versus SLM).
+    fn needs_firmware(&self) -> bool {
+        false
+    }
+
     /// The engine configuration for this family's URCs and final results.
     fn engine_config(&self) -> Config;
 

@@ -24,6 +24,9 @@ pub enum Verification {
     Identical { bytes: usize },
     /// The module parsed it and reported the same identity (SPWF04's Subject Key Id).
     SameIdentity { what: String, value: String },
+    /// The module's digest or checksum of what it stored equals the one of what was sent
+    /// (u-blox MD5, nRF91 SHA-256, Quectel's upload checksum).
+    SameDigest { what: String, value: String },
     /// The module reports the same size.
     SameSize { bytes: usize },
     /// The module reports a property that matches (key strength, a "stored" flag).
@@ -37,7 +40,23 @@ pub enum Verification {
 impl Verification {
     /// True when the content itself (or its identity) was shown to be what was sent.
     pub fn proves_content(&self) -> bool {
-        matches!(self, Self::Identical { .. } | Self::SameIdentity { .. })
+        matches!(
+            self,
+            Self::Identical { .. } | Self::SameIdentity { .. } | Self::SameDigest { .. }
+        )
+    }
+
+    /// Strongest first, as the variants are declared: for [`Check::All`].
+    fn rank(&self) -> u8 {
+        match self {
+            Self::Identical { .. } => 0,
+            Self::SameIdentity { .. } => 1,
+            Self::SameDigest { .. } => 2,
+            Self::SameSize { .. } => 3,
+            Self::Reported { .. } => 4,
+            Self::Listed { .. } => 5,
+            Self::NotVerifiable => 6,
+        }
     }
 }
 
@@ -51,6 +70,10 @@ impl fmt::Display for Verification {
                     "verified: the module reports the {what} {value}, as expected"
                 )
             }
+            Self::SameDigest { what, value } => write!(
+                f,
+                "verified: the module's {what} of what it stored is {value}, the same as of what was sent"
+            ),
             Self::SameSize { bytes } => write!(
                 f,
                 "written; the module reports the expected size ({bytes} bytes); content not readable on this module"
@@ -246,6 +269,48 @@ pub async fn detect<T: Transport, C: Clock>(
     Ok(identity)
 }
 
+/// For a family whose commands differ by firmware line ([`crate::modules::Driver::needs_firmware`])
+/// and options without one: asks the module who it is ([`detect`]) and returns the options
+/// with its firmware. `None`: nothing to ask; plan with `opts` as they are. Called after
+/// the first plan, so a plan error still comes before anything is sent. A module that
+/// does not identify itself gets the driver's plan for unknown firmware.
+async fn with_firmware<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+    family: Family,
+    opts: &Options,
+) -> Result<Option<Options>, FlowError> {
+    if opts.firmware.is_some() || !family.driver().needs_firmware() {
+        return Ok(None);
+    }
+    let id = match detect(session).await {
+        Ok(id) => id,
+        // Lost or stopped: nothing else can run either.
+        Err(FlowError::Step(e))
+            if matches!(e.failure, Failure::Transport(_) | Failure::Cancelled) =>
+        {
+            return Err(FlowError::Step(e));
+        }
+        // Not recognised: the user chose the family, so its driver plans for unknown
+        // firmware (each such driver's default is the path safe on every firmware line).
+        Err(_) => {
+            attach(session, family);
+            return Ok(None);
+        }
+    };
+    if id.family != family {
+        return Err(FlowError::Mismatch {
+            step: "identify the module".into(),
+            expected: format!("a {family} module"),
+            got: id.to_string(),
+            next: "choose the module that is connected, or let atcert detect it".into(),
+        });
+    }
+    Ok(Some(Options {
+        firmware: id.firmware,
+        ..opts.clone()
+    }))
+}
+
 /// What running a plan produced.
 #[derive(Clone, Debug, Default)]
 struct Ran {
@@ -262,7 +327,8 @@ async fn run_plan<T: Transport, C: Clock>(
 ) -> Result<Ran, FlowError> {
     let mut ran = Ran::default();
     let mut values: Vec<(String, String)> = Vec::new();
-    let total = plan.steps.len();
+    let total = plan.steps.len() + plan.restore.len();
+    let mut outcome = Ok(());
     for (i, step) in plan.steps.iter().enumerate() {
         let step = tolerant_cleanup(plan, i).unwrap_or_else(|| step.clone());
         let result = run_step(
@@ -277,10 +343,47 @@ async fn run_plan<T: Transport, C: Clock>(
         .await;
         match result {
             Err(e) if nothing_to_delete(&step, &e) => {}
-            other => other?,
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+            Ok(()) => {}
         }
     }
+    restore(session, plan, &mut values, &mut ran, outcome).await?;
     Ok(ran)
+}
+
+/// Runs `plan.restore` whatever `outcome` was, and returns the first error: the plan's
+/// own, or else the restore's. Not after a lost port or a cancel: nothing can be sent
+/// then, and the user asked to stop. Every plan of such a family starts from the state a
+/// restore leaves and ends with its own restore, so the next run of any flow puts back
+/// what the interrupted one left.
+async fn restore<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+    plan: &Plan,
+    values: &mut Vec<(String, String)>,
+    ran: &mut Ran,
+    outcome: Result<(), FlowError>,
+) -> Result<(), FlowError> {
+    if plan.restore.is_empty() {
+        return outcome;
+    }
+    let stopped = matches!(&outcome, Err(FlowError::Step(e))
+        if matches!(e.failure, Failure::Transport(_) | Failure::Cancelled));
+    if stopped {
+        return outcome;
+    }
+    let total = plan.steps.len() + plan.restore.len();
+    let mut restored = Ok(());
+    for (i, step) in plan.restore.iter().enumerate() {
+        let index = plan.steps.len() + i + 1;
+        if let Err(e) = run_step(session, plan.family, index, total, step, values, ran).await {
+            restored = Err(e);
+            break;
+        }
+    }
+    outcome.and(restored)
 }
 
 /// A delete the module refused because there was nothing to delete, in its own words
@@ -792,29 +895,48 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
                     .and_then(|m| l.strip_prefix(m))
                     .unwrap_or(l);
                 let rest = l.strip_prefix(prefix.as_str())?.trim();
-                if *field == usize::MAX {
-                    Some(rest.to_owned())
+                let value = if *field == usize::MAX {
+                    rest
                 } else {
-                    rest.split([',', ':'])
-                        .nth(*field)
-                        .map(|v| v.trim().to_owned())
-                }
+                    rest.split([',', ':']).nth(*field)?.trim()
+                };
+                // Quoted fields (`+USECMNG: 0,0,"ca","<md5>"`) compare without the quotes.
+                Some(value.trim_matches('"').to_owned())
             });
             match got {
-                Some(g) if g.eq_ignore_ascii_case(expected) => Ok(if *proves == Proves::Identity {
-                    Verification::SameIdentity {
-                        what: what.clone(),
-                        value: g,
-                    }
-                } else {
-                    Verification::Reported {
-                        what: what.clone(),
-                        value: g,
-                    }
-                }),
+                Some(g) if g.eq_ignore_ascii_case(expected) => {
+                    let (what, value) = (what.clone(), g);
+                    Ok(match proves {
+                        Proves::Identity => Verification::SameIdentity { what, value },
+                        Proves::Digest => Verification::SameDigest { what, value },
+                        Proves::Property => Verification::Reported { what, value },
+                    })
+                }
                 Some(g) => Err((format!("{what} {expected}"), format!("{what} {g}"))),
                 None => Err((format!("{what} {expected}"), answer_text(lines))),
             }
+        }
+        Check::All(checks) => {
+            let mut best: Option<Verification> = None;
+            for c in checks {
+                let v = judge(c, lines, data)?;
+                if best.as_ref().is_none_or(|b| v.rank() < b.rank()) {
+                    best = Some(v);
+                }
+            }
+            best.ok_or_else(|| ("a check".into(), "none planned".into()))
+        }
+        Check::Any(checks) => {
+            let mut first_err = None;
+            for c in checks {
+                match judge(c, lines, data) {
+                    Ok(v) => return Ok(v),
+                    Err(e) => {
+                        first_err.get_or_insert(e);
+                    }
+                }
+            }
+            Err(first_err.unwrap_or_else(|| ("a check".into(), "none planned".into())))
         }
     }
 }
@@ -827,7 +949,10 @@ pub async fn set_clock<T: Transport, C: Clock>(
     family: Family,
     opts: &Options,
 ) -> Result<bool, FlowError> {
-    let plan = m::plan_set_clock(family, opts);
+    let mut plan = m::plan_set_clock(family, opts);
+    if let Some(opts) = with_firmware(session, family, opts).await? {
+        plan = m::plan_set_clock(family, &opts);
+    }
     let ran = run_plan(session, &plan).await?;
     Ok(ran.clock_set)
 }
@@ -845,7 +970,10 @@ pub async fn provision<T: Transport, C: Clock>(
     opts: &Options,
 ) -> Result<ProvisionReport, FlowError> {
     // 1.
-    let plan = m::plan_provision(family, creds, opts)?;
+    let mut plan = m::plan_provision(family, creds, opts)?;
+    if let Some(opts) = with_firmware(session, family, opts).await? {
+        plan = m::plan_provision(family, creds, &opts)?;
+    }
     // 2.
     let ran = run_plan(session, &plan).await?;
     // 3.
@@ -883,7 +1011,10 @@ pub async fn configure_tls<T: Transport, C: Clock>(
     creds: &Credentials,
     opts: &Options,
 ) -> Result<(), FlowError> {
-    let plan = m::plan_configure_tls(family, creds, opts)?;
+    let mut plan = m::plan_configure_tls(family, creds, opts)?;
+    if let Some(opts) = with_firmware(session, family, opts).await? {
+        plan = m::plan_configure_tls(family, creds, &opts)?;
+    }
     run_plan(session, &plan).await?;
     Ok(())
 }
@@ -897,7 +1028,10 @@ pub async fn remove<T: Transport, C: Clock>(
     creds: &Credentials,
     opts: &Options,
 ) -> Result<RemoveReport, FlowError> {
-    let plan = m::plan_remove(family, creds, opts)?;
+    let mut plan = m::plan_remove(family, creds, opts)?;
+    if let Some(opts) = with_firmware(session, family, opts).await? {
+        plan = m::plan_remove(family, creds, &opts)?;
+    }
     let ran = run_plan(session, &plan).await?;
     let removed = creds
         .roles()
@@ -964,39 +1098,14 @@ pub async fn test_connection<T: Transport, C: Clock>(
     family: Family,
     opts: &Options,
 ) -> Result<ConnectionReport, FlowError> {
-    let plan = m::plan_test_connection(family, opts)?;
+    let mut plan = m::plan_test_connection(family, opts)?;
+    if let Some(opts) = with_firmware(session, family, opts).await? {
+        plan = m::plan_test_connection(family, &opts)?;
+    }
     let mut ran = Ran::default();
     let mut values: Vec<(String, String)> = Vec::new();
-    let total = plan.steps.len();
-    for (i, step) in plan.steps.iter().enumerate() {
-        if step.purpose == Purpose::Receive && is_last_receive(&plan, i) {
-            // 3. Polling receive: repeat while the module has nothing yet.
-            let mut tries = 0;
-            loop {
-                let before = ran.data.len();
-                run_step(session, family, i + 1, total, step, &mut values, &mut ran).await?;
-                tries += 1;
-                if ran.data.len() > before || tries >= RECEIVE_TRIES {
-                    break;
-                }
-                let wake = session.clock().now() + RECEIVE_PAUSE;
-                session.clock().sleep_until(wake).await;
-            }
-            continue;
-        }
-        if step.purpose == Purpose::Close {
-            // 4. Best effort, but a lost port or a cancel is still a failed run.
-            if let Err(e) =
-                run_step(session, family, i + 1, total, step, &mut values, &mut ran).await
-                && let FlowError::Step(s) = &e
-                && matches!(s.failure, Failure::Transport(_) | Failure::Cancelled)
-            {
-                return Err(e);
-            }
-            continue;
-        }
-        run_step(session, family, i + 1, total, step, &mut values, &mut ran).await?;
-    }
+    let outcome = test_steps(session, &plan, &mut values, &mut ran).await;
+    restore(session, &plan, &mut values, &mut ran, outcome).await?;
     if ran.data.is_empty() {
         return Err(FlowError::Mismatch {
             step: "read the response".into(),
@@ -1010,6 +1119,46 @@ pub async fn test_connection<T: Transport, C: Clock>(
         port: opts.port,
         response: ran.data,
     })
+}
+
+/// The steps of a test connection (restore steps apart): 1-4 of [`test_connection`].
+async fn test_steps<T: Transport, C: Clock>(
+    session: &mut Session<T, C>,
+    plan: &Plan,
+    values: &mut Vec<(String, String)>,
+    ran: &mut Ran,
+) -> Result<(), FlowError> {
+    let family = plan.family;
+    let total = plan.steps.len() + plan.restore.len();
+    for (i, step) in plan.steps.iter().enumerate() {
+        if step.purpose == Purpose::Receive && is_last_receive(plan, i) {
+            // 3. Polling receive: repeat while the module has nothing yet.
+            let mut tries = 0;
+            loop {
+                let before = ran.data.len();
+                run_step(session, family, i + 1, total, step, values, ran).await?;
+                tries += 1;
+                if ran.data.len() > before || tries >= RECEIVE_TRIES {
+                    break;
+                }
+                let wake = session.clock().now() + RECEIVE_PAUSE;
+                session.clock().sleep_until(wake).await;
+            }
+            continue;
+        }
+        if step.purpose == Purpose::Close {
+            // 4. Best effort, but a lost port or a cancel is still a failed run.
+            if let Err(e) = run_step(session, family, i + 1, total, step, values, ran).await
+                && let FlowError::Step(s) = &e
+                && matches!(s.failure, Failure::Transport(_) | Failure::Cancelled)
+            {
+                return Err(e);
+            }
+            continue;
+        }
+        run_step(session, family, i + 1, total, step, values, ran).await?;
+    }
+    Ok(())
 }
 
 fn is_last_receive(plan: &Plan, i: usize) -> bool {
@@ -1089,6 +1238,56 @@ mod tests {
         };
         assert!(judge(&flag, &lines(&["#SSLSECDATA: 1,0,1,1"]), &[]).is_ok());
         assert!(judge(&flag, &lines(&["#SSLSECDATA: 1,0,1,0"]), &[]).is_err());
+    }
+
+    #[test]
+    fn all_needs_every_check_and_reports_the_strongest_any_needs_one() {
+        let size = Check::Reported {
+            prefix: "+QFUPL: ".into(),
+            field: 0,
+            expected: "1200".into(),
+            what: "size".into(),
+            marker: None,
+            proves: Proves::Property,
+        };
+        let sum = |expected: &str| Check::Reported {
+            prefix: "+QFUPL: ".into(),
+            field: 1,
+            expected: expected.into(),
+            what: "checksum".into(),
+            marker: None,
+            proves: Proves::Digest,
+        };
+        let both = Check::All(vec![
+            size.clone(),
+            Check::Any(vec![sum("beef"), sum("ab12")]),
+        ]);
+        assert_eq!(
+            judge(&both, &lines(&["+QFUPL: 1200,ab12"]), &[]),
+            Ok(Verification::SameDigest {
+                what: "checksum".into(),
+                value: "ab12".into()
+            })
+        );
+        assert!(judge(&both, &lines(&["+QFUPL: 1200,ab13"]), &[]).is_err());
+        assert!(judge(&both, &lines(&["+QFUPL: 1199,ab12"]), &[]).is_err());
+        assert!(judge(&Check::All(Vec::new()), &[], &[]).is_err());
+        assert!(judge(&Check::Any(Vec::new()), &[], &[]).is_err());
+    }
+
+    #[test]
+    fn quoted_reported_fields_compare_without_quotes() {
+        let md5 = Check::Reported {
+            prefix: "+USECMNG: ".into(),
+            field: 3,
+            expected: "0A1B".into(),
+            what: "MD5".into(),
+            marker: None,
+            proves: Proves::Digest,
+        };
+        let got = judge(&md5, &lines(&["+USECMNG: 0,0,\"ca\",\"0a1b\""]), &[]);
+        assert!(got.is_ok_and(|v| v.proves_content()));
+        assert!(judge(&md5, &lines(&["+USECMNG: 0,0,\"ca\",\"0a1c\""]), &[]).is_err());
     }
 
     #[test]

@@ -86,6 +86,11 @@ pub struct Options {
     pub context: u8,
     /// The largest response `test_connection` reads back.
     pub max_response: usize,
+    /// The module's firmware revision as detection read it (`AT+CGMR`, `AT+GMR`), for
+    /// families whose commands differ between firmware lines (ESP-AT's `AT+SYSMFG` from
+    /// v3.1, nRF91's Serial Modem after SLM). `None`: not known; the flows ask the module
+    /// first where the driver needs it ([`crate::modules::Driver::needs_firmware`]).
+    pub firmware: Option<String>,
 }
 
 impl Default for Options {
@@ -101,6 +106,7 @@ impl Default for Options {
             cipher_suite: None,
             context: 0,
             max_response: 1024,
+            firmware: None,
         }
     }
 }
@@ -169,6 +175,12 @@ pub enum Check {
         /// What a match proves; the plan says, the flow only reports it.
         proves: Proves,
     },
+    /// Every check must pass (Quectel's upload answer: the size and the checksum). The
+    /// strongest verification among them is reported.
+    All(Vec<Check>),
+    /// One of the checks must pass: a value the sources give in more than one form
+    /// (Quectel's checksum of an odd-length file, padded either way).
+    Any(Vec<Check>),
 }
 
 /// What a reported value that matches proves about a written credential.
@@ -177,6 +189,10 @@ pub enum Proves {
     /// The module parsed the credential and reports its identity (SPWF04's Subject Key
     /// Identifier): the same certificate, not only the same size.
     Identity,
+    /// A digest or checksum the module computed over what it stored (u-blox's MD5,
+    /// nRF91's SHA-256, Quectel's upload checksum), equal to the one computed here over
+    /// what was sent: the content, as far as the digest can tell.
+    Digest,
     /// A property of it (a key strength, a "stored" flag).
     Property,
 }
@@ -275,6 +291,11 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// Things the user should know that no step shows (e.g. "no read-back on this module").
     pub notes: Vec<String>,
+    /// Steps run after `steps` whatever happened, even after a failure or a cancel: they
+    /// put back what the plan changed in order to run (nRF91's `AT+CFUN=1` after the
+    /// `AT+CFUN=4` its credential writes need). Their failure fails a flow that had
+    /// succeeded; after a failure the first error is the one reported.
+    pub restore: Vec<Step>,
 }
 
 impl Plan {
@@ -284,7 +305,31 @@ impl Plan {
             title: title.into(),
             steps: Vec::new(),
             notes: Vec::new(),
+            restore: Vec::new(),
         }
+    }
+
+    /// The steps in the order they are sent when nothing fails: `steps`, then `restore`.
+    pub fn all_steps(&self) -> impl Iterator<Item = &Step> {
+        self.steps.iter().chain(&self.restore)
+    }
+
+    /// Adds a step run after the others whatever happened (see [`Plan::restore`]).
+    pub fn push_restore(
+        &mut self,
+        label: impl Into<String>,
+        purpose: Purpose,
+        command: Command,
+        expect: Expect,
+    ) {
+        self.restore.push(Step {
+            label: label.into(),
+            purpose,
+            command,
+            expect,
+            capture: None,
+            template: None,
+        });
     }
 
     pub fn push(&mut self, label: impl Into<String>, purpose: Purpose, command: Command) {
@@ -369,16 +414,18 @@ impl Plan {
         self.notes.push(note.into());
     }
 
-    /// Appends another plan's steps and notes.
+    /// Appends another plan's steps, notes and restore steps (restore steps run after all
+    /// steps, in the order the plans were joined).
     pub fn extend(&mut self, other: Self) {
         self.steps.extend(other.steps);
         self.notes.extend(other.notes);
+        self.restore.extend(other.restore);
     }
 
     /// Every byte the host writes, in order: what `--raw` prints.
     pub fn raw_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        for step in &self.steps {
+        for step in self.all_steps() {
             out.extend(host_bytes(&step.command));
         }
         out
@@ -390,6 +437,16 @@ impl Plan {
         let _ = writeln!(out, "# {} ({})", self.title, self.family);
         for (i, step) in self.steps.iter().enumerate() {
             let _ = writeln!(out, "\n# {}. {}", i + 1, step.label);
+            out.push_str(&render_command(&step.command));
+        }
+        if !self.restore.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n# then, whatever happened above (also after a failure):"
+            );
+        }
+        for (i, step) in self.restore.iter().enumerate() {
+            let _ = writeln!(out, "\n# {}. {}", self.steps.len() + i + 1, step.label);
             out.push_str(&render_command(&step.command));
         }
         for note in &self.notes {

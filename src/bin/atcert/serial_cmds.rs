@@ -862,8 +862,11 @@ impl Job {
         report: &mut ModuleReport,
     ) -> Result<(), FlowError> {
         track.borrow_mut().phase = "detect";
+        // The firmware line decides some families' commands (Options::firmware).
+        let mut firmware = None;
         let family = match flows::detect(session).await {
             Ok(id) => {
+                firmware.clone_from(&id.firmware);
                 report.family = Some(id.family.id());
                 report.model = Some(id.model.clone());
                 report.firmware.clone_from(&id.firmware);
@@ -895,9 +898,14 @@ impl Job {
                 _ => return Err(e),
             },
         };
+        let with_firmware = |opts: &Options| Options {
+            firmware: firmware.clone(),
+            ..opts.clone()
+        };
         match &self.action {
             Action::Detect => Ok(()),
             Action::Provision { files, opts, test } => {
+                let opts = &with_firmware(opts);
                 let (creds, notes) = files.prepare(family).map_err(|e| FlowError::Mismatch {
                     step: "prepare the credentials".into(),
                     expected: format!("credentials a {family} module accepts"),
@@ -958,7 +966,8 @@ impl Job {
                 })?;
                 report.notes.extend(notes);
                 track.borrow_mut().phase = "remove";
-                let result = flows::remove(session, family, &creds, &Options::default()).await?;
+                let opts = with_firmware(&Options::default());
+                let result = flows::remove(session, family, &creds, &opts).await?;
                 report.removed = result
                     .removed
                     .iter()
@@ -971,7 +980,8 @@ impl Job {
             }
             Action::Test { opts } => {
                 track.borrow_mut().phase = "test";
-                self.test_connection(session, family, opts, report).await
+                self.test_connection(session, family, &with_firmware(opts), report)
+                    .await
             }
         }
     }
