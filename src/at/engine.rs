@@ -402,7 +402,12 @@ impl Engine {
             self.queue_data();
             return;
         }
-        if let ResponseShape::InlineLength { header } = &r.command.response
+        let (inline, ends) = match &r.command.response {
+            ResponseShape::InlineLength { header } => (Some(header), true),
+            ResponseShape::InlineData { header } => (Some(header), false),
+            _ => (None, false),
+        };
+        if let Some(header) = inline
             && self.line.last().is_some_and(|&c| c == b':' || c == b',')
             && let Some(text) = core::str::from_utf8(&self.line).ok()
             && let Some(count) = inline_count(text, header)
@@ -410,7 +415,7 @@ impl Engine {
             let text = text.trim_end_matches([':', ',']).to_owned();
             self.line.clear();
             self.events.push_back(Event::Line(text));
-            self.begin_data(count, false, true);
+            self.begin_data(count, false, ends);
         }
     }
 

@@ -860,8 +860,10 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
             let listed = lines
                 .iter()
                 .filter_map(|l| l.strip_prefix(prefix.as_str()))
-                .any(|rest| rest.trim().trim_matches('"') == name);
-            if listed {
+                .any(|rest| name.is_empty() || rest.trim().trim_matches('"') == name);
+            if listed && name.is_empty() {
+                Err(("nothing reported for it (gone)".into(), answer_text(lines)))
+            } else if listed {
                 Err((format!("{name} gone"), format!("{name} still listed")))
             } else {
                 Ok(Verification::Reported {

@@ -16,6 +16,7 @@ pub mod identify;
 pub mod plan;
 pub mod prepare;
 pub mod sim7600;
+pub mod sim70xx;
 pub mod sim800;
 pub mod sources;
 pub mod spwf04;
