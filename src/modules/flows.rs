@@ -986,10 +986,13 @@ fn report(family: Family, creds: &Credentials, plan: &Plan, ran: &Ran) -> Provis
     let credentials = creds
         .roles()
         .map(|role| {
+            // A role checked more than once (SIM70xx: size, then read-back) reports the
+            // strongest check.
             let verification = ran
                 .verified
                 .iter()
-                .find(|(r, _)| *r == role)
+                .filter(|(r, _)| *r == role)
+                .min_by_key(|(_, v)| v.rank())
                 .map_or(Verification::NotVerifiable, |(_, v)| v.clone());
             CredentialReport {
                 role,
