@@ -265,6 +265,7 @@ const SWITCHES: &[Switch] = &[
     ("CNACT on an active bearer is OK", |c| {
         c.cnact_active_errors = false
     }),
+    ("OK before DOWNLOAD", |c| c.ok_before_download = true),
     ("SIM7000G firmware line", sim7000g),
 ];
 

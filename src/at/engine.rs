@@ -607,6 +607,20 @@ impl Engine {
 
         // 5. A final result, unless a block read is still open.
         let block_open = r.block_opened && !r.block_closed;
+        // An `OK` before a trigger line acknowledges the command; the trigger still follows
+        // (SIM70xx firmware that prints `OK` before `DOWNLOAD`, sim70xx.md 2.1 [S1]). A
+        // refusal still ends it.
+        let line_trigger = r.awaiting_trigger
+            && matches!(
+                r.command.data.as_ref().map(|d| &d.trigger),
+                Some(Trigger::Line(_))
+            );
+        if line_trigger && result == Some(Final::Ok) {
+            return LineKind::Answer {
+                count: None,
+                ends: false,
+            };
+        }
         if !block_open && let Some(result) = result {
             return LineKind::Final(result);
         }

@@ -61,6 +61,9 @@ pub struct Sim70xxConfig {
     pub caopen_result_before_ok: bool,
     /// `AT+CNACT` on an active bearer answers `ERROR` \[I\]; `false`: `OK` and the URC.
     pub cnact_active_errors: bool,
+    /// `AT+CFSWFILE` prints `OK` before `DOWNLOAD` (reference 2.1: "some firmware" [S1]);
+    /// the `OK` after the data is assumed to follow still \[I\].
+    pub ok_before_download: bool,
     /// Largest `AT+CFSWFILE` size (KAMPI: 10240).
     pub max_file: usize,
 }
@@ -117,6 +120,7 @@ impl Default for Sim70xxConfig {
             ignorertctime_one_ignores: true,
             caopen_result_before_ok: true,
             cnact_active_errors: true,
+            ok_before_download: false,
             max_file: 10_240,
         }
     }
@@ -264,6 +268,9 @@ impl Sim70xx {
                     name: file,
                     append: mode == 1,
                 });
+                if self.cfg.ok_before_download {
+                    cx.answer(OK);
+                }
                 cx.answer(b"\r\nDOWNLOAD\r\n".to_vec());
                 cx.start_data(
                     DataEnd::Count(size),

@@ -344,6 +344,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../transcripts/sim70xx_cfswfile_download.txt"),
     ),
     (
+        "sim70xx_cfswfile_ok_before_download.txt",
+        include_str!("../transcripts/sim70xx_cfswfile_ok_before_download.txt"),
+    ),
+    (
         "sim70xx_cfswfile_window_cme3.txt",
         include_str!("../transcripts/sim70xx_cfswfile_window_cme3.txt"),
     ),
