@@ -9,9 +9,9 @@
 
 mod provision_util;
 
+use atcert::modules::Family;
 use atcert::modules::flows::{self, FlowError, Verification};
 use atcert::modules::identify::parse_model;
-use atcert::modules::Family;
 use atcert::sim::{
     Faults, LineFaults, Server, ServerModel, Sim70xxConfig, Sim70xxWindowReply, SimModule,
 };
@@ -88,7 +88,10 @@ fn auto_detection_finds_each_model_and_never_a_sim7600() {
     // Both ways: a SIM7600 is not a SIM70xx, and no SIM70xx name parses as another family.
     let m = atcert::sim::module(Family::Sim7600, Server::default());
     let mut s = session(&m, Family::Sim800, LineFaults::default());
-    assert_eq!(block_on(flows::detect(&mut s)).unwrap().family, Family::Sim7600);
+    assert_eq!(
+        block_on(flows::detect(&mut s)).unwrap().family,
+        Family::Sim7600
+    );
     for (line, family) in [
         ("SIMCOM_SIM7080G", FAMILY),
         ("SIMCOM_SIM7600G-H", Family::Sim7600),
@@ -202,7 +205,10 @@ fn client_certificate_required_but_not_provisioned_fails() {
 #[test]
 fn a_module_that_stores_other_bytes_is_caught_by_the_read_back() {
     let pki = shared_pki(FAMILY);
-    for line in [&(|_: &mut Sim70xxConfig| {}) as &dyn Fn(&mut Sim70xxConfig), &sim7000g] {
+    for line in [
+        &(|_: &mut Sim70xxConfig| {}) as &dyn Fn(&mut Sim70xxConfig),
+        &sim7000g,
+    ] {
         let m = module_with(pki, true, &|c| {
             line(c);
             c.common.faults = Faults {

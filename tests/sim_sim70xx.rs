@@ -25,10 +25,7 @@ fn module(pki: &Pki, adjust: impl FnOnce(&mut Sim70xxConfig)) -> atcert::sim::Si
 
 /// `AT+CFSWFILE` with `data`: the answer to the command, then to the data.
 fn write(h: &mut Host, name: &str, data: &[u8]) -> (String, String) {
-    let first = h.cmd(&format!(
-        "AT+CFSWFILE=3,\"{name}\",0,{},10000",
-        data.len()
-    ));
+    let first = h.cmd(&format!("AT+CFSWFILE=3,\"{name}\",0,{},10000", data.len()));
     let then = String::from_utf8_lossy(&h.raw_for(data, Duration::from_secs(1))).into_owned();
     (first, then)
 }
@@ -40,7 +37,10 @@ fn identification_of_both_lines() {
     assert_eq!(h.cmd("AT"), "AT\r\r\nOK\r\n");
     assert_eq!(h.cmd("ATE0"), "ATE0\r\r\nOK\r\n");
     assert_eq!(h.cmd("AT+CGMM"), "\r\nSIMCOM_SIM7080G\r\n\r\nOK\r\n");
-    assert_eq!(h.cmd("AT+CGMR"), "\r\nRevision:1951B16SIM7080\r\n\r\nOK\r\n");
+    assert_eq!(
+        h.cmd("AT+CGMR"),
+        "\r\nRevision:1951B16SIM7080\r\n\r\nOK\r\n"
+    );
     assert_eq!(h.cmd("ATI"), "\r\nR1951.07\r\n\r\nOK\r\n");
     let m = Sim70xxConfig::sim7000g().build();
     let mut h = Host::new(&m);
@@ -89,7 +89,10 @@ fn upload_size_read_back_and_session_rules_as_the_transcripts() {
     let mut h = Host::new(&m);
     h.cmd("ATE0");
     h.cmd("AT+CFSINIT");
-    assert!(h.cmd("AT+CFSGFIS=3,\"ca.pem\"").contains(&ca.len().to_string()));
+    assert!(
+        h.cmd("AT+CFSGFIS=3,\"ca.pem\"")
+            .contains(&ca.len().to_string())
+    );
     // Delete; a missing file is still OK (reference's log).
     assert_eq!(h.cmd("AT+CFSDFILE=3,\"ca.pem\""), "\r\nOK\r\n");
     assert_eq!(h.cmd("AT+CFSDFILE=3,\"ca.pem\""), "\r\nOK\r\n");
@@ -125,7 +128,11 @@ fn a_window_that_closes_early_answers_as_each_reading_says_and_stores_nothing() 
         let got = String::from_utf8_lossy(&h.raw_for(b"0123", Duration::from_secs(3))).into_owned();
         assert_eq!(got, format!("\r\nDOWNLOAD\r\n{said}"), "{reply:?}");
         // Whatever it said, nothing is stored: only a size check tells.
-        assert_eq!(h.cmd("AT+CFSGFIS=3,\"ca.pem\""), "\r\nERROR\r\n", "{reply:?}");
+        assert_eq!(
+            h.cmd("AT+CFSGFIS=3,\"ca.pem\""),
+            "\r\nERROR\r\n",
+            "{reply:?}"
+        );
     }
 }
 
@@ -143,7 +150,10 @@ fn reference_end_to_end_example_with_mutual_tls() {
         ("cli.key", "client.rsa.key"),
     ] {
         let (first, then) = write(&mut h, name, &pki.read(file));
-        assert_eq!((first.as_str(), then.as_str()), ("\r\nDOWNLOAD\r\n", "\r\nOK\r\n"));
+        assert_eq!(
+            (first.as_str(), then.as_str()),
+            ("\r\nDOWNLOAD\r\n", "\r\nOK\r\n")
+        );
     }
     assert_eq!(h.cmd("AT+CFSTERM"), "\r\nOK\r\n");
     h.cmd("AT+CMEE=2");
@@ -166,7 +176,10 @@ fn reference_end_to_end_example_with_mutual_tls() {
         assert_eq!(h.cmd(c), "\r\nOK\r\n", "{c}");
     }
     // sim70xx_cnact_caopen.txt
-    assert_eq!(h.cmd("AT+CNACT=0,1"), "\r\nOK\r\n\r\n+APP PDP: 0,ACTIVE\r\n");
+    assert_eq!(
+        h.cmd("AT+CNACT=0,1"),
+        "\r\nOK\r\n\r\n+APP PDP: 0,ACTIVE\r\n"
+    );
     // SIM7080 has no AT+CACID [I]; CASSLCFG takes the connection id itself.
     assert_eq!(h.cmd("AT+CACID=0"), "\r\nERROR\r\n");
     for c in [
@@ -225,19 +238,28 @@ fn the_wrong_ca_and_a_missing_conversion_fail_in_the_modules_words() {
     }
     // The stored CA does not lead to the server's chain: result 27.
     assert_eq!(
-        h.cmd_for("AT+CAOPEN=0,0,\"TCP\",\"localhost\",443", Duration::from_secs(10)),
+        h.cmd_for(
+            "AT+CAOPEN=0,0,\"TCP\",\"localhost\",443",
+            Duration::from_secs(10)
+        ),
         "\r\n+CAOPEN: 0,27\r\n\r\nOK\r\n"
     );
     // A name never converted: also 27 [I reference 8].
     h.cmd("AT+CASSLCFG=0,\"CACERT\",\"never.pem\"");
     assert_eq!(
-        h.cmd_for("AT+CAOPEN=0,0,\"TCP\",\"localhost\",443", Duration::from_secs(10)),
+        h.cmd_for(
+            "AT+CAOPEN=0,0,\"TCP\",\"localhost\",443",
+            Duration::from_secs(10)
+        ),
         "\r\n+CAOPEN: 0,27\r\n\r\nOK\r\n"
     );
     // Without a bearer: 21.
     h.cmd("AT+CNACT=0,0");
     assert_eq!(
-        h.cmd_for("AT+CAOPEN=0,0,\"TCP\",\"localhost\",443", Duration::from_secs(10)),
+        h.cmd_for(
+            "AT+CAOPEN=0,0,\"TCP\",\"localhost\",443",
+            Duration::from_secs(10)
+        ),
         "\r\n+CAOPEN: 0,21\r\n\r\nOK\r\n"
     );
 }
@@ -263,7 +285,10 @@ fn sim7000_needs_cacid_and_its_own_open_form() {
     );
     assert_eq!(h.cmd("AT+CNACT=1,\"iot\""), "\r\nERROR\r\n");
     assert_eq!(
-        h.cmd_for("AT+CAOPEN=0,0,\"TCP\",\"localhost\",443", Duration::from_secs(10)),
+        h.cmd_for(
+            "AT+CAOPEN=0,0,\"TCP\",\"localhost\",443",
+            Duration::from_secs(10)
+        ),
         "\r\nERROR\r\n"
     );
 }

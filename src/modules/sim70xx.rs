@@ -85,11 +85,7 @@ pub const CAOPEN_ERRORS: &[Row] = &[
         "the connection limit is reached",
         "close the other connections (AT+CACLOSE=<cid>) and retry",
     ),
-    (
-        4,
-        "a parameter is invalid",
-        "check the host name and port",
-    ),
+    (4, "a parameter is invalid", "check the host name and port"),
     (6, "invalid IP address", "check the host name or address"),
     (
         7,
@@ -345,7 +341,11 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
         );
         // A cut-off upload may still answer OK (reference 2.1): the size decides.
         plan.push(
-            format!("check the module stored {} bytes of {}", c.bytes.len(), c.name),
+            format!(
+                "check the module stored {} bytes of {}",
+                c.bytes.len(),
+                c.name
+            ),
             Purpose::Verify(
                 role,
                 Check::Size {
@@ -459,7 +459,11 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
             Expect::Tolerate,
         );
     }
-    plan.push("use TLS on connection 0", Purpose::Configure, at::casslcfg("SSL", 1));
+    plan.push(
+        "use TLS on connection 0",
+        Purpose::Configure,
+        at::casslcfg("SSL", 1),
+    );
     plan.push(
         format!("use SSL context {ctx} for connection 0"),
         Purpose::Configure,
@@ -503,7 +507,10 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
         let Some(c) = creds.get(role) else { continue };
         let name = name_checked(role, &c.name)?;
         plan.push_expect(
-            format!("check {} is gone (the module must not report its size)", c.name),
+            format!(
+                "check {} is gone (the module must not report its size)",
+                c.name
+            ),
             Purpose::Verify(
                 role,
                 Check::NotListed {
@@ -709,7 +716,10 @@ mod at {
 
     /// `AT+CAOPEN=0,0,"TCP","<host>",<port>` → `+CAOPEN: 0,<r>`, `OK` (VESC, TGv); 75 s.
     pub fn caopen(quoted_host: &str, port: u16) -> Command {
-        line(format!("AT+CAOPEN=0,0,\"TCP\",{quoted_host},{port}"), secs(75))
+        line(
+            format!("AT+CAOPEN=0,0,\"TCP\",{quoted_host},{port}"),
+            secs(75),
+        )
     }
 
     /// `AT+CAOPEN=0,"<host>",<port>` (TGv TinyGsmClientSIM7000SSL.h l.440; SIM7000); 75 s.
@@ -776,8 +786,9 @@ impl Driver for Sim70xx {
     fn firmware_in_id_line(&self, line: &str) -> Option<String> {
         let (model, rev) = line.trim().split_once(' ')?;
         let rev = rev.trim().strip_prefix('R')?;
-        (model.to_ascii_uppercase().starts_with("SIM70") && rev.starts_with(|c: char| c.is_ascii_digit()))
-            .then(|| format!("{rev}{model}"))
+        (model.to_ascii_uppercase().starts_with("SIM70")
+            && rev.starts_with(|c: char| c.is_ascii_digit()))
+        .then(|| format!("{rev}{model}"))
     }
     /// SIM7000 and SIM7070/80/90 open the bearer and sockets with different commands.
     fn needs_firmware(&self) -> bool {
@@ -954,7 +965,11 @@ mod tests {
     fn provision_follows_the_application_note_order() {
         let plan = plan_provision(&creds(), &Options::default()).unwrap();
         let l = lines(&plan);
-        let at = |s: &str| l.iter().position(|x| x == s).unwrap_or_else(|| panic!("{s}: {l:?}"));
+        let at = |s: &str| {
+            l.iter()
+                .position(|x| x == s)
+                .unwrap_or_else(|| panic!("{s}: {l:?}"))
+        };
         assert!(at("AT+CFSTERM") < at("AT+CFSINIT"));
         assert!(at("AT+CFSWFILE=3,\"ca.pem\",0,57,10000") < at("AT+CFSGFIS=3,\"ca.pem\""));
         assert!(at("AT+CFSGFIS=3,\"ca.pem\"") < at("AT+CFSRFILE=3,\"ca.pem\",0,10240,0"));
@@ -979,7 +994,10 @@ mod tests {
             ..Options::default()
         };
         let l = lines(&plan_test_connection(&opts("1529B11SIM7000G")).unwrap());
-        assert!(l.contains(&"AT+CAOPEN=0,\"example.com\",443".to_owned()), "{l:?}");
+        assert!(
+            l.contains(&"AT+CAOPEN=0,\"example.com\",443".to_owned()),
+            "{l:?}"
+        );
         assert!(l.contains(&"AT+CNACT=1,\"\"".to_owned()));
         let l = lines(&plan_test_connection(&opts("1951B16SIM7080")).unwrap());
         assert!(l.contains(&"AT+CAOPEN=0,0,\"TCP\",\"example.com\",443".to_owned()));

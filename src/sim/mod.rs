@@ -23,8 +23,8 @@ mod port;
 #[cfg(not(target_arch = "wasm32"))]
 mod realtls;
 pub mod server;
-mod sim7600;
 mod sim70xx;
+mod sim7600;
 mod sim800;
 mod spwf04;
 #[cfg(not(target_arch = "wasm32"))]

@@ -320,7 +320,12 @@ impl Sim70xx {
                 "+CSSLCFG: \"convert\",(1-3),(<cname>,[<keyname>[,<passkey>]])".into(),
             ]));
         }
-        let raw_kw = rest.split(',').next().unwrap_or("").trim().trim_matches('"');
+        let raw_kw = rest
+            .split(',')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
         if self.cfg.csslcfg_lower_only && raw_kw.bytes().any(|b| b.is_ascii_uppercase()) {
             return cx.answer(ERROR);
         }
@@ -408,8 +413,14 @@ impl Sim70xx {
             "ssl" => num.filter(|v| *v <= 1).map(|v| c.ssl = v == 1),
             "crindex" => num.filter(|v| *v < 6).map(|v| c.crindex = v as u8),
             "protocol" => num.filter(|v| *v <= 1).map(|_| ()),
-            "cacert" if (1..=64).contains(&value.len()) => Some(c.cacert = value),
-            "cert" if (1..=64).contains(&value.len()) => Some(c.cert = value),
+            "cacert" if (1..=64).contains(&value.len()) => {
+                c.cacert = value;
+                Some(())
+            }
+            "cert" if (1..=64).contains(&value.len()) => {
+                c.cert = value;
+                Some(())
+            }
             _ => None,
         };
         match ok {
@@ -528,7 +539,11 @@ impl Sim70xx {
                 }
             }
             ("+CNACT", Some('?')) => {
-                let ip = if self.bearer { "10.52.204.103" } else { "0.0.0.0" };
+                let ip = if self.bearer {
+                    "10.52.204.103"
+                } else {
+                    "0.0.0.0"
+                };
                 let line = if self.sim7000 {
                     format!("+CNACT: {},\"{ip}\"", u8::from(self.bearer))
                 } else {
@@ -574,19 +589,14 @@ impl Sim70xx {
                     {
                         self.pending = Some(Pending::Send(c));
                         cx.answer(b"\r\n> ".to_vec());
-                        cx.start_data(
-                            DataEnd::Count(n),
-                            Vec::new(),
-                            Some(Duration::from_secs(10)),
-                        );
+                        cx.start_data(DataEnd::Count(n), Vec::new(), Some(Duration::from_secs(10)));
                     }
                     _ => cx.answer(ERROR),
                 }
             }
             ("+CARECV", Some('=')) => {
                 let most = p.get(1).and_then(|v| parse_u64(v)).map(|v| v as usize);
-                let (Some(c), Some(most)) = (cid, most.filter(|m| (1..=1460).contains(m)))
-                else {
+                let (Some(c), Some(most)) = (cid, most.filter(|m| (1..=1460).contains(m))) else {
                     return cx.answer(ERROR);
                 };
                 let conn = &mut self.conns[c];
@@ -743,7 +753,10 @@ impl Personality for Sim70xx {
             out.insert(format!("ssl/ca/{n}"), d.clone());
         }
         for (n, (c, k)) in &self.certs {
-            out.insert(format!("ssl/cert/{n}"), [c.as_slice(), k.as_slice()].concat());
+            out.insert(
+                format!("ssl/cert/{n}"),
+                [c.as_slice(), k.as_slice()].concat(),
+            );
         }
         out
     }
