@@ -113,6 +113,11 @@ fn sim7600_mutual_tls_against_openssl() {
 }
 
 #[test]
+fn sim70xx_mutual_tls_against_openssl() {
+    real_tls(Family::Sim70xx, true, "+CAOPEN: 0,27");
+}
+
+#[test]
 fn telit_le910_mutual_tls_against_openssl() {
     real_tls(Family::TelitLe910, true, "+CME ERROR: 1004");
 }

@@ -194,8 +194,21 @@ pub fn line_boundaries(
     let lines: Vec<&[u8]> = rx.split_inclusive(|b| *b == b'\n').collect();
     let mut at = vec![0];
     let mut pos = 0u64;
+    // The end of a counted file read (SIM70xx `+CFSRFILE: <n>`, then <n> bytes of PEM
+    // text): no line boundary inside it.
+    let mut block_end = 0u64;
     for (i, l) in lines.iter().enumerate() {
         pos += l.len() as u64;
+        if let Some(n) = l
+            .strip_prefix(b"+CFSRFILE: ")
+            .and_then(|r| std::str::from_utf8(r).ok())
+            .and_then(|r| r.trim().parse::<u64>().ok())
+        {
+            block_end = pos + n;
+        }
+        if pos < block_end {
+            continue;
+        }
         let next_is_text = lines.get(i + 1).is_none_or(|n| text(n));
         if l.ends_with(b"\n") && text(l) && next_is_text && !l.starts_with(b"AT-S.Reading:") {
             at.push(pos);

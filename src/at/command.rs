@@ -64,6 +64,9 @@ pub enum ResponseShape {
     /// line ending in between: iChip `I/<n>:<n bytes>` (prefix `I/`, field 0). The command
     /// then ends without another line, as iChip sends no `I/OK` after the data.
     InlineLength { header: LengthHeader },
+    /// As `InlineLength`, but the command then ends with its own final result: SIM70xx
+    /// `+CARECV: <n>,<n bytes>` then `OK`.
+    InlineData { header: LengthHeader },
     /// The first answer line is the whole answer and ends the command, with no `OK`
     /// after it: SIM800 `AT+CIFSR` answers with its IP address alone (sim800.md §5).
     FirstLine,

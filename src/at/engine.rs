@@ -402,7 +402,12 @@ impl Engine {
             self.queue_data();
             return;
         }
-        if let ResponseShape::InlineLength { header } = &r.command.response
+        let (inline, ends) = match &r.command.response {
+            ResponseShape::InlineLength { header } => (Some(header), true),
+            ResponseShape::InlineData { header } => (Some(header), false),
+            _ => (None, false),
+        };
+        if let Some(header) = inline
             && self.line.last().is_some_and(|&c| c == b':' || c == b',')
             && let Some(text) = core::str::from_utf8(&self.line).ok()
             && let Some(count) = inline_count(text, header)
@@ -410,7 +415,7 @@ impl Engine {
             let text = text.trim_end_matches([':', ',']).to_owned();
             self.line.clear();
             self.events.push_back(Event::Line(text));
-            self.begin_data(count, false, true);
+            self.begin_data(count, false, ends);
         }
     }
 
@@ -602,6 +607,20 @@ impl Engine {
 
         // 5. A final result, unless a block read is still open.
         let block_open = r.block_opened && !r.block_closed;
+        // An `OK` before a trigger line acknowledges the command; the trigger still follows
+        // (SIM70xx firmware that prints `OK` before `DOWNLOAD`, sim70xx.md 2.1 [S1]). A
+        // refusal still ends it.
+        let line_trigger = r.awaiting_trigger
+            && matches!(
+                r.command.data.as_ref().map(|d| &d.trigger),
+                Some(Trigger::Line(_))
+            );
+        if line_trigger && result == Some(Final::Ok) {
+            return LineKind::Answer {
+                count: None,
+                ends: false,
+            };
+        }
         if !block_open && let Some(result) = result {
             return LineKind::Final(result);
         }

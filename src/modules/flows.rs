@@ -860,8 +860,10 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
             let listed = lines
                 .iter()
                 .filter_map(|l| l.strip_prefix(prefix.as_str()))
-                .any(|rest| rest.trim().trim_matches('"') == name);
-            if listed {
+                .any(|rest| name.is_empty() || rest.trim().trim_matches('"') == name);
+            if listed && name.is_empty() {
+                Err(("nothing reported for it (gone)".into(), answer_text(lines)))
+            } else if listed {
                 Err((format!("{name} gone"), format!("{name} still listed")))
             } else {
                 Ok(Verification::Reported {
@@ -984,10 +986,13 @@ fn report(family: Family, creds: &Credentials, plan: &Plan, ran: &Ran) -> Provis
     let credentials = creds
         .roles()
         .map(|role| {
+            // A role checked more than once (SIM70xx: size, then read-back) reports the
+            // strongest check.
             let verification = ran
                 .verified
                 .iter()
-                .find(|(r, _)| *r == role)
+                .filter(|(r, _)| *r == role)
+                .min_by_key(|(_, v)| v.rank())
                 .map_or(Verification::NotVerifiable, |(_, v)| v.clone());
             CredentialReport {
                 role,

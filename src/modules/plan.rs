@@ -161,7 +161,8 @@ pub enum Check {
     Size { prefix: String, bytes: usize },
     /// A listing line naming the file must be present.
     Listed { prefix: String, name: String },
-    /// After a removal: no listing line may name the file.
+    /// After a removal: no listing line may name the file. An empty `name`: no line may
+    /// start with `prefix` at all (SIM70xx `+CFSGFIS: <size>` of a file still there).
     NotListed { prefix: String, name: String },
     /// A reported value must equal the expected one (e.g. SPWF04's Subject Key Id,
     /// iChip's key strength, Telit's "key stored" flag). `field` as in [`Capture`].

@@ -23,6 +23,7 @@ mod port;
 #[cfg(not(target_arch = "wasm32"))]
 mod realtls;
 pub mod server;
+mod sim70xx;
 mod sim7600;
 mod sim800;
 mod spwf04;
@@ -47,6 +48,11 @@ pub use spwf04::{ERROR_OUTPUTS as SPWF04_ERROR_OUTPUTS, Spwf04Config};
 pub use telit::{
     ERROR_OUTPUTS as TELIT_ERROR_OUTPUTS, SizeMode as TelitSizeMode, SslError as TelitSslError,
     TelitConfig,
+};
+
+pub use sim70xx::{
+    ERROR_COMMANDS as SIM70XX_ERROR_COMMANDS, ERROR_OUTPUTS as SIM70XX_ERROR_OUTPUTS,
+    Sim70xxConfig, WindowReply as Sim70xxWindowReply,
 };
 
 use crate::modules::Family;
@@ -76,5 +82,6 @@ pub fn simulator(family: Family) -> &'static Simulator {
         Family::TelitLegacy => &telit::LEGACY,
         Family::TelitLe910 => &telit::LE910,
         Family::Ichip => &ichip::SIMULATOR,
+        Family::Sim70xx => &sim70xx::SIMULATOR,
     }
 }

@@ -44,6 +44,7 @@ pub fn config_named(name: &str) -> Config {
         "default" => Config::default(),
         "sim800" => Family::Sim800.engine_config(),
         "sim7600" => Family::Sim7600.engine_config(),
+        "sim70xx" => Family::Sim70xx.engine_config(),
         "spwf04" => Family::Spwf04.engine_config(),
         "telit" => Family::TelitLe910.engine_config(),
         "ichip" => Family::Ichip.engine_config(),
@@ -134,6 +135,9 @@ pub fn parse(name: &str, text: &str) -> Fixture {
                         header: header(spec),
                     },
                     "inline" => ResponseShape::InlineLength {
+                        header: header(spec),
+                    },
+                    "inline-data" => ResponseShape::InlineData {
                         header: header(spec),
                     },
                     "block" => ResponseShape::Block {
@@ -318,6 +322,42 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "ichip_socket_session.txt",
         include_str!("../transcripts/ichip_socket_session.txt"),
+    ),
+    (
+        "sim70xx_ati_gmm.txt",
+        include_str!("../transcripts/sim70xx_ati_gmm.txt"),
+    ),
+    (
+        "sim70xx_casend_carecv.txt",
+        include_str!("../transcripts/sim70xx_casend_carecv.txt"),
+    ),
+    (
+        "sim70xx_cfsinit_cfsgfis.txt",
+        include_str!("../transcripts/sim70xx_cfsinit_cfsgfis.txt"),
+    ),
+    (
+        "sim70xx_cfsrfile_read_back.txt",
+        include_str!("../transcripts/sim70xx_cfsrfile_read_back.txt"),
+    ),
+    (
+        "sim70xx_cfswfile_download.txt",
+        include_str!("../transcripts/sim70xx_cfswfile_download.txt"),
+    ),
+    (
+        "sim70xx_cfswfile_ok_before_download.txt",
+        include_str!("../transcripts/sim70xx_cfswfile_ok_before_download.txt"),
+    ),
+    (
+        "sim70xx_cfswfile_window_cme3.txt",
+        include_str!("../transcripts/sim70xx_cfswfile_window_cme3.txt"),
+    ),
+    (
+        "sim70xx_cnact_caopen.txt",
+        include_str!("../transcripts/sim70xx_cnact_caopen.txt"),
+    ),
+    (
+        "sim70xx_convert_not_allowed.txt",
+        include_str!("../transcripts/sim70xx_convert_not_allowed.txt"),
     ),
     (
         "sim7600_ati.txt",

@@ -257,6 +257,23 @@ fn ichip_inline_length_and_value_finals() {
     assert_eq!(ev, vec![line("I/000"), Event::Final(Final::Ok)]);
 }
 
+#[test]
+fn inline_data_then_its_own_final() {
+    // SIM70xx `+CARECV: <n>,<bytes>` then `OK`: the bytes may hold "OK" and line ends.
+    let cmd = Command::new("AT+CARECV=0,100").with_response(ResponseShape::InlineData {
+        header: LengthHeader::new("+CARECV: ", 0),
+    });
+    let (ev, _) = run(cch(), cmd, b"\r\n+CARECV: 6,\r\nOK\r\n\r\nOK\r\n");
+    assert_eq!(
+        ev,
+        vec![
+            line("+CARECV: 6"),
+            Event::Data(b"\r\nOK\r\n".to_vec()),
+            Event::Final(Final::Ok)
+        ]
+    );
+}
+
 /// A PEM read-back on iChip: a base64 line may start with `I/` (one line in 4096 does),
 /// which is iChip's value-final prefix. Inside an open block it is data, not the end.
 #[test]
