@@ -18,17 +18,20 @@ pub enum Family {
     TelitLegacy,
     /// Telit LE910/ME910/ME310 and later: `AT#SSLSECDATA` with larger limits and more slots.
     TelitLe910,
+    /// Quectel BG96/BG95/BG77/EG91/EC200U: `AT+QFUPL` files and `AT+QSSLCFG` contexts.
+    Quectel,
 }
 
 impl Family {
     /// Every family, in the order the page lists them.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Sim800,
         Self::Sim7600,
         Self::Spwf04,
         Self::TelitLegacy,
         Self::TelitLe910,
         Self::Ichip,
+        Self::Quectel,
     ];
 }
 
@@ -58,10 +61,10 @@ mod tests {
         assert_eq!("GL865-QUAD".parse(), Ok(Family::TelitLegacy));
         assert_eq!("LE910C1-EU".parse(), Ok(Family::TelitLe910));
         assert_eq!("SIM800L".parse(), Ok(Family::Sim800));
-        assert!("bg96".parse::<Family>().is_err());
+        assert!("nosuch".parse::<Family>().is_err());
         assert_eq!(
-            "bg96".parse::<Family>().unwrap_err().to_string(),
-            "unknown module 'bg96'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip"
+            "nosuch".parse::<Family>().unwrap_err().to_string(),
+            "unknown module 'nosuch'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip, quectel"
         );
     }
 }

@@ -20,6 +20,7 @@ mod ichip;
 mod legacytls;
 mod offer;
 mod port;
+mod quectel;
 #[cfg(not(target_arch = "wasm32"))]
 mod realtls;
 pub mod server;
@@ -34,6 +35,10 @@ pub use clock::{RealTime, SimClock, VirtualClock};
 pub use core::{CommonConfig, Faults, SimModule, Simulator};
 pub use ichip::{ERROR_OUTPUTS as ICHIP_ERROR_OUTPUTS, IchipConfig};
 pub use port::{LineConfig, LineFaults, SimPort};
+pub use quectel::{
+    ChecksumFormat as QuectelChecksumFormat, ERROR_OUTPUTS as QUECTEL_ERROR_OUTPUTS, QuectelConfig,
+    ShortUpload as QuectelShortUpload,
+};
 #[cfg(not(target_arch = "wasm32"))]
 pub use realtls::RealTlsTarget;
 pub use server::{ClientOffer, Refusal, Server, ServerModel, TlsVersion};
@@ -76,5 +81,6 @@ pub fn simulator(family: Family) -> &'static Simulator {
         Family::TelitLegacy => &telit::LEGACY,
         Family::TelitLe910 => &telit::LE910,
         Family::Ichip => &ichip::SIMULATOR,
+        Family::Quectel => &quectel::SIMULATOR,
     }
 }
