@@ -47,6 +47,7 @@ pub fn config_named(name: &str) -> Config {
         "spwf04" => Family::Spwf04.engine_config(),
         "telit" => Family::TelitLe910.engine_config(),
         "ichip" => Family::Ichip.engine_config(),
+        "quectel" => Family::Quectel.engine_config(),
         other => panic!("unknown config {other}"),
     }
 }
@@ -318,6 +319,14 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "ichip_socket_session.txt",
         include_str!("../transcripts/ichip_socket_session.txt"),
+    ),
+    (
+        "quectel_qfupl_real_checksum.txt",
+        include_str!("../transcripts/quectel_qfupl_real_checksum.txt"),
+    ),
+    (
+        "quectel_qsslopen_then_recv.txt",
+        include_str!("../transcripts/quectel_qsslopen_then_recv.txt"),
     ),
     (
         "sim7600_ati.txt",
