@@ -61,7 +61,10 @@ fn qfupl_answers_the_real_checksums_and_refuses_an_existing_name() {
         "\r\n+QFLST: \"line.pem\",28\r\n\r\nOK\r\n"
     );
     assert_eq!(h.cmd("AT+QFDEL=\"UFS:line.pem\""), "\r\nOK\r\n");
-    assert_eq!(h.cmd("AT+QFDEL=\"UFS:line.pem\""), "\r\n+CME ERROR: 405\r\n");
+    assert_eq!(
+        h.cmd("AT+QFDEL=\"UFS:line.pem\""),
+        "\r\n+CME ERROR: 405\r\n"
+    );
     assert_eq!(h.cmd("AT+QFLST=\"*\""), "\r\nOK\r\n");
     // Data bytes are never echoed, and an `AT` inside them is data.
     h.cmd("ATE1");
@@ -81,7 +84,10 @@ fn checksum_forms_follow_the_switch() {
     let mut h = Host::new(&m);
     h.cmd("ATE0");
     // 0x0012 printed `%04X`.
-    assert_eq!(upload(&mut h, "a", &[0x00, 0x12]), "\r\n+QFUPL: 2,0012\r\n\r\nOK\r\n");
+    assert_eq!(
+        upload(&mut h, "a", &[0x00, 0x12]),
+        "\r\n+QFUPL: 2,0012\r\n\r\nOK\r\n"
+    );
 }
 
 #[test]
@@ -119,7 +125,10 @@ fn qsslopen_answers_ok_then_the_urc_and_data_is_read_in_buffer_mode() {
     h.cmd("ATE0");
     upload(&mut h, "ca.pem", &pki.read("ca.pem"));
     assert_eq!(h.cmd("AT+QSSLCFG=\"seclevel\",1,1"), "\r\nOK\r\n");
-    assert_eq!(h.cmd("AT+QSSLCFG=\"cacert\",1,\"UFS:ca.pem\""), "\r\nOK\r\n");
+    assert_eq!(
+        h.cmd("AT+QSSLCFG=\"cacert\",1,\"UFS:ca.pem\""),
+        "\r\nOK\r\n"
+    );
     assert_eq!(h.cmd("AT+QSSLCFG=\"SECLEVEL\",1,1"), "\r\nERROR\r\n");
     // No PDP context yet: 561.
     let open = h.cmd_for(
@@ -142,6 +151,9 @@ fn qsslopen_answers_ok_then_the_urc_and_data_is_read_in_buffer_mode() {
     assert!(sent.contains("\r\n+QSSLURC: \"recv\",1\r\n"), "{sent:?}");
     let recv = h.cmd("AT+QSSLRECV=1,1500");
     assert!(recv.starts_with("\r\n+QSSLRECV: "), "{recv:?}");
-    assert!(recv.contains("200 OK") && recv.ends_with("\r\nOK\r\n"), "{recv:?}");
+    assert!(
+        recv.contains("200 OK") && recv.ends_with("\r\nOK\r\n"),
+        "{recv:?}"
+    );
     assert_eq!(h.cmd("AT+QSSLCLOSE=1"), "\r\nOK\r\n");
 }
