@@ -209,10 +209,10 @@ fn odd_length_files_verify_under_either_padding_and_corruption_still_fails() {
     let pki = shared_pki(FAMILY);
     let mut creds = credentials(pki, FAMILY, "ca", false);
     let ca = creds.ca.as_mut().unwrap();
-    if ca.bytes.len() % 2 == 0 {
+    if ca.bytes.len().is_multiple_of(2) {
         assert_eq!(ca.bytes.pop(), Some(b'\n'));
     }
-    assert_eq!(creds.ca.as_ref().unwrap().bytes.len() % 2, 1);
+    assert!(!creds.ca.as_ref().unwrap().bytes.len().is_multiple_of(2));
     for odd_high in [true, false] {
         for corrupt in [false, true] {
             let mut cfg = QuectelConfig::default();

@@ -78,9 +78,11 @@ fn qfupl_answers_the_real_checksums_and_refuses_an_existing_name() {
 
 #[test]
 fn checksum_forms_follow_the_switch() {
-    let mut cfg = QuectelConfig::default();
-    cfg.checksum_format = QuectelChecksumFormat::Upper04;
-    let m = cfg.build();
+    let m = QuectelConfig {
+        checksum_format: QuectelChecksumFormat::Upper04,
+        ..QuectelConfig::default()
+    }
+    .build();
     let mut h = Host::new(&m);
     h.cmd("ATE0");
     // 0x0012 printed `%04X`.
