@@ -552,3 +552,29 @@ fn ports_lists_as_json() {
         assert!(p["at_port"]["is"].is_string(), "{p}");
     }
 }
+
+#[test]
+fn a_quectel_on_a_pty_is_detected_verified_by_its_checksum_and_caught_when_it_corrupts() {
+    let pki = Pki::new();
+    let good = PtyModule::start("BG95-M3", &pki, &[]);
+    let bad = PtyModule::start("quectel", &pki, &["corrupt"]);
+    let dir = tempfile::tempdir().unwrap();
+    let report_file = dir.path().join("report.json");
+    let out = run(&provision_args(&pki, &[&good, &bad], &report_file));
+    assert_eq!(out.status.code(), Some(1));
+    let entries = report(&report_file);
+
+    let g = for_port(&entries, &good.path);
+    assert_eq!(g["ok"], true, "{g}");
+    assert_eq!(g["family"], "quectel", "{g}");
+    for c in g["credentials"].as_array().unwrap() {
+        assert_eq!(c["content_verified"], true, "{c}");
+    }
+    assert_report_matches_storage(g, &good);
+
+    let b = for_port(&entries, &bad.path);
+    assert_eq!(b["ok"], false, "{b}");
+    let error = b["error"].as_str().unwrap();
+    assert!(error.contains("verification failed"), "{error}");
+    assert!(error.contains("checksum"), "{error}");
+}

@@ -463,8 +463,8 @@ fn broken_profiles_are_shown_to_the_host_and_the_page_keeps_its_defaults() {
         ),
         (
             "unknown family",
-            json!({"families": ["bg96"]}).to_string(),
-            "families[0]: unknown family \"bg96\"",
+            json!({"families": ["nosuch"]}).to_string(),
+            "families[0]: unknown family \"nosuch\"",
         ),
         (
             "not an object",

@@ -290,9 +290,9 @@ fn each_mistake_names_its_field_and_what_was_expected() {
             "unknown field; known fields here: name, host, port, request, expect",
         ),
         (
-            r##"{"families": ["bg96"]}"##,
+            r##"{"families": ["nosuch"]}"##,
             "families[0]",
-            "unknown family \"bg96\"; expected one of sim800, sim7600",
+            "unknown family \"nosuch\"; expected one of sim800, sim7600",
         ),
         (
             r##"{"models": ["ESP32"]}"##,

@@ -102,7 +102,7 @@ fn plan_refuses_what_the_module_cannot_take() {
     ]);
     assert!(!ok);
     assert!(err.contains("client"), "{err}");
-    let (ok, _, err) = atcert(&["plan", "--module", "bg96", "--ca", &p("ca.pem")]);
+    let (ok, _, err) = atcert(&["plan", "--module", "nosuch", "--ca", &p("ca.pem")]);
     assert!(!ok);
     assert!(err.contains("unknown module"), "{err}");
 }

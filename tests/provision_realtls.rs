@@ -118,6 +118,11 @@ fn sim70xx_mutual_tls_against_openssl() {
 }
 
 #[test]
+fn quectel_mutual_tls_against_openssl() {
+    real_tls(Family::Quectel, true, "+QSSLOPEN: 1,566");
+}
+
+#[test]
 fn telit_le910_mutual_tls_against_openssl() {
     real_tls(Family::TelitLe910, true, "+CME ERROR: 1004");
 }

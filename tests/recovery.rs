@@ -702,3 +702,12 @@ family_tests!(Family::Sim70xx =>
     sim70xx_provision_twice_stores_the_same_as_once,
     sim70xx_remove_on_an_empty_module_succeeds,
     sim70xx_new_credentials_replace_old_ones);
+family_tests!(Family::Quectel =>
+    quectel_provision_interrupted_at_every_step,
+    quectel_remove_interrupted_at_every_step,
+    quectel_configure_tls_interrupted_at_every_step,
+    quectel_test_connection_interrupted_at_every_step,
+    quectel_set_clock_interrupted_at_every_step,
+    quectel_provision_twice_stores_the_same_as_once,
+    quectel_remove_on_an_empty_module_succeeds,
+    quectel_new_credentials_replace_old_ones);

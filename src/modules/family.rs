@@ -18,19 +18,22 @@ pub enum Family {
     TelitLegacy,
     /// Telit LE910/ME910/ME310 and later: `AT#SSLSECDATA` with larger limits and more slots.
     TelitLe910,
+    /// Quectel BG96/BG95/BG77/EG91/EC200U: `AT+QFUPL` files and `AT+QSSLCFG` contexts.
+    Quectel,
     /// SIMCom SIM7000 / SIM7070 / SIM7080 / SIM7090: CFS files converted into the SSL store.
     Sim70xx,
 }
 
 impl Family {
     /// Every family, in the order the page lists them.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Sim800,
         Self::Sim7600,
         Self::Spwf04,
         Self::TelitLegacy,
         Self::TelitLe910,
         Self::Ichip,
+        Self::Quectel,
         Self::Sim70xx,
     ];
 }
@@ -64,10 +67,10 @@ mod tests {
         assert_eq!("SIM7080G".parse(), Ok(Family::Sim70xx));
         assert_eq!("SIM7000G".parse(), Ok(Family::Sim70xx));
         assert_eq!("SIM7600G-H".parse(), Ok(Family::Sim7600));
-        assert!("bg96".parse::<Family>().is_err());
+        assert!("nosuch".parse::<Family>().is_err());
         assert_eq!(
-            "bg96".parse::<Family>().unwrap_err().to_string(),
-            "unknown module 'bg96'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip, sim70xx"
+            "nosuch".parse::<Family>().unwrap_err().to_string(),
+            "unknown module 'nosuch'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip, quectel, sim70xx"
         );
     }
 }

@@ -797,6 +797,13 @@ fn pem_block(lines: &[String]) -> Vec<String> {
     }
 }
 
+/// Whether a listing line's rest names `name`: the whole rest, or its first field before a
+/// size (`+QFLST: "ca.pem",1208`), without quotes.
+fn names(rest: &str, name: &str) -> bool {
+    let unquoted = |s: &str| s.trim().trim_matches('"').to_owned();
+    unquoted(rest) == name || rest.split(',').next().is_some_and(|f| unquoted(f) == name)
+}
+
 fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (String, String)> {
     match check {
         Check::ReadBack { expected } if !data.is_empty() => {
@@ -860,7 +867,7 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
             let listed = lines
                 .iter()
                 .filter_map(|l| l.strip_prefix(prefix.as_str()))
-                .any(|rest| name.is_empty() || rest.trim().trim_matches('"') == name);
+                .any(|rest| name.is_empty() || names(rest, name));
             if listed && name.is_empty() {
                 Err(("nothing reported for it (gone)".into(), answer_text(lines)))
             } else if listed {
@@ -876,7 +883,7 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
             let listed = lines
                 .iter()
                 .filter_map(|l| l.strip_prefix(prefix.as_str()))
-                .any(|rest| rest.trim().trim_matches('"') == name);
+                .any(|rest| names(rest, name));
             if listed {
                 Ok(Verification::Listed { name: name.clone() })
             } else {

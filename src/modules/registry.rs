@@ -7,7 +7,7 @@ use core::str::FromStr;
 use crate::at::Config;
 use crate::modules::driver::{Driver, Recovery};
 use crate::modules::family::{Family, UnknownFamily};
-use crate::modules::{ichip, sim70xx, sim800, sim7600, spwf04, telit};
+use crate::modules::{ichip, quectel, sim70xx, sim800, sim7600, spwf04, telit};
 
 impl Family {
     /// This family's driver.
@@ -20,6 +20,7 @@ impl Family {
             Self::TelitLe910 => &telit::TelitLe910,
             Self::Ichip => &ichip::Ichip,
             Self::Sim70xx => &sim70xx::Sim70xx,
+            Self::Quectel => &quectel::Quectel,
         }
     }
 

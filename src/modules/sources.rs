@@ -89,6 +89,14 @@ const MOMOIOT_SIM7600: Doc = Doc {
     title: "momoiot.co.kr: SIM7600/SIM7800 TCP (SSL/TLS) practice page",
     link: None,
 };
+const QUECTEL_FILE_MANUAL: Doc = Doc {
+    title: "Quectel \"BG96 FILE AT Commands Manual\"",
+    link: None,
+};
+const QUECTEL_SSL_MANUAL: Doc = Doc {
+    title: "Quectel \"EC2x&EG9x&EM05 SSL AT Commands Manual\" V1.0",
+    link: None,
+};
 
 /// Public documents, each with where in it to look.
 type Cited = &'static [(Doc, &'static str)];
@@ -163,6 +171,17 @@ const NOTES: &[(&str, &str, Cited)] = &[
         "ichip.md",
         "",
         &[(ICHIP_MANUAL, "chapter 32, Secure Socket Protocol")],
+    ),
+    (
+        "quectel.md",
+        "2",
+        &[(QUECTEL_FILE_MANUAL, "AT+QFUPL, AT+QFLST, AT+QFDEL")],
+    ),
+    ("quectel.md", "3", &[(QUECTEL_SSL_MANUAL, "AT+QSSLCFG")]),
+    (
+        "quectel.md",
+        "",
+        &[(QUECTEL_SSL_MANUAL, ""), (QUECTEL_FILE_MANUAL, "")],
     ),
 ];
 

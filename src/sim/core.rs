@@ -186,6 +186,12 @@ pub(crate) trait Personality {
     fn inline_data(&mut self, _cx: &mut Cx, _partial: &[u8]) -> bool {
         false
     }
+    /// A counted data phase timed out after `received` bytes: by default
+    /// [`DataOutcome::TimedOut`]; a family that keeps what arrived (Quectel `AT+QFUPL`)
+    /// takes the bytes.
+    fn data_timed_out(&mut self, cx: &mut Cx, _received: Vec<u8>) {
+        self.data(cx, DataOutcome::TimedOut);
+    }
     /// The family's plain error answer (for the ERROR-by-prefix fault).
     fn plain_error(&self) -> Vec<u8>;
     /// Everything stored, by name: files, slots, parameters.
@@ -288,9 +294,9 @@ impl Module {
                 }
                 return Some((next, out));
             }
-            self.phase = None;
+            let received = self.phase.take().map(|(_, d)| d).unwrap_or_default();
             self.with_cx(next, Duration::ZERO, &mut out, |p, cx| {
-                p.data(cx, DataOutcome::TimedOut)
+                p.data_timed_out(cx, received)
             });
             return Some((next, out));
         }

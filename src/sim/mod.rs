@@ -20,6 +20,7 @@ mod ichip;
 mod legacytls;
 mod offer;
 mod port;
+mod quectel;
 #[cfg(not(target_arch = "wasm32"))]
 mod realtls;
 pub mod server;
@@ -35,6 +36,10 @@ pub use clock::{RealTime, SimClock, VirtualClock};
 pub use core::{CommonConfig, Faults, SimModule, Simulator};
 pub use ichip::{ERROR_OUTPUTS as ICHIP_ERROR_OUTPUTS, IchipConfig};
 pub use port::{LineConfig, LineFaults, SimPort};
+pub use quectel::{
+    ChecksumFormat as QuectelChecksumFormat, ERROR_OUTPUTS as QUECTEL_ERROR_OUTPUTS, QuectelConfig,
+    ShortUpload as QuectelShortUpload,
+};
 #[cfg(not(target_arch = "wasm32"))]
 pub use realtls::RealTlsTarget;
 pub use server::{ClientOffer, Refusal, Server, ServerModel, TlsVersion};
@@ -83,5 +88,6 @@ pub fn simulator(family: Family) -> &'static Simulator {
         Family::TelitLe910 => &telit::LE910,
         Family::Ichip => &ichip::SIMULATOR,
         Family::Sim70xx => &sim70xx::SIMULATOR,
+        Family::Quectel => &quectel::SIMULATOR,
     }
 }

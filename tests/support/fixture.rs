@@ -48,6 +48,7 @@ pub fn config_named(name: &str) -> Config {
         "spwf04" => Family::Spwf04.engine_config(),
         "telit" => Family::TelitLe910.engine_config(),
         "ichip" => Family::Ichip.engine_config(),
+        "quectel" => Family::Quectel.engine_config(),
         other => panic!("unknown config {other}"),
     }
 }
@@ -358,6 +359,14 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "sim70xx_convert_not_allowed.txt",
         include_str!("../transcripts/sim70xx_convert_not_allowed.txt"),
+    ),
+    (
+        "quectel_qfupl_real_checksum.txt",
+        include_str!("../transcripts/quectel_qfupl_real_checksum.txt"),
+    ),
+    (
+        "quectel_qsslopen_then_recv.txt",
+        include_str!("../transcripts/quectel_qsslopen_then_recv.txt"),
     ),
     (
         "sim7600_ati.txt",
