@@ -38,7 +38,8 @@ pub struct DataPhase {
 /// The signal that a module is ready to receive a data phase.
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub enum Trigger {
-    /// `>` or `> ` at the start of a line, without a line ending (SIMCom, Telit).
+    /// `>` or `> ` at the start of a line, without a line ending (SIMCom, Telit), or `@`
+    /// (u-blox's binary socket write prompt, `AT+USOWR`).
     Prompt,
     /// A whole line such as `CONNECT` or `DOWNLOAD`.
     Line(String),
@@ -64,6 +65,9 @@ pub enum ResponseShape {
     /// line ending in between: iChip `I/<n>:<n bytes>` (prefix `I/`, field 0). The command
     /// then ends without another line, as iChip sends no `I/OK` after the data.
     InlineLength { header: LengthHeader },
+    /// As `InlineLength`, but the bytes sit inside double quotes after the count field and
+    /// the answer goes on to its final result: u-blox `+USORD: <s>,<n>,"<n bytes>"` `OK`.
+    QuotedLength { header: LengthHeader },
     /// The first answer line is the whole answer and ends the command, with no `OK`
     /// after it: SIM800 `AT+CIFSR` answers with its IP address alone (sim800.md §5).
     FirstLine,

@@ -395,7 +395,7 @@ impl Engine {
                 .data
                 .as_ref()
                 .is_some_and(|d| d.trigger == Trigger::Prompt);
-        if wants_prompt && trim(&self.line) == b">" {
+        if wants_prompt && matches!(trim(&self.line), b">" | b"@") {
             self.line.clear();
             self.after_prompt = true;
             self.events.push_back(Event::Prompt);
@@ -411,6 +411,21 @@ impl Engine {
             self.line.clear();
             self.events.push_back(Event::Line(text));
             self.begin_data(count, false, true);
+            return;
+        }
+        // `+USORD: 0,4,"` opens the quoted bytes; the closing quote is an answer line.
+        if let ResponseShape::QuotedLength { header } = &r.command.response
+            && self.line.ends_with(b",\"")
+            && let Some(text) = self
+                .line
+                .split_last()
+                .and_then(|(_, head)| core::str::from_utf8(head).ok())
+            && let Some(count) = inline_count(text, header)
+        {
+            let text = text.trim_end_matches(',').to_owned();
+            self.line.clear();
+            self.events.push_back(Event::Line(text));
+            self.begin_data(count, false, false);
         }
     }
 

@@ -18,17 +18,20 @@ pub enum Family {
     TelitLegacy,
     /// Telit LE910/ME910/ME310 and later: `AT#SSLSECDATA` with larger limits and more slots.
     TelitLe910,
+    /// u-blox SARA-R4 / SARA-R5: `AT+USECMNG` security manager and `AT+USECPRF` profiles.
+    Ublox,
 }
 
 impl Family {
     /// Every family, in the order the page lists them.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Sim800,
         Self::Sim7600,
         Self::Spwf04,
         Self::TelitLegacy,
         Self::TelitLe910,
         Self::Ichip,
+        Self::Ublox,
     ];
 }
 
@@ -61,7 +64,7 @@ mod tests {
         assert!("bg96".parse::<Family>().is_err());
         assert_eq!(
             "bg96".parse::<Family>().unwrap_err().to_string(),
-            "unknown module 'bg96'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip"
+            "unknown module 'bg96'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip, ublox"
         );
     }
 }

@@ -797,6 +797,21 @@ fn pem_block(lines: &[String]) -> Vec<String> {
     }
 }
 
+/// Whether a listing line names `name`: after `prefix` (leading blanks apart), the whole
+/// rest or its first field, without quotes (`+CCERTLIST: "ca.pem"`; u-blox's
+/// `"CA","ca","<subject>","<expiry>"` with prefix `"CA",`).
+fn names(line: &str, prefix: &str, name: &str) -> bool {
+    let Some(rest) = line.trim_start().strip_prefix(prefix) else {
+        return false;
+    };
+    let rest = rest.trim();
+    rest.trim_matches('"') == name
+        || rest
+            .split(',')
+            .next()
+            .is_some_and(|first| first.trim().trim_matches('"') == name)
+}
+
 fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (String, String)> {
     match check {
         Check::ReadBack { expected } if !data.is_empty() => {
@@ -857,10 +872,7 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
             }
         }
         Check::NotListed { prefix, name } => {
-            let listed = lines
-                .iter()
-                .filter_map(|l| l.strip_prefix(prefix.as_str()))
-                .any(|rest| rest.trim().trim_matches('"') == name);
+            let listed = lines.iter().any(|l| names(l, prefix, name));
             if listed {
                 Err((format!("{name} gone"), format!("{name} still listed")))
             } else {
@@ -871,10 +883,7 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
             }
         }
         Check::Listed { prefix, name } => {
-            let listed = lines
-                .iter()
-                .filter_map(|l| l.strip_prefix(prefix.as_str()))
-                .any(|rest| rest.trim().trim_matches('"') == name);
+            let listed = lines.iter().any(|l| names(l, prefix, name));
             if listed {
                 Ok(Verification::Listed { name: name.clone() })
             } else {

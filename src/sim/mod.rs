@@ -29,6 +29,7 @@ mod spwf04;
 #[cfg(not(target_arch = "wasm32"))]
 mod target;
 mod telit;
+mod ublox;
 
 pub use clock::{RealTime, SimClock, VirtualClock};
 pub use core::{CommonConfig, Faults, SimModule, Simulator};
@@ -47,6 +48,10 @@ pub use spwf04::{ERROR_OUTPUTS as SPWF04_ERROR_OUTPUTS, Spwf04Config};
 pub use telit::{
     ERROR_OUTPUTS as TELIT_ERROR_OUTPUTS, SizeMode as TelitSizeMode, SslError as TelitSslError,
     TelitConfig,
+};
+pub use ublox::{
+    DeleteMissing as UbloxDeleteMissing, ERROR_OUTPUTS as UBLOX_ERROR_OUTPUTS, Md5Of as UbloxMd5Of,
+    UbloxConfig,
 };
 
 use crate::modules::Family;
@@ -76,5 +81,6 @@ pub fn simulator(family: Family) -> &'static Simulator {
         Family::TelitLegacy => &telit::LEGACY,
         Family::TelitLe910 => &telit::LE910,
         Family::Ichip => &ichip::SIMULATOR,
+        Family::Ublox => &ublox::SIMULATOR,
     }
 }
