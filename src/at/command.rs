@@ -38,10 +38,10 @@ pub struct DataPhase {
 /// The signal that a module is ready to receive a data phase.
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub enum Trigger {
-    /// `>` or `> ` at the start of a line, without a line ending (SIMCom, Telit), or `@`
-    /// (u-blox's binary socket write prompt, `AT+USOWR`).
+    /// `>` or `> ` at the start of a line, without a line ending (SIMCom, Telit).
     Prompt,
-    /// A whole line such as `CONNECT` or `DOWNLOAD`.
+    /// A whole line such as `CONNECT` or `DOWNLOAD`; a single character (u-blox's `@` for
+    /// `AT+USOWR`) needs no line ending.
     Line(String),
     /// No signal: the data follows the command's terminator at once (SPWF04 `AT+S.TLSCERT`,
     /// iChip `AT+iCA`).

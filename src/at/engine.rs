@@ -390,12 +390,14 @@ impl Engine {
         let Some(r) = self.running.as_ref() else {
             return;
         };
-        let wants_prompt = r.awaiting_trigger
-            && r.command
-                .data
-                .as_ref()
-                .is_some_and(|d| d.trigger == Trigger::Prompt);
-        if wants_prompt && matches!(trim(&self.line), b">" | b"@") {
+        // A one-character trigger line (u-blox's `@` for `AT+USOWR`) is a prompt too: it
+        // comes without a line ending.
+        let prompt: &[u8] = match r.command.data.as_ref().map(|d| &d.trigger) {
+            Some(Trigger::Prompt) => b">",
+            Some(Trigger::Line(want)) if want.len() == 1 => want.as_bytes(),
+            _ => b"",
+        };
+        if r.awaiting_trigger && !prompt.is_empty() && trim(&self.line) == prompt {
             self.line.clear();
             self.after_prompt = true;
             self.events.push_back(Event::Prompt);

@@ -89,6 +89,22 @@ const MOMOIOT_SIM7600: Doc = Doc {
     title: "momoiot.co.kr: SIM7600/SIM7800 TCP (SSL/TLS) practice page",
     link: None,
 };
+const UBX_SARA_R4_AT: Doc = Doc {
+    title: "u-blox \"SARA-R4 series AT commands manual\" UBX-17003787 (AT+USECMNG, AT+USECPRF)",
+    link: None,
+};
+const UBXLIB: Doc = Doc {
+    title: "u-blox ubxlib (u-blox/ubxlib, common/security and cell/src/u_cell_sock.c)",
+    link: Some("https://github.com/u-blox/ubxlib"),
+};
+const MKRNB: Doc = Doc {
+    title: "Arduino MKRNB library for SARA-R410M-02B (arduino-libraries/MKRNB, src/NBSSLClient.cpp)",
+    link: Some("https://github.com/arduino-libraries/MKRNB"),
+};
+const SPARKFUN_SARA_R5: Doc = Doc {
+    title: "SparkFun u-blox SARA-R5 Arduino library (sparkfun/SparkFun_u-blox_SARA-R5_Arduino_Library)",
+    link: Some("https://github.com/sparkfun/SparkFun_u-blox_SARA-R5_Arduino_Library"),
+};
 
 /// Public documents, each with where in it to look.
 type Cited = &'static [(Doc, &'static str)];
@@ -163,6 +179,25 @@ const NOTES: &[(&str, &str, Cited)] = &[
         "ichip.md",
         "",
         &[(ICHIP_MANUAL, "chapter 32, Secure Socket Protocol")],
+    ),
+    (
+        "ublox.md",
+        "2",
+        &[
+            (UBX_SARA_R4_AT, "AT+USECMNG"),
+            (UBXLIB, "common/security"),
+            (MKRNB, ""),
+        ],
+    ),
+    (
+        "ublox.md",
+        "3",
+        &[(UBX_SARA_R4_AT, "AT+USECPRF"), (SPARKFUN_SARA_R5, "")],
+    ),
+    (
+        "ublox.md",
+        "",
+        &[(UBX_SARA_R4_AT, ""), (UBXLIB, "")],
     ),
 ];
 

@@ -527,6 +527,13 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         at::usocl("0"),
         Expect::Tolerate,
     );
+    // The host name validation level 3 checks is the one connected to (audit 2.6, op 4);
+    // at level 1 it is not looked at.
+    plan.push(
+        format!("expect the server's name to be {}", opts.host),
+        Purpose::Open,
+        at::usecprf(p, 4, host.clone()),
+    );
     if opts.sni {
         // [U] SNI (op 10) is not on SARA-R410M-02B: a refusal is fine.
         plan.push_expect(
@@ -666,7 +673,7 @@ mod at {
     pub fn usowr(bytes: Vec<u8>) -> Command {
         upload(
             format!("AT+USOWR=0,{}", bytes.len()),
-            Trigger::Prompt,
+            Trigger::Line("@".into()),
             bytes,
             None,
             secs(10),

@@ -610,7 +610,7 @@ fn one_late_timeout_expires_every_queued_command_that_is_due() {
 /// `OK` (ublox.md 4).
 #[test]
 fn ublox_at_prompt_and_quoted_read() {
-    let cmd = Command::new("AT+USOWR=0,5").with_data(DataPhase::after_prompt("hello"));
+    let cmd = Command::new("AT+USOWR=0,5").with_data(DataPhase::after_line("@", "hello"));
     let mut e = Engine::new(Config::default());
     e.send(cmd, t(0));
     assert_eq!(e.poll_transmit().unwrap(), b"AT+USOWR=0,5\r");
