@@ -12,6 +12,7 @@
 
 use core::time::Duration;
 
+use base64ct::Encoding as _;
 use md5::{Digest, Md5};
 
 use crate::at::{Config, Final};
@@ -285,11 +286,21 @@ fn hex_md5(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// The DER the module stores for `bytes`: the bytes themselves, or a PEM's body.
+/// The DER the module stores for `bytes`: the bytes themselves, or a PEM's body (any line
+/// length).
 fn stored_der(bytes: &[u8]) -> Vec<u8> {
-    pem_rfc7468::decode_vec(bytes)
-        .map(|(_, der)| der)
-        .unwrap_or_else(|_| bytes.to_vec())
+    let Ok(text) = core::str::from_utf8(bytes) else {
+        return bytes.to_vec();
+    };
+    if !text.trim_start().starts_with("-----BEGIN ") {
+        return bytes.to_vec();
+    }
+    let b64: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("-----"))
+        .flat_map(|l| l.chars().filter(|c| !c.is_ascii_whitespace()))
+        .collect();
+    base64ct::Base64::decode_vec(&b64).unwrap_or_else(|_| bytes.to_vec())
 }
 
 /// The module's MD5 after `+USECMNG: <op>,<type>,"<name>",`: of the stored DER (audit 2.4,

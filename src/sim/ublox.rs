@@ -4,6 +4,7 @@
 use core::time::Duration;
 use std::collections::BTreeMap;
 
+use base64ct::Encoding as _;
 use md5::{Digest, Md5};
 
 use super::common::{self, Cme, ERROR, Ident, OK, info_ok, urc};
@@ -178,6 +179,22 @@ struct Ublox {
     gens: [u8; 7],
 }
 
+/// The DER of the first PEM block, whatever its line length.
+fn pem_body(bytes: &[u8]) -> Option<Vec<u8>> {
+    let text = core::str::from_utf8(bytes).ok()?;
+    let start = text.find("-----BEGIN ")?;
+    let after = text.get(start..)?;
+    let body_start = after.get(11..)?.find("-----")? + 16;
+    let body = after.get(body_start..)?;
+    let end = body.find("-----END ")?;
+    let b64: String = body
+        .get(..end)?
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    base64ct::Base64::decode_vec(&b64).ok()
+}
+
 const CODES: [&str; 3] = ["CA", "CC", "PK"];
 
 impl Ublox {
@@ -198,25 +215,29 @@ impl Ublox {
         }
     }
 
-    /// What the module stores for an import: DER, from PEM when given PEM. `Err` is the
-    /// security manager's code.
+    /// What the module stores for an import: DER, from PEM when given PEM (any line
+    /// length: AWSN imported a PEM with its base64 on one line). `Err` is the security
+    /// manager's code.
     fn to_der(&self, kind: u8, bytes: &[u8]) -> Result<Vec<u8>, u16> {
         let pem = creds::looks_pem(bytes);
         if pem && kind < 2 && !self.cfg.pem_accepted {
             return Err(1913);
         }
+        let der = if pem {
+            pem_body(bytes).ok_or(1920u16)?
+        } else {
+            bytes.to_vec()
+        };
         match kind {
             0 | 1 => {
-                let enc = if pem { Encoding::Pem } else { Encoding::Der };
-                let certs = creds::certs(bytes, enc).map_err(|_| if pem { 1920u16 } else { 1913 })?;
+                let certs = creds::certs(&der, Encoding::Der).map_err(|_| 1913u16)?;
                 match certs.as_slice() {
                     [one] => Ok(one.der.clone()),
                     _ => Err(1913),
                 }
             }
             _ => {
-                let enc = if pem { Encoding::Pem } else { Encoding::Der };
-                let key = creds::key(bytes, enc).map_err(|_| 1918u16)?;
+                let key = creds::key(&der, Encoding::Der).map_err(|_| 1918u16)?;
                 // PKCS#8 is refused on many modules (reference 2.6).
                 if key.format == creds::KeyFormat::Pkcs8 {
                     return Err(1918);
