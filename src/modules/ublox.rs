@@ -21,7 +21,7 @@ use crate::cert::lint::{
     RoleRules, Rule, Storage, Support, TrailingNewline,
 };
 use crate::modules::Family;
-use crate::modules::cmd::quoted;
+use crate::modules::cmd::{quoted, quoted_param};
 use crate::modules::driver::{Driver, Names, Recovery};
 use crate::modules::explain::{
     CommandRow, Explanation, Row, by_command, cme_number, explain_common, lookup,
@@ -464,13 +464,7 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
 }
 
 fn host_checked(opts: &Options) -> Result<String, PlanError> {
-    quoted(&opts.host)
-        .filter(|_| !opts.host.is_empty())
-        .ok_or_else(|| PlanError::Unsupported {
-            family: FAMILY,
-            what: format!("connect to '{}'", opts.host),
-            why: "the host name is empty or has quotes or control characters".into(),
-        })
+    quoted_param(FAMILY, "use this host name", &opts.host)
 }
 
 /// Deletes each credential, then checks the list no longer names it.
