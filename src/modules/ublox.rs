@@ -320,8 +320,8 @@ fn digest_check(op: u8, role: Role, name: &str, bytes: &[u8]) -> Check {
         md5("MD5", bytes)
     } else {
         Check::Any(vec![
-            md5("MD5 of the stored DER", &der),
-            md5("MD5 of the bytes sent", bytes),
+            md5("MD5", &der),
+            md5("MD5", bytes),
         ])
     }
 }
