@@ -193,3 +193,45 @@ fn socket_flow_through_the_server_model() {
     assert_eq!(h.cmd("AT+USOCL=0"), "\r\nOK\r\n");
     assert_eq!(h.cmd("AT+USOCL=0"), "\r\n+CME ERROR: 3\r\n");
 }
+
+#[test]
+fn every_error_output_and_refused_command_has_a_specific_explanation() {
+    use atcert::at::{Command, ErrorCode, Final, parse_final};
+    use atcert::modules::{self, Family};
+    use atcert::sim::{UBLOX_ERROR_COMMANDS, UBLOX_ERROR_OUTPUTS};
+    const FAMILY: Family = Family::Ublox;
+    let generic = modules::explain(FAMILY, &Final::Error).expect("bare ERROR");
+    let config = FAMILY.engine_config();
+    for out in UBLOX_ERROR_OUTPUTS {
+        // A bare ERROR is explained per command below.
+        if parse_final(&config, out) != Some(Final::Error) {
+            util::assert_explained_specifically(FAMILY, out);
+        }
+    }
+    for cmd in UBLOX_ERROR_COMMANDS {
+        // The simulator does refuse it.
+        let m = UbloxConfig::default().build();
+        let mut h = Host::new(&m);
+        h.cmd("ATE0");
+        let said = h.cmd(cmd);
+        assert!(said.contains("ERROR"), "{cmd}: {said:?}");
+        for fin in [
+            Final::Error,
+            Final::CmeError(ErrorCode::Number(3)),
+            Final::CmeError(ErrorCode::Text("operation not allowed".into())),
+        ] {
+            let e = modules::explain_command(FAMILY, &Command::new(*cmd), &fin)
+                .unwrap_or_else(|| panic!("{cmd} {fin:?}: no explanation"));
+            assert_ne!(e, generic, "{cmd} {fin:?}");
+        }
+    }
+    // A wrong CA: the advice names the root CA and the socket error query.
+    let e = modules::explain_command(
+        FAMILY,
+        &Command::new("AT+USOCO=0,\"localhost\",443"),
+        &Final::CmeError(ErrorCode::Number(3)),
+    )
+    .unwrap();
+    assert!(e.meaning.contains("root CA"), "{e:?}");
+    assert!(e.next_step.contains("AT+USOER"), "{e:?}");
+}

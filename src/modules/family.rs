@@ -61,6 +61,7 @@ mod tests {
         assert_eq!("GL865-QUAD".parse(), Ok(Family::TelitLegacy));
         assert_eq!("LE910C1-EU".parse(), Ok(Family::TelitLe910));
         assert_eq!("SIM800L".parse(), Ok(Family::Sim800));
+        assert_eq!("SARA-R510M8S".parse(), Ok(Family::Ublox));
         assert!("bg96".parse::<Family>().is_err());
         assert_eq!(
             "bg96".parse::<Family>().unwrap_err().to_string(),

@@ -50,7 +50,8 @@ pub use telit::{
     TelitConfig,
 };
 pub use ublox::{
-    DeleteMissing as UbloxDeleteMissing, ERROR_OUTPUTS as UBLOX_ERROR_OUTPUTS, Md5Of as UbloxMd5Of,
+    DeleteMissing as UbloxDeleteMissing, ERROR_COMMANDS as UBLOX_ERROR_COMMANDS,
+    ERROR_OUTPUTS as UBLOX_ERROR_OUTPUTS, Md5Of as UbloxMd5Of,
     UbloxConfig,
 };
 
