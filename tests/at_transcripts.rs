@@ -34,7 +34,9 @@ fn every_transcript_replays_to_its_events() {
 #[test]
 fn fixtures_cover_every_family_config() {
     let fixtures = load_all();
-    for family in ["sim800_", "sim7600_", "spwf04_", "telit_", "ichip_", "ublox_"] {
+    for family in [
+        "sim800_", "sim7600_", "spwf04_", "telit_", "ichip_", "ublox_",
+    ] {
         let n = fixtures
             .iter()
             .filter(|f| f.name.starts_with(family))

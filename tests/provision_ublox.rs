@@ -11,8 +11,7 @@ mod provision_util;
 use atcert::modules::flows::{self, FlowError, Verification};
 use atcert::modules::{Family, Role};
 use atcert::sim::{
-    Faults, LineFaults, Server, ServerModel, SimModule, UbloxConfig, UbloxDeleteMissing,
-    UbloxMd5Of,
+    Faults, LineFaults, Server, ServerModel, SimModule, UbloxConfig, UbloxDeleteMissing, UbloxMd5Of,
 };
 use futures::executor::block_on;
 use provision_util::*;
@@ -64,7 +63,11 @@ fn mutual_tls_provisions_verifies_by_md5_and_connects() {
         assert!(c.verification.proves_content(), "{c:?}");
     }
     let stored = m.storage();
-    for (role, code) in [(Role::Ca, "CA"), (Role::ClientCert, "CC"), (Role::ClientKey, "PK")] {
+    for (role, code) in [
+        (Role::Ca, "CA"),
+        (Role::ClientCert, "CC"),
+        (Role::ClientKey, "PK"),
+    ] {
         let c = creds.get(role).unwrap();
         assert_eq!(
             stored.get(&format!("{code}:{}", c.name)),
@@ -119,15 +122,25 @@ fn a_module_that_stores_other_bytes_fails_verification() {
 
 #[test]
 fn every_model_is_detected_and_named() {
-    for model in ["SARA-R410M-02B", "SARA-R510M8S", "SARA-R510M8S-01B", "SARA-R412M-02B"] {
-        let mut cfg = UbloxConfig::default();
-        cfg.model = model.into();
-        let m = cfg.build();
+    for model in [
+        "SARA-R410M-02B",
+        "SARA-R510M8S",
+        "SARA-R510M8S-01B",
+        "SARA-R412M-02B",
+    ] {
+        let m = UbloxConfig {
+            model: model.into(),
+            ..UbloxConfig::default()
+        }
+        .build();
         let mut s = session(&m, Family::Sim800, LineFaults::default());
         let id = block_on(flows::detect(&mut s)).unwrap_or_else(|e| panic!("{model}: {e}"));
         assert_eq!(id.family, FAMILY, "{model}");
         assert_eq!(id.model, model);
-        assert!(id.firmware.is_some_and(|f| f.starts_with("L0.0.00.00.05.08")));
+        assert!(
+            id.firmware
+                .is_some_and(|f| f.starts_with("L0.0.00.00.05.08"))
+        );
         assert_eq!(model.parse::<Family>(), Ok(FAMILY));
     }
     for other in ["SIM7080G", "SIM7600E-H", "BG96", "nRF9160"] {
@@ -154,7 +167,9 @@ type Switch = (&'static str, fn(&mut UbloxConfig));
 
 /// Every fact the audit leaves uncertain (section 6), flipped from the default.
 const SWITCHES: &[Switch] = &[
-    ("usecmng_md5_of = as sent", |c| c.md5_of = UbloxMd5Of::AsSent),
+    ("usecmng_md5_of = as sent", |c| {
+        c.md5_of = UbloxMd5Of::AsSent
+    }),
     ("usecmng_md5_case = upper", |c| c.md5_upper = true),
     ("usecmng_prompt_crlf", |c| c.prompt_crlf = true),
     ("usecmng_pem_accepted = no (DER only)", |c| {
@@ -168,7 +183,9 @@ const SWITCHES: &[Switch] = &[
     }),
     ("usecmng_list_quoted = no", |c| c.list_quoted = false),
     ("usecprf_sni_supported", |c| c.sni_supported = true),
-    ("usoco_tls_fail = plain ERROR", |c| c.usoco_plain_error = true),
+    ("usoco_tls_fail = plain ERROR", |c| {
+        c.usoco_plain_error = true
+    }),
     ("ublox_r5_model_string", |c| c.model = "SARA-R510M8S".into()),
 ];
 
@@ -191,8 +208,8 @@ fn full_cycle(pki: &Pki, what: &str, adjust: &dyn Fn(&mut UbloxConfig)) {
         );
         assert_eq!(m.storage().len(), 3, "{what}");
     }
-    let conn = test_connection(&mut s, FAMILY)
-        .unwrap_or_else(|e| panic!("{what}: test connection: {e}"));
+    let conn =
+        test_connection(&mut s, FAMILY).unwrap_or_else(|e| panic!("{what}: test connection: {e}"));
     assert!(String::from_utf8_lossy(&conn.response).contains("200 OK"));
     for round in 0..2 {
         block_on(flows::remove(&mut s, FAMILY, &creds, &options()))

@@ -56,8 +56,8 @@ fn reference_log_prompt_follows_the_echoed_command_directly() {
         Duration::from_millis(300),
     );
     assert_eq!(prompt, "AT+USECMNG=0,0,\"root_ca\",1011\r>");
-    let answer = String::from_utf8_lossy(&h.raw_for(STARFIELD_G2, Duration::from_secs(1)))
-        .into_owned();
+    let answer =
+        String::from_utf8_lossy(&h.raw_for(STARFIELD_G2, Duration::from_secs(1))).into_owned();
     assert_eq!(
         answer,
         "\r\n+USECMNG: 0,0,\"root_ca\",\"173574af7b611cebf4f93ce2ee40f9a2\"\r\n\r\nOK\r\n"
@@ -71,9 +71,11 @@ fn reference_log_prompt_follows_the_echoed_command_directly() {
 #[test]
 fn md5_vectors_real_modules_printed() {
     // MKRLOG (SARA-R410M-02B, upper case): GeoTrust G3 as DER.
-    let mut cfg = UbloxConfig::default();
-    cfg.md5_upper = true;
-    let m = cfg.build();
+    let m = UbloxConfig {
+        md5_upper: true,
+        ..UbloxConfig::default()
+    }
+    .build();
     let mut h = Host::new(&m);
     h.cmd("ATE0");
     let name = "GeoTrust_Primary_Certification_Authority_G3";
@@ -95,9 +97,11 @@ fn md5_vectors_real_modules_printed() {
         "\r\n+USECMNG: 0,0,\"ROOT_CERT\",\"cb17e431673ee209fe455793f30afa1c\"\r\n\r\nOK\r\n"
     );
     // The other reading (PYU2): the MD5 of the bytes as sent.
-    let mut cfg = UbloxConfig::default();
-    cfg.md5_of = UbloxMd5Of::AsSent;
-    let m = cfg.build();
+    let m = UbloxConfig {
+        md5_of: UbloxMd5Of::AsSent,
+        ..UbloxConfig::default()
+    }
+    .build();
     let mut h = Host::new(&m);
     h.cmd("ATE0");
     let got = import(&mut h, 0, "ROOT_CERT", pem.as_bytes());
@@ -171,7 +175,10 @@ fn socket_flow_through_the_server_model() {
         assert_eq!(h.cmd(c), "\r\nOK\r\n", "{c}");
     }
     // No SNI on SARA-R410M-02B by default.
-    assert_eq!(h.cmd("AT+USECPRF=0,10,\"localhost\""), "\r\n+CME ERROR: 50\r\n");
+    assert_eq!(
+        h.cmd("AT+USECPRF=0,10,\"localhost\""),
+        "\r\n+CME ERROR: 50\r\n"
+    );
     assert_eq!(h.cmd("AT+USOCR=6"), "\r\n+USOCR: 0\r\n\r\nOK\r\n");
     assert_eq!(h.cmd("AT+USOSEC=0,1,0"), "\r\nOK\r\n");
     assert_eq!(
@@ -180,11 +187,17 @@ fn socket_flow_through_the_server_model() {
     );
     let req = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
     assert_eq!(
-        h.cmd_for(&format!("AT+USOWR=0,{}", req.len()), Duration::from_millis(300)),
+        h.cmd_for(
+            &format!("AT+USOWR=0,{}", req.len()),
+            Duration::from_millis(300)
+        ),
         "\r\n@"
     );
     let sent = String::from_utf8_lossy(&h.raw_for(req, Duration::from_secs(5))).into_owned();
-    assert!(sent.starts_with(&format!("\r\n+USOWR: 0,{}\r\n\r\nOK\r\n", req.len())), "{sent:?}");
+    assert!(
+        sent.starts_with(&format!("\r\n+USOWR: 0,{}\r\n\r\nOK\r\n", req.len())),
+        "{sent:?}"
+    );
     assert!(sent.contains("+UUSORD: 0,"), "{sent:?}");
     let read = h.cmd("AT+USORD=0,1024");
     assert!(read.starts_with("\r\n+USORD: 0,"), "{read:?}");

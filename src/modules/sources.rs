@@ -194,11 +194,7 @@ const NOTES: &[(&str, &str, Cited)] = &[
         "3",
         &[(UBX_SARA_R4_AT, "AT+USECPRF"), (SPARKFUN_SARA_R5, "")],
     ),
-    (
-        "ublox.md",
-        "",
-        &[(UBX_SARA_R4_AT, ""), (UBXLIB, "")],
-    ),
+    ("ublox.md", "", &[(UBX_SARA_R4_AT, ""), (UBXLIB, "")]),
 ];
 
 /// The seed documents: number, document, and whether a section after the number is that

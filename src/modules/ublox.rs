@@ -127,11 +127,7 @@ pub fn explain(fin: &Final) -> Option<Explanation> {
 /// `+USOER: <n>`, the last socket error (BSD numbers, reference 5): the ones a TLS test
 /// connection meets.
 const SOCKET_ERRORS: &[Row] = &[
-    (
-        0,
-        "no socket error recorded",
-        "nothing to do",
-    ),
+    (0, "no socket error recorded", "nothing to do"),
     (
         9,
         "bad socket: it is closed or was never created",
@@ -273,7 +269,10 @@ fn name_checked(role: Role, name: &str) -> Result<String, PlanError> {
     if name.is_empty() || name.len() > 32 {
         return Err(bad("internal names are 1 to 32 characters"));
     }
-    if !name.bytes().all(|b| b.is_ascii_graphic() && b != b',' && b != b':') {
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b',' && b != b':')
+    {
         return Err(bad("use letters, digits, '_', '-' or '.' only"));
     }
     quoted(name).ok_or_else(|| bad("quotes cannot be sent"))
@@ -319,10 +318,7 @@ fn digest_check(op: u8, role: Role, name: &str, bytes: &[u8]) -> Check {
     if der == bytes {
         md5("MD5", bytes)
     } else {
-        Check::Any(vec![
-            md5("MD5", &der),
-            md5("MD5", bytes),
-        ])
+        Check::Any(vec![md5("MD5", &der), md5("MD5", bytes)])
     }
 }
 
@@ -496,10 +492,7 @@ pub fn plan_remove(creds: &Credentials) -> Result<Plan, PlanError> {
             format!("check the list no longer has {}", c.name),
             Purpose::Verify(
                 role,
-                Check::All(vec![
-                    gone(format!("\"{code}\",")),
-                    gone(format!("{code},")),
-                ]),
+                Check::All(vec![gone(format!("\"{code}\",")), gone(format!("{code},"))]),
             ),
             at::usecmng_list(),
         );
@@ -729,12 +722,7 @@ impl Driver for Ublox {
     }
     fn engine_config(&self) -> Config {
         Config::default().with_urc_prefixes(&[
-            "+UUSORD:",
-            "+UUSOCL:",
-            "+UUSOCO:",
-            "+UUPSDA:",
-            "+CEREG:",
-            "+CREG:",
+            "+UUSORD:", "+UUSOCL:", "+UUSOCO:", "+UUPSDA:", "+CEREG:", "+CREG:",
         ])
     }
     fn rules(&self) -> CredentialRules {
@@ -813,10 +801,7 @@ const CERT: RoleRules = RoleRules {
     signature_hashes: Some(Rule::i(ALL_HASHES_BUT_MD, "ublox.md 6")),
     key_encodings: Rule::i(NO_KEY, "not a key"),
     encrypted_key: Rule::i(false, "not a key"),
-    bundle: Rule::i(
-        false,
-        "audit 3 (1911): one certificate per internal name",
-    ),
+    bundle: Rule::i(false, "audit 3 (1911): one certificate per internal name"),
     storage: Rule::c(
         Storage::File { path: "atcert_ca" },
         "ublox.md 2: a quoted internal name, up to 32 characters (ubxlib)",

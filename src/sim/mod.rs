@@ -51,8 +51,7 @@ pub use telit::{
 };
 pub use ublox::{
     DeleteMissing as UbloxDeleteMissing, ERROR_COMMANDS as UBLOX_ERROR_COMMANDS,
-    ERROR_OUTPUTS as UBLOX_ERROR_OUTPUTS, Md5Of as UbloxMd5Of,
-    UbloxConfig,
+    ERROR_OUTPUTS as UBLOX_ERROR_OUTPUTS, Md5Of as UbloxMd5Of, UbloxConfig,
 };
 
 use crate::modules::Family;

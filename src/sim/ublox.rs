@@ -207,7 +207,10 @@ impl Ublox {
             Md5Of::Der => der,
             Md5Of::AsSent => sent,
         };
-        let hex: String = Md5::digest(over).iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = Md5::digest(over)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         if self.cfg.md5_upper {
             hex.to_ascii_uppercase()
         } else {
@@ -262,7 +265,10 @@ impl Ublox {
                     return cx.answer(self.cme.error(50, "incorrect parameters"));
                 }
                 if size > self.cfg.max_size {
-                    return cx.answer(self.cme.error(1911, "USECMNG import file size exceeds limit"));
+                    return cx.answer(
+                        self.cme
+                            .error(1911, "USECMNG import file size exceeds limit"),
+                    );
                 }
                 let replacing = self.find(kind as u8, &name).is_some();
                 if !replacing && self.store.len() >= self.cfg.max_credentials {
@@ -275,19 +281,27 @@ impl Ublox {
                 let prompt: &[u8] = if self.cfg.prompt_crlf { b"\r\n>" } else { b">" };
                 cx.answer(prompt.to_vec());
                 // No input for 20 s: the module gives up (1910, audit 3).
-                cx.start_data(DataEnd::Count(size), Vec::new(), Some(Duration::from_secs(20)));
+                cx.start_data(
+                    DataEnd::Count(size),
+                    Vec::new(),
+                    Some(Duration::from_secs(20)),
+                );
             }
             (Some(2), Some(kind)) => {
-                match self.store.iter().position(|s| s.kind == kind as u8 && s.name == name) {
+                match self
+                    .store
+                    .iter()
+                    .position(|s| s.kind == kind as u8 && s.name == name)
+                {
                     Some(i) => {
                         self.store.remove(i);
                         cx.answer(OK);
                     }
                     None => match self.cfg.delete_missing {
                         DeleteMissing::Ok => cx.answer(OK),
-                        DeleteMissing::NotFound => cx.answer(
-                            self.cme.error(1916, "USECMNG internal name not found"),
-                        ),
+                        DeleteMissing::NotFound => {
+                            cx.answer(self.cme.error(1916, "USECMNG internal name not found"))
+                        }
                         DeleteMissing::Error => cx.answer(ERROR),
                     },
                 }
@@ -338,14 +352,21 @@ impl Ublox {
         let op = p.get(1).and_then(|v| parse_u64(v));
         let value = p.get(2).cloned().unwrap_or_default();
         let num = parse_u64(&value);
-        let ok = match op {
-            Some(0) => num.filter(|v| *v <= 3).map(|v| prof.level = v as u8),
-            Some(1) => num.filter(|v| *v <= 4).map(|v| prof.version = v as u8),
-            Some(3) => Some(prof.ca = value),
-            Some(4) => Some(prof.hostname = value),
-            Some(5) => Some(prof.cert = value),
-            Some(6) => Some(prof.key = value),
-            Some(10) if sni_ok => Some(prof.sni = value),
+        let text = match op {
+            Some(3) => Some(&mut prof.ca),
+            Some(4) => Some(&mut prof.hostname),
+            Some(5) => Some(&mut prof.cert),
+            Some(6) => Some(&mut prof.key),
+            Some(10) if sni_ok => Some(&mut prof.sni),
+            _ => None,
+        };
+        let ok = match (op, text) {
+            (_, Some(field)) => {
+                *field = value;
+                Some(())
+            }
+            (Some(0), None) => num.filter(|v| *v <= 3).map(|v| prof.level = v as u8),
+            (Some(1), None) => num.filter(|v| *v <= 4).map(|v| prof.version = v as u8),
             _ => None,
         };
         match ok {

@@ -620,7 +620,11 @@ fn ublox_at_prompt_and_quoted_read() {
     let cmd = Command::new("AT+USORD=0,6").with_response(ResponseShape::QuotedLength {
         header: LengthHeader::new("+USORD: ", 1),
     });
-    let (ev, _) = run(Config::default(), cmd, b"\r\n+USORD: 0,6,\"OK\r\n\"\"\"\r\nOK\r\n");
+    let (ev, _) = run(
+        Config::default(),
+        cmd,
+        b"\r\n+USORD: 0,6,\"OK\r\n\"\"\"\r\nOK\r\n",
+    );
     assert_eq!(
         ev,
         vec![
