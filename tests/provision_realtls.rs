@@ -132,6 +132,11 @@ fn spwf04_mutual_tls_against_openssl() {
     real_tls(Family::Spwf04, true, "AT-S.Certificate Error");
 }
 
+#[test]
+fn ublox_mutual_tls_against_openssl() {
+    real_tls(Family::Ublox, true, "+CME ERROR: 3");
+}
+
 /// SIM800 presents no client certificate (sim800.md): one-way TLS 1.0.
 #[test]
 fn sim800_tls10_against_openssl() {

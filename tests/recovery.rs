@@ -711,3 +711,12 @@ family_tests!(Family::Quectel =>
     quectel_provision_twice_stores_the_same_as_once,
     quectel_remove_on_an_empty_module_succeeds,
     quectel_new_credentials_replace_old_ones);
+family_tests!(Family::Ublox =>
+    ublox_provision_interrupted_at_every_step,
+    ublox_remove_interrupted_at_every_step,
+    ublox_configure_tls_interrupted_at_every_step,
+    ublox_test_connection_interrupted_at_every_step,
+    ublox_set_clock_interrupted_at_every_step,
+    ublox_provision_twice_stores_the_same_as_once,
+    ublox_remove_on_an_empty_module_succeeds,
+    ublox_new_credentials_replace_old_ones);

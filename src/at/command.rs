@@ -40,7 +40,8 @@ pub struct DataPhase {
 pub enum Trigger {
     /// `>` or `> ` at the start of a line, without a line ending (SIMCom, Telit).
     Prompt,
-    /// A whole line such as `CONNECT` or `DOWNLOAD`.
+    /// A whole line such as `CONNECT` or `DOWNLOAD`; a single character (u-blox's `@` for
+    /// `AT+USOWR`) needs no line ending.
     Line(String),
     /// No signal: the data follows the command's terminator at once (SPWF04 `AT+S.TLSCERT`,
     /// iChip `AT+iCA`).
@@ -67,6 +68,9 @@ pub enum ResponseShape {
     /// As `InlineLength`, but the command then ends with its own final result: SIM70xx
     /// `+CARECV: <n>,<n bytes>` then `OK`.
     InlineData { header: LengthHeader },
+    /// As `InlineLength`, but the bytes sit inside double quotes after the count field and
+    /// the answer goes on to its final result: u-blox `+USORD: <s>,<n>,"<n bytes>"` `OK`.
+    QuotedLength { header: LengthHeader },
     /// The first answer line is the whole answer and ends the command, with no `OK`
     /// after it: SIM800 `AT+CIFSR` answers with its IP address alone (sim800.md §5).
     FirstLine,

@@ -390,12 +390,14 @@ impl Engine {
         let Some(r) = self.running.as_ref() else {
             return;
         };
-        let wants_prompt = r.awaiting_trigger
-            && r.command
-                .data
-                .as_ref()
-                .is_some_and(|d| d.trigger == Trigger::Prompt);
-        if wants_prompt && trim(&self.line) == b">" {
+        // A one-character trigger line (u-blox's `@` for `AT+USOWR`) is a prompt too: it
+        // comes without a line ending.
+        let prompt: &[u8] = match r.command.data.as_ref().map(|d| &d.trigger) {
+            Some(Trigger::Prompt) => b">",
+            Some(Trigger::Line(want)) if want.len() == 1 => want.as_bytes(),
+            _ => b"",
+        };
+        if r.awaiting_trigger && !prompt.is_empty() && trim(&self.line) == prompt {
             self.line.clear();
             self.after_prompt = true;
             self.events.push_back(Event::Prompt);
@@ -416,6 +418,21 @@ impl Engine {
             self.line.clear();
             self.events.push_back(Event::Line(text));
             self.begin_data(count, false, ends);
+            return;
+        }
+        // `+USORD: 0,4,"` opens the quoted bytes; the closing quote is an answer line.
+        if let ResponseShape::QuotedLength { header } = &r.command.response
+            && self.line.ends_with(b",\"")
+            && let Some(text) = self
+                .line
+                .split_last()
+                .and_then(|(_, head)| core::str::from_utf8(head).ok())
+            && let Some(count) = inline_count(text, header)
+        {
+            let text = text.trim_end_matches(',').to_owned();
+            self.line.clear();
+            self.events.push_back(Event::Line(text));
+            self.begin_data(count, false, false);
         }
     }
 

@@ -20,13 +20,15 @@ pub enum Family {
     TelitLe910,
     /// Quectel BG96/BG95/BG77/EG91/EC200U: `AT+QFUPL` files and `AT+QSSLCFG` contexts.
     Quectel,
+    /// u-blox SARA-R4 / SARA-R5: `AT+USECMNG` security manager and `AT+USECPRF` profiles.
+    Ublox,
     /// SIMCom SIM7000 / SIM7070 / SIM7080 / SIM7090: CFS files converted into the SSL store.
     Sim70xx,
 }
 
 impl Family {
     /// Every family, in the order the page lists them.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Sim800,
         Self::Sim7600,
         Self::Spwf04,
@@ -34,6 +36,7 @@ impl Family {
         Self::TelitLe910,
         Self::Ichip,
         Self::Quectel,
+        Self::Ublox,
         Self::Sim70xx,
     ];
 }
@@ -67,10 +70,11 @@ mod tests {
         assert_eq!("SIM7080G".parse(), Ok(Family::Sim70xx));
         assert_eq!("SIM7000G".parse(), Ok(Family::Sim70xx));
         assert_eq!("SIM7600G-H".parse(), Ok(Family::Sim7600));
+        assert_eq!("SARA-R510M8S".parse(), Ok(Family::Ublox));
         assert!("nosuch".parse::<Family>().is_err());
         assert_eq!(
             "nosuch".parse::<Family>().unwrap_err().to_string(),
-            "unknown module 'nosuch'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip, quectel, sim70xx"
+            "unknown module 'nosuch'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip, quectel, ublox, sim70xx"
         );
     }
 }

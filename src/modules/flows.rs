@@ -797,11 +797,19 @@ fn pem_block(lines: &[String]) -> Vec<String> {
     }
 }
 
-/// Whether a listing line's rest names `name`: the whole rest, or its first field before a
-/// size (`+QFLST: "ca.pem",1208`), without quotes.
-fn names(rest: &str, name: &str) -> bool {
-    let unquoted = |s: &str| s.trim().trim_matches('"').to_owned();
-    unquoted(rest) == name || rest.split(',').next().is_some_and(|f| unquoted(f) == name)
+/// Whether a listing line names `name`: after `prefix` (leading blanks apart), the whole
+/// rest or its first field, without quotes (`+CCERTLIST: "ca.pem"`; u-blox's
+/// `"CA","ca","<subject>","<expiry>"` with prefix `"CA",`).
+fn names(line: &str, prefix: &str, name: &str) -> bool {
+    let Some(rest) = line.trim_start().strip_prefix(prefix) else {
+        return false;
+    };
+    let rest = rest.trim();
+    rest.trim_matches('"') == name
+        || rest
+            .split(',')
+            .next()
+            .is_some_and(|first| first.trim().trim_matches('"') == name)
 }
 
 fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (String, String)> {
@@ -864,10 +872,14 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
             }
         }
         Check::NotListed { prefix, name } => {
-            let listed = lines
-                .iter()
-                .filter_map(|l| l.strip_prefix(prefix.as_str()))
-                .any(|rest| name.is_empty() || names(rest, name));
+            // An empty name: no line with the prefix may remain (SIM70xx `+CFSGFIS:`).
+            let listed = lines.iter().any(|l| {
+                if name.is_empty() {
+                    l.trim_start().starts_with(prefix.as_str())
+                } else {
+                    names(l, prefix, name)
+                }
+            });
             if listed && name.is_empty() {
                 Err(("nothing reported for it (gone)".into(), answer_text(lines)))
             } else if listed {
@@ -880,10 +892,7 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
             }
         }
         Check::Listed { prefix, name } => {
-            let listed = lines
-                .iter()
-                .filter_map(|l| l.strip_prefix(prefix.as_str()))
-                .any(|rest| names(rest, name));
+            let listed = lines.iter().any(|l| names(l, prefix, name));
             if listed {
                 Ok(Verification::Listed { name: name.clone() })
             } else {

@@ -22,6 +22,7 @@ pub mod sim800;
 pub mod sources;
 pub mod spwf04;
 pub mod telit;
+pub mod ublox;
 
 pub use driver::Recovery;
 pub use driver::{Driver, Names};

@@ -97,6 +97,22 @@ const QUECTEL_SSL_MANUAL: Doc = Doc {
     title: "Quectel \"EC2x&EG9x&EM05 SSL AT Commands Manual\" V1.0",
     link: None,
 };
+const UBX_SARA_R4_AT: Doc = Doc {
+    title: "u-blox \"SARA-R4 series AT commands manual\" UBX-17003787 (AT+USECMNG, AT+USECPRF)",
+    link: None,
+};
+const UBXLIB: Doc = Doc {
+    title: "u-blox ubxlib (u-blox/ubxlib, common/security and cell/src/u_cell_sock.c)",
+    link: Some("https://github.com/u-blox/ubxlib"),
+};
+const MKRNB: Doc = Doc {
+    title: "Arduino MKRNB library for SARA-R410M-02B (arduino-libraries/MKRNB, src/NBSSLClient.cpp)",
+    link: Some("https://github.com/arduino-libraries/MKRNB"),
+};
+const SPARKFUN_SARA_R5: Doc = Doc {
+    title: "SparkFun u-blox SARA-R5 Arduino library (sparkfun/SparkFun_u-blox_SARA-R5_Arduino_Library)",
+    link: Some("https://github.com/sparkfun/SparkFun_u-blox_SARA-R5_Arduino_Library"),
+};
 
 /// Public documents, each with where in it to look.
 type Cited = &'static [(Doc, &'static str)];
@@ -183,6 +199,21 @@ const NOTES: &[(&str, &str, Cited)] = &[
         "",
         &[(QUECTEL_SSL_MANUAL, ""), (QUECTEL_FILE_MANUAL, "")],
     ),
+    (
+        "ublox.md",
+        "2",
+        &[
+            (UBX_SARA_R4_AT, "AT+USECMNG"),
+            (UBXLIB, "common/security"),
+            (MKRNB, ""),
+        ],
+    ),
+    (
+        "ublox.md",
+        "3",
+        &[(UBX_SARA_R4_AT, "AT+USECPRF"), (SPARKFUN_SARA_R5, "")],
+    ),
+    ("ublox.md", "", &[(UBX_SARA_R4_AT, ""), (UBXLIB, "")]),
 ];
 
 /// The seed documents: number, document, and whether a section after the number is that

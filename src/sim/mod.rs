@@ -31,6 +31,7 @@ mod spwf04;
 #[cfg(not(target_arch = "wasm32"))]
 mod target;
 mod telit;
+mod ublox;
 
 pub use clock::{RealTime, SimClock, VirtualClock};
 pub use core::{CommonConfig, Faults, SimModule, Simulator};
@@ -53,6 +54,10 @@ pub use spwf04::{ERROR_OUTPUTS as SPWF04_ERROR_OUTPUTS, Spwf04Config};
 pub use telit::{
     ERROR_OUTPUTS as TELIT_ERROR_OUTPUTS, SizeMode as TelitSizeMode, SslError as TelitSslError,
     TelitConfig,
+};
+pub use ublox::{
+    DeleteMissing as UbloxDeleteMissing, ERROR_COMMANDS as UBLOX_ERROR_COMMANDS,
+    ERROR_OUTPUTS as UBLOX_ERROR_OUTPUTS, Md5Of as UbloxMd5Of, UbloxConfig,
 };
 
 pub use sim70xx::{
@@ -89,5 +94,6 @@ pub fn simulator(family: Family) -> &'static Simulator {
         Family::Ichip => &ichip::SIMULATOR,
         Family::Sim70xx => &sim70xx::SIMULATOR,
         Family::Quectel => &quectel::SIMULATOR,
+        Family::Ublox => &ublox::SIMULATOR,
     }
 }

@@ -49,6 +49,7 @@ pub fn config_named(name: &str) -> Config {
         "telit" => Family::TelitLe910.engine_config(),
         "ichip" => Family::Ichip.engine_config(),
         "quectel" => Family::Quectel.engine_config(),
+        "ublox" => Family::Ublox.engine_config(),
         other => panic!("unknown config {other}"),
     }
 }
@@ -145,6 +146,9 @@ pub fn parse(name: &str, text: &str) -> Fixture {
                         end_marker: spec.to_owned(),
                     },
                     "first-line" => ResponseShape::FirstLine,
+                    "quoted" => ResponseShape::QuotedLength {
+                        header: header(spec),
+                    },
                     _ => panic!("{}", ctx()),
                 };
             }
@@ -491,6 +495,26 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "telit_sslsecdata_read_block.txt",
         include_str!("../transcripts/telit_sslsecdata_read_block.txt"),
+    ),
+    (
+        "ublox_usecmng_error_before_prompt.txt",
+        include_str!("../transcripts/ublox_usecmng_error_before_prompt.txt"),
+    ),
+    (
+        "ublox_usecmng_import_echo_on.txt",
+        include_str!("../transcripts/ublox_usecmng_import_echo_on.txt"),
+    ),
+    (
+        "ublox_usecmng_import_md5_upper.txt",
+        include_str!("../transcripts/ublox_usecmng_import_md5_upper.txt"),
+    ),
+    (
+        "ublox_usord_quoted_data.txt",
+        include_str!("../transcripts/ublox_usord_quoted_data.txt"),
+    ),
+    (
+        "ublox_usowr_at_prompt.txt",
+        include_str!("../transcripts/ublox_usowr_at_prompt.txt"),
     ),
 ];
 

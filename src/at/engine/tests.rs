@@ -622,3 +622,33 @@ fn one_late_timeout_expires_every_queued_command_that_is_due() {
     assert_eq!(events(&mut e).len(), 99);
     assert!(!e.is_busy());
 }
+
+/// u-blox: `AT+USOWR` prompts with `@`; `AT+USORD` answers the bytes inside quotes, then
+/// `OK` (ublox.md 4).
+#[test]
+fn ublox_at_prompt_and_quoted_read() {
+    let cmd = Command::new("AT+USOWR=0,5").with_data(DataPhase::after_line("@", "hello"));
+    let mut e = Engine::new(Config::default());
+    e.send(cmd, t(0));
+    assert_eq!(e.poll_transmit().unwrap(), b"AT+USOWR=0,5\r");
+    assert_eq!(e.poll_transmit(), None);
+    e.handle_input(b"\r\n@");
+    assert_eq!(e.poll_transmit().unwrap(), b"hello");
+    let cmd = Command::new("AT+USORD=0,6").with_response(ResponseShape::QuotedLength {
+        header: LengthHeader::new("+USORD: ", 1),
+    });
+    let (ev, _) = run(
+        Config::default(),
+        cmd,
+        b"\r\n+USORD: 0,6,\"OK\r\n\"\"\"\r\nOK\r\n",
+    );
+    assert_eq!(
+        ev,
+        vec![
+            line("+USORD: 0,6"),
+            Event::Data(b"OK\r\n\"\"".to_vec()),
+            line("\""),
+            Event::Final(Final::Ok)
+        ]
+    );
+}
