@@ -329,6 +329,14 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../transcripts/ichip_socket_session.txt"),
     ),
     (
+        "quectel_qfupl_real_checksum.txt",
+        include_str!("../transcripts/quectel_qfupl_real_checksum.txt"),
+    ),
+    (
+        "quectel_qsslopen_then_recv.txt",
+        include_str!("../transcripts/quectel_qsslopen_then_recv.txt"),
+    ),
+    (
         "sim70xx_ati_gmm.txt",
         include_str!("../transcripts/sim70xx_ati_gmm.txt"),
     ),
@@ -363,14 +371,6 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "sim70xx_convert_not_allowed.txt",
         include_str!("../transcripts/sim70xx_convert_not_allowed.txt"),
-    ),
-    (
-        "quectel_qfupl_real_checksum.txt",
-        include_str!("../transcripts/quectel_qfupl_real_checksum.txt"),
-    ),
-    (
-        "quectel_qsslopen_then_recv.txt",
-        include_str!("../transcripts/quectel_qsslopen_then_recv.txt"),
     ),
     (
         "sim7600_ati.txt",
