@@ -18,17 +18,20 @@ pub enum Family {
     TelitLegacy,
     /// Telit LE910/ME910/ME310 and later: `AT#SSLSECDATA` with larger limits and more slots.
     TelitLe910,
+    /// Nordic nRF9160/nRF9161/nRF9151: `AT%CMNG` security tags, written offline.
+    Nrf91,
 }
 
 impl Family {
     /// Every family, in the order the page lists them.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Sim800,
         Self::Sim7600,
         Self::Spwf04,
         Self::TelitLegacy,
         Self::TelitLe910,
         Self::Ichip,
+        Self::Nrf91,
     ];
 }
 
@@ -61,7 +64,7 @@ mod tests {
         assert!("bg96".parse::<Family>().is_err());
         assert_eq!(
             "bg96".parse::<Family>().unwrap_err().to_string(),
-            "unknown module 'bg96'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip"
+            "unknown module 'bg96'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip, nrf91"
         );
     }
 }

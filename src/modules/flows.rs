@@ -311,6 +311,16 @@ async fn with_firmware<T: Transport, C: Clock>(
     }))
 }
 
+/// Whether a listing line's rest names `name`: the whole rest, or its first fields before
+/// more (nRF91 `%CMNG: <tag>,<type>,"<sha>"` names the entry `<tag>,<type>`).
+fn names_entry(rest: &str, name: &str) -> bool {
+    let rest = rest.trim();
+    rest.trim_matches('"') == name
+        || rest
+            .strip_prefix(name)
+            .is_some_and(|more| more.starts_with(','))
+}
+
 /// What running a plan produced.
 #[derive(Clone, Debug, Default)]
 struct Ran {
@@ -482,6 +492,8 @@ async fn run_step<T: Transport, C: Clock>(
             }
         }
         Expect::Line { prefix, value } => {
+            // A line naming a captured value (nRF91 `#XCONNECT: <handle>,1`).
+            let (prefix, value) = (&fill(prefix, values), &fill(value, values));
             let got = response.value(prefix).unwrap_or("");
             if got != value {
                 return Err(FlowError::Mismatch {
@@ -860,7 +872,7 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
             let listed = lines
                 .iter()
                 .filter_map(|l| l.strip_prefix(prefix.as_str()))
-                .any(|rest| rest.trim().trim_matches('"') == name);
+                .any(|rest| names_entry(rest, name));
             if listed {
                 Err((format!("{name} gone"), format!("{name} still listed")))
             } else {
@@ -874,7 +886,7 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
             let listed = lines
                 .iter()
                 .filter_map(|l| l.strip_prefix(prefix.as_str()))
-                .any(|rest| rest.trim().trim_matches('"') == name);
+                .any(|rest| names_entry(rest, name));
             if listed {
                 Ok(Verification::Listed { name: name.clone() })
             } else {

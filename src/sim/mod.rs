@@ -18,6 +18,7 @@ pub mod creds;
 mod ichip;
 #[cfg(not(target_arch = "wasm32"))]
 mod legacytls;
+mod nrf91;
 mod offer;
 mod port;
 #[cfg(not(target_arch = "wasm32"))]
@@ -33,6 +34,9 @@ mod telit;
 pub use clock::{RealTime, SimClock, VirtualClock};
 pub use core::{CommonConfig, Faults, SimModule, Simulator};
 pub use ichip::{ERROR_OUTPUTS as ICHIP_ERROR_OUTPUTS, IchipConfig};
+pub use nrf91::{
+    ERROR_COMMANDS as NRF91_ERROR_COMMANDS, ERROR_OUTPUTS as NRF91_ERROR_OUTPUTS, Nrf91Config, NrfApp,
+};
 pub use port::{LineConfig, LineFaults, SimPort};
 #[cfg(not(target_arch = "wasm32"))]
 pub use realtls::RealTlsTarget;
@@ -76,5 +80,6 @@ pub fn simulator(family: Family) -> &'static Simulator {
         Family::TelitLegacy => &telit::LEGACY,
         Family::TelitLe910 => &telit::LE910,
         Family::Ichip => &ichip::SIMULATOR,
+        Family::Nrf91 => &nrf91::SIMULATOR,
     }
 }
