@@ -204,7 +204,7 @@ const COMMAND_MEANINGS: &[CommandRow] = &[
     ),
     (
         &["AT#XCONNECT"],
-        "the TLS connection failed: the server's chain does not verify against the stored CA, the server refused the client certificate, or the host cannot be reached (no network, DNS)",
+        "the TLS connection failed: the server's chain does not verify against the stored CA, the server refused the client certificate, the modem has no valid time from the network to check dates with, or the host cannot be reached (no network, DNS)",
         "check the CA matches the server (openssl s_client -showcerts), the modem is registered (AT+CEREG?), and the host and port",
     ),
     (
@@ -248,7 +248,7 @@ pub fn explain_line(text: &str) -> Option<Explanation> {
         let last = rest.rsplit(',').next()?.trim();
         return (last == "0").then(|| {
             Explanation::new(
-                "the TLS connection was not established",
+                "the TLS connection failed: the server's chain does not verify against the stored CA, the client certificate was refused, or the host cannot be reached",
                 "check the CA matches the server's chain and that the modem is registered (AT+CEREG?)",
             )
         });
@@ -438,14 +438,20 @@ pub fn plan_set_clock(_opts: &Options) -> Plan {
 
 /// Opens TLS through the application's socket commands, sends, reads, closes.
 pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
-    let app = app(opts.firmware.as_deref());
+    // Not identified yet: the flows identify the module and plan again; until then (and
+    // for `atcert plan`) the current application's syntax is shown. Its commands change
+    // nothing stored, so on the old SLM they only fail.
+    let app = match (app(opts.firmware.as_deref()), &opts.firmware) {
+        (App::Unknown, None) => App::SerialModem,
+        (app, _) => app,
+    };
     if matches!(app, App::AtHost | App::Unknown) {
         return Err(PlanError::Unsupported {
             family: FAMILY,
             what: "open a test connection".into(),
             why: match app {
                 App::AtHost => "the board runs an AT host without socket commands (neither AT#XSMVER nor AT#XSLMVER answered): flash the Serial Modem application to test over AT".into(),
-                _ => "the application on the board is unknown, and the old SLM and the new Serial Modem use different socket commands: let atcert identify the module first (connect it and run the flow again)".into(),
+                _ => "the firmware text names neither Serial Modem nor SLM, whose socket commands differ: let atcert identify the module (leave the firmware unset) and run the flow again".into(),
             },
         });
     }
@@ -469,6 +475,9 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         });
     }
     let mut plan = Plan::new(FAMILY, "test a TLS connection");
+    if opts.firmware.is_none() {
+        plan.note("the application is not known yet: Serial Modem's socket commands are shown; the flows ask the module (AT#XSMVER, AT#XSLMVER) and use the old SLM's commands where it runs that");
+    }
     // [C] ATREF +CFUN; SLMDOC/SM: sockets need the modem online and registered.
     plan.push(
         "set the modem online (normal mode)",
@@ -493,13 +502,15 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
                 );
             }
             plan.push_templated(
-                format!("connect to {}:{}", opts.host, opts.port),
+                format!("open TLS to {}:{}", opts.host, opts.port),
                 Purpose::Open,
                 &format!("AT#XCONNECT={{h}},{host},{}", opts.port),
                 at::cmd("", at::CONNECT),
-                Expect::Line {
+                Expect::OkThenUrc {
                     prefix: "#XCONNECT: {h},".into(),
-                    value: "1".into(),
+                    value: Some("1".into()),
+                    fail: vec![],
+                    within: at::CONNECT,
                 },
             );
             plan.push_templated(
@@ -545,12 +556,14 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
                 );
             }
             plan.push_expect(
-                format!("connect to {}:{}", opts.host, opts.port),
+                format!("open TLS to {}:{}", opts.host, opts.port),
                 Purpose::Open,
                 at::cmd(format!("AT#XCONNECT={host},{}", opts.port), at::CONNECT),
-                Expect::Line {
+                Expect::OkThenUrc {
                     prefix: "#XCONNECT: ".into(),
-                    value: "1".into(),
+                    value: Some("1".into()),
+                    fail: vec![],
+                    within: at::CONNECT,
                 },
             );
             plan.push(
@@ -769,37 +782,37 @@ const RECOVERY: Recovery = Recovery {
 // --- Credential rules -------------------------------------------------------------------------
 
 const NRF91_CERT: RoleRules = RoleRules {
-    accepted: Rule::c(PEM, "nrf91.md %CMNG: PEM text inside the quotes (ATREF, NCU)"),
+    accepted: Rule::c(PEM, "nrf91.md 2.3: PEM text inside the quotes of AT%CMNG"),
     send_as: Encoding::Pem,
     line_endings: Rule::c(
         AcceptedLineEndings::LfOnly,
-        "audit 2.3/2.4: NCU sends LF line ends; the SHA-256 covers them, so one form is sent",
+        "nrf91.md 2.3/2.4: NCU sends LF line ends; the SHA-256 covers them, so one form is sent",
     ),
     trailing_newline: Rule::i(
         TrailingNewline::Optional,
-        "audit 2.3: NCU keeps the file's final LF",
+        "nrf91.md 2.3: NCU keeps the file's final LF",
     ),
     max_bytes: Some(Rule::c(
         4064,
-        "audit 2.2/5: the AT host's 4096-byte line buffer holds the whole AT%CMNG command (ATHOST Kconfig)",
+        "nrf91.md 2.2/5: the AT host's 4096-byte line buffer holds the whole AT%CMNG command (ATHOST Kconfig)",
     )),
     key_types: Rule::i(
         RSA_P256,
-        "audit 5: P-256 confirmed (%KEYGEN, nRF Cloud); RSA unconfirmed",
+        "nrf91.md 5: P-256 confirmed (%KEYGEN, nRF Cloud); RSA unconfirmed",
     ),
-    rsa_bits: Rule::i((1024, 4096), "audit 5: RSA unconfirmed"),
-    signature_hashes: Some(Rule::i(ALL_HASHES_BUT_MD, "audit 5: mbed TLS-based stack")),
+    rsa_bits: Rule::i((1024, 4096), "nrf91.md 5: RSA unconfirmed"),
+    signature_hashes: Some(Rule::i(ALL_HASHES_BUT_MD, "nrf91.md 5: mbed TLS-based stack")),
     key_encodings: Rule::i(NO_KEY, "not a key"),
     encrypted_key: Rule::i(false, "not a key"),
     bundle: Rule::i(
         false,
-        "audit 5: one certificate per entry keeps the line within the buffer",
+        "nrf91.md 5: one certificate per entry keeps the line within the buffer",
     ),
     storage: Rule::c(
         Storage::Parameter {
             name: "%CMNG type 0 (root CA)",
         },
-        "ATREF %CMNG: <sec_tag>,<type> 0 root CA",
+        "nrf91.md 2.3: <sec_tag>,<type> 0 root CA",
     ),
 };
 
@@ -811,14 +824,14 @@ const NRF91: CredentialRules = CredentialRules {
             Storage::Parameter {
                 name: "%CMNG type 1 (client certificate)",
             },
-            "ATREF %CMNG type 1",
+            "nrf91.md 2.3: type 1 client certificate",
         ),
         ..NRF91_CERT
     },
     client_key: RoleRules {
         key_encodings: Rule::s(
             &[KeyEncoding::Pkcs8, KeyEncoding::Sec1, KeyEncoding::Pkcs1],
-            "audit 2.3: PEM private key text (NCU writes the key it made)",
+            "nrf91.md 2.3: PEM private key text (NCU writes the key it made)",
         ),
         encrypted_key: Rule::i(
             false,
@@ -828,20 +841,20 @@ const NRF91: CredentialRules = CredentialRules {
             Storage::Parameter {
                 name: "%CMNG type 2 (private key)",
             },
-            "ATREF %CMNG type 2",
+            "nrf91.md 2.3: type 2 private key",
         ),
         ..NRF91_CERT
     },
     mutual_tls: Rule::c(
         Support::Supported,
-        "ATREF %CMNG types 1 and 2; NCU provisions device certificates",
+        "nrf91.md 2.3: types 1 and 2; nRF Cloud provisions device certificates",
     ),
     clock: Rule::i(
         ClockCheck::Unknown,
-        "audit 2.8: the modem has time only from the network; whether dates are checked without it is unknown",
+        "nrf91.md 2.8: the modem has time only from the network; whether dates are checked without it is unknown",
     ),
-    ca_choice: Rule::i(CaChoice::AnyCa, "audit 5"),
-    tls_versions: Rule::c("TLS 1.2 (DTLS 1.2)", "audit 5: socket protocol 258/273"),
+    ca_choice: Rule::i(CaChoice::AnyCa, "nrf91.md 5"),
+    tls_versions: Rule::c("TLS 1.2 (DTLS 1.2)", "nrf91.md 5: socket protocol 258/273"),
 };
 
 #[cfg(test)]

@@ -52,6 +52,9 @@ pub struct Nrf91Config {
     pub cfun_initial: u8,
     /// The TLS stack checks certificate dates against the modem clock \[U\].
     pub checks_dates: bool,
+    /// The time (Unix seconds) the network gives once the modem is online (NITZ \[I\]);
+    /// `None`: no network time, the clock stays at its boot date.
+    pub network_time: Option<i64>,
     /// A failed `#XCONNECT` answers `ERROR` (Serial Modem's `do_connect`) \[C SM\];
     /// `false`: `#XCONNECT: [<h>,]0` and `OK`.
     pub xconnect_fail_error: bool,
@@ -104,6 +107,7 @@ impl Default for Nrf91Config {
             cmng_read_key: false,
             cfun_initial: 0,
             checks_dates: false,
+            network_time: None,
             xconnect_fail_error: true,
             corrupt_storage: false,
         }
@@ -454,6 +458,9 @@ impl Personality for Nrf91 {
                 return match parse_u64(&rest) {
                     Some(n @ (0 | 1 | 2 | 4 | 20 | 21 | 30 | 31 | 40 | 41 | 44)) => {
                         self.cfun = n as u8;
+                        if let (true, Some(t)) = (self.online(), self.cfg.network_time) {
+                            cx.rtc.set = Some((t, cx.now));
+                        }
                         if !self.online() {
                             self.sockets.clear();
                         }
