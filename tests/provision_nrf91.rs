@@ -324,3 +324,34 @@ fn plans_need_no_module_when_the_firmware_is_given() {
     let err = FAMILY.driver().plan_test_connection(&unknown).unwrap_err();
     assert!(err.to_string().contains("identify"), "{err}");
 }
+
+#[test]
+fn an_interrupted_run_leaves_the_modem_offline_and_the_rerun_restores_it() {
+    let pki = shared_pki(FAMILY);
+    let creds = credentials(pki, FAMILY, "ca", true);
+    let clean = clean_run_host_bytes(&|| build(pki, true, &|_| {}), FAMILY, &creds);
+    // Cut inside the first %CMNG=0 line (its quote open), then every 97 bytes on.
+    let mut n = clean / 4;
+    while n < clean {
+        let m = build(pki, true, &|c| {
+            c.common.keep_partial_line = true;
+            c.cfun_initial = 1;
+        });
+        let faults = LineFaults {
+            disconnect_after_host_bytes: Some(n),
+            ..LineFaults::default()
+        };
+        let mut s = session(&m, FAMILY, faults);
+        assert!(provision(&mut s, FAMILY, &creds).is_err());
+        let mut again = session(&m, FAMILY, LineFaults::default());
+        let report = provision(&mut again, FAMILY, &creds)
+            .unwrap_or_else(|e| panic!("rerun after byte {n}: {e}"));
+        assert!(
+            report.credentials.iter().all(|c| c.verification.proves_content()),
+            "{report}"
+        );
+        assert_eq!(cfun(&mut again), "1", "after byte {n}");
+        assert_eq!(m.storage().len(), 3, "byte {n}: {:?}", m.storage().keys());
+        n += 97;
+    }
+}
