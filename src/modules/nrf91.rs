@@ -465,7 +465,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         });
     }
     let tag = sec_tag(opts);
-    let host = quoted_param(FAMILY, "connect to this host name", &opts.host)?;
+    let host = quoted_param(FAMILY, "use this host name", &opts.host)?;
     let req = opts.request_bytes();
     if req.contains(&b'"') {
         return Err(PlanError::Unsupported {
