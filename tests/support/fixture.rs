@@ -47,6 +47,7 @@ pub fn config_named(name: &str) -> Config {
         "spwf04" => Family::Spwf04.engine_config(),
         "telit" => Family::TelitLe910.engine_config(),
         "ichip" => Family::Ichip.engine_config(),
+        "nrf91" => Family::Nrf91.engine_config(),
         other => panic!("unknown config {other}"),
     }
 }
@@ -318,6 +319,26 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "ichip_socket_session.txt",
         include_str!("../transcripts/ichip_socket_session.txt"),
+    ),
+    (
+        "nrf91_cmng_errors.txt",
+        include_str!("../transcripts/nrf91_cmng_errors.txt"),
+    ),
+    (
+        "nrf91_cmng_list_sha.txt",
+        include_str!("../transcripts/nrf91_cmng_list_sha.txt"),
+    ),
+    (
+        "nrf91_detect.txt",
+        include_str!("../transcripts/nrf91_detect.txt"),
+    ),
+    (
+        "nrf91_slm_socket.txt",
+        include_str!("../transcripts/nrf91_slm_socket.txt"),
+    ),
+    (
+        "nrf91_sm_socket.txt",
+        include_str!("../transcripts/nrf91_sm_socket.txt"),
     ),
     (
         "sim7600_ati.txt",
