@@ -202,6 +202,10 @@ pub(crate) trait Personality {
     fn max_line(&self) -> usize {
         MAX_LINE
     }
+    /// Whether a quote dropped from a full line is lost for the quoted state too.
+    fn overflow_hangs(&self) -> bool {
+        false
+    }
     /// Drops open connections and volatile state when the module restarts
     /// ([`SimModule::power_cycle`]). A host that disconnects does not restart the module.
     fn link_reset(&mut self) {}
@@ -417,8 +421,14 @@ impl Module {
             });
         }
         let quoted = self.personality.quote_aware() && self.in_quotes;
-        if byte == b'"' && self.personality.quote_aware() {
-            // Toggled even when the byte is dropped from a full line (audit nrf91 2.2).
+        if byte == b'"'
+            && self.personality.quote_aware()
+            && (self.line.len() < self.personality.max_line()
+                || !self.personality.overflow_hangs())
+        {
+            // Where an overflow hangs, only a quote that enters the buffer toggles: a line
+            // that overflowed lost its closing quote, and every later CR is data (nRF91's
+            // at_host, audit 2.2).
             self.in_quotes = !self.in_quotes;
         }
         match byte {

@@ -438,15 +438,22 @@ impl Personality for Nrf91 {
         true
     }
 
+    fn overflow_hangs(&self) -> bool {
+        self.cfg.app != NrfApp::SerialModem
+    }
+
     fn max_line(&self) -> usize {
-        // One more than the limit, so that Serial Modem can tell a line over it.
-        self.line_max() + 1
+        match self.cfg.app {
+            // One more than the limit, so that a line over it is seen and refused.
+            NrfApp::SerialModem => self.line_max() + 1,
+            // The AT host drops what does not fit.
+            _ => self.line_max(),
+        }
     }
 
     fn command(&mut self, cx: &mut Cx, line: &[u8]) {
         if line.len() > self.line_max() {
-            // Serial Modem: "AT command buffer overflow", ERROR [C SM]; the at_host never
-            // gets here with its quote open, and refuses the cut line after a closing quote.
+            // Serial Modem: "AT command buffer overflow", ERROR [C SM].
             return cx.answer(ERROR);
         }
         let (name, op, rest) = split_cmd(line);
