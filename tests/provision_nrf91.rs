@@ -59,7 +59,10 @@ fn mutual_tls_is_verified_by_the_modems_sha256_and_connects() {
     assert_eq!(cfun(&mut s), "1", "the modem is back in normal mode");
     let sent = s.transcript().to_text();
     assert!(sent.contains("AT+CFUN=4"), "{sent}");
-    assert!(sent.contains("AT#XSMVER"), "the application is identified first");
+    assert!(
+        sent.contains("AT#XSMVER"),
+        "the application is identified first"
+    );
     let conn = test_connection(&mut s, FAMILY).unwrap();
     assert!(
         String::from_utf8_lossy(&conn.response).contains("200 OK"),
@@ -167,7 +170,9 @@ fn a_line_over_the_at_host_buffer_is_refused_before_sending() {
         big.extend_from_slice(&one);
     }
     creds.ca.as_mut().unwrap().bytes = big;
-    let plan = FAMILY.driver().plan_provision(&FAMILY.driver().rules(), &creds, &options());
+    let plan = FAMILY
+        .driver()
+        .plan_provision(&FAMILY.driver().rules(), &creds, &options());
     let err = plan.unwrap_err();
     assert!(err.to_string().contains("4096"), "{err}");
 }
@@ -232,8 +237,18 @@ fn firmware_without_the_sha_is_listed_only_when_known_and_fails_when_unknown() {
 fn auto_detection_finds_every_model_and_its_application() {
     for (model, revision, app, want_fw) in [
         ("nRF9160-SICA", "mfw_nrf9160_1.3.5", NrfApp::Slm, "SLM"),
-        ("nRF9151-LACA", "mfw_nrf91x1_2.0.4", NrfApp::SerialModem, "Serial Modem"),
-        ("nRF9161-LACA", "mfw_nrf91x1_2.0.2", NrfApp::AtClient, "AT host"),
+        (
+            "nRF9151-LACA",
+            "mfw_nrf91x1_2.0.4",
+            NrfApp::SerialModem,
+            "Serial Modem",
+        ),
+        (
+            "nRF9161-LACA",
+            "mfw_nrf91x1_2.0.2",
+            NrfApp::AtClient,
+            "AT host",
+        ),
     ] {
         let mut cfg = Nrf91Config::default();
         cfg.model = model.into();
@@ -245,7 +260,10 @@ fn auto_detection_finds_every_model_and_its_application() {
         assert_eq!(id.family, FAMILY, "{model}");
         assert_eq!(id.model, model);
         let fw = id.firmware.unwrap_or_default();
-        assert!(fw.starts_with(revision) && fw.contains(want_fw), "{model}: {fw}");
+        assert!(
+            fw.starts_with(revision) && fw.contains(want_fw),
+            "{model}: {fw}"
+        );
     }
     for name in ["nRF9160", "nRF9151", "nRF9161", "nRF9131", "nrf91"] {
         assert_eq!(name.parse::<Family>(), Ok(FAMILY), "{name}");
@@ -291,7 +309,10 @@ fn every_uncertain_fact_either_way_provisions_connects_and_removes() {
             let report = provision(&mut s, FAMILY, &creds)
                 .unwrap_or_else(|e| panic!("{what}: provision {round}: {e}"));
             assert!(
-                report.credentials.iter().all(|c| c.verification.proves_content()),
+                report
+                    .credentials
+                    .iter()
+                    .all(|c| c.verification.proves_content()),
                 "{what}: {report}"
             );
             assert_eq!(m.storage().len(), 3, "{what}");
@@ -350,10 +371,16 @@ fn an_interrupted_run_leaves_the_modem_offline_and_the_rerun_restores_it() {
         assert!(provision(&mut s, FAMILY, &creds).is_err());
         let mut again = session(&m, FAMILY, LineFaults::default());
         let report = provision(&mut again, FAMILY, &creds).unwrap_or_else(|e| {
-            panic!("rerun after byte {n}: {e}\n{}", again.transcript().to_text())
+            panic!(
+                "rerun after byte {n}: {e}\n{}",
+                again.transcript().to_text()
+            )
         });
         assert!(
-            report.credentials.iter().all(|c| c.verification.proves_content()),
+            report
+                .credentials
+                .iter()
+                .all(|c| c.verification.proves_content()),
             "{report}"
         );
         assert_eq!(cfun(&mut again), "1", "after byte {n}");

@@ -61,11 +61,7 @@ fn every_plan_kind_builds_for_every_family() {
                     quoted ^= b == b'"';
                     !quoted && matches!(b, b'\r' | b'\n')
                 });
-                assert!(
-                    !bare_line_end,
-                    "{family}: {}",
-                    step.label
-                );
+                assert!(!bare_line_end, "{family}: {}", step.label);
                 assert!(
                     step.command.timeout.as_secs() >= 1,
                     "{family}: {}",

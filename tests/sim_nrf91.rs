@@ -46,8 +46,14 @@ fn identification_answers_as_the_captures_show() {
     let mut h = Host::new(&m);
     assert_eq!(send(&mut h, "ATI"), "\r\nERROR\r\n");
     assert_eq!(send(&mut h, "AT+CGMM"), "\r\nnRF9160-SICA\r\n\r\nOK\r\n");
-    assert_eq!(send(&mut h, "AT+CGMI"), "\r\nNordic Semiconductor ASA\r\n\r\nOK\r\n");
-    assert_eq!(send(&mut h, "AT+CGMR"), "\r\nmfw_nrf9160_1.3.5\r\n\r\nOK\r\n");
+    assert_eq!(
+        send(&mut h, "AT+CGMI"),
+        "\r\nNordic Semiconductor ASA\r\n\r\nOK\r\n"
+    );
+    assert_eq!(
+        send(&mut h, "AT+CGMR"),
+        "\r\nmfw_nrf9160_1.3.5\r\n\r\nOK\r\n"
+    );
     assert_eq!(
         send(&mut h, "AT%SHORTSWVER"),
         "\r\n%SHORTSWVER: nrf9160_1.3.5\r\n\r\nOK\r\n"
@@ -110,7 +116,10 @@ fn overwrite_switch_and_the_corrupting_module() {
     let mut h = Host::new(&m);
     send(&mut h, "AT+CMEE=1");
     assert_eq!(send(&mut h, "AT%CMNG=0,1,0,\"a\""), "\r\nOK\r\n");
-    assert_eq!(send(&mut h, "AT%CMNG=0,1,0,\"b\""), "\r\n+CME ERROR: 519\r\n");
+    assert_eq!(
+        send(&mut h, "AT%CMNG=0,1,0,\"b\""),
+        "\r\n+CME ERROR: 519\r\n"
+    );
     // Corrupting: answers OK, lists the SHA of what it really stored.
     let mut cfg = Nrf91Config::default();
     cfg.corrupt_storage = true;
@@ -133,7 +142,10 @@ fn line_ends_inside_quotes_are_data_and_the_buffer_limits_hold() {
     let m = Nrf91Config::default().build();
     let mut h = Host::new(&m);
     assert_eq!(send(&mut h, "AT%CMNG=0,3,0,\"a\r\nb\""), "\r\nOK\r\n");
-    assert_eq!(m.storage().get("3/0").map(Vec::as_slice), Some(&b"a\r\nb"[..]));
+    assert_eq!(
+        m.storage().get("3/0").map(Vec::as_slice),
+        Some(&b"a\r\nb"[..])
+    );
     // at_host: a line over 4095 bytes loses its closing quote: no answer at all, and every
     // later command is swallowed too, until the board restarts.
     let mut cfg = Nrf91Config::default();
@@ -180,7 +192,10 @@ fn serial_modem_socket_against_the_server_model() {
     let mut h = Host::new(&m);
     send(&mut h, "AT+CFUN=4");
     let ca = String::from_utf8(pki.read("ca.pem")).unwrap();
-    assert_eq!(send(&mut h, &format!("AT%CMNG=0,7,0,\"{ca}\"")), "\r\nOK\r\n");
+    assert_eq!(
+        send(&mut h, &format!("AT%CMNG=0,7,0,\"{ca}\"")),
+        "\r\nOK\r\n"
+    );
     // Sockets need the modem online.
     assert_eq!(send(&mut h, "AT#XSSOCKET=1,1,0,7,2"), "\r\nERROR\r\n");
     send(&mut h, "AT+CFUN=1");
@@ -188,21 +203,36 @@ fn serial_modem_socket_against_the_server_model() {
         send(&mut h, "AT#XSSOCKET=1,1,0,7,2"),
         "\r\n#XSSOCKET: 0,1,258\r\n\r\nOK\r\n"
     );
-    assert_eq!(send(&mut h, "AT#XSSOCKETOPT=0,1,2,\"localhost\""), "\r\nOK\r\n");
+    assert_eq!(
+        send(&mut h, "AT#XSSOCKETOPT=0,1,2,\"localhost\""),
+        "\r\nOK\r\n"
+    );
     assert_eq!(
         send(&mut h, "AT#XCONNECT=0,\"localhost\",443"),
         "\r\n#XCONNECT: 0,1\r\n\r\nOK\r\n"
     );
-    let sent = send(&mut h, "AT#XSEND=0,0,0,\"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n\"");
+    let sent = send(
+        &mut h,
+        "AT#XSEND=0,0,0,\"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n\"",
+    );
     assert!(sent.starts_with("\r\n#XSEND: 0,0,"), "{sent}");
     let got = send(&mut h, "AT#XRECV=0,0,0,10");
-    assert!(got.starts_with("\r\n#XRECV: 0,0,") && got.contains("200 OK"), "{got}");
-    assert_eq!(send(&mut h, "AT#XCLOSE=0"), "\r\n#XCLOSE: 0,0\r\n\r\nOK\r\n");
+    assert!(
+        got.starts_with("\r\n#XRECV: 0,0,") && got.contains("200 OK"),
+        "{got}"
+    );
+    assert_eq!(
+        send(&mut h, "AT#XCLOSE=0"),
+        "\r\n#XCLOSE: 0,0\r\n\r\nOK\r\n"
+    );
     // A CA that did not sign the server: Serial Modem's bare ERROR.
     let other = String::from_utf8(pki.read("other.pem")).unwrap();
     send(&mut h, "AT+CFUN=4");
     send(&mut h, &format!("AT%CMNG=0,7,0,\"{other}\""));
     send(&mut h, "AT+CFUN=1");
     send(&mut h, "AT#XSSOCKET=1,1,0,7,2");
-    assert_eq!(send(&mut h, "AT#XCONNECT=0,\"localhost\",443"), "\r\nERROR\r\n");
+    assert_eq!(
+        send(&mut h, "AT#XCONNECT=0,\"localhost\",443"),
+        "\r\nERROR\r\n"
+    );
 }

@@ -120,10 +120,7 @@ fn sec_tag(opts: &Options) -> u32 {
 
 /// Whether the write command for `bytes` fits the AT host's line buffer.
 pub fn write_line_fits(tag: u32, role: Role, bytes: &[u8]) -> bool {
-    at::cmng_write(tag, cmng_type(role), bytes)
-        .line
-        .len()
-        <= AT_HOST_LINE_MAX
+    at::cmng_write(tag, cmng_type(role), bytes).line.len() <= AT_HOST_LINE_MAX
 }
 
 // --- Error tables -----------------------------------------------------------------------------
@@ -297,7 +294,7 @@ fn verify_check(tag: u32, role: Role, bytes: &[u8], firmware: Option<&str>) -> C
             prefix: format!("%CMNG: {tag},{t},"),
             field: 0,
             expected: sha256_hex(bytes),
-            what: "SHA-256 of the stored credential".into(),
+            what: "SHA-256".into(),
             marker: None,
             proves: Proves::Digest,
         }
@@ -693,7 +690,13 @@ impl Driver for Nrf91 {
                 .lines
                 .iter()
                 .find_map(|l| l.split_once(':').map(|(_, v)| v.trim().to_owned()))
-                .map(|v| v.split(',').next().unwrap_or("").trim_matches('"').to_owned())
+                .map(|v| {
+                    v.split(',')
+                        .next()
+                        .unwrap_or("")
+                        .trim_matches('"')
+                        .to_owned()
+                })
                 .unwrap_or_default()
         };
         let join = |mark: String| {
@@ -801,7 +804,10 @@ const NRF91_CERT: RoleRules = RoleRules {
         "nrf91.md 5: P-256 confirmed (%KEYGEN, nRF Cloud); RSA unconfirmed",
     ),
     rsa_bits: Rule::i((1024, 4096), "nrf91.md 5: RSA unconfirmed"),
-    signature_hashes: Some(Rule::i(ALL_HASHES_BUT_MD, "nrf91.md 5: mbed TLS-based stack")),
+    signature_hashes: Some(Rule::i(
+        ALL_HASHES_BUT_MD,
+        "nrf91.md 5: mbed TLS-based stack",
+    )),
     key_encodings: Rule::i(NO_KEY, "not a key"),
     encrypted_key: Rule::i(false, "not a key"),
     bundle: Rule::i(
@@ -882,7 +888,10 @@ mod tests {
 
     #[test]
     fn firmware_picks_the_dialect_and_the_verification() {
-        assert_eq!(app(Some("mfw_nrf91x1_2.0.4, Serial Modem 1.0.0")), App::SerialModem);
+        assert_eq!(
+            app(Some("mfw_nrf91x1_2.0.4, Serial Modem 1.0.0")),
+            App::SerialModem
+        );
         assert_eq!(app(Some("mfw_nrf9160_1.3.2, SLM 2.5.2")), App::Slm);
         assert_eq!(app(None), App::Unknown);
         assert!(!lists_sha(Some("mfw_nrf9160_1.2.0")));

@@ -183,7 +183,10 @@ const NOTES: &[(&str, &str, Cited)] = &[
     (
         "nrf91.md",
         "2.2",
-        &[(NCS_AT_HOST, "CONFIG_AT_HOST_CMD_MAX_LEN"), (NCS_SERIAL_MODEM, "sm_at_host.c")],
+        &[
+            (NCS_AT_HOST, "CONFIG_AT_HOST_CMD_MAX_LEN"),
+            (NCS_SERIAL_MODEM, "sm_at_host.c"),
+        ],
     ),
     ("nrf91.md", "2.7", &[(NCS_SERIAL_MODEM, "at_socket.rst")]),
     (

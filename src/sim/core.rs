@@ -423,8 +423,7 @@ impl Module {
         let quoted = self.personality.quote_aware() && self.in_quotes;
         if byte == b'"'
             && self.personality.quote_aware()
-            && (self.line.len() < self.personality.max_line()
-                || !self.personality.overflow_hangs())
+            && (self.line.len() < self.personality.max_line() || !self.personality.overflow_hangs())
         {
             // Where an overflow hangs, only a quote that enters the buffer toggles: a line
             // that overflowed lost its closing quote, and every later CR is data (nRF91's

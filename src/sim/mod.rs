@@ -35,7 +35,8 @@ pub use clock::{RealTime, SimClock, VirtualClock};
 pub use core::{CommonConfig, Faults, SimModule, Simulator};
 pub use ichip::{ERROR_OUTPUTS as ICHIP_ERROR_OUTPUTS, IchipConfig};
 pub use nrf91::{
-    ERROR_COMMANDS as NRF91_ERROR_COMMANDS, ERROR_OUTPUTS as NRF91_ERROR_OUTPUTS, Nrf91Config, NrfApp,
+    ERROR_COMMANDS as NRF91_ERROR_COMMANDS, ERROR_OUTPUTS as NRF91_ERROR_OUTPUTS, Nrf91Config,
+    NrfApp,
 };
 pub use port::{LineConfig, LineFaults, SimPort};
 #[cfg(not(target_arch = "wasm32"))]

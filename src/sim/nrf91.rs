@@ -321,8 +321,7 @@ impl Nrf91 {
                 else {
                     return cx.answer(ERROR);
                 };
-                if !self.online() || (!sm && !self.sockets.is_empty()) || self.sockets.len() >= 8
-                {
+                if !self.online() || (!sm && !self.sockets.is_empty()) || self.sockets.len() >= 8 {
                     return cx.answer(ERROR);
                 }
                 let handle = (0..8u8)
@@ -361,10 +360,7 @@ impl Nrf91 {
                         cx.later(t, info_ok(&[format!("#XCONNECT: {}1", prefix(handle))]));
                     }
                     Err(_) if self.cfg.xconnect_fail_error => cx.later(t, ERROR.to_vec()),
-                    Err(_) => cx.later(
-                        t,
-                        info_ok(&[format!("#XCONNECT: {}0", prefix(handle))]),
-                    ),
+                    Err(_) => cx.later(t, info_ok(&[format!("#XCONNECT: {}0", prefix(handle))])),
                 }
             }
             "#XSEND" => {
