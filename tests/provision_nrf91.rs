@@ -145,9 +145,10 @@ fn a_failure_mid_way_still_restores_the_modem() {
     // Every %CMNG write refused: the flow fails at the first write, and the restore runs.
     let pki = shared_pki(FAMILY);
     let m = build(pki, false, &|c| c.cfun_initial = 1);
-    let mut faults = atcert::sim::Faults::default();
-    faults.error_on_prefix = vec!["AT%CMNG=0".into()];
-    m.set_faults(faults);
+    m.set_faults(atcert::sim::Faults {
+        error_on_prefix: vec!["AT%CMNG=0".into()],
+        ..atcert::sim::Faults::default()
+    });
     let creds = credentials(pki, FAMILY, "ca", false);
     let mut s = session(&m, FAMILY, LineFaults::default());
     let err = provision(&mut s, FAMILY, &creds).unwrap_err();
@@ -250,10 +251,12 @@ fn auto_detection_finds_every_model_and_its_application() {
             "AT host",
         ),
     ] {
-        let mut cfg = Nrf91Config::default();
-        cfg.model = model.into();
-        cfg.revision = revision.into();
-        cfg.app = app;
+        let cfg = Nrf91Config {
+            model: model.into(),
+            revision: revision.into(),
+            app,
+            ..Nrf91Config::default()
+        };
         let m = cfg.build();
         let mut s = session(&m, FAMILY, LineFaults::default());
         let id = block_on(flows::detect(&mut s)).unwrap_or_else(|e| panic!("{model}: {e}"));

@@ -90,8 +90,10 @@ fn the_real_sessions_sha256_of_amazon_root_ca_1() {
 
 #[test]
 fn credentials_are_refused_while_the_modem_is_online() {
-    let mut cfg = Nrf91Config::default();
-    cfg.cfun_initial = 1;
+    let cfg = Nrf91Config {
+        cfun_initial: 1,
+        ..Nrf91Config::default()
+    };
     let m = cfg.build();
     let mut h = Host::new(&m);
     assert_eq!(send(&mut h, "AT+CMEE=1"), "\r\nOK\r\n");
@@ -110,8 +112,10 @@ fn credentials_are_refused_while_the_modem_is_online() {
 
 #[test]
 fn overwrite_switch_and_the_corrupting_module() {
-    let mut cfg = Nrf91Config::default();
-    cfg.cmng_overwrite = false;
+    let cfg = Nrf91Config {
+        cmng_overwrite: false,
+        ..Nrf91Config::default()
+    };
     let m = cfg.build();
     let mut h = Host::new(&m);
     send(&mut h, "AT+CMEE=1");
@@ -121,8 +125,10 @@ fn overwrite_switch_and_the_corrupting_module() {
         "\r\n+CME ERROR: 519\r\n"
     );
     // Corrupting: answers OK, lists the SHA of what it really stored.
-    let mut cfg = Nrf91Config::default();
-    cfg.corrupt_storage = true;
+    let cfg = Nrf91Config {
+        corrupt_storage: true,
+        ..Nrf91Config::default()
+    };
     let m = cfg.build();
     let mut h = Host::new(&m);
     let write = format!("AT%CMNG=0,16842753,0,\"{AMAZON_ROOT_CA_1}\"");
@@ -148,8 +154,10 @@ fn line_ends_inside_quotes_are_data_and_the_buffer_limits_hold() {
     );
     // at_host: a line over 4095 bytes loses its closing quote: no answer at all, and every
     // later command is swallowed too, until the board restarts.
-    let mut cfg = Nrf91Config::default();
-    cfg.app = NrfApp::AtClient;
+    let cfg = Nrf91Config {
+        app: NrfApp::AtClient,
+        ..Nrf91Config::default()
+    };
     let m = cfg.build();
     let mut h = Host::new(&m);
     let long = format!("AT%CMNG=0,3,0,\"{}\"", "A".repeat(4100));
