@@ -35,7 +35,7 @@ fn every_transcript_replays_to_its_events() {
 fn fixtures_cover_every_family_config() {
     let fixtures = load_all();
     for family in [
-        "sim800_", "sim7600_", "spwf04_", "telit_", "ichip_", "sim70xx_", "ublox_",
+        "sim800_", "sim7600_", "spwf04_", "telit_", "ichip_", "sim70xx_", "ublox_", "nrf91_",
     ] {
         let n = fixtures
             .iter()

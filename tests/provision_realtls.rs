@@ -139,6 +139,12 @@ fn ublox_mutual_tls_against_openssl() {
 
 /// SIM800 presents no client certificate (sim800.md): one-way TLS 1.0.
 #[test]
+fn nrf91_mutual_tls_against_openssl() {
+    // Serial Modem answers a failed AT#XCONNECT with a bare ERROR.
+    real_tls(Family::Nrf91, true, "said \"ERROR\"");
+}
+
+#[test]
 fn sim800_tls10_against_openssl() {
     real_tls(Family::Sim800, false, "0, CLOSE OK");
 }

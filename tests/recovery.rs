@@ -720,3 +720,12 @@ family_tests!(Family::Ublox =>
     ublox_provision_twice_stores_the_same_as_once,
     ublox_remove_on_an_empty_module_succeeds,
     ublox_new_credentials_replace_old_ones);
+family_tests!(Family::Nrf91 =>
+    nrf91_provision_interrupted_at_every_step,
+    nrf91_remove_interrupted_at_every_step,
+    nrf91_configure_tls_interrupted_at_every_step,
+    nrf91_test_connection_interrupted_at_every_step,
+    nrf91_set_clock_interrupted_at_every_step,
+    nrf91_provision_twice_stores_the_same_as_once,
+    nrf91_remove_on_an_empty_module_succeeds,
+    nrf91_new_credentials_replace_old_ones);

@@ -22,13 +22,15 @@ pub enum Family {
     Quectel,
     /// u-blox SARA-R4 / SARA-R5: `AT+USECMNG` security manager and `AT+USECPRF` profiles.
     Ublox,
+    /// Nordic nRF9160/nRF9161/nRF9151: `AT%CMNG` security tags, written offline.
+    Nrf91,
     /// SIMCom SIM7000 / SIM7070 / SIM7080 / SIM7090: CFS files converted into the SSL store.
     Sim70xx,
 }
 
 impl Family {
     /// Every family, in the order the page lists them.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Sim800,
         Self::Sim7600,
         Self::Spwf04,
@@ -37,6 +39,7 @@ impl Family {
         Self::Ichip,
         Self::Quectel,
         Self::Ublox,
+        Self::Nrf91,
         Self::Sim70xx,
     ];
 }
@@ -74,7 +77,7 @@ mod tests {
         assert!("nosuch".parse::<Family>().is_err());
         assert_eq!(
             "nosuch".parse::<Family>().unwrap_err().to_string(),
-            "unknown module 'nosuch'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip, quectel, ublox, sim70xx"
+            "unknown module 'nosuch'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip, quectel, ublox, nrf91, sim70xx"
         );
     }
 }

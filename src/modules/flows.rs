@@ -311,6 +311,28 @@ async fn with_firmware<T: Transport, C: Clock>(
     }))
 }
 
+/// `expect` with `{name}` placeholders in its prefix and value filled.
+fn filled(expect: &Expect, values: &[(String, String)]) -> Expect {
+    match expect {
+        Expect::Line { prefix, value } => Expect::Line {
+            prefix: fill(prefix, values),
+            value: fill(value, values),
+        },
+        Expect::OkThenUrc {
+            prefix,
+            value,
+            fail,
+            within,
+        } => Expect::OkThenUrc {
+            prefix: fill(prefix, values),
+            value: value.as_ref().map(|v| fill(v, values)),
+            fail: fail.iter().map(|f| fill(f, values)).collect(),
+            within: *within,
+        },
+        other => other.clone(),
+    }
+}
+
 /// What running a plan produced.
 #[derive(Clone, Debug, Default)]
 struct Ran {
@@ -444,10 +466,12 @@ async fn run_step<T: Transport, C: Clock>(
     if let Some(t) = &step.template {
         cmd.line = fill(t, values).into_bytes();
     }
-    if let Expect::OkThenUrc { prefix, fail, .. } = &step.expect {
+    // An expected line may name a captured value (nRF91 `#XCONNECT: <handle>,1`).
+    let expect = &filled(&step.expect, values);
+    if let Expect::OkThenUrc { prefix, fail, .. } = expect {
         expect_urcs(session, prefix, fail);
     }
-    let response = match step.expect {
+    let response = match expect {
         Expect::Tolerate | Expect::TolerateThenUrc { .. } => session.run_raw(&cmd).await?,
         _ => session
             .run(&cmd)
@@ -457,7 +481,7 @@ async fn run_step<T: Transport, C: Clock>(
     ran.data.extend_from_slice(&response.data);
     ran.data.extend_from_slice(&response.urc_data);
     let label = || format!("step {index} ({})", step.label);
-    match &step.expect {
+    match expect {
         Expect::Ok | Expect::Tolerate => {}
         Expect::TolerateThenUrc { prefix, within } => {
             // Something was there to clean up: wait until the module says it is done.
@@ -810,6 +834,10 @@ fn names(line: &str, prefix: &str, name: &str) -> bool {
             .split(',')
             .next()
             .is_some_and(|first| first.trim().trim_matches('"') == name)
+        // Its leading fields (nRF91 `%CMNG: <tag>,<type>,"<sha>"` names the entry `<tag>,<type>`).
+        || rest
+            .strip_prefix(name)
+            .is_some_and(|more| more.starts_with(','))
 }
 
 fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (String, String)> {

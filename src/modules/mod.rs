@@ -13,6 +13,7 @@ pub mod explain;
 pub mod flows;
 pub mod ichip;
 pub mod identify;
+pub mod nrf91;
 pub mod plan;
 pub mod prepare;
 pub mod quectel;

@@ -7,7 +7,7 @@ use core::str::FromStr;
 use crate::at::Config;
 use crate::modules::driver::{Driver, Recovery};
 use crate::modules::family::{Family, UnknownFamily};
-use crate::modules::{ichip, quectel, sim70xx, sim800, sim7600, spwf04, telit, ublox};
+use crate::modules::{ichip, nrf91, quectel, sim70xx, sim800, sim7600, spwf04, telit, ublox};
 
 impl Family {
     /// This family's driver.
@@ -22,6 +22,7 @@ impl Family {
             Self::Sim70xx => &sim70xx::Sim70xx,
             Self::Quectel => &quectel::Quectel,
             Self::Ublox => &ublox::Ublox,
+            Self::Nrf91 => &nrf91::Nrf91,
         }
     }
 

@@ -113,6 +113,22 @@ const SPARKFUN_SARA_R5: Doc = Doc {
     title: "SparkFun u-blox SARA-R5 Arduino library (sparkfun/SparkFun_u-blox_SARA-R5_Arduino_Library)",
     link: Some("https://github.com/sparkfun/SparkFun_u-blox_SARA-R5_Arduino_Library"),
 };
+const NORDIC_AT_REF: Doc = Doc {
+    title: "Nordic \"nRF9160 AT Commands\" / \"nRF91x1 Cellular AT Commands\" (docs.nordicsemi.com)",
+    link: Some("https://docs.nordicsemi.com"),
+};
+const NRFCLOUD_UTILS: Doc = Doc {
+    title: "nRF Cloud utils (nRFCloud/utils, device_credentials_installer.py and README session)",
+    link: Some("https://github.com/nRFCloud/utils"),
+};
+const NCS_AT_HOST: Doc = Doc {
+    title: "nRF Connect SDK AT host (nrfconnect/sdk-nrf, lib/at_host/at_host.c and Kconfig)",
+    link: Some("https://github.com/nrfconnect/sdk-nrf"),
+};
+const NCS_SERIAL_MODEM: Doc = Doc {
+    title: "Nordic Serial Modem (nrfconnect/ncs-serial-modem, doc/app/at_socket.rst, app/src/sm_at_host.c)",
+    link: Some("https://github.com/nrfconnect/ncs-serial-modem"),
+};
 
 /// Public documents, each with where in it to look.
 type Cited = &'static [(Doc, &'static str)];
@@ -214,6 +230,20 @@ const NOTES: &[(&str, &str, Cited)] = &[
         &[(UBX_SARA_R4_AT, "AT+USECPRF"), (SPARKFUN_SARA_R5, "")],
     ),
     ("ublox.md", "", &[(UBX_SARA_R4_AT, ""), (UBXLIB, "")]),
+    (
+        "nrf91.md",
+        "2.2",
+        &[
+            (NCS_AT_HOST, "CONFIG_AT_HOST_CMD_MAX_LEN"),
+            (NCS_SERIAL_MODEM, "sm_at_host.c"),
+        ],
+    ),
+    ("nrf91.md", "2.7", &[(NCS_SERIAL_MODEM, "at_socket.rst")]),
+    (
+        "nrf91.md",
+        "",
+        &[(NORDIC_AT_REF, "%CMNG"), (NRFCLOUD_UTILS, "")],
+    ),
 ];
 
 /// The seed documents: number, document, and whether a section after the number is that

@@ -109,6 +109,9 @@ pub(crate) struct Cx<'a> {
     pub echo: &'a mut bool,
     pub rtc: &'a mut Rtc,
     pub server: &'a Server,
+    /// The module stores something other than it was sent ([`Faults::corrupt_data`]), for
+    /// families whose credentials arrive inside the command line, not in a data phase.
+    pub corrupt: bool,
     pub(crate) phase: &'a mut Option<(DataEnd, Vec<u8>)>,
     pub(crate) data_deadline: &'a mut Option<u64>,
     pub(crate) timers: &'a mut Vec<(u64, Timer)>,
@@ -196,6 +199,19 @@ pub(crate) trait Personality {
     fn plain_error(&self) -> Vec<u8>;
     /// Everything stored, by name: files, slots, parameters.
     fn storage(&self) -> BTreeMap<String, Vec<u8>>;
+    /// Whether CR and LF inside double quotes are part of the line, not its end (nRF91's AT
+    /// host: a `"` toggles the quoted state, quoted line ends are data).
+    fn quote_aware(&self) -> bool {
+        false
+    }
+    /// The longest command line the module keeps; later bytes are dropped.
+    fn max_line(&self) -> usize {
+        MAX_LINE
+    }
+    /// Whether a quote dropped from a full line is lost for the quoted state too.
+    fn overflow_hangs(&self) -> bool {
+        false
+    }
     /// Drops open connections and volatile state when the module restarts
     /// ([`SimModule::power_cycle`]). A host that disconnects does not restart the module.
     fn link_reset(&mut self) {}
@@ -218,6 +234,8 @@ pub(crate) struct Module {
     /// Module time minus the current port's clock time (ns).
     offset_ns: u64,
     keep_partial_line: bool,
+    /// Inside double quotes on the current line (quote-aware families only).
+    in_quotes: bool,
 }
 
 impl Module {
@@ -233,6 +251,7 @@ impl Module {
         self.link += 1;
         if !self.keep_partial_line {
             self.line.clear();
+            self.in_quotes = false;
         }
         self.offset_ns = self.last_ns.saturating_sub(port_ns);
         (self.link, self.offset_ns)
@@ -242,6 +261,7 @@ impl Module {
     /// state (sessions, sockets, services). Storage and settings saved to flash stay.
     fn restart(&mut self) {
         self.line.clear();
+        self.in_quotes = false;
         self.phase = None;
         self.data_deadline = None;
         self.timers.clear();
@@ -262,6 +282,7 @@ impl Module {
             echo: &mut self.echo,
             rtc: &mut self.rtc,
             server: &self.server,
+            corrupt: self.faults.corrupt_data,
             phase: &mut self.phase,
             data_deadline: &mut self.data_deadline,
             timers: &mut self.timers,
@@ -405,14 +426,24 @@ impl Module {
                 bytes: vec![byte],
             });
         }
+        let quoted = self.personality.quote_aware() && self.in_quotes;
+        if byte == b'"'
+            && self.personality.quote_aware()
+            && (self.line.len() < self.personality.max_line() || !self.personality.overflow_hangs())
+        {
+            // Where an overflow hangs, only a quote that enters the buffer toggles: a line
+            // that overflowed lost its closing quote, and every later CR is data (nRF91's
+            // at_host, audit 2.2).
+            self.in_quotes = !self.in_quotes;
+        }
         match byte {
-            b'\r' => {
+            b'\r' if !quoted => {
                 let line = core::mem::take(&mut self.line);
                 self.command(now, &line, &mut out);
             }
             b'\n' if self.line.is_empty() => {}
             _ => {
-                if self.line.len() < MAX_LINE {
+                if self.line.len() < self.personality.max_line() {
                     self.line.push(byte);
                 }
                 let partial = self.line.clone();
@@ -460,7 +491,7 @@ impl Module {
 
 /// Changes one byte of `data` so that it still parses: in PEM, a base64 character a few
 /// places before the last END line (never padding); otherwise the last byte.
-fn corrupt(data: &mut [u8]) {
+pub(crate) fn corrupt(data: &mut [u8]) {
     if data.len() < 64 {
         return;
     }
@@ -546,6 +577,7 @@ impl SimModule {
             last_ns: 0,
             offset_ns: 0,
             keep_partial_line: common.keep_partial_line,
+            in_quotes: false,
         };
         Self {
             inner: Rc::new(RefCell::new(module)),

@@ -18,6 +18,7 @@ pub mod creds;
 mod ichip;
 #[cfg(not(target_arch = "wasm32"))]
 mod legacytls;
+mod nrf91;
 mod offer;
 mod port;
 mod quectel;
@@ -36,6 +37,10 @@ mod ublox;
 pub use clock::{RealTime, SimClock, VirtualClock};
 pub use core::{CommonConfig, Faults, SimModule, Simulator};
 pub use ichip::{ERROR_OUTPUTS as ICHIP_ERROR_OUTPUTS, IchipConfig};
+pub use nrf91::{
+    ERROR_COMMANDS as NRF91_ERROR_COMMANDS, ERROR_OUTPUTS as NRF91_ERROR_OUTPUTS, Nrf91Config,
+    NrfApp,
+};
 pub use port::{LineConfig, LineFaults, SimPort};
 pub use quectel::{
     ChecksumFormat as QuectelChecksumFormat, ERROR_OUTPUTS as QUECTEL_ERROR_OUTPUTS, QuectelConfig,
@@ -95,5 +100,6 @@ pub fn simulator(family: Family) -> &'static Simulator {
         Family::Sim70xx => &sim70xx::SIMULATOR,
         Family::Quectel => &quectel::SIMULATOR,
         Family::Ublox => &ublox::SIMULATOR,
+        Family::Nrf91 => &nrf91::SIMULATOR,
     }
 }

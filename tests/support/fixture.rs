@@ -50,6 +50,7 @@ pub fn config_named(name: &str) -> Config {
         "ichip" => Family::Ichip.engine_config(),
         "quectel" => Family::Quectel.engine_config(),
         "ublox" => Family::Ublox.engine_config(),
+        "nrf91" => Family::Nrf91.engine_config(),
         other => panic!("unknown config {other}"),
     }
 }
@@ -327,6 +328,26 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "ichip_socket_session.txt",
         include_str!("../transcripts/ichip_socket_session.txt"),
+    ),
+    (
+        "nrf91_cmng_errors.txt",
+        include_str!("../transcripts/nrf91_cmng_errors.txt"),
+    ),
+    (
+        "nrf91_cmng_list_sha.txt",
+        include_str!("../transcripts/nrf91_cmng_list_sha.txt"),
+    ),
+    (
+        "nrf91_detect.txt",
+        include_str!("../transcripts/nrf91_detect.txt"),
+    ),
+    (
+        "nrf91_slm_socket.txt",
+        include_str!("../transcripts/nrf91_slm_socket.txt"),
+    ),
+    (
+        "nrf91_sm_socket.txt",
+        include_str!("../transcripts/nrf91_sm_socket.txt"),
     ),
     (
         "quectel_qfupl_real_checksum.txt",
