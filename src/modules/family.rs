@@ -18,17 +18,20 @@ pub enum Family {
     TelitLegacy,
     /// Telit LE910/ME910/ME310 and later: `AT#SSLSECDATA` with larger limits and more slots.
     TelitLe910,
+    /// Sequans Monarch 2 GM02S/GM02SP: `AT+SQNSNVW` slots and `AT+SQNSPCFG` profiles.
+    Sequans,
 }
 
 impl Family {
     /// Every family, in the order the page lists them.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Sim800,
         Self::Sim7600,
         Self::Spwf04,
         Self::TelitLegacy,
         Self::TelitLe910,
         Self::Ichip,
+        Self::Sequans,
     ];
 }
 
@@ -58,10 +61,11 @@ mod tests {
         assert_eq!("GL865-QUAD".parse(), Ok(Family::TelitLegacy));
         assert_eq!("LE910C1-EU".parse(), Ok(Family::TelitLe910));
         assert_eq!("SIM800L".parse(), Ok(Family::Sim800));
+        assert_eq!("GM02SP".parse(), Ok(Family::Sequans));
         assert!("bg96".parse::<Family>().is_err());
         assert_eq!(
             "bg96".parse::<Family>().unwrap_err().to_string(),
-            "unknown module 'bg96'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip"
+            "unknown module 'bg96'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip, sequans"
         );
     }
 }

@@ -15,6 +15,7 @@ pub mod ichip;
 pub mod identify;
 pub mod plan;
 pub mod prepare;
+pub mod sequans;
 pub mod sim7600;
 pub mod sim800;
 pub mod sources;

@@ -161,7 +161,8 @@ pub enum Check {
     Size { prefix: String, bytes: usize },
     /// A listing line naming the file must be present.
     Listed { prefix: String, name: String },
-    /// After a removal: no listing line may name the file.
+    /// After a removal: no listing line may name the file (an empty `name`: no line may
+    /// start with `prefix`).
     NotListed { prefix: String, name: String },
     /// A reported value must equal the expected one (e.g. SPWF04's Subject Key Id,
     /// iChip's key strength, Telit's "key stored" flag). `field` as in [`Capture`].
@@ -181,6 +182,13 @@ pub enum Check {
     /// One of the checks must pass: a value the sources give in more than one form
     /// (Quectel's checksum of an odd-length file, padded either way).
     Any(Vec<Check>),
+    /// Read back where the module shows the content: an answer holding PEM text must equal
+    /// `expected`; one without any is judged by `otherwise` (a key the firmware may keep
+    /// unreadable, reporting only that the slot is filled).
+    ReadBackOr {
+        expected: Vec<u8>,
+        otherwise: Box<Check>,
+    },
 }
 
 /// What a reported value that matches proves about a written credential.

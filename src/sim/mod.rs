@@ -22,6 +22,7 @@ mod offer;
 mod port;
 #[cfg(not(target_arch = "wasm32"))]
 mod realtls;
+mod sequans;
 pub mod server;
 mod sim7600;
 mod sim800;
@@ -36,6 +37,7 @@ pub use ichip::{ERROR_OUTPUTS as ICHIP_ERROR_OUTPUTS, IchipConfig};
 pub use port::{LineConfig, LineFaults, SimPort};
 #[cfg(not(target_arch = "wasm32"))]
 pub use realtls::RealTlsTarget;
+pub use sequans::{ERROR_OUTPUTS as SEQUANS_ERROR_OUTPUTS, NvrHeader, SequansConfig};
 pub use server::{ClientOffer, Refusal, Server, ServerModel, TlsVersion};
 pub use sim800::{
     ERROR_COMMANDS as SIM800_ERROR_COMMANDS, ERROR_OUTPUTS as SIM800_ERROR_OUTPUTS, Sim800Config,
@@ -76,5 +78,6 @@ pub fn simulator(family: Family) -> &'static Simulator {
         Family::TelitLegacy => &telit::LEGACY,
         Family::TelitLe910 => &telit::LE910,
         Family::Ichip => &ichip::SIMULATOR,
+        Family::Sequans => &sequans::SIMULATOR,
     }
 }
