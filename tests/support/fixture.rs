@@ -47,6 +47,7 @@ pub fn config_named(name: &str) -> Config {
         "spwf04" => Family::Spwf04.engine_config(),
         "telit" => Family::TelitLe910.engine_config(),
         "ichip" => Family::Ichip.engine_config(),
+        "sequans" => Family::Sequans.engine_config(),
         other => panic!("unknown config {other}"),
     }
 }
@@ -318,6 +319,30 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "ichip_socket_session.txt",
         include_str!("../transcripts/ichip_socket_session.txt"),
+    ),
+    (
+        "sequans_identification.txt",
+        include_str!("../transcripts/sequans_identification.txt"),
+    ),
+    (
+        "sequans_socket_session.txt",
+        include_str!("../transcripts/sequans_socket_session.txt"),
+    ),
+    (
+        "sequans_sqnsd_no_carrier.txt",
+        include_str!("../transcripts/sequans_sqnsd_no_carrier.txt"),
+    ),
+    (
+        "sequans_sqnsnvr_read_block.txt",
+        include_str!("../transcripts/sequans_sqnsnvr_read_block.txt"),
+    ),
+    (
+        "sequans_sqnsnvw_delete.txt",
+        include_str!("../transcripts/sequans_sqnsnvw_delete.txt"),
+    ),
+    (
+        "sequans_sqnsnvw_prompt.txt",
+        include_str!("../transcripts/sequans_sqnsnvw_prompt.txt"),
     ),
     (
         "sim7600_ati.txt",
