@@ -698,35 +698,46 @@ const RECOVERY: Recovery = Recovery {
     max_data: 8192,
 };
 
-// --- Credential rules (MAN = Sequans AT manual text in the monarch2 crate) --------------
+// --- Credential rules (sequans.md = tests/audit/sequans.md; MAN = Sequans manual text) ---
 
 const CERT: RoleRules = RoleRules {
-    accepted: Rule::c(PEM, "MAN (SQNSNVW, p.71): certificates in PEM"),
+    accepted: Rule::c(
+        PEM,
+        "sequans.md 2.2: certificates in PEM (Sequans manual, AT+SQNSNVW)",
+    ),
     send_as: Encoding::Pem,
     line_endings: Rule::c(
         AcceptedLineEndings::LfOnly,
-        "MAN: <size> must not count CR characters; remove them (tr -d \\015)",
+        "sequans.md 2.2: the size must not count CR characters; send LF line ends",
     ),
-    trailing_newline: Rule::i(TrailingNewline::Optional, "MCHP writes each line with \\n"),
-    max_bytes: Some(Rule::c(8192, "MAN: a certificate slot takes up to 8 kB")),
+    trailing_newline: Rule::i(
+        TrailingNewline::Optional,
+        "sequans.md 2.2: Microchip writes each line ended by LF",
+    ),
+    max_bytes: Some(Rule::c(
+        8192,
+        "sequans.md 5: a certificate slot takes up to 8 kB",
+    )),
     key_types: Rule::s(
         &[KeyType::Rsa, KeyType::EcP256],
-        "PYT: ECC suites from FW 5.4.1.0-50495; MCHP's ECC profile",
+        "sequans.md 5: ECC suites from firmware 5.4.1.0-50495; RSA everywhere",
     ),
-    rsa_bits: Rule::i((1024, 4096), "no limit documented"),
-    signature_hashes: Some(Rule::i(ALL_HASHES_BUT_MD, "TLS 1.2 stack (WAL enums)")),
+    rsa_bits: Rule::i((1024, 4096), "sequans.md 5: no RSA size limit documented"),
+    signature_hashes: Some(Rule::i(
+        ALL_HASHES_BUT_MD,
+        "sequans.md 5: TLS 1.0 to 1.3 stack",
+    )),
     key_encodings: Rule::i(NO_KEY, "not a key"),
     encrypted_key: Rule::i(false, "not a key"),
     bundle: Rule::c(
         true,
-        "MAN: one certificate or a concatenated chain per slot",
+        "sequans.md 5: one certificate or a concatenated chain per slot",
     ),
     storage: Rule::c(
-        Storage::Slot {
-            ssid: CA_SLOT,
-            data_type: 0,
+        Storage::Parameter {
+            name: "certificate slot 11 (AT+SQNSNVW)",
         },
-        "MAN: slots 0-4 and 7-10 reserved; WDOC recommends 10-19: CA in certificate slot 11",
+        "sequans.md 5: slots 0-4 and 7-10 are reserved, 10-19 recommended: CA in certificate slot 11",
     ),
 };
 
@@ -734,46 +745,50 @@ const RULES: CredentialRules = CredentialRules {
     family: "sequans",
     ca: CERT,
     client_cert: RoleRules {
-        bundle: Rule::i(false, "the client certificate alone"),
+        bundle: Rule::i(false, "sequans.md 5: the client certificate alone"),
         storage: Rule::c(
-            Storage::Slot {
-                ssid: CERT_SLOT,
-                data_type: 0,
+            Storage::Parameter {
+                name: "certificate slot 12 (AT+SQNSNVW)",
             },
-            "MAN/WDOC: certificate slot 12 (user range 11-19)",
+            "sequans.md 5: certificate slot 12 (user range 11-19)",
         ),
         ..CERT
     },
     client_key: RoleRules {
-        max_bytes: Some(Rule::c(2048, "MAN: a private key slot takes up to 2 kB")),
+        max_bytes: Some(Rule::c(
+            2048,
+            "sequans.md 5: a private key slot takes up to 2 kB",
+        )),
         key_encodings: Rule::i(
             &[KeyEncoding::Pkcs1, KeyEncoding::Pkcs8, KeyEncoding::Sec1],
-            "MAN: PEM keys; which PEM labels is not documented",
+            "sequans.md 2.2: PEM keys; which PEM labels is not documented",
         ),
         encrypted_key: Rule::c(
             false,
-            "MAN: password encrypted private RSA keys are not supported",
+            "sequans.md 2.2: password encrypted private keys are not supported",
         ),
-        bundle: Rule::i(false, "one key"),
+        bundle: Rule::i(false, "sequans.md 5: one key per slot"),
         storage: Rule::c(
-            Storage::Slot {
-                ssid: KEY_SLOT,
-                data_type: 1,
+            Storage::Parameter {
+                name: "privatekey slot 12 (AT+SQNSNVW)",
             },
-            "MAN: privatekey slot 12 (its own index space)",
+            "sequans.md 5: privatekey slot 12 (its own index space)",
         ),
         ..CERT
     },
     mutual_tls: Rule::c(
         Support::Supported,
-        "MAN/WAL: AT+SQNSPCFG takes a client certificate and key slot",
+        "sequans.md 2.4: AT+SQNSPCFG takes a client certificate and key slot",
     ),
     clock: Rule::c(
         ClockCheck::WhenEnabled,
-        "MAN: certValidLevel bit 0 checks the chain and the validity period",
+        "sequans.md 2.5: certValidLevel bit 0 checks the chain and the validity period",
     ),
-    ca_choice: Rule::i(CaChoice::Root, "a chain is allowed, the root suffices"),
-    tls_versions: Rule::c("TLS 1.0 to 1.3", "MAN; WAL l.851-855"),
+    ca_choice: Rule::i(
+        CaChoice::Root,
+        "sequans.md 5: a chain is allowed, the root suffices",
+    ),
+    tls_versions: Rule::c("TLS 1.0 to 1.3", "sequans.md 2.4: version codes 0-3"),
 };
 
 #[cfg(test)]
