@@ -1228,6 +1228,63 @@ mod tests {
     }
 
     #[test]
+    fn read_back_where_shown_otherwise_the_fallback() {
+        let sent = b"-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+        let check = Check::ReadBackOr {
+            expected: sent.to_vec(),
+            otherwise: Box::new(Check::Reported {
+                prefix: "+SQNSNVR:".into(),
+                field: 0,
+                expected: "privatekey".into(),
+                what: "slot filled".into(),
+                marker: None,
+                proves: Proves::Property,
+            }),
+        };
+        // Shown after a header on the same line: compared.
+        let same = lines(&[
+            "+SQNSNVR: -----BEGIN PRIVATE KEY-----",
+            "MIIE",
+            "-----END PRIVATE KEY-----",
+        ]);
+        assert_eq!(
+            judge(&check, &same, &[]),
+            Ok(Verification::Identical { bytes: sent.len() })
+        );
+        // Shown but changed (even its BEGIN line): a mismatch, never the fallback.
+        for wrong in [
+            [
+                "+SQNSNVR: \"privatekey\",12,59",
+                "-----BEGIN PRIVATE KEY-----",
+                "MIIF",
+            ],
+            [
+                "+SQNSNVR: \"privatekey\",12,59",
+                "-----BEGIM PRIVATE KEY-----",
+                "MIIE",
+            ],
+        ] {
+            let mut l = lines(&wrong);
+            l.push("-----END PRIVATE KEY-----".into());
+            assert!(judge(&check, &l, &[]).is_err(), "{l:?}");
+        }
+        // Not shown: only the fallback, which proves less.
+        let v = judge(&check, &lines(&["+SQNSNVR: \"privatekey\",12,59"]), &[]).unwrap();
+        assert!(!v.proves_content());
+        assert!(judge(&check, &[], &[]).is_err());
+    }
+
+    #[test]
+    fn not_listed_without_a_name_means_no_line_at_all() {
+        let gone = Check::NotListed {
+            prefix: "+SQNSNVR:".into(),
+            name: String::new(),
+        };
+        assert!(judge(&gone, &[], &[]).is_ok());
+        assert!(judge(&gone, &lines(&["+SQNSNVR: \"certificate\",11,0"]), &[]).is_err());
+    }
+
+    #[test]
     fn size_listing_and_reports_are_checked_not_assumed() {
         let size = Check::Size {
             prefix: "+FSFLSIZE:".into(),

@@ -633,6 +633,10 @@ impl Driver for Sequans {
     fn names(&self) -> &'static Names {
         &NAMES
     }
+    fn vendor_words(&self) -> &'static [&'static str] {
+        // A vendor line in `ATI` names no model.
+        &["sequans"]
+    }
     fn tls_on_every_firmware(&self) -> bool {
         // Every LR8.x firmware seen has SQNSPCFG (WAL, MCHP, BENCH).
         true

@@ -464,7 +464,7 @@ impl Personality for Sequans {
     }
 
     fn command(&mut self, cx: &mut Cx, line: &[u8]) {
-        // PYT: the last ATI line carries the version.
+        // PYT: the last ATI line carries the version; the vendor line above it is [I].
         let ati = [
             "Sequans Communications".to_owned(),
             self.cfg.revision.clone(),
