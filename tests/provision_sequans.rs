@@ -165,8 +165,10 @@ fn every_switch_alone_and_all_together() {
 #[test]
 fn a_module_that_cannot_set_its_clock_fails_the_test_connection_clearly() {
     let pki = shared_pki(F);
-    let mut cfg = Cfg::default();
-    cfg.cclk_set_supported = false;
+    let mut cfg = Cfg {
+        cclk_set_supported: false,
+        ..Cfg::default()
+    };
     cfg.common.server = server(pki);
     let m = cfg.build();
     let creds = credentials(pki, F, "ca", true);
@@ -209,8 +211,10 @@ fn a_module_that_stores_other_bytes_is_caught() {
     // The key alone: caught by its read-back where the module shows it; where it only
     // says the slot is filled, the test connection fails (the key no longer matches).
     for shown in [true, false] {
-        let mut cfg = Cfg::default();
-        cfg.nvr_privatekey_readable = shown;
+        let mut cfg = Cfg {
+            nvr_privatekey_readable: shown,
+            ..Cfg::default()
+        };
         cfg.common.server = server(pki);
         let m = cfg.build();
         let creds = credentials(pki, F, "ca", true);
@@ -251,9 +255,11 @@ fn a_certificate_over_8_kb_is_refused_before_anything_is_sent() {
 #[test]
 fn auto_detection_finds_each_model() {
     for model in ["GM02S", "GM02SP"] {
-        let mut cfg = Cfg::default();
-        cfg.model = model.into();
-        let m = cfg.build();
+        let m = Cfg {
+            model: model.into(),
+            ..Cfg::default()
+        }
+        .build();
         let mut s = session(&m, F, LineFaults::default());
         let id = block_on(flows::detect(&mut s)).unwrap();
         assert_eq!(id.family, F, "{model}");
