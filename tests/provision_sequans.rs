@@ -12,8 +12,8 @@ use atcert::modules::flows::{self, FlowError};
 use atcert::modules::{Credentials, Family};
 use atcert::session::Direction;
 use atcert::sim::{
-    Faults, LineFaults, NvrHeader, SEQUANS_ERROR_OUTPUTS, SequansConfig as Cfg, Server,
-    ServerModel, SimModule,
+    Faults, LineFaults, NvrHeader, SEQUANS_ERROR_OUTPUTS, SequansConfig as Cfg, SequansEmptyRead,
+    SequansKeyRead, Server, ServerModel, SimModule,
 };
 use futures::executor::block_on;
 use provision_util::*;
@@ -131,8 +131,14 @@ const FLIPS: &[Flip] = &[
     ("no overwrite", |c| c.nvw_overwrite_allowed = false),
     ("CRs stored as sent", |c| c.nvw_strip_cr = false),
     ("bare SQNSNVR header", |c| c.nvr_header = NvrHeader::Bare),
-    ("private key not shown", |c| {
-        c.nvr_privatekey_readable = false
+    ("private key: header only", |c| {
+        c.nvr_privatekey = SequansKeyRead::HeaderOnly
+    }),
+    ("private key: refused", |c| {
+        c.nvr_privatekey = SequansKeyRead::Refused
+    }),
+    ("empty slot: size 0", |c| {
+        c.nvr_empty = SequansEmptyRead::ZeroSize
     }),
     ("empty cipher field unquoted", |c| {
         c.spcfg_quoted_ciphers = false
@@ -151,9 +157,21 @@ fn every_switch_alone_and_all_together() {
         cases.push(((*name).into(), c));
         flip(&mut all);
     }
+    // A bare header with no size cannot say an empty slot holds 0 bytes: that pair fails
+    // the removal check (a false failure, never a false success), so "all flipped" keeps
+    // the error reading of an empty slot, and a second set takes the other pair.
+    all.nvr_empty = SequansEmptyRead::Error;
+    let mut all_sized = all.clone();
+    all_sized.nvr_header = NvrHeader::TypeIndexSize;
+    all_sized.nvr_empty = SequansEmptyRead::ZeroSize;
+    all_sized.nvr_privatekey = SequansKeyRead::HeaderOnly;
     cases.push(("all flipped".into(), all));
+    cases.push((
+        "all flipped, sized header, empty = size 0".into(),
+        all_sized,
+    ));
     for (name, mut cfg) in cases {
-        let key_shown = cfg.nvr_privatekey_readable;
+        let key_shown = cfg.nvr_privatekey == SequansKeyRead::Content;
         cfg.common.server = server(pki);
         let m = cfg.build();
         if let Err(e) = full_cycle(&m, pki, &name, key_shown) {
@@ -210,9 +228,14 @@ fn a_module_that_stores_other_bytes_is_caught() {
     }
     // The key alone: caught by its read-back where the module shows it; where it only
     // says the slot is filled, the test connection fails (the key no longer matches).
-    for shown in [true, false] {
+    for read in [
+        SequansKeyRead::Content,
+        SequansKeyRead::HeaderOnly,
+        SequansKeyRead::Refused,
+    ] {
+        let shown = read == SequansKeyRead::Content;
         let mut cfg = Cfg {
-            nvr_privatekey_readable: shown,
+            nvr_privatekey: read,
             ..Cfg::default()
         };
         cfg.common.server = server(pki);

@@ -10,7 +10,9 @@ mod util;
 
 use std::time::Duration;
 
-use atcert::sim::{NvrHeader, SequansConfig, Server, ServerModel, SimModule};
+use atcert::sim::{
+    NvrHeader, SequansConfig, SequansEmptyRead, SequansKeyRead, Server, ServerModel, SimModule,
+};
 use util::{Host, Pki};
 
 fn module(pki: &Pki, mut cfg: SequansConfig) -> SimModule {
@@ -176,7 +178,7 @@ fn read_back_readings() {
     let key = lf(&pki.read("client.key"));
     let cfg = SequansConfig {
         nvr_header: NvrHeader::Bare,
-        nvr_privatekey_readable: false,
+        nvr_privatekey: SequansKeyRead::HeaderOnly,
         ..SequansConfig::default()
     };
     let m = module(&pki, cfg);
@@ -198,7 +200,7 @@ fn read_back_readings() {
     let m = module(
         &pki,
         SequansConfig {
-            nvr_privatekey_readable: false,
+            nvr_privatekey: SequansKeyRead::HeaderOnly,
             ..SequansConfig::default()
         },
     );
@@ -211,6 +213,27 @@ fn read_back_readings() {
             "\r\n+SQNSNVR: \"privatekey\",12,{}\r\n\r\nOK\r\n",
             key.len()
         )
+    );
+    // A module that refuses to show keys, and answers an empty slot with size 0.
+    let m = module(
+        &pki,
+        SequansConfig {
+            nvr_privatekey: SequansKeyRead::Refused,
+            nvr_empty: SequansEmptyRead::ZeroSize,
+            ..SequansConfig::default()
+        },
+    );
+    let mut h = Host::new(&m);
+    h.cmd("ATE0");
+    h.cmd("AT+CMEE=1");
+    assert_eq!(store(&mut h, "privatekey", 12, &key), "\r\nOK\r\n");
+    assert_eq!(
+        h.cmd("AT+SQNSNVR=\"privatekey\",12"),
+        "\r\n+CME ERROR: 4\r\n"
+    );
+    assert_eq!(
+        h.cmd("AT+SQNSNVR=\"certificate\",13"),
+        "\r\n+SQNSNVR: \"certificate\",13,0\r\n\r\nOK\r\n"
     );
 }
 
@@ -250,7 +273,7 @@ fn security_profile_forms_and_listing() {
         "\r\n+CME ERROR: 50\r\n"
     );
     assert_eq!(
-        h.cmd("AT+SQNSPCFG?"),
+        h.cmd("AT+SQNSPCFG"),
         "\r\n+SQNSPCFG: 1,2,\"\",1,11,12,12,\"\",\"\",0,0,0\r\n\r\nOK\r\n"
     );
     // Out of range: profile 7, TLS code 4.

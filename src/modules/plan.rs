@@ -184,7 +184,8 @@ pub enum Check {
     Any(Vec<Check>),
     /// Read back where the module shows the content: an answer holding PEM text must equal
     /// `expected`; one without any is judged by `otherwise` (a key the firmware may keep
-    /// unreadable, reporting only that the slot is filled).
+    /// unreadable, reporting only that the slot is filled); no answer lines at all (the
+    /// module refuses to read it) leave the credential written, not verifiable.
     ReadBackOr {
         expected: Vec<u8>,
         otherwise: Box<Check>,

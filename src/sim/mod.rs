@@ -37,7 +37,10 @@ pub use ichip::{ERROR_OUTPUTS as ICHIP_ERROR_OUTPUTS, IchipConfig};
 pub use port::{LineConfig, LineFaults, SimPort};
 #[cfg(not(target_arch = "wasm32"))]
 pub use realtls::RealTlsTarget;
-pub use sequans::{ERROR_OUTPUTS as SEQUANS_ERROR_OUTPUTS, NvrHeader, SequansConfig};
+pub use sequans::{
+    ERROR_OUTPUTS as SEQUANS_ERROR_OUTPUTS, EmptyRead as SequansEmptyRead,
+    KeyRead as SequansKeyRead, NvrHeader, SequansConfig,
+};
 pub use server::{ClientOffer, Refusal, Server, ServerModel, TlsVersion};
 pub use sim800::{
     ERROR_COMMANDS as SIM800_ERROR_COMMANDS, ERROR_OUTPUTS as SIM800_ERROR_OUTPUTS, Sim800Config,

@@ -24,6 +24,26 @@ pub enum NvrHeader {
     Bare,
 }
 
+/// What `AT+SQNSNVR` shows of a stored private key: not documented (audit §2.3).
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum KeyRead {
+    /// The key, as a certificate.
+    Content,
+    /// The header only: the slot is filled.
+    HeaderOnly,
+    /// An error, as for an empty slot.
+    Refused,
+}
+
+/// How `AT+SQNSNVR` answers an empty slot: not documented.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum EmptyRead {
+    /// `+CME ERROR: 4`.
+    Error,
+    /// The header with size 0, then `OK`.
+    ZeroSize,
+}
+
 /// A simulated GM02S.
 #[derive(Clone, Debug)]
 pub struct SequansConfig {
@@ -42,8 +62,8 @@ pub struct SequansConfig {
     /// suggest CRs may simply be stored (false).
     pub nvw_strip_cr: bool,
     pub nvr_header: NvrHeader,
-    /// `AT+SQNSNVR="privatekey",<i>` shows the key (true) or only its header (false).
-    pub nvr_privatekey_readable: bool,
+    pub nvr_privatekey: KeyRead,
+    pub nvr_empty: EmptyRead,
     /// The empty cipher list is `""` (LR8.x, WAL) or an empty field (FW 5.4, PYT).
     pub spcfg_quoted_ciphers: bool,
     /// A set `AT+SQNSPCFG` answers its profile line before `OK` (MCHP waits for one).
@@ -79,7 +99,8 @@ impl Default for SequansConfig {
             nvw_overwrite_allowed: true,
             nvw_strip_cr: true,
             nvr_header: NvrHeader::TypeIndexSize,
-            nvr_privatekey_readable: true,
+            nvr_privatekey: KeyRead::Content,
+            nvr_empty: EmptyRead::Error,
             spcfg_quoted_ciphers: true,
             spcfg_echo_line: false,
             cclk_set_supported: true,
@@ -197,12 +218,16 @@ impl Sequans {
         ) else {
             return cx.answer(self.cme.error(50, "incorrect parameters"));
         };
-        let Some(data) = self.slots.get(&(key, index as u8)) else {
+        let kind = if key { "privatekey" } else { "certificate" };
+        let refused = key && self.cfg.nvr_privatekey == KeyRead::Refused;
+        let Some(data) = self.slots.get(&(key, index as u8)).filter(|_| !refused) else {
+            if self.cfg.nvr_empty == EmptyRead::ZeroSize && !refused {
+                return cx.answer(info_ok(&[format!("+SQNSNVR: \"{kind}\",{index},0")]));
+            }
             // [I] an empty slot: an error, as WAL's presence check reads it.
             return cx.answer(self.cme.error(4, "operation not supported"));
         };
-        let shown = !key || self.cfg.nvr_privatekey_readable;
-        let kind = if key { "privatekey" } else { "certificate" };
+        let shown = !key || self.cfg.nvr_privatekey == KeyRead::Content;
         let mut out = match self.cfg.nvr_header {
             NvrHeader::TypeIndexSize => {
                 let mut o =
