@@ -182,3 +182,8 @@ fn tls10_only_modules_are_refused_by_a_tls12_server_in_their_own_words() {
         assert!(err.to_string().contains(said), "{family}: {err}");
     }
 }
+
+#[test]
+fn sequans_mutual_tls_against_openssl() {
+    real_tls(Family::Sequans, true, "NO CARRIER");
+}

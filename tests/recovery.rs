@@ -729,3 +729,12 @@ family_tests!(Family::Nrf91 =>
     nrf91_provision_twice_stores_the_same_as_once,
     nrf91_remove_on_an_empty_module_succeeds,
     nrf91_new_credentials_replace_old_ones);
+family_tests!(Family::Sequans =>
+    sequans_provision_interrupted_at_every_step,
+    sequans_remove_interrupted_at_every_step,
+    sequans_configure_tls_interrupted_at_every_step,
+    sequans_test_connection_interrupted_at_every_step,
+    sequans_set_clock_interrupted_at_every_step,
+    sequans_provision_twice_stores_the_same_as_once,
+    sequans_remove_on_an_empty_module_succeeds,
+    sequans_new_credentials_replace_old_ones);

@@ -136,6 +136,11 @@ async fn demo_nrf91_provisions_verifies_and_connects() {
 }
 
 #[wasm_bindgen_test]
+async fn demo_sequans_provisions_verifies_and_connects() {
+    provision_and_test(Family::Sequans).await;
+}
+
+#[wasm_bindgen_test]
 async fn with_the_wrong_ca_the_test_connection_fails_in_the_modules_words() {
     let app = Mounted::at("#/provision");
     sleep_ms(20).await;

@@ -26,11 +26,13 @@ pub enum Family {
     Nrf91,
     /// SIMCom SIM7000 / SIM7070 / SIM7080 / SIM7090: CFS files converted into the SSL store.
     Sim70xx,
+    /// Sequans Monarch 2 GM02S/GM02SP: `AT+SQNSNVW` slots and `AT+SQNSPCFG` profiles.
+    Sequans,
 }
 
 impl Family {
     /// Every family, in the order the page lists them.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Sim800,
         Self::Sim7600,
         Self::Spwf04,
@@ -41,6 +43,7 @@ impl Family {
         Self::Ublox,
         Self::Nrf91,
         Self::Sim70xx,
+        Self::Sequans,
     ];
 }
 
@@ -74,10 +77,11 @@ mod tests {
         assert_eq!("SIM7000G".parse(), Ok(Family::Sim70xx));
         assert_eq!("SIM7600G-H".parse(), Ok(Family::Sim7600));
         assert_eq!("SARA-R510M8S".parse(), Ok(Family::Ublox));
+        assert_eq!("GM02SP".parse(), Ok(Family::Sequans));
         assert!("nosuch".parse::<Family>().is_err());
         assert_eq!(
             "nosuch".parse::<Family>().unwrap_err().to_string(),
-            "unknown module 'nosuch'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip, quectel, ublox, nrf91, sim70xx"
+            "unknown module 'nosuch'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip, quectel, ublox, nrf91, sim70xx, sequans"
         );
     }
 }

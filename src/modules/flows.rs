@@ -810,12 +810,19 @@ fn normalise(bytes: &[u8]) -> Vec<String> {
 
 /// The PEM block within read-back lines (modules add headers such as `#SSLSECDATA: 1,1` or
 /// iChip's subject and validity lines).
+/// A header may share the first line (`+SQNSNVR: -----BEGIN ...`): it is cut off.
 fn pem_block(lines: &[String]) -> Vec<String> {
-    let start = lines.iter().position(|l| l.starts_with("-----BEGIN"));
+    let start = lines.iter().position(|l| l.contains("-----BEGIN"));
     let end = lines.iter().rposition(|l| l.starts_with("-----END"));
     match (start, end) {
         (Some(s), Some(e)) if s <= e => {
-            lines.get(s..=e).map(<[String]>::to_vec).unwrap_or_default()
+            let mut block = lines.get(s..=e).map(<[String]>::to_vec).unwrap_or_default();
+            if let Some(first) = block.first_mut()
+                && let Some(at) = first.find("-----BEGIN")
+            {
+                first.drain(..at);
+            }
+            block
         }
         _ => Vec::new(),
     }
@@ -971,6 +978,27 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
                 }
             }
             best.ok_or_else(|| ("a check".into(), "none planned".into()))
+        }
+        Check::ReadBackOr {
+            expected,
+            otherwise,
+        } => {
+            // Shown content: a dash run survives any one changed byte of a PEM line.
+            if lines.iter().any(|l| l.contains("-----")) {
+                judge(
+                    &Check::ReadBack {
+                        expected: expected.clone(),
+                    },
+                    lines,
+                    data,
+                )
+            } else if lines.is_empty() {
+                // The module showed nothing at all (it refuses to read this back): the
+                // write's own OK is all there is.
+                Ok(Verification::NotVerifiable)
+            } else {
+                judge(otherwise, lines, data)
+            }
         }
         Check::Any(checks) => {
             let mut first_err = None;
@@ -1249,6 +1277,64 @@ mod tests {
         ]);
         assert!(judge(&check, &wrong, &[]).is_err());
         assert!(judge(&check, &[], &[]).is_err());
+    }
+
+    #[test]
+    fn read_back_where_shown_otherwise_the_fallback() {
+        let sent = b"-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+        let check = Check::ReadBackOr {
+            expected: sent.to_vec(),
+            otherwise: Box::new(Check::Reported {
+                prefix: "+SQNSNVR:".into(),
+                field: 0,
+                expected: "privatekey".into(),
+                what: "slot filled".into(),
+                marker: None,
+                proves: Proves::Property,
+            }),
+        };
+        // Shown after a header on the same line: compared.
+        let same = lines(&[
+            "+SQNSNVR: -----BEGIN PRIVATE KEY-----",
+            "MIIE",
+            "-----END PRIVATE KEY-----",
+        ]);
+        assert_eq!(
+            judge(&check, &same, &[]),
+            Ok(Verification::Identical { bytes: sent.len() })
+        );
+        // Shown but changed (even its BEGIN line): a mismatch, never the fallback.
+        for wrong in [
+            [
+                "+SQNSNVR: \"privatekey\",12,59",
+                "-----BEGIN PRIVATE KEY-----",
+                "MIIF",
+            ],
+            [
+                "+SQNSNVR: \"privatekey\",12,59",
+                "-----BEGIM PRIVATE KEY-----",
+                "MIIE",
+            ],
+        ] {
+            let mut l = lines(&wrong);
+            l.push("-----END PRIVATE KEY-----".into());
+            assert!(judge(&check, &l, &[]).is_err(), "{l:?}");
+        }
+        // Not shown: only the fallback, which proves less.
+        let v = judge(&check, &lines(&["+SQNSNVR: \"privatekey\",12,59"]), &[]).unwrap();
+        assert!(!v.proves_content());
+        assert_eq!(judge(&check, &[], &[]), Ok(Verification::NotVerifiable));
+        assert!(judge(&check, &lines(&["+SQNSNVR: \"certificate\",12,59"]), &[]).is_err());
+    }
+
+    #[test]
+    fn not_listed_without_a_name_means_no_line_at_all() {
+        let gone = Check::NotListed {
+            prefix: "+SQNSNVR:".into(),
+            name: String::new(),
+        };
+        assert!(judge(&gone, &[], &[]).is_ok());
+        assert!(judge(&gone, &lines(&["+SQNSNVR: \"certificate\",11,0"]), &[]).is_err());
     }
 
     #[test]

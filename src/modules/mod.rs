@@ -17,6 +17,7 @@ pub mod nrf91;
 pub mod plan;
 pub mod prepare;
 pub mod quectel;
+pub mod sequans;
 pub mod sim70xx;
 pub mod sim7600;
 pub mod sim800;

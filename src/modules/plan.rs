@@ -182,6 +182,14 @@ pub enum Check {
     /// One of the checks must pass: a value the sources give in more than one form
     /// (Quectel's checksum of an odd-length file, padded either way).
     Any(Vec<Check>),
+    /// Read back where the module shows the content: an answer holding PEM text must equal
+    /// `expected`; one without any is judged by `otherwise` (a key the firmware may keep
+    /// unreadable, reporting only that the slot is filled); no answer lines at all (the
+    /// module refuses to read it) leave the credential written, not verifiable.
+    ReadBackOr {
+        expected: Vec<u8>,
+        otherwise: Box<Check>,
+    },
 }
 
 /// What a reported value that matches proves about a written credential.

@@ -7,7 +7,9 @@ use core::str::FromStr;
 use crate::at::Config;
 use crate::modules::driver::{Driver, Recovery};
 use crate::modules::family::{Family, UnknownFamily};
-use crate::modules::{ichip, nrf91, quectel, sim70xx, sim800, sim7600, spwf04, telit, ublox};
+use crate::modules::{
+    ichip, nrf91, quectel, sequans, sim70xx, sim800, sim7600, spwf04, telit, ublox,
+};
 
 impl Family {
     /// This family's driver.
@@ -23,6 +25,7 @@ impl Family {
             Self::Quectel => &quectel::Quectel,
             Self::Ublox => &ublox::Ublox,
             Self::Nrf91 => &nrf91::Nrf91,
+            Self::Sequans => &sequans::Sequans,
         }
     }
 

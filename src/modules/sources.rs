@@ -130,6 +130,23 @@ const NCS_SERIAL_MODEM: Doc = Doc {
     link: Some("https://github.com/nrfconnect/ncs-serial-modem"),
 };
 
+const SEQUANS_MONARCH2: Doc = Doc {
+    title: "Sequans AT manual text in the monarch2 crate (sevents-os/sequans-rs, monarch2/src/command)",
+    link: Some("https://github.com/sevents-os/sequans-rs"),
+};
+const WALTER_ARDUINO: Doc = Doc {
+    title: "Walter modem library (QuickSpot/walter-arduino, src/WalterModem.cpp)",
+    link: Some("https://github.com/QuickSpot/walter-arduino"),
+};
+const WALTER_DOC: Doc = Doc {
+    title: "Walter documentation: TLS and certificates (QuickSpot/walter-documentation)",
+    link: Some("https://github.com/QuickSpot/walter-documentation"),
+};
+const MCHP_AVR_IOT: Doc = Doc {
+    title: "Microchip AVR-IoT Cellular library (microchip-pic-avr-solutions/avr-iot-cellular-arduino-library, examples/provision)",
+    link: Some("https://github.com/microchip-pic-avr-solutions/avr-iot-cellular-arduino-library"),
+};
+
 /// Public documents, each with where in it to look.
 type Cited = &'static [(Doc, &'static str)];
 
@@ -243,6 +260,28 @@ const NOTES: &[(&str, &str, Cited)] = &[
         "nrf91.md",
         "",
         &[(NORDIC_AT_REF, "%CMNG"), (NRFCLOUD_UTILS, "")],
+    ),
+    (
+        "sequans.md",
+        "2",
+        &[
+            (SEQUANS_MONARCH2, "nvm/mod.rs, ssl_tls/mod.rs"),
+            (WALTER_ARDUINO, "tlsWriteCredential, tlsConfigProfile"),
+            (MCHP_AVR_IOT, "provision.ino"),
+        ],
+    ),
+    (
+        "sequans.md",
+        "5",
+        &[
+            (SEQUANS_MONARCH2, "nvm/mod.rs (AT+SQNSNVW)"),
+            (WALTER_DOC, "tls_and_certificates.md"),
+        ],
+    ),
+    (
+        "sequans.md",
+        "",
+        &[(SEQUANS_MONARCH2, ""), (WALTER_ARDUINO, "")],
     ),
 ];
 

@@ -24,6 +24,7 @@ mod port;
 mod quectel;
 #[cfg(not(target_arch = "wasm32"))]
 mod realtls;
+mod sequans;
 pub mod server;
 mod sim70xx;
 mod sim7600;
@@ -48,6 +49,10 @@ pub use quectel::{
 };
 #[cfg(not(target_arch = "wasm32"))]
 pub use realtls::RealTlsTarget;
+pub use sequans::{
+    ERROR_OUTPUTS as SEQUANS_ERROR_OUTPUTS, EmptyRead as SequansEmptyRead,
+    KeyRead as SequansKeyRead, NvrHeader, SequansConfig,
+};
 pub use server::{ClientOffer, Refusal, Server, ServerModel, TlsVersion};
 pub use sim800::{
     ERROR_COMMANDS as SIM800_ERROR_COMMANDS, ERROR_OUTPUTS as SIM800_ERROR_OUTPUTS, Sim800Config,
@@ -101,5 +106,6 @@ pub fn simulator(family: Family) -> &'static Simulator {
         Family::Quectel => &quectel::SIMULATOR,
         Family::Ublox => &ublox::SIMULATOR,
         Family::Nrf91 => &nrf91::SIMULATOR,
+        Family::Sequans => &sequans::SIMULATOR,
     }
 }

@@ -51,6 +51,7 @@ pub fn config_named(name: &str) -> Config {
         "quectel" => Family::Quectel.engine_config(),
         "ublox" => Family::Ublox.engine_config(),
         "nrf91" => Family::Nrf91.engine_config(),
+        "sequans" => Family::Sequans.engine_config(),
         other => panic!("unknown config {other}"),
     }
 }
@@ -356,6 +357,30 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "quectel_qsslopen_then_recv.txt",
         include_str!("../transcripts/quectel_qsslopen_then_recv.txt"),
+    ),
+    (
+        "sequans_identification.txt",
+        include_str!("../transcripts/sequans_identification.txt"),
+    ),
+    (
+        "sequans_socket_session.txt",
+        include_str!("../transcripts/sequans_socket_session.txt"),
+    ),
+    (
+        "sequans_sqnsd_no_carrier.txt",
+        include_str!("../transcripts/sequans_sqnsd_no_carrier.txt"),
+    ),
+    (
+        "sequans_sqnsnvr_read_block.txt",
+        include_str!("../transcripts/sequans_sqnsnvr_read_block.txt"),
+    ),
+    (
+        "sequans_sqnsnvw_delete.txt",
+        include_str!("../transcripts/sequans_sqnsnvw_delete.txt"),
+    ),
+    (
+        "sequans_sqnsnvw_prompt.txt",
+        include_str!("../transcripts/sequans_sqnsnvw_prompt.txt"),
     ),
     (
         "sim70xx_ati_gmm.txt",
