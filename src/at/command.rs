@@ -40,6 +40,9 @@ pub struct DataPhase {
 pub enum Trigger {
     /// `>` or `> ` at the start of a line, without a line ending (SIMCom, Telit).
     Prompt,
+    /// `OK`, then the `>` prompt: the `OK` is not the command's end (ESP-AT
+    /// `\r\nOK\r\n\r\n>`, `ESP_AT_RESULT_CODE_OK_AND_INPUT_PROMPT` in `esp_at_core.h`).
+    OkThenPrompt,
     /// A whole line such as `CONNECT` or `DOWNLOAD`.
     Line(String),
     /// No signal: the data follows the command's terminator at once (SPWF04 `AT+S.TLSCERT`,
@@ -64,6 +67,9 @@ pub enum ResponseShape {
     /// line ending in between: iChip `I/<n>:<n bytes>` (prefix `I/`, field 0). The command
     /// then ends without another line, as iChip sends no `I/OK` after the data.
     InlineLength { header: LengthHeader },
+    /// As [`ResponseShape::InlineLength`], but a final result still follows the bytes:
+    /// ESP-AT `+SYSMFG:"ns","key",8,<n>,<n bytes>` then `OK`.
+    InlineLengthThenFinal { header: LengthHeader },
     /// The first answer line is the whole answer and ends the command, with no `OK`
     /// after it: SIM800 `AT+CIFSR` answers with its IP address alone (sim800.md §5).
     FirstLine,

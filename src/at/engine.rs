@@ -394,7 +394,7 @@ impl Engine {
             && r.command
                 .data
                 .as_ref()
-                .is_some_and(|d| d.trigger == Trigger::Prompt);
+                .is_some_and(|d| matches!(d.trigger, Trigger::Prompt | Trigger::OkThenPrompt));
         if wants_prompt && trim(&self.line) == b">" {
             self.line.clear();
             self.after_prompt = true;
@@ -402,7 +402,12 @@ impl Engine {
             self.queue_data();
             return;
         }
-        if let ResponseShape::InlineLength { header } = &r.command.response
+        let (header, ends) = match &r.command.response {
+            ResponseShape::InlineLength { header } => (Some(header), true),
+            ResponseShape::InlineLengthThenFinal { header } => (Some(header), false),
+            _ => (None, false),
+        };
+        if let Some(header) = header
             && self.line.last().is_some_and(|&c| c == b':' || c == b',')
             && let Some(text) = core::str::from_utf8(&self.line).ok()
             && let Some(count) = inline_count(text, header)
@@ -410,7 +415,7 @@ impl Engine {
             let text = text.trim_end_matches([':', ',']).to_owned();
             self.line.clear();
             self.events.push_back(Event::Line(text));
-            self.begin_data(count, false, true);
+            self.begin_data(count, false, ends);
         }
     }
 
@@ -600,7 +605,20 @@ impl Engine {
             return LineKind::Urc;
         }
 
-        // 5. A final result, unless a block read is still open.
+        // 5. A final result, unless a block read is still open, or it is the `OK` that
+        //    comes before an ESP-AT prompt.
+        let ok_before_prompt = r.awaiting_trigger
+            && result == Some(Final::Ok)
+            && r.command
+                .data
+                .as_ref()
+                .is_some_and(|d| d.trigger == Trigger::OkThenPrompt);
+        if ok_before_prompt {
+            return LineKind::Answer {
+                count: None,
+                ends: false,
+            };
+        }
         let block_open = r.block_opened && !r.block_closed;
         if !block_open && let Some(result) = result {
             return LineKind::Final(result);

@@ -797,6 +797,17 @@ fn pem_block(lines: &[String]) -> Vec<String> {
     }
 }
 
+/// Whether a listing line's rest names `name`: the whole rest, or its first field
+/// (ESP-AT `+SYSMFG:"client_ca","client_ca.0",8` with the prefix up to the namespace).
+fn names(rest: &str, name: &str) -> bool {
+    let rest = rest.trim();
+    rest.trim_matches('"') == name
+        || rest
+            .split(',')
+            .next()
+            .is_some_and(|f| f.trim().trim_matches('"') == name)
+}
+
 fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (String, String)> {
     match check {
         Check::ReadBack { expected } if !data.is_empty() => {
@@ -860,7 +871,7 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
             let listed = lines
                 .iter()
                 .filter_map(|l| l.strip_prefix(prefix.as_str()))
-                .any(|rest| rest.trim().trim_matches('"') == name);
+                .any(|rest| names(rest, name));
             if listed {
                 Err((format!("{name} gone"), format!("{name} still listed")))
             } else {
@@ -874,7 +885,7 @@ fn judge(check: &Check, lines: &[String], data: &[u8]) -> Result<Verification, (
             let listed = lines
                 .iter()
                 .filter_map(|l| l.strip_prefix(prefix.as_str()))
-                .any(|rest| rest.trim().trim_matches('"') == name);
+                .any(|rest| names(rest, name));
             if listed {
                 Ok(Verification::Listed { name: name.clone() })
             } else {

@@ -7,7 +7,7 @@ use core::str::FromStr;
 use crate::at::Config;
 use crate::modules::driver::{Driver, Recovery};
 use crate::modules::family::{Family, UnknownFamily};
-use crate::modules::{ichip, sim800, sim7600, spwf04, telit};
+use crate::modules::{espat, ichip, sim800, sim7600, spwf04, telit};
 
 impl Family {
     /// This family's driver.
@@ -19,6 +19,7 @@ impl Family {
             Self::TelitLegacy => &telit::TelitLegacy,
             Self::TelitLe910 => &telit::TelitLe910,
             Self::Ichip => &ichip::Ichip,
+            Self::Espat => &espat::Espat,
         }
     }
 

@@ -15,6 +15,7 @@ mod clock;
 mod common;
 mod core;
 pub mod creds;
+mod espat;
 mod ichip;
 #[cfg(not(target_arch = "wasm32"))]
 mod legacytls;
@@ -32,6 +33,7 @@ mod telit;
 
 pub use clock::{RealTime, SimClock, VirtualClock};
 pub use core::{CommonConfig, Faults, SimModule, Simulator};
+pub use espat::{ERROR_OUTPUTS as ESPAT_ERROR_OUTPUTS, EspatConfig};
 pub use ichip::{ERROR_OUTPUTS as ICHIP_ERROR_OUTPUTS, IchipConfig};
 pub use port::{LineConfig, LineFaults, SimPort};
 #[cfg(not(target_arch = "wasm32"))]
@@ -76,5 +78,6 @@ pub fn simulator(family: Family) -> &'static Simulator {
         Family::TelitLegacy => &telit::LEGACY,
         Family::TelitLe910 => &telit::LE910,
         Family::Ichip => &ichip::SIMULATOR,
+        Family::Espat => &espat::SIMULATOR,
     }
 }
