@@ -515,7 +515,8 @@ fn read_gmr(answer: &Answer, found: &mut Findings) -> bool {
     });
     let model = match (chip, module) {
         (Some(c), _) => c.to_owned(),
-        (None, Some(m)) if !m.is_empty() => m,
+        (None, Some(m)) if m.to_ascii_uppercase().starts_with("ESP") => m,
+        (None, Some(m)) if !m.is_empty() => format!("ESP32 ({m})"),
         _ if version(number).is_some_and(|v| v.0 < 2) => "ESP8266".to_owned(),
         _ => "ESP32".to_owned(),
     };
@@ -540,7 +541,6 @@ pub fn explain(fin: &Final) -> Option<Explanation> {
 }
 
 /// `ERR CODE:0x01SSEEEE` subcategories (esp_at_core.h `esp_at_error_code`, audit §3).
-/// Execution failures (0x0A) are left to the command's own meaning.
 const ERR_CODES: &[(u32, &str, &str)] = &[
     (
         0x02,
@@ -581,6 +581,11 @@ const ERR_CODES: &[(u32, &str, &str)] = &[
         0x09,
         "this firmware does not have the command (AT+SYSMFG needs ESP-AT v3.1.0.0 or later)",
         "update the module to ESP-AT v3.1.0.0 or later (esptool.py write_flash of the factory image), or flash the credentials with the factory image",
+    ),
+    (
+        0x0A,
+        "the command failed while running: after AT+CIPSTART the TLS connection failed (the server's chain does not verify against client_ca, the clock is not set, the server needs SNI or a client certificate, or the Wi-Fi or server is unreachable); after an AT+SYSMFG write the NVS refused it (full, or the key holds another type)",
+        "for a connection: check the CA is the server's root (openssl s_client -showcerts), the clock, the host and the Wi-Fi link (AT+CWJAP?); for a write: erase the key (AT+SYSMFG=0) and write again",
     ),
     (
         0x0B,
@@ -981,7 +986,7 @@ mod tests {
             ]),
             &mut f,
         );
-        assert_eq!(f.model.as_deref(), Some("WROOM-32"));
+        assert_eq!(f.model.as_deref(), Some("ESP32 (WROOM-32)"));
         let mut f = Findings::default();
         read_gmr(&answer(&["AT version:0.51.0.0(Nov 27 2015 13:37:21)"]), &mut f);
         assert_eq!(f.model.as_deref(), Some("ESP8266"));
@@ -990,7 +995,7 @@ mod tests {
 
     #[test]
     fn every_err_code_subcategory_and_report_line_is_explained() {
-        for sub in [2, 3, 4, 5, 6, 7, 8, 9, 0x0b, 0x0c] {
+        for sub in [2, 3, 4, 5, 6, 7, 8, 9, 0x0a, 0x0b, 0x0c] {
             let line = format!("ERR CODE:0x01{sub:02x}0000");
             assert!(explain_line(&line).is_some(), "{line}");
         }
