@@ -692,3 +692,13 @@ fn detection_finds_a_module_left_in_a_data_phase() {
             .unwrap_or_else(|e| panic!("{family}: provisioning after detection: {e}"));
     }
 }
+
+family_tests!(Family::Espat =>
+    espat_provision_interrupted_at_every_step,
+    espat_remove_interrupted_at_every_step,
+    espat_configure_tls_interrupted_at_every_step,
+    espat_test_connection_interrupted_at_every_step,
+    espat_set_clock_interrupted_at_every_step,
+    espat_provision_twice_stores_the_same_as_once,
+    espat_remove_on_an_empty_module_succeeds,
+    espat_new_credentials_replace_old_ones);
