@@ -22,8 +22,15 @@ fn the_flow_writes_exactly_the_plan() {
         let mut s = session(&m, family, LineFaults::default());
         provision(&mut s, family, &creds).unwrap();
         let sent = s.transcript().raw(Direction::Tx);
+        // A family whose plans depend on the firmware asks the module who it is first.
+        let planned = plan.raw_bytes();
+        let same = if family.driver().needs_firmware() {
+            sent.ends_with(&planned)
+        } else {
+            sent == planned
+        };
         assert!(
-            sent == plan.raw_bytes(),
+            same,
             "{family}: the flow sent other bytes than its plan"
         );
     }
