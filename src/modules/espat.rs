@@ -111,9 +111,21 @@ fn require_sysmfg(opts: &Options) -> Result<(), PlanError> {
     }
 }
 
+/// A plan that starts with `AT` ended by CR LF: the flows take a first `AT` step as the
+/// recovery probe, so the probe too ends as ESP-AT needs.
+fn new_plan(title: &str) -> Plan {
+    let mut plan = Plan::new(FAMILY, title);
+    plan.push_expect(
+        "check the module answers in command mode",
+        Purpose::Sync,
+        at::at(),
+        Expect::Tolerate,
+    );
+    plan
+}
+
 /// `AT+SYSTIMESTAMP=<unix>` when a time is given: mbedTLS checks dates (audit §2.4).
-pub fn plan_set_clock(opts: &Options) -> Plan {
-    let mut plan = Plan::new(FAMILY, "set the clock");
+fn push_clock(plan: &mut Plan, opts: &Options) {
     if let Some(t) = opts.unix_time {
         plan.push(
             "set the module clock (Unix time) so certificate dates can be checked",
@@ -121,6 +133,15 @@ pub fn plan_set_clock(opts: &Options) -> Plan {
             at::systimestamp(t),
         );
     }
+}
+
+/// Sets the clock when a time is given (empty otherwise).
+pub fn plan_set_clock(opts: &Options) -> Plan {
+    if opts.unix_time.is_none() {
+        return Plan::new(FAMILY, "set the clock");
+    }
+    let mut plan = new_plan("set the clock");
+    push_clock(&mut plan, opts);
     plan
 }
 
@@ -128,14 +149,14 @@ pub fn plan_set_clock(opts: &Options) -> Plan {
 pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
     require_sysmfg(opts)?;
     let set = set_number(opts)?;
-    let mut plan = Plan::new(FAMILY, "provision TLS credentials");
+    let mut plan = new_plan("provision TLS credentials");
     plan.push_expect(
         "report errors with their ERR CODE (older firmware may refuse; tolerated)",
         Purpose::Prepare,
         at::syslog(),
         Expect::Tolerate,
     );
-    plan.extend(plan_set_clock(opts));
+    push_clock(&mut plan, opts);
     for role in creds.roles() {
         let Some(c) = creds.get(role) else { continue };
         let (ns, key) = (namespace(role), key(role, set));
@@ -168,12 +189,18 @@ pub fn plan_provision(creds: &Credentials, opts: &Options) -> Result<Plan, PlanE
              write and nothing is stored",
         );
     }
-    plan.extend(plan_configure_tls(creds, opts)?);
+    push_configure(&mut plan, creds, opts)?;
     Ok(plan)
 }
 
 /// Single-link mode and `AT+CIPSSLCCONF=<auth>,<set>,<set>`, which the module keeps in NVS.
 pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
+    let mut plan = new_plan("configure TLS");
+    push_configure(&mut plan, creds, opts)?;
+    Ok(plan)
+}
+
+fn push_configure(plan: &mut Plan, creds: &Credentials, opts: &Options) -> Result<(), PlanError> {
     let set = set_number(opts)?;
     if let Some(v) = opts.tls_version
         && v != TlsVersion::Tls12
@@ -192,7 +219,6 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
         (false, true) => 2,
         (false, false) => 0,
     };
-    let mut plan = Plan::new(FAMILY, "configure TLS");
     plan.push(
         "single-connection mode (the TLS settings below are for it)",
         Purpose::Configure,
@@ -208,14 +234,14 @@ pub fn plan_configure_tls(creds: &Credentials, opts: &Options) -> Result<Plan, P
         Purpose::Configure,
         at::cipsslcconf(auth, set),
     );
-    Ok(plan)
+    Ok(())
 }
 
 /// Erases each key and checks the namespace no longer lists it.
 pub fn plan_remove(creds: &Credentials, opts: &Options) -> Result<Plan, PlanError> {
     require_sysmfg(opts)?;
     let set = set_number(opts)?;
-    let mut plan = Plan::new(FAMILY, "remove TLS credentials");
+    let mut plan = new_plan("remove TLS credentials");
     for role in creds.roles() {
         let (ns, key) = (namespace(role), key(role, set));
         plan.push_expect(
@@ -268,7 +294,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
             why: "AT+CIPSEND sends at most 8192 bytes".into(),
         });
     }
-    let mut plan = Plan::new(FAMILY, "test a TLS connection");
+    let mut plan = new_plan("test a TLS connection");
     plan.push_expect(
         "close a connection an earlier run left open (an error means there was none)",
         Purpose::Prepare,
@@ -373,6 +399,11 @@ mod at {
             }),
             ..crlf(text, timeout)
         }
+    }
+
+    /// `AT`: `OK` (DOC Basic AT Commands); 1 s, as every family's probe.
+    pub fn at() -> Command {
+        crlf("AT", secs(1))
     }
 
     /// `AT+SYSLOG=1`: every `ERROR` is preceded by `ERR CODE:0x…` (DOC SYSLOG; CORE); 2 s.
