@@ -117,7 +117,10 @@ fn firmware_before_3_1_is_refused_before_anything_is_sent() {
     let mut s = session(&m, FAMILY, LineFaults::default());
     let err = provision(&mut s, FAMILY, &creds).expect_err("no AT+SYSMFG");
     let text = err.to_string();
-    assert!(text.contains("v3.1.0.0") && text.contains("esptool"), "{text}");
+    assert!(
+        text.contains("v3.1.0.0") && text.contains("esptool"),
+        "{text}"
+    );
     assert!(m.storage().is_empty());
     assert!(!s.transcript().to_text().contains("AT+SYSMFG=2"));
     // The same firmware number with AT+SYSMFG present (a custom build) is written to.

@@ -29,10 +29,7 @@ fn the_flow_writes_exactly_the_plan() {
         } else {
             sent == planned
         };
-        assert!(
-            same,
-            "{family}: the flow sent other bytes than its plan"
-        );
+        assert!(same, "{family}: the flow sent other bytes than its plan");
     }
 }
 

@@ -21,7 +21,10 @@ fn crlf(h: &mut Host, line: &str) -> String {
 }
 
 fn store(h: &mut Host, ns: &str, key: &str, data: &[u8]) -> String {
-    let prompt = crlf(h, &format!("AT+SYSMFG=2,\"{ns}\",\"{key}\",8,{}", data.len()));
+    let prompt = crlf(
+        h,
+        &format!("AT+SYSMFG=2,\"{ns}\",\"{key}\",8,{}", data.len()),
+    );
     assert_eq!(prompt, "\r\nOK\r\n\r\n>", "no space after '>'");
     String::from_utf8_lossy(&h.raw_for(data, Duration::from_secs(1))).into_owned()
 }
@@ -38,7 +41,10 @@ fn identifies_by_gmr_and_refuses_3gpp_commands() {
         gmr.starts_with("\r\nAT version:3.2.0.0(s-ec2dec2 - ESP32-C3 - "),
         "{gmr}"
     );
-    assert!(gmr.contains("\r\nBin version:v3.2.0.0(MINI-1)\r\n\r\nOK\r\n"), "{gmr}");
+    assert!(
+        gmr.contains("\r\nBin version:v3.2.0.0(MINI-1)\r\n\r\nOK\r\n"),
+        "{gmr}"
+    );
     for other in ["ATI", "AT+CGMM", "AT+CGMR", "AT+S.STS=version"] {
         assert_eq!(crlf(&mut h, other), "\r\nERROR\r\n", "{other}");
     }
@@ -58,14 +64,18 @@ fn write_read_list_erase_as_the_transcripts_show_and_storage_persists() {
     crlf(&mut h, "ATE0");
     let pem = b"-----BEGIN CERTIFICATE-----\nMIIB\nOK\n-----END CERTIFICATE-----\n";
     assert_eq!(store(&mut h, "client_ca", "client_ca.0", pem), "\r\nOK\r\n");
-    let mut want = format!("\r\n+SYSMFG:\"client_ca\",\"client_ca.0\",8,{},", pem.len()).into_bytes();
+    let mut want =
+        format!("\r\n+SYSMFG:\"client_ca\",\"client_ca.0\",8,{},", pem.len()).into_bytes();
     want.extend_from_slice(pem);
     want.extend_from_slice(b"\r\nOK\r\n");
     // A new port and a power cycle keep what NVS holds.
     m.power_cycle();
     let mut h = Host::new(&m);
     crlf(&mut h, "ATE0");
-    let got = h.raw_for(b"AT+SYSMFG=1,\"client_ca\",\"client_ca.0\"\r\n", Duration::from_secs(2));
+    let got = h.raw_for(
+        b"AT+SYSMFG=1,\"client_ca\",\"client_ca.0\"\r\n",
+        Duration::from_secs(2),
+    );
     assert_eq!(got, want);
     assert_eq!(
         crlf(&mut h, "AT+SYSMFG=1,\"client_ca\""),
@@ -82,7 +92,10 @@ fn write_read_list_erase_as_the_transcripts_show_and_storage_persists() {
         "\r\nERROR\r\n"
     );
     // A namespace the image does not have, a type out of range.
-    assert_eq!(crlf(&mut h, "AT+SYSMFG=2,\"nope\",\"k\",8,4"), "\r\nERROR\r\n");
+    assert_eq!(
+        crlf(&mut h, "AT+SYSMFG=2,\"nope\",\"k\",8,4"),
+        "\r\nERROR\r\n"
+    );
     assert_eq!(
         crlf(&mut h, "AT+SYSMFG=2,\"client_ca\",\"client_ca.0\",9,4"),
         "\r\nERROR\r\n"
@@ -95,8 +108,14 @@ fn the_lf_of_a_crlf_line_end_is_not_data_but_a_later_lf_is() {
     let mut h = Host::new(&m);
     crlf(&mut h, "ATE0");
     let data = b"\nAB";
-    assert_eq!(store(&mut h, "client_key", "client_key.1", data), "\r\nOK\r\n");
-    assert_eq!(m.storage().get("client_key.1").map(Vec::as_slice), Some(&data[..]));
+    assert_eq!(
+        store(&mut h, "client_key", "client_key.1", data),
+        "\r\nOK\r\n"
+    );
+    assert_eq!(
+        m.storage().get("client_key.1").map(Vec::as_slice),
+        Some(&data[..])
+    );
 }
 
 #[test]
@@ -128,7 +147,10 @@ fn tls_checks_the_server_against_client_ca_and_a_wrong_ca_is_error() {
     let mut h = Host::new(&m);
     crlf(&mut h, "ATE0");
     let now = util::epoch_now();
-    assert_eq!(crlf(&mut h, &format!("AT+SYSTIMESTAMP={now}")), "\r\nOK\r\n");
+    assert_eq!(
+        crlf(&mut h, &format!("AT+SYSTIMESTAMP={now}")),
+        "\r\nOK\r\n"
+    );
     assert_eq!(crlf(&mut h, "AT+CIPSSLCCONF=2,0,0"), "\r\nOK\r\n");
     // Nothing stored yet: the module's own report.
     let none = crlf(&mut h, "AT+CIPSTART=\"SSL\",\"localhost\",443");
@@ -150,8 +172,14 @@ fn tls_checks_the_server_against_client_ca_and_a_wrong_ca_is_error() {
         sent.starts_with(&format!("\r\nRecv {} bytes\r\n\r\nSEND OK\r\n", req.len())),
         "{sent}"
     );
-    assert!(sent.contains("\r\n+IPD,"), "passive mode announces the length: {sent}");
+    assert!(
+        sent.contains("\r\n+IPD,"),
+        "passive mode announces the length: {sent}"
+    );
     let read = crlf(&mut h, "AT+CIPRECVDATA=2048");
     assert!(read.starts_with("\r\n+CIPRECVDATA:"), "{read}");
-    assert!(read.contains("200 OK") && read.ends_with("\r\nOK\r\n"), "{read}");
+    assert!(
+        read.contains("200 OK") && read.ends_with("\r\nOK\r\n"),
+        "{read}"
+    );
 }

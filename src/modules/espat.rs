@@ -282,8 +282,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         return Err(PlanError::Unsupported {
             family: FAMILY,
             what: "connect to a host name longer than 64 bytes".into(),
-            why: "AT+CIPSTART takes at most 64 bytes; use a shorter name or the IP address"
-                .into(),
+            why: "AT+CIPSTART takes at most 64 bytes; use a shorter name or the IP address".into(),
         });
     }
     let req = opts.request_bytes();
@@ -308,11 +307,7 @@ pub fn plan_test_connection(opts: &Options) -> Result<Plan, PlanError> {
         at::cwjap_query(),
     );
     plan.capture_last("ap", "+CWJAP:", 0, "\"<ssid>\"");
-    plan.push(
-        "single-connection mode",
-        Purpose::Open,
-        at::cipmux_single(),
-    );
+    plan.push("single-connection mode", Purpose::Open, at::cipmux_single());
     // The command's name changed between releases (audit §2.6): one of the two is taken.
     plan.push_expect(
         "passive receive: the module keeps what arrives until asked (v3 name)",
@@ -492,7 +487,10 @@ mod at {
     /// `AT+CIPSTART="SSL","<host>",<port>`: `CONNECT`, `OK`; failure `ERROR` (DOC; CORE;
     /// esp-at #245, #590); 60 s, the documented handshake ceiling (reference `[E3]`).
     pub fn cipstart_ssl(quoted_host: &str, port: u16) -> Command {
-        crlf(format!("AT+CIPSTART=\"SSL\",{quoted_host},{port}"), secs(60))
+        crlf(
+            format!("AT+CIPSTART=\"SSL\",{quoted_host},{port}"),
+            secs(60),
+        )
     }
 
     /// `AT+CIPSEND=<len>`: `OK` `>`, the bytes, `Recv <n> bytes`, `SEND OK` (DOC; CORE);
@@ -633,7 +631,10 @@ const ERR_CODES: &[(u32, &str, &str)] = &[
 /// Explains an information line that reports a failure.
 pub fn explain_line(text: &str) -> Option<Explanation> {
     let t = text.trim();
-    if let Some(hex) = t.strip_prefix("ERR CODE:0x").or_else(|| t.strip_prefix("ERR CODE:0X")) {
+    if let Some(hex) = t
+        .strip_prefix("ERR CODE:0x")
+        .or_else(|| t.strip_prefix("ERR CODE:0X"))
+    {
         let code = u32::from_str_radix(hex.trim(), 16).ok()?;
         let sub = (code >> 16) & 0xff;
         return ERR_CODES
@@ -662,7 +663,9 @@ pub fn explain_line(text: &str) -> Option<Explanation> {
             "wait a moment and run the step again",
         )),
         _ if t.starts_with("+ERRNO:") => Some(Explanation::new(
-            format!("the TLS or socket layer failed with {t} (an esp-tls/mbedTLS code; -0x2700 is a failed certificate check)"),
+            format!(
+                "the TLS or socket layer failed with {t} (an esp-tls/mbedTLS code; -0x2700 is a failed certificate check)"
+            ),
             "check the CA matches the server's chain, the clock is set, and SNI is the server's name",
         )),
         _ => None,
@@ -969,7 +972,10 @@ mod tests {
         assert!(lines.contains(&"AT+CIPSSLCCONF=2,0,0".to_owned()));
         assert!(plan.steps.iter().all(|s| s.command.terminator == b"\r\n"));
         let render = plan.render();
-        assert!(render.contains("(wait for OK, then the '>' prompt)"), "{render}");
+        assert!(
+            render.contains("(wait for OK, then the '>' prompt)"),
+            "{render}"
+        );
     }
 
     #[test]
@@ -1019,7 +1025,10 @@ mod tests {
         );
         assert_eq!(f.model.as_deref(), Some("ESP32 (WROOM-32)"));
         let mut f = Findings::default();
-        read_gmr(&answer(&["AT version:0.51.0.0(Nov 27 2015 13:37:21)"]), &mut f);
+        read_gmr(
+            &answer(&["AT version:0.51.0.0(Nov 27 2015 13:37:21)"]),
+            &mut f,
+        );
         assert_eq!(f.model.as_deref(), Some("ESP8266"));
         assert!(!read_gmr(&answer(&["ERROR"]), &mut Findings::default()));
     }
@@ -1031,7 +1040,13 @@ mod tests {
             assert!(explain_line(&line).is_some(), "{line}");
         }
         assert!(explain_line("ERR CODE:0x01090000").is_some_and(|e| e.meaning.contains("v3.1")));
-        for l in ["NO CA FOUND", "NO CERT FOUND", "NO PRVT_KEY FOUND", "No AP", "busy p..."] {
+        for l in [
+            "NO CA FOUND",
+            "NO CERT FOUND",
+            "NO PRVT_KEY FOUND",
+            "No AP",
+            "busy p...",
+        ] {
             assert!(explain_line(l).is_some(), "{l}");
         }
         assert!(explain_command("AT+CIPSTART=\"SSL\",\"a\",443", &Final::Error).is_some());

@@ -237,8 +237,8 @@ impl Espat {
                     return cx.answer(self.error(0x010a_0000));
                 };
                 // CORE `%s:"%s","%s",%u,%u,` then the raw value (types 7 and 8).
-                let mut out = format!("\r\n+SYSMFG:\"{ns}\",\"{key}\",{kind},{},", v.len())
-                    .into_bytes();
+                let mut out =
+                    format!("\r\n+SYSMFG:\"{ns}\",\"{key}\",{kind},{},", v.len()).into_bytes();
                 out.extend_from_slice(v);
                 out.extend_from_slice(b"\r\n");
                 if self.cfg.sysmfg_read_blank_line {
@@ -271,7 +271,11 @@ impl Espat {
                     kind: kind as u8,
                 });
                 cx.answer(OK_PROMPT);
-                cx.start_data(DataEnd::Count(len), Vec::new(), self.cfg.sysmfg_data_timeout);
+                cx.start_data(
+                    DataEnd::Count(len),
+                    Vec::new(),
+                    self.cfg.sysmfg_data_timeout,
+                );
             }
             _ => cx.answer(self.error(0x0106_0000)),
         }
@@ -284,7 +288,9 @@ impl Espat {
 
     fn stored_certs(&self, ns: &str, n: u8) -> Option<Vec<creds::ModuleCert>> {
         let v = self.value(ns, &format!("{ns}.{n}"))?;
-        creds::certs(v, Encoding::Auto).ok().filter(|c| !c.is_empty())
+        creds::certs(v, Encoding::Auto)
+            .ok()
+            .filter(|c| !c.is_empty())
     }
 
     /// Opens the TLS link as `AT+CIPSSLCCONF` says; the error answer on failure.
@@ -328,9 +334,7 @@ impl Espat {
                 self.rx.clear();
                 Ok(())
             }
-            Err(Refusal::Dns | Refusal::Unreachable(_)) | Err(_) => {
-                Err(self.error(0x010a_0000))
-            }
+            Err(Refusal::Dns | Refusal::Unreachable(_)) | Err(_) => Err(self.error(0x010a_0000)),
         }
     }
 
