@@ -183,3 +183,19 @@ fn tls_checks_the_server_against_client_ca_and_a_wrong_ca_is_error() {
         "{read}"
     );
 }
+
+#[test]
+fn every_refused_command_is_explained_by_the_command() {
+    use atcert::at::{Command, Final};
+    use atcert::modules::{self, Family};
+    let generic = modules::explain(Family::Espat, &Final::Error).expect("bare ERROR");
+    for cmd in atcert::sim::ESPAT_ERROR_COMMANDS {
+        let m = EspatConfig::default().build();
+        let mut h = Host::new(&m);
+        crlf(&mut h, "ATE0");
+        assert_eq!(crlf(&mut h, cmd), "\r\nERROR\r\n", "{cmd}");
+        let e = modules::explain_command(Family::Espat, &Command::new(*cmd), &Final::Error)
+            .unwrap_or_else(|| panic!("{cmd}: no explanation"));
+        assert_ne!(e.meaning, generic.meaning, "{cmd}");
+    }
+}

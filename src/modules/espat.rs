@@ -680,6 +680,11 @@ const COMMAND_MEANINGS: &[CommandRow] = &[
         "check AT+GMR shows v3.1.0.0 or later and AT+SYSMFG? lists client_ca/client_cert/client_key; erase unused keys if the NVS is full",
     ),
     (
+        &["AT+SYSMFG=0"],
+        "there is no such key to erase (or this firmware predates AT+SYSMFG, v3.1.0.0)",
+        "nothing to do when removing; list the namespace (AT+SYSMFG=1,\"client_ca\") to see what is stored",
+    ),
+    (
         &["AT+SYSMFG=1"],
         "the module could not read the key back: it is not stored",
         "provision again; if it repeats, the module did not keep what it was sent",
@@ -698,6 +703,11 @@ const COMMAND_MEANINGS: &[CommandRow] = &[
         &["AT+CIPMUX"],
         "single-connection mode cannot be set while a connection is open or a server runs",
         "close connections (AT+CIPCLOSE=5, AT+CIPSERVER=0) and run the step again",
+    ),
+    (
+        &["AT+CIPRECVTYPE", "AT+CIPRECVMODE"],
+        "this firmware names passive receive the other way (AT+CIPRECVTYPE from v3, AT+CIPRECVMODE before)",
+        "nothing to do: atcert sends both names and one is taken",
     ),
     (
         &["AT+CIPSSLCCONF", "AT+CIPSSLCSNI"],

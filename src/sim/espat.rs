@@ -87,6 +87,23 @@ pub const ERROR_OUTPUTS: &[&str] = &[
     "SEND FAIL",
 ];
 
+/// Commands this simulator refuses on a fresh module (echo off), each explained by the
+/// command it answers (`explain_command`).
+pub const ERROR_COMMANDS: &[&str] = &[
+    "AT+SYSMFG=0,\"client_ca\",\"client_ca.0\"",
+    "AT+SYSMFG=1,\"client_ca\",\"client_ca.0\"",
+    "AT+SYSMFG=2,\"nope\",\"k\",8,4",
+    "AT+SYSTIMESTAMP=x",
+    "AT+CIPMUX=2",
+    "AT+CIPRECVMODE=1",
+    "AT+CIPSSLCCONF=9",
+    "AT+CIPSSLCSNI=\"\"",
+    "AT+CIPSTART=\"SSL\",\"example.com\",0",
+    "AT+CIPSEND=4",
+    "AT+CIPRECVDATA=10",
+    "AT+CIPCLOSE",
+];
+
 /// Namespaces of the default `mfg_nvs` (reference §3).
 const NAMESPACES: &[&str] = &[
     "factory_param",
@@ -612,5 +629,5 @@ pub(super) const SIMULATOR: Simulator = Simulator {
         c.build()
     },
     error_outputs: ERROR_OUTPUTS,
-    error_commands: &[],
+    error_commands: ERROR_COMMANDS,
 };

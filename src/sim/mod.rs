@@ -33,7 +33,9 @@ mod telit;
 
 pub use clock::{RealTime, SimClock, VirtualClock};
 pub use core::{CommonConfig, Faults, SimModule, Simulator};
-pub use espat::{ERROR_OUTPUTS as ESPAT_ERROR_OUTPUTS, EspatConfig};
+pub use espat::{
+    ERROR_COMMANDS as ESPAT_ERROR_COMMANDS, ERROR_OUTPUTS as ESPAT_ERROR_OUTPUTS, EspatConfig,
+};
 pub use ichip::{ERROR_OUTPUTS as ICHIP_ERROR_OUTPUTS, IchipConfig};
 pub use port::{LineConfig, LineFaults, SimPort};
 #[cfg(not(target_arch = "wasm32"))]
