@@ -659,7 +659,7 @@ mod module_state {
 /// when an interrupted upload left it waiting behind a `>` prompt or in online mode.
 #[test]
 fn detection_finds_a_module_left_in_a_data_phase() {
-    for family in [Family::TelitLegacy, Family::Sim7600] {
+    for family in [Family::TelitLegacy, Family::Sim7600, Family::Espat] {
         let bench = Bench::new(family);
         let plan = bench.plan(Flow::Provision);
         // Cut in the middle of the first upload.
