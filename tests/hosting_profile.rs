@@ -295,9 +295,9 @@ fn each_mistake_names_its_field_and_what_was_expected() {
             "unknown family \"nosuch\"; expected one of sim800, sim7600",
         ),
         (
-            r##"{"models": ["ESP32"]}"##,
+            r##"{"models": ["CC3220SF"]}"##,
             "models[0]",
-            "unknown model \"ESP32\"",
+            "unknown model \"CC3220SF\"",
         ),
         (
             r##"{"apn": "iot\"; AT+X"}"##,

@@ -159,6 +159,11 @@ fn ichip_mutual_tls10_against_openssl() {
     real_tls(Family::Ichip, true, "I/ERROR (220)");
 }
 
+#[test]
+fn espat_mutual_tls_against_openssl() {
+    real_tls(Family::Espat, true, "ERROR");
+}
+
 /// A module that speaks only TLS 1.0 cannot reach a TLS 1.2-only server; the flow says so
 /// in the module's words and never reports success.
 #[test]

@@ -194,10 +194,14 @@ pub fn line_boundaries(
     let lines: Vec<&[u8]> = rx.split_inclusive(|b| *b == b'\n').collect();
     let mut at = vec![0];
     let mut pos = 0u64;
-    // The end of a counted file read (SIM70xx `+CFSRFILE: <n>`, then <n> bytes of PEM
-    // text): no line boundary inside it.
+    // The end of a counted block: a file read (SIM70xx `+CFSRFILE: <n>`, then <n> bytes of
+    // PEM text) or one that follows its header on the same line (ESP-AT
+    // `+SYSMFG:"ns","key",8,<n>,<n bytes>`): no line boundary inside it.
     let mut block_end = 0u64;
     for (i, l) in lines.iter().enumerate() {
+        if let Some(end) = inline_block_len(l) {
+            block_end = pos + end;
+        }
         pos += l.len() as u64;
         if let Some(n) = l
             .strip_prefix(b"+CFSRFILE: ")
@@ -210,11 +214,33 @@ pub fn line_boundaries(
             continue;
         }
         let next_is_text = lines.get(i + 1).is_none_or(|n| text(n));
-        if l.ends_with(b"\n") && text(l) && next_is_text && !l.starts_with(b"AT-S.Reading:") {
+        if l.ends_with(b"\n")
+            && text(l)
+            && next_is_text
+            && !l.starts_with(b"AT-S.Reading:")
+            && pos >= block_end
+        {
             at.push(pos);
         }
     }
     (clean, at)
+}
+
+/// For a line starting with an ESP-AT inline header (`+SYSMFG:"ns","key",<type>,<n>,`),
+/// the offset in the line where its `<n>` bytes end.
+fn inline_block_len(line: &[u8]) -> Option<u64> {
+    let rest = line.strip_prefix(b"+SYSMFG:")?;
+    let mut commas = rest
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b',')
+        .map(|(i, _)| i);
+    let (third, fourth) = (commas.nth(2)?, commas.next()?);
+    let count: u64 = core::str::from_utf8(rest.get(third + 1..fourth)?)
+        .ok()?
+        .parse()
+        .ok()?;
+    Some(8 + fourth as u64 + 1 + count)
 }
 
 /// `noise` (a URC, empty lines) injected at every line boundary of the module's output

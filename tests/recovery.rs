@@ -659,7 +659,7 @@ mod module_state {
 /// when an interrupted upload left it waiting behind a `>` prompt or in online mode.
 #[test]
 fn detection_finds_a_module_left_in_a_data_phase() {
-    for family in [Family::TelitLegacy, Family::Sim7600] {
+    for family in [Family::TelitLegacy, Family::Sim7600, Family::Espat] {
         let bench = Bench::new(family);
         let plan = bench.plan(Flow::Provision);
         // Cut in the middle of the first upload.
@@ -738,3 +738,12 @@ family_tests!(Family::Sequans =>
     sequans_provision_twice_stores_the_same_as_once,
     sequans_remove_on_an_empty_module_succeeds,
     sequans_new_credentials_replace_old_ones);
+family_tests!(Family::Espat =>
+    espat_provision_interrupted_at_every_step,
+    espat_remove_interrupted_at_every_step,
+    espat_configure_tls_interrupted_at_every_step,
+    espat_test_connection_interrupted_at_every_step,
+    espat_set_clock_interrupted_at_every_step,
+    espat_provision_twice_stores_the_same_as_once,
+    espat_remove_on_an_empty_module_succeeds,
+    espat_new_credentials_replace_old_ones);

@@ -141,6 +141,11 @@ async fn demo_sequans_provisions_verifies_and_connects() {
 }
 
 #[wasm_bindgen_test]
+async fn demo_espat_provisions_verifies_and_connects() {
+    provision_and_test(Family::Espat).await;
+}
+
+#[wasm_bindgen_test]
 async fn with_the_wrong_ca_the_test_connection_fails_in_the_modules_words() {
     let app = Mounted::at("#/provision");
     sleep_ms(20).await;

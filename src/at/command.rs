@@ -40,6 +40,9 @@ pub struct DataPhase {
 pub enum Trigger {
     /// `>` or `> ` at the start of a line, without a line ending (SIMCom, Telit).
     Prompt,
+    /// `OK`, then the `>` prompt: the `OK` is not the command's end (ESP-AT
+    /// `\r\nOK\r\n\r\n>`, `ESP_AT_RESULT_CODE_OK_AND_INPUT_PROMPT` in `esp_at_core.h`).
+    OkThenPrompt,
     /// A whole line such as `CONNECT` or `DOWNLOAD`; a single character (u-blox's `@` for
     /// `AT+USOWR`) needs no line ending.
     Line(String),
@@ -66,7 +69,7 @@ pub enum ResponseShape {
     /// then ends without another line, as iChip sends no `I/OK` after the data.
     InlineLength { header: LengthHeader },
     /// As `InlineLength`, but the command then ends with its own final result: SIM70xx
-    /// `+CARECV: <n>,<n bytes>` then `OK`.
+    /// `+CARECV: <n>,<n bytes>` then `OK`; ESP-AT `+SYSMFG:"ns","key",8,<n>,<n bytes>` then `OK`.
     InlineData { header: LengthHeader },
     /// As `InlineLength`, but the bytes sit inside double quotes after the count field and
     /// the answer goes on to its final result: u-blox `+USORD: <s>,<n>,"<n bytes>"` `OK`.

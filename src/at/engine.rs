@@ -393,7 +393,7 @@ impl Engine {
         // A one-character trigger line (u-blox's `@` for `AT+USOWR`) is a prompt too: it
         // comes without a line ending.
         let prompt: &[u8] = match r.command.data.as_ref().map(|d| &d.trigger) {
-            Some(Trigger::Prompt) => b">",
+            Some(Trigger::Prompt | Trigger::OkThenPrompt) => b">",
             Some(Trigger::Line(want)) if want.len() == 1 => want.as_bytes(),
             _ => b"",
         };
@@ -622,7 +622,20 @@ impl Engine {
             return LineKind::Urc;
         }
 
-        // 5. A final result, unless a block read is still open.
+        // 5. A final result, unless a block read is still open, or it is the `OK` that
+        //    comes before an ESP-AT prompt.
+        let ok_before_prompt = r.awaiting_trigger
+            && result == Some(Final::Ok)
+            && r.command
+                .data
+                .as_ref()
+                .is_some_and(|d| d.trigger == Trigger::OkThenPrompt);
+        if ok_before_prompt {
+            return LineKind::Answer {
+                count: None,
+                ends: false,
+            };
+        }
         let block_open = r.block_opened && !r.block_closed;
         // An `OK` before a trigger line acknowledges the command; the trigger still follows
         // (SIM70xx firmware that prints `OK` before `DOWNLOAD`, sim70xx.md 2.1 [S1]). A

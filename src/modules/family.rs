@@ -28,11 +28,13 @@ pub enum Family {
     Sim70xx,
     /// Sequans Monarch 2 GM02S/GM02SP: `AT+SQNSNVW` slots and `AT+SQNSPCFG` profiles.
     Sequans,
+    /// Espressif ESP-AT v3.1+ (ESP32, C2/C3/C6, S2): `AT+SYSMFG` into the manufacturing NVS.
+    Espat,
 }
 
 impl Family {
     /// Every family, in the order the page lists them.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Sim800,
         Self::Sim7600,
         Self::Spwf04,
@@ -44,6 +46,7 @@ impl Family {
         Self::Nrf91,
         Self::Sim70xx,
         Self::Sequans,
+        Self::Espat,
     ];
 }
 
@@ -81,7 +84,7 @@ mod tests {
         assert!("nosuch".parse::<Family>().is_err());
         assert_eq!(
             "nosuch".parse::<Family>().unwrap_err().to_string(),
-            "unknown module 'nosuch'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip, quectel, ublox, nrf91, sim70xx, sequans"
+            "unknown module 'nosuch'; known modules: sim800, sim7600, spwf04, telit-legacy, telit-le910, ichip, quectel, ublox, nrf91, sim70xx, sequans, espat"
         );
     }
 }

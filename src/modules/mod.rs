@@ -9,6 +9,7 @@ mod registry;
 pub mod rules;
 
 mod cmd;
+pub mod espat;
 pub mod explain;
 pub mod flows;
 pub mod ichip;

@@ -517,6 +517,7 @@ pub fn render_command(command: &Command) -> String {
     if let Some(data) = &command.data {
         match &data.trigger {
             Trigger::Prompt => out.push_str("#   (wait for the '>' prompt)\n"),
+            Trigger::OkThenPrompt => out.push_str("#   (wait for OK, then the '>' prompt)\n"),
             Trigger::Line(line) => {
                 let _ = writeln!(out, "#   (wait for '{line}')");
             }

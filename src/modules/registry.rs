@@ -8,7 +8,7 @@ use crate::at::Config;
 use crate::modules::driver::{Driver, Recovery};
 use crate::modules::family::{Family, UnknownFamily};
 use crate::modules::{
-    ichip, nrf91, quectel, sequans, sim70xx, sim800, sim7600, spwf04, telit, ublox,
+    espat, ichip, nrf91, quectel, sequans, sim70xx, sim800, sim7600, spwf04, telit, ublox,
 };
 
 impl Family {
@@ -26,6 +26,7 @@ impl Family {
             Self::Ublox => &ublox::Ublox,
             Self::Nrf91 => &nrf91::Nrf91,
             Self::Sequans => &sequans::Sequans,
+            Self::Espat => &espat::Espat,
         }
     }
 

@@ -147,6 +147,15 @@ const MCHP_AVR_IOT: Doc = Doc {
     link: Some("https://github.com/microchip-pic-avr-solutions/avr-iot-cellular-arduino-library"),
 };
 
+const ESP_AT_DOCS: Doc = Doc {
+    title: "Espressif \"ESP-AT User Guide\" (espressif/esp-at, docs/en/AT_Command_Set)",
+    link: Some("https://docs.espressif.com/projects/esp-at/en/latest/esp32c3/"),
+};
+const ESP_AT_SYSMFG_EXAMPLES: Doc = Doc {
+    title: "Espressif ESP-AT \"AT+SYSMFG Command Examples\" (docs/en/AT_Command_Examples/sysmfg_at_examples.rst)",
+    link: Some("https://github.com/espressif/esp-at"),
+};
+
 /// Public documents, each with where in it to look.
 type Cited = &'static [(Doc, &'static str)];
 
@@ -282,6 +291,19 @@ const NOTES: &[(&str, &str, Cited)] = &[
         "sequans.md",
         "",
         &[(SEQUANS_MONARCH2, ""), (WALTER_ARDUINO, "")],
+    ),
+    (
+        "espat.md",
+        "3",
+        &[
+            (ESP_AT_DOCS, "Basic AT Commands, AT+SYSMFG"),
+            (ESP_AT_SYSMFG_EXAMPLES, ""),
+        ],
+    ),
+    (
+        "espat.md",
+        "",
+        &[(ESP_AT_DOCS, "TCP/IP AT Commands, AT+CIPSSLCCONF")],
     ),
 ];
 

@@ -236,6 +236,10 @@ pub(crate) struct Module {
     keep_partial_line: bool,
     /// Inside double quotes on the current line (quote-aware families only).
     in_quotes: bool,
+    /// The last byte ended a command line with CR: an LF next is the rest of a CRLF line
+    /// end, not data, even when the command started a data phase (hosts that end lines
+    /// with CRLF send the LF before any prompt could come).
+    after_cr: bool,
 }
 
 impl Module {
@@ -341,6 +345,10 @@ impl Module {
     pub fn feed(&mut self, byte: u8, now: u64) -> Vec<Emit> {
         self.last_ns = self.last_ns.max(now);
         let mut out = Vec::new();
+        let after_cr = core::mem::take(&mut self.after_cr);
+        if after_cr && byte == b'\n' && self.phase.as_ref().is_some_and(|(_, d)| d.is_empty()) {
+            return out;
+        }
         if let Some((end, data)) = &mut self.phase {
             // iChip's multi-line parameters are still a command line: echoed.
             if matches!(end, DataEnd::PemEnd) && self.echo {
@@ -438,6 +446,7 @@ impl Module {
         }
         match byte {
             b'\r' if !quoted => {
+                self.after_cr = true;
                 let line = core::mem::take(&mut self.line);
                 self.command(now, &line, &mut out);
             }
@@ -578,6 +587,7 @@ impl SimModule {
             offset_ns: 0,
             keep_partial_line: common.keep_partial_line,
             in_quotes: false,
+            after_cr: false,
         };
         Self {
             inner: Rc::new(RefCell::new(module)),

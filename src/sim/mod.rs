@@ -15,6 +15,7 @@ mod clock;
 mod common;
 mod core;
 pub mod creds;
+mod espat;
 mod ichip;
 #[cfg(not(target_arch = "wasm32"))]
 mod legacytls;
@@ -37,6 +38,9 @@ mod ublox;
 
 pub use clock::{RealTime, SimClock, VirtualClock};
 pub use core::{CommonConfig, Faults, SimModule, Simulator};
+pub use espat::{
+    ERROR_COMMANDS as ESPAT_ERROR_COMMANDS, ERROR_OUTPUTS as ESPAT_ERROR_OUTPUTS, EspatConfig,
+};
 pub use ichip::{ERROR_OUTPUTS as ICHIP_ERROR_OUTPUTS, IchipConfig};
 pub use nrf91::{
     ERROR_COMMANDS as NRF91_ERROR_COMMANDS, ERROR_OUTPUTS as NRF91_ERROR_OUTPUTS, Nrf91Config,
@@ -107,5 +111,6 @@ pub fn simulator(family: Family) -> &'static Simulator {
         Family::Ublox => &ublox::SIMULATOR,
         Family::Nrf91 => &nrf91::SIMULATOR,
         Family::Sequans => &sequans::SIMULATOR,
+        Family::Espat => &espat::SIMULATOR,
     }
 }

@@ -52,6 +52,7 @@ pub fn config_named(name: &str) -> Config {
         "ublox" => Family::Ublox.engine_config(),
         "nrf91" => Family::Nrf91.engine_config(),
         "sequans" => Family::Sequans.engine_config(),
+        "espat" => Family::Espat.engine_config(),
         other => panic!("unknown config {other}"),
     }
 }
@@ -115,6 +116,10 @@ pub fn parse(name: &str, text: &str) -> Fixture {
                 let data = match trigger {
                     "prompt" => DataPhase::after_prompt(payload),
                     "immediate" => DataPhase::immediately(payload),
+                    "ok-prompt" => DataPhase {
+                        trigger: atcert::at::Trigger::OkThenPrompt,
+                        ..DataPhase::after_prompt(payload)
+                    },
                     t if t.starts_with("line:") => DataPhase::after_line(&t[5..], payload),
                     _ => panic!("{}", ctx()),
                 };
@@ -302,6 +307,30 @@ pub fn expected(fixture: &Fixture) -> Vec<Replay> {
 /// Every transcript, compiled in so the same tests run in wasm (no file system there).
 /// `tests/at_transcripts.rs` checks natively that this list matches the directory.
 pub const FILES: &[(&str, &str)] = &[
+    (
+        "espat_cipsend_passive_recvdata.txt",
+        include_str!("../transcripts/espat_cipsend_passive_recvdata.txt"),
+    ),
+    (
+        "espat_cipstart_ssl_error_with_syslog.txt",
+        include_str!("../transcripts/espat_cipstart_ssl_error_with_syslog.txt"),
+    ),
+    (
+        "espat_gmr.txt",
+        include_str!("../transcripts/espat_gmr.txt"),
+    ),
+    (
+        "espat_sysmfg_list.txt",
+        include_str!("../transcripts/espat_sysmfg_list.txt"),
+    ),
+    (
+        "espat_sysmfg_read_back.txt",
+        include_str!("../transcripts/espat_sysmfg_read_back.txt"),
+    ),
+    (
+        "espat_sysmfg_write_ok_then_prompt.txt",
+        include_str!("../transcripts/espat_sysmfg_write_ok_then_prompt.txt"),
+    ),
     (
         "generic_connect_download_triggers.txt",
         include_str!("../transcripts/generic_connect_download_triggers.txt"),
