@@ -36,7 +36,7 @@ fn fixtures_cover_every_family_config() {
     let fixtures = load_all();
     for family in [
         "sim800_", "sim7600_", "spwf04_", "telit_", "ichip_", "sim70xx_", "ublox_", "nrf91_",
-        "sequans_", "espat_",
+        "sequans_", "espat_", "quectel_",
     ] {
         let n = fixtures
             .iter()

@@ -380,6 +380,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../transcripts/nrf91_sm_socket.txt"),
     ),
     (
+        "quectel_qflst_qfdel.txt",
+        include_str!("../transcripts/quectel_qflst_qfdel.txt"),
+    ),
+    (
         "quectel_qfupl_real_checksum.txt",
         include_str!("../transcripts/quectel_qfupl_real_checksum.txt"),
     ),
