@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use atcert::modules::Family;
 use serde_json::{Value, json};
 use support::browser::{Browser, StaticServer, is_hashed};
 
@@ -266,7 +267,10 @@ fn vendor_site_under_a_sub_path_provisions_online_and_offline() {
     browser.script("document.querySelector('#area-provision .show-all-families').click()");
     browser.wait_until(
         "all families",
-        "return document.getElementById('provision-family').options.length === 7",
+        &format!(
+            "return document.getElementById('provision-family').options.length === {}",
+            Family::ALL.len() + 1
+        ),
         Duration::from_secs(5),
     );
     browser.script("document.querySelector('#area-provision .show-all-families').click()");
@@ -488,7 +492,7 @@ fn broken_profiles_are_shown_to_the_host_and_the_page_keeps_its_defaults() {
         assert_eq!(browser.text_of("#brand-name"), "atcert", "{what}");
         let families =
             browser.script("return document.getElementById('demo-family').options.length");
-        assert_eq!(families, json!(6), "{what}");
+        assert_eq!(families, json!(Family::ALL.len()), "{what}");
     }
     // No profile at all: today's page, no notice.
     let site = SiteDir::new();
