@@ -513,7 +513,10 @@ pub fn render_command(command: &Command) -> String {
     let mut out = String::new();
     out.push_str(&visible(&command.line));
     out.push_str(&visible(&command.terminator));
-    out.push('\n');
+    // A CR LF terminator (nRF91, ESP-AT) already ended the line: no blank line after it.
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
     if let Some(data) = &command.data {
         match &data.trigger {
             Trigger::Prompt => out.push_str("#   (wait for the '>' prompt)\n"),
